@@ -1,0 +1,31 @@
+"""Mail written to a folder (one .eml file each) and the log, for one machine and for tests."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+
+from kameng.domain.ids import new_id
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMail:
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(body)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{new_id(datetime.now(timezone.utc))}.eml"
+        path.write_bytes(bytes(message))
+        log.info("mail written to the outbox", extra={"path": str(path)})
+
+    def sent(self) -> list[EmailMessage]:
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(self.folder.glob("*.eml"))]

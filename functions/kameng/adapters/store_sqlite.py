@@ -1,0 +1,236 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+Each write is one `BEGIN IMMEDIATE` transaction, which SQLite serialises
+across threads and processes; a change applies only if the order row still
+has the status it was read with, the same condition DynamoDB will check.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from kameng.adapters.sqlite_file import SqliteFile
+from kameng.domain.errors import SoldOut
+from kameng.domain.order import Applied, KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.price_book import PriceBook
+from kameng.ports import ImportResult, SealedKey, StockCount
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS price_books (
+    station TEXT PRIMARY KEY, version TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS card_keys (
+    key_id TEXT PRIMARY KEY, sku TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+    ciphertext BLOB NOT NULL, status TEXT NOT NULL, order_id TEXT);
+CREATE INDEX IF NOT EXISTS card_keys_pool ON card_keys (sku, status, key_id);
+CREATE INDEX IF NOT EXISTS card_keys_order ON card_keys (order_id) WHERE order_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, station TEXT NOT NULL,
+    shopper_key TEXT NOT NULL, due_at TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_shopper ON orders (shopper_key, id);
+CREATE INDEX IF NOT EXISTS orders_due ON orders (due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS processed_events (
+    event_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, processed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_entries (
+    order_id TEXT NOT NULL, seq INTEGER NOT NULL, account TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, memo TEXT NOT NULL,
+    PRIMARY KEY (order_id, seq));
+CREATE TABLE IF NOT EXISTS rate_limits (
+    bucket TEXT NOT NULL, window INTEGER NOT NULL, hits INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window));
+"""
+
+_KEY_STATUS_FROM = {KeyMove.RETURN: "reserved", KeyMove.SELL: "reserved"}
+_KEY_STATUS_TO = {KeyMove.RETURN: "available", KeyMove.SELL: "sold"}
+
+
+class _NotApplied(Exception):
+    def __init__(self, outcome: Applied):
+        self.outcome = outcome
+
+
+def _ts(moment: datetime | None) -> str | None:
+    # Fixed-width UTC text sorts like the instants it names.
+    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str):
+        self.db = SqliteFile(path, SCHEMA)
+        self._conn = self.db.conn
+        self._write = self.db.write
+
+    # price books
+
+    def put_price_book(self, book: PriceBook) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO price_books (station, version, body) VALUES (?, ?, ?) "
+                "ON CONFLICT (station) DO UPDATE SET version = excluded.version, body = excluded.body",
+                (book.station, book.version, book.model_dump_json()),
+            )
+
+    def price_book(self, station: str) -> PriceBook | None:
+        row = self._conn().execute("SELECT body FROM price_books WHERE station = ?", (station,)).fetchone()
+        return None if row is None else PriceBook.model_validate_json(row[0])
+
+    # stock
+
+    def add_card_keys(self, keys: Sequence[SealedKey]) -> ImportResult:
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO card_keys (key_id, sku, fingerprint, ciphertext, status) "
+                "VALUES (?, ?, ?, ?, 'available')",
+                [(k.key_id, k.sku, k.fingerprint, k.ciphertext) for k in keys],
+            )
+            added = conn.total_changes - before
+        return ImportResult(added=added, duplicates=len(keys) - added)
+
+    def stock(self, skus: Iterable[str]) -> dict[str, StockCount]:
+        wanted = sorted(set(skus))
+        counts: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
+        conn = self._conn()
+        for sku in wanted:
+            for status, n in conn.execute(
+                "SELECT status, COUNT(*) FROM card_keys WHERE sku = ? GROUP BY status", (sku,)
+            ):
+                counts[sku][status] = n
+        return {sku: StockCount(**c) for sku, c in counts.items()}
+
+    # orders
+
+    def place_order(self, order: Order) -> Order:
+        with self._write() as conn:
+            key_ids = self._reserve(conn, order.sku, order.id, order.quantity)
+            placed = order.model_copy(update={"key_ids": tuple(key_ids)})
+            conn.execute(
+                "INSERT INTO orders (id, status, station, shopper_key, due_at, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (placed.id, placed.status.value, placed.station, placed.shopper_key, _ts(placed.due_at),
+                 placed.model_dump_json()),
+            )
+        return placed
+
+    def _reserve(self, conn: sqlite3.Connection, sku: str, order_id: str, quantity: int) -> list[str]:
+        key_ids = [row[0] for row in conn.execute(
+            "SELECT key_id FROM card_keys WHERE sku = ? AND status = 'available' ORDER BY key_id LIMIT ?",
+            (sku, quantity),
+        )]
+        if len(key_ids) < quantity:
+            raise SoldOut("库存不足，该商品已售罄")
+        conn.executemany(
+            "UPDATE card_keys SET status = 'reserved', order_id = ? WHERE key_id = ? AND status = 'available'",
+            [(order_id, key_id) for key_id in key_ids],
+        )
+        return key_ids
+
+    def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
+        try:
+            return Applied.DONE, self._apply(change, now)
+        except _NotApplied as refusal:
+            return refusal.outcome, None
+
+    def _apply(self, change: OrderChange, now: datetime) -> Order:
+        with self._write() as conn:
+            if change.event_id is not None:
+                if conn.execute("SELECT 1 FROM processed_events WHERE event_id = ?", (change.event_id,)).fetchone():
+                    raise _NotApplied(Applied.DUPLICATE)
+                conn.execute(
+                    "INSERT INTO processed_events (event_id, order_id, processed_at) VALUES (?, ?, ?)",
+                    (change.event_id, change.order_id, _ts(now)),
+                )
+            row = conn.execute(
+                "SELECT body FROM orders WHERE id = ? AND status = ?", (change.order_id, change.from_status.value)
+            ).fetchone()
+            if row is None:
+                raise _NotApplied(Applied.CONFLICT)
+            order = Order.model_validate_json(row[0])
+            updates: dict = {"status": change.to_status, "updated_at": now, "due_at": change.due_at}
+            if change.payment_ref:
+                updates["payment_ref"] = change.payment_ref
+            if change.reason:
+                updates["attention_reason"] = change.reason
+            if change.keys is KeyMove.RESERVE:
+                expires = change.reservation_expires_at or order.expires_at
+                updates["key_ids"] = tuple(self._reserve(conn, order.sku, order.id, order.quantity))
+                updates["expires_at"] = expires
+            elif change.keys is not KeyMove.NONE:
+                moved = conn.execute(
+                    "UPDATE card_keys SET status = ?, order_id = CASE WHEN ? = 'available' THEN NULL ELSE order_id END "
+                    "WHERE order_id = ? AND status = ?",
+                    (_KEY_STATUS_TO[change.keys], _KEY_STATUS_TO[change.keys], order.id, _KEY_STATUS_FROM[change.keys]),
+                ).rowcount
+                if change.keys is KeyMove.SELL and moved != order.quantity:
+                    raise RuntimeError(f"order {order.id} holds {moved} reserved keys, expected {order.quantity}")
+                if change.keys is KeyMove.RETURN:
+                    updates["key_ids"] = ()
+            updated = order.model_copy(update=updates)
+            conn.execute(
+                "UPDATE orders SET status = ?, due_at = ?, body = ? WHERE id = ?",
+                (updated.status.value, _ts(updated.due_at), updated.model_dump_json(), updated.id),
+            )
+            conn.executemany(
+                "INSERT INTO ledger_entries (order_id, seq, account, amount, currency, memo) VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.order_id, seq, e.account, e.amount, e.currency, e.memo) for seq, e in enumerate(change.ledger)],
+            )
+        return updated
+
+    def set_payment_session(self, order_id: str, session_id: str) -> None:
+        with self._write() as conn:
+            row = conn.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
+            order = Order.model_validate_json(row[0]).model_copy(update={"payment_session": session_id})
+            conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
+
+    def order(self, order_id: str) -> Order | None:
+        row = self._conn().execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
+        return None if row is None else Order.model_validate_json(row[0])
+
+    def event_seen(self, event_id: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM processed_events WHERE event_id = ?", (event_id,)).fetchone() is not None
+
+    def sealed_keys(self, order: Order) -> list[SealedKey]:
+        rows = self._conn().execute(
+            "SELECT key_id, sku, fingerprint, ciphertext FROM card_keys WHERE order_id = ? ORDER BY key_id", (order.id,)
+        ).fetchall()
+        return [SealedKey(*row) for row in rows]
+
+    def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]:
+        rows = self._conn().execute(
+            "SELECT body FROM orders WHERE shopper_key = ? ORDER BY id DESC LIMIT ?", (shopper_key, limit)
+        ).fetchall()
+        return [Order.model_validate_json(r[0]) for r in rows]
+
+    def due_orders(self, now: datetime, limit: int) -> list[Order]:
+        rows = self._conn().execute(
+            "SELECT body FROM orders WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?", (_ts(now), limit)
+        ).fetchall()
+        return [Order.model_validate_json(r[0]) for r in rows]
+
+    def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]:
+        clauses, params = [], []
+        if station:
+            clauses.append("station = ?")
+            params.append(station)
+        if status:
+            clauses.append("status = ?")
+            params.append(status.value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._conn().execute(f"SELECT body FROM orders {where} ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [Order.model_validate_json(r[0]) for r in rows]
+
+    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]:
+        return self._conn().execute(
+            "SELECT account, amount, currency, memo FROM ledger_entries WHERE order_id = ? ORDER BY seq", (order_id,)
+        ).fetchall()
+
+    def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
+        window = int(now.timestamp()) // window_seconds
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO rate_limits (bucket, window, hits) VALUES (?, ?, 1) "
+                "ON CONFLICT (bucket, window) DO UPDATE SET hits = hits + 1",
+                (bucket, window),
+            )
+            conn.execute("DELETE FROM rate_limits WHERE bucket = ? AND window < ?", (bucket, window))
+            return conn.execute("SELECT hits FROM rate_limits WHERE bucket = ? AND window = ?", (bucket, window)).fetchone()[0]

@@ -1,0 +1,33 @@
+"""What every service is handed: the adapters and the few settings they share."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from kameng.ports import Cipher, Mail, PaymentGateway, Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Settings:
+    main_station: str = "main"
+    reservation_ttl: timedelta = timedelta(minutes=15)
+    # Where shoppers reach a station; {station} and {domain} are filled in.
+    public_url: str = "https://{domain}"
+
+    def station_url(self, station: str, domain: str) -> str:
+        return self.public_url.format(station=station, domain=domain).rstrip("/")
+
+
+@dataclass(frozen=True)
+class Deps:
+    store: Store
+    gateway: PaymentGateway
+    cipher: Cipher
+    mail: Mail
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now

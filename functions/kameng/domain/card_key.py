@@ -1,0 +1,65 @@
+"""Card keys (卡密) as the shopper receives them, and how they are read from import files."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+
+MAX_LENGTH = 256
+
+
+class MalformedKey(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CardKey:
+    code: str
+    password: str | None = None
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"c": self.code, "p": self.password}, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "CardKey":
+        fields = json.loads(data)
+        return cls(code=fields["c"], password=fields["p"])
+
+    @property
+    def masked(self) -> str:
+        return mask(self.code)
+
+
+def mask(code: str) -> str:
+    if len(code) <= 8:
+        return code[:2] + "*" * (len(code) - 2)
+    return f"{code[:4]}{'*' * min(len(code) - 8, 8)}{code[-4:]}"
+
+
+def _clean(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise MalformedKey(f"empty {what}")
+    if len(text) > MAX_LENGTH:
+        raise MalformedKey(f"{what} longer than {MAX_LENGTH} characters")
+    for ch in text:
+        category = unicodedata.category(ch)
+        # Whitespace or control characters inside a key are almost always a broken line.
+        if category.startswith("C") or category.startswith("Z"):
+            raise MalformedKey(f"{what} contains a space or control character")
+    return text
+
+
+def parse_line(line: str, with_password: bool) -> CardKey | None:
+    """One import line → a card key; None for a blank line or a # comment."""
+    stripped = line.strip().lstrip("\ufeff")
+    if not stripped or stripped.startswith("#"):
+        return None
+    if not with_password:
+        return CardKey(_clean(stripped, "key"))
+    parts = stripped.split(",")
+    if len(parts) > 2:
+        raise MalformedKey("expected key[,password]")
+    code = _clean(parts[0], "key")
+    password = _clean(parts[1], "password") if len(parts) == 2 and parts[1].strip() else None
+    return CardKey(code, password)

@@ -1,0 +1,54 @@
+"""Typed domain errors. `http.py` maps each to a status code in one table."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+    def __init__(self, message: str, fields: list[dict] | None = None):
+        super().__init__(message)
+        self.fields = fields or []
+
+
+class UnknownStation(DomainError):
+    code = "unknown_station"
+
+
+class UnknownSku(DomainError):
+    code = "unknown_sku"
+
+
+class QuantityOutOfRange(DomainError):
+    code = "quantity_out_of_range"
+
+
+class SoldOut(DomainError):
+    code = "sold_out"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"
+
+
+class GatewayUnavailable(DomainError):
+    code = "gateway_unavailable"

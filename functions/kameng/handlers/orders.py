@@ -1,0 +1,23 @@
+from kameng.domain.shopper import ShopperCredentials
+from kameng.http import api, body_fields, client_address, header, parse, respond
+from kameng.services import lookup
+from kameng.wiring import deps
+
+
+def _token(event):
+    authorization = header(event, "authorization") or ""
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return (event.get("queryStringParameters") or {}).get("token")
+
+
+@api
+def get_order(event, context=None):
+    order_id = (event.get("pathParameters") or {}).get("id", "")
+    return respond(200, {"order": lookup.by_token(order_id, _token(event), deps())})
+
+
+@api
+def lookup_orders(event, context=None):
+    credentials = parse(ShopperCredentials, body_fields(event))
+    return respond(200, {"orders": lookup.by_shopper(credentials, client_address(event), deps())})

@@ -1,0 +1,127 @@
+"""API Gateway HTTP API (payload v2) events in, JSON responses out, errors as data."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from typing import Any, Callable, TypeVar
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, ValidationError
+
+from kameng.domain import errors
+
+log = logging.getLogger(__name__)
+Model = TypeVar("Model", bound=BaseModel)
+MAX_BODY_BYTES = 64 * 1024
+
+STATUS = {
+    errors.InvalidRequest: 400,
+    errors.InvalidSignature: 400,
+    errors.NotFound: 404,
+    errors.UnknownStation: 404,
+    errors.UnknownSku: 404,
+    errors.SoldOut: 409,
+    errors.QuantityOutOfRange: 422,
+    errors.RateLimited: 429,
+    errors.GatewayUnavailable: 503,
+}
+
+
+def header(event: dict, name: str) -> str | None:
+    # API Gateway lower-cases header names in v2 events; the local server does the same.
+    return (event.get("headers") or {}).get(name.lower())
+
+
+def raw_body(event: dict) -> bytes:
+    body = event.get("body") or ""
+    data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    if len(data) > MAX_BODY_BYTES:
+        raise errors.InvalidRequest(f"请求体过大（最多 {MAX_BODY_BYTES} 字节）")
+    return data
+
+
+def is_form(event: dict) -> bool:
+    return (header(event, "content-type") or "").startswith("application/x-www-form-urlencoded")
+
+
+def body_fields(event: dict) -> dict[str, Any]:
+    data = raw_body(event)
+    try:
+        if is_form(event):
+            return dict(parse_qsl(data.decode(), keep_blank_values=True))
+        parsed = json.loads(data or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise errors.InvalidRequest("请求体不是有效的 JSON") from None
+    if not isinstance(parsed, dict):
+        raise errors.InvalidRequest("请求体须为 JSON 对象")
+    return parsed
+
+
+def parse(model: type[Model], fields: dict[str, Any]) -> Model:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = [
+            {"loc": ".".join(str(part) for part in e["loc"]) or "body", "msg": e["msg"].removeprefix("Value error, ")}
+            for e in error.errors(include_url=False, include_context=False, include_input=False)
+        ]
+        summary = "；".join(f"{p['loc']}: {p['msg']}" for p in problems)
+        raise errors.InvalidRequest(f"请求参数有误：{summary}", fields=problems) from None
+
+
+def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> dict:
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json; charset=utf-8", "cache-control": "no-store", **(headers or {})},
+        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def error_response(error: errors.DomainError) -> dict:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    extra: dict[str, str] = {}
+    if isinstance(error, errors.InvalidRequest) and error.fields:
+        body["fields"] = error.fields
+    if isinstance(error, errors.RateLimited):
+        extra["retry-after"] = str(error.retry_after)
+    return respond(STATUS.get(type(error), 400), {"error": body}, extra)
+
+
+def api(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
+    """Wrap a Lambda handler: domain errors become 4xx data, anything else a logged 500."""
+
+    def wrapped(event: dict, context: Any = None) -> dict:
+        try:
+            return handler(event, context)
+        except errors.DomainError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("unhandled error", extra={"path": event.get("rawPath")})
+            return respond(500, {"error": {"code": "internal", "message": "服务暂时不可用，请稍后再试"}})
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__wrapped__ = handler
+    return wrapped
+
+
+def client_address(event: dict) -> str:
+    return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown"
+
+
+def redirect(location: str) -> dict:
+    return {"statusCode": 303, "headers": {"location": location, "cache-control": "no-store"}, "body": ""}
+
+
+def html_error(error: errors.DomainError) -> dict:
+    """A form post without JavaScript gets a page it can read, with the same status code."""
+    from html import escape
+
+    status = error_response(error)["statusCode"]
+    page = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1"><title>下单失败</title>'
+        f'<main><h1>下单失败</h1><p id="error-message">{escape(error.message)}</p>'
+        '<p><a href="/">返回首页</a></p></main></html>'
+    )
+    return {"statusCode": status, "headers": {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}, "body": page}

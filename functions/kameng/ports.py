@@ -1,0 +1,125 @@
+"""What the services ask of the outside world, in the domain's words.
+
+Shaped by DynamoDB's limits so the embedded SQLite adapter never offers what
+DynamoDB cannot do: every change is one conditional transaction of at most
+100 items, and request paths read by key or one partition's query.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Protocol, Sequence
+
+from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, PaymentEvent
+from kameng.domain.price_book import PriceBook
+
+# A transaction moves the order, its event record, its ledger entries and its keys.
+MAX_KEYS_PER_ORDER = 50
+
+
+@dataclass(frozen=True)
+class SealedKey:
+    key_id: str
+    sku: str
+    fingerprint: str
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class StockCount:
+    available: int = 0
+    reserved: int = 0
+    sold: int = 0
+    void: int = 0
+
+    @property
+    def imported(self) -> int:
+        return self.available + self.reserved + self.sold + self.void
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    duplicates: int
+
+
+class Store(Protocol):
+    def put_price_book(self, book: PriceBook) -> None: ...
+
+    def price_book(self, station: str) -> PriceBook | None: ...
+
+    def add_card_keys(self, keys: Sequence[SealedKey]) -> ImportResult:
+        """Idempotent by fingerprint: a key already held (in any SKU) is a duplicate."""
+
+    def stock(self, skus: Iterable[str]) -> dict[str, StockCount]: ...
+
+    def place_order(self, order: Order) -> Order:
+        """Create a pending order holding `order.quantity` reserved keys, or raise SoldOut."""
+
+    def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
+        """Apply a change only if the order is still in `change.from_status` and the
+        event (if any) was never applied; raise SoldOut when a RESERVE finds too few keys."""
+
+    def set_payment_session(self, order_id: str, session_id: str) -> None: ...
+
+    def order(self, order_id: str) -> Order | None: ...
+
+    def event_seen(self, event_id: str) -> bool: ...
+
+    def sealed_keys(self, order: Order) -> list[SealedKey]: ...
+
+    def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]: ...
+
+    def due_orders(self, now: datetime, limit: int) -> list[Order]:
+        """Pending orders whose reservation lapsed and paid orders not yet delivered."""
+
+    def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]: ...
+
+    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]: ...
+
+    def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
+        """Count one request in the bucket's current window and return the window's count."""
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    order_id: str
+    station: str
+    title: str
+    quantity: int
+    unit_price: int
+    total: int
+    currency: str
+    email: str
+    success_url: str
+    cancel_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentSession:
+    id: str
+    url: str
+
+
+class PaymentGateway(Protocol):
+    def create_session(self, request: SessionRequest) -> PaymentSession: ...
+
+    def expire_session(self, session_id: str) -> None:
+        """Stop a session from taking money; a session already finished is left alone."""
+
+    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """Check the signature over the raw body, then read it; raise InvalidSignature."""
+
+
+class Cipher(Protocol):
+    def seal(self, plaintext: bytes, context: bytes) -> bytes: ...
+
+    def open(self, ciphertext: bytes, context: bytes) -> bytes: ...
+
+    def keyed_hash(self, purpose: str, text: str) -> str:
+        """A stable HMAC of `text` under a key derived for `purpose` (fingerprints, lookup keys)."""
+
+
+class Mail(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...

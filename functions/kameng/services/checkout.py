@@ -1,0 +1,78 @@
+"""Place an order: price it from the published book, reserve keys, open a payment session."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field
+
+from kameng.deps import Deps
+from kameng.domain.errors import GatewayUnavailable, UnknownStation
+from kameng.domain.ids import new_id, new_token
+from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.price_book import quote
+from kameng.domain.shopper import ShopperCredentials, hash_password, hash_token
+from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
+
+STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
+
+
+class CheckoutRequest(ShopperCredentials):
+    # Anything else the client sends (a price, a total) is ignored, never believed.
+    station: str = Field(pattern=STATION_ID)
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=MAX_KEYS_PER_ORDER)
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    token: str
+    pay_url: str
+    order_url: str
+
+    def public_view(self) -> dict:
+        return {
+            "order_id": self.order.id,
+            "pay_url": self.pay_url,
+            "order_url": self.order_url,
+            "total": self.order.total,
+            "currency": self.order.currency,
+            "expires_at": self.order.expires_at.isoformat(),
+        }
+
+
+def order_url(deps: Deps, station: str, domain: str, order_id: str, token: str) -> str:
+    # The token rides in the fragment: browsers never send it to a server or in a Referer.
+    return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}#t={token}"
+
+
+def place(request: CheckoutRequest, deps: Deps) -> Placed:
+    book = deps.store.price_book(request.station)
+    if book is None:
+        raise UnknownStation(f"站点不存在：{request.station}")
+    priced = quote(book, request.sku, request.quantity)
+    now = deps.clock()
+    shopper_key = deps.cipher.keyed_hash("shopper", request.email)
+    token = new_token()
+    expires_at = now + deps.settings.reservation_ttl
+    order = deps.store.place_order(Order(
+        id=new_id(now), station=book.station, sku=priced.line.sku, title=priced.line.title,
+        quantity=priced.quantity, unit_price=priced.line.price, unit_wholesale=priced.line.wholesale,
+        total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
+        password_hash=hash_password(request.query_password, shopper_key), token_hash=hash_token(token),
+        status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
+    ))
+    base = deps.settings.station_url(book.station, book.domain)
+    success = order_url(deps, book.station, book.domain, order.id, token)
+    try:
+        session = deps.gateway.create_session(SessionRequest(
+            order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
+            unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
+            success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=expires_at,
+        ))
+    except Exception as error:
+        # Without a session nobody can pay: give the keys back now rather than at expiry.
+        deps.store.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
+        raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
+    deps.store.set_payment_session(order.id, session.id)
+    return Placed(order=order, token=token, pay_url=session.url, order_url=success)

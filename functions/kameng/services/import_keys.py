@@ -1,0 +1,80 @@
+"""Import card keys for a SKU from a .txt (one key a line) or .csv (key[,password]) file."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from kameng.deps import Deps
+from kameng.domain.card_key import CardKey, MalformedKey, parse_line
+from kameng.domain.errors import InvalidRequest, UnknownSku
+from kameng.domain.ids import new_id
+from kameng.ports import SealedKey
+from kameng.services.lookup import key_context
+
+BATCH = 2000
+MALFORMED_SHOWN = 20
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+    malformed_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def fingerprint(card_key: CardKey, deps: Deps) -> str:
+    # Keyed, so the store never holds a plain hash an attacker could test guesses against.
+    return deps.cipher.keyed_hash("card-key", card_key.code)
+
+
+def import_lines(
+    sku: str, lines: Iterable[str], with_password: bool, deps: Deps,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportReport:
+    book = deps.store.price_book(deps.settings.main_station)
+    if book is None or book.line(sku) is None:
+        raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog (run the build first)")
+    report = ImportReport()
+    batch: list[SealedKey] = []
+
+    def flush() -> None:
+        result = deps.store.add_card_keys(batch)
+        report.imported += result.added
+        report.duplicates += result.duplicates
+        batch.clear()
+
+    now = deps.clock()
+    for number, line in enumerate(lines, start=1):
+        progress(len(line.encode()))
+        try:
+            card_key = parse_line(line, with_password)
+        except MalformedKey as error:
+            report.malformed += 1
+            if len(report.malformed_lines) < MALFORMED_SHOWN:
+                report.malformed_lines.append((number, str(error)))
+            continue
+        if card_key is None:
+            continue
+        key_id = new_id(now)
+        batch.append(SealedKey(
+            key_id=key_id, sku=sku, fingerprint=fingerprint(card_key, deps),
+            ciphertext=deps.cipher.seal(card_key.to_bytes(), key_context(sku, key_id)),
+        ))
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    return report
+
+
+def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    suffix = path.suffix.lower()
+    if suffix not in (".txt", ".csv"):
+        raise InvalidRequest(f"{path}: expected a .txt (one key per line) or .csv (key[,password]) file")
+    try:
+        with path.open(encoding="utf-8", newline="") as lines:
+            return import_lines(sku, lines, suffix == ".csv", deps, progress)
+    except UnicodeDecodeError as error:
+        raise InvalidRequest(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None

@@ -1,0 +1,46 @@
+"""Payment events from the gateway, applied once each, in any order."""
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from kameng.deps import Deps
+from kameng.domain.errors import SoldOut
+from kameng.domain.order import Applied, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
+from kameng.services.release import release
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
+    if event.kind is PaymentKind.OTHER or not event.order_id:
+        return Outcome.IGNORED
+    if deps.store.event_seen(event.id):
+        return Outcome.DUPLICATE
+    for _ in range(3):
+        order = deps.store.order(event.order_id)
+        if order is None:
+            log.warning("payment event for an unknown order", extra={"event_id": event.id, "order_id": event.order_id})
+            return Outcome.IGNORED
+        change = decide_payment(order, event, deps.clock())
+        if change is None:
+            return Outcome.IGNORED
+        try:
+            outcome, updated = deps.store.apply(change, deps.clock())
+        except SoldOut:
+            outcome, updated = deps.store.apply(paid_too_late(order, event), deps.clock())
+        if outcome is Applied.DUPLICATE:
+            return Outcome.DUPLICATE
+        if outcome is Applied.DONE:
+            if updated.status is OrderStatus.NEEDS_ATTENTION:
+                log.error("order needs attention", extra={"order_id": updated.id, "reason": updated.attention_reason})
+            if updated.status is OrderStatus.PAID:
+                release(updated.id, deps)
+            return Outcome.APPLIED
+    raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")

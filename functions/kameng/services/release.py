@@ -1,0 +1,29 @@
+"""Release: a paid order's reserved keys become sold, exactly once."""
+from __future__ import annotations
+
+import logging
+
+from kameng.deps import Deps
+from kameng.domain.order import Applied, Order, OrderStatus, deliver
+
+log = logging.getLogger(__name__)
+
+
+def release(order_id: str, deps: Deps) -> Order | None:
+    """Deliver the order if it is paid; a repeat, or a race with another worker, is a no-op."""
+    for _ in range(3):
+        order = deps.store.order(order_id)
+        if order is None:
+            return None
+        change = deliver(order, deps.settings.main_station)
+        if change is None:
+            return order
+        outcome, updated = deps.store.apply(change, deps.clock())
+        if outcome is Applied.DONE:
+            log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
+            return updated
+    return deps.store.order(order_id)
+
+
+def is_final(order: Order) -> bool:
+    return order.status in (OrderStatus.DELIVERED, OrderStatus.REFUNDED, OrderStatus.NEEDS_ATTENTION)

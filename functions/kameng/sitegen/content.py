@@ -1,0 +1,236 @@
+"""The owner's files as validated models (docs/content-format.md).
+
+Each model checks what one file can check on its own; checks that need
+several files (categories, SKU ids across products, `sells`) live in load.py.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from kameng.domain.money import MINOR_DIGITS, parse_major
+
+MAX_PER_ORDER = 50
+IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
+
+_ID = re.compile(r"[a-z0-9-]+")
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def amount_text(minor: int) -> str:
+    """Minor units as the owner writes them ("102.00"): no symbol, no grouping."""
+    major, cents = divmod(minor, 10**MINOR_DIGITS)
+    return f"{major}.{cents:0{MINOR_DIGITS}d}"
+
+
+def is_id(value: str, min_length: int = 1, max_length: int = 64) -> bool:
+    return min_length <= len(value) <= max_length and _ID.fullmatch(value) is not None
+
+
+def _id_checker(min_length: int, max_length: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if not is_id(value, min_length, max_length):
+            raise ValueError(
+                f"expected {min_length}–{max_length} lowercase letters, digits or '-' (got {value!r})"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _money(value: Any) -> int:
+    return parse_major(value)
+
+
+def _colour(value: str) -> str:
+    if not _COLOUR.fullmatch(value):
+        raise ValueError(f"expected a colour like \"#c81e1e\" or \"#c11\", in quotes (got {value!r})")
+    return value.lower()
+
+
+def _domain(value: str) -> str:
+    if not _DOMAIN.fullmatch(value):
+        raise ValueError(
+            f"expected a lowercase host name like shop.example.com, without https:// or a path (got {value!r})"
+        )
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"expected an email address like help@example.com (got {value!r})")
+    return value
+
+
+def _file_name(value: str) -> str:
+    if not _FILE_NAME.fullmatch(value) or not value.lower().endswith(IMAGE_EXTENSIONS):
+        raise ValueError(
+            f"expected an image file name ({', '.join(IMAGE_EXTENSIONS)}) without folders (got {value!r})"
+        )
+    return value
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError(f"expected an ISO 4217 currency code such as CNY (got {value!r})")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value:
+        raise ValueError(f"expected a single line (got {value!r})")
+    return value
+
+
+def _percent(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a percentage such as 8 or 12.5 (got {value!r})")
+    try:
+        # str() keeps YAML floats as typed (8.1, not 8.0999…).
+        percent = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"expected a percentage such as 8 or 12.5 (got {value!r})") from None
+    if not percent.is_finite() or not 0 <= percent <= 1000:
+        raise ValueError(f"expected a percentage from 0 to 1000 (got {value!r})")
+    return percent
+
+
+def _all_or_list(value: Any) -> Any:
+    if value == "all":
+        return None
+    if not isinstance(value, list):
+        raise ValueError(f"expected all or a list of main-station product ids (got {value!r})")
+    return value
+
+
+StationId = Annotated[str, _id_checker(2, 32)]
+Id = Annotated[str, _id_checker(1, 64)]
+Money = Annotated[int, BeforeValidator(_money)]
+OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
+Colour = Annotated[str, AfterValidator(_colour)]
+Domain = Annotated[str, AfterValidator(_domain)]
+Email = Annotated[str, AfterValidator(_email)]
+ImageName = Annotated[str, AfterValidator(_file_name)]
+Percent = Annotated[Decimal, BeforeValidator(_percent)]
+Currency = Annotated[str, AfterValidator(_currency)]
+
+
+class _Strict(BaseModel):
+    # YAML turns `name: 100` into an int; a SKU called "100" is still text.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class Colors(_Strict):
+    primary: Colour | None = None
+    accent: Colour | None = None
+
+
+class Category(_Strict):
+    id: Id
+    name: OneLine
+
+
+class Pricing(_Strict):
+    markup_percent: Percent
+    fixed: dict[Id, Money] = {}
+
+
+class _Station(_Strict):
+    name: OneLine
+    domain: Domain
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    theme: Id = "default"
+    logo: ImageName | None = None
+    colors: Colors = Colors()
+    announcement: OneLine | None = None
+    tagline: OneLine | None = None
+    support_email: Email | None = None
+
+
+class MainStation(_Station):
+    kind: Literal["main"]
+    currency: Currency
+    categories: list[Category] = Field(min_length=1)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if value != "main":
+            raise ValueError(f"content/main is the main station; expected main (got {value!r})")
+        return value
+
+
+class Substation(_Station):
+    kind: Literal["substation"]
+    # None: the main station's currency, which is the only one allowed anyway.
+    currency: Currency | None = None
+    sells: Annotated[list[Id] | None, BeforeValidator(_all_or_list)] = None
+    pricing: Pricing
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        if value != "substation":
+            raise ValueError(f"only content/main can be the main station; expected substation (got {value!r})")
+        return value
+
+
+class Sku(_Strict):
+    id: Id
+    name: OneLine
+    face_value: Money
+    wholesale: Money
+    retail: Money
+    min_per_order: int = Field(1, ge=1, le=MAX_PER_ORDER)
+    max_per_order: int = Field(10, ge=1, le=MAX_PER_ORDER)
+    low_stock: int = Field(10, ge=0)
+
+    # Fields validate in declaration order, so wholesale and min_per_order are
+    # already in info.data when these run (absent if they were invalid).
+    @field_validator("retail")
+    @classmethod
+    def _retail_covers_wholesale(cls, retail: int, info: ValidationInfo) -> int:
+        wholesale = info.data.get("wholesale")
+        if wholesale is not None and retail < wholesale:
+            raise ValueError(
+                f"must be ≥ the wholesale price {amount_text(wholesale)} (got {amount_text(retail)})"
+            )
+        return retail
+
+    @field_validator("max_per_order")
+    @classmethod
+    def _max_covers_min(cls, maximum: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_per_order")
+        if minimum is not None and maximum < minimum:
+            raise ValueError(f"must be ≥ min_per_order {minimum} (got {maximum})")
+        return maximum
+
+
+class ProductFront(_Strict):
+    title: OneLine
+    category: Id
+    summary: OneLine | None = None
+    fulfilment: Literal["card_key"] = "card_key"
+    images: list[ImageName] = []
+    tags: list[OneLine] = []
+    sort: int | None = None
+    skus: list[Sku] = Field(min_length=1)
+
+
+class PageFront(_Strict):
+    title: OneLine
