@@ -1,0 +1,68 @@
+"""`python -m kameng.local`: the whole shop on one machine."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from kameng.config import REPO, ConfigError
+
+
+def _sweep_forever(interval: float) -> None:
+    from kameng.services.sweeper import sweep
+    from kameng.wiring import deps
+
+    log = logging.getLogger("kameng.sweeper")
+    stop = threading.Event()
+    while not stop.wait(interval):
+        try:
+            done = sweep(deps())
+            if done:
+                log.info("sweep: %s", dict(done))
+        except Exception:
+            log.exception("sweep failed; trying again next round")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kameng.local", description="Serve every built station, the API and the sandbox pay page.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--site", type=Path, default=REPO / "site")
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--sweep-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+
+    # The pages, the pay page and the webhook all live on this one server unless told otherwise.
+    os.environ.setdefault("KAMENG_PUBLIC_URL", f"http://{{station}}.localhost:{args.port}")
+    os.environ.setdefault("KAMENG_SANDBOX_URL", f"http://localhost:{args.port}")
+    os.environ.setdefault("KAMENG_WEBHOOK_URL", f"http://127.0.0.1:{args.port}/api/webhooks/stripe")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    import waitress
+
+    from kameng.local.server import LocalServer
+    from kameng.wiring import deps
+
+    try:
+        services = deps()
+    except (ConfigError, ValueError) as error:
+        print(f"kameng: {error}", file=sys.stderr)
+        return 2
+    app = LocalServer(args.site, lambda: deps().gateway, args.port)
+    stations = app.stations()
+    print(f"Kameng is serving {len(stations)} station(s):", flush=True)
+    for station in stations:
+        print(f"  {station:<16} http://{station}.localhost:{args.port}/", flush=True)
+    print(f"  {'index':<16} http://localhost:{args.port}/", flush=True)
+    print(f"data: {services.store.db.path if hasattr(services.store, 'db') else 'store'}   stop: Ctrl+C", flush=True)
+    threading.Thread(target=_sweep_forever, args=(args.sweep_seconds,), daemon=True).start()
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, connection_limit=2000,
+                   backlog=2048, channel_timeout=60, asyncore_use_poll=True, ident="kameng")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""The local server: every station by its host name, /api to the Lambda handlers, /_sandbox to the pay page.
+
+It answers as the CDN and API Gateway would in production, security headers
+included, so what works here works there.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import mimetypes
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+import jinja2
+import segno
+
+from kameng import routes
+from kameng.adapters.gateway_sandbox import SandboxGateway
+from kameng.domain.money import format_minor
+from kameng.http import MAX_BODY_BYTES
+
+HERE = Path(__file__).parent
+Response = tuple[int, list[tuple[str, str]], bytes]
+StartResponse = Callable[..., object]
+
+REASONS = {200: "OK", 201: "Created", 301: "Moved Permanently", 303: "See Other", 304: "Not Modified",
+           400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+           413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests",
+           500: "Internal Server Error", 503: "Service Unavailable"}
+mimetypes.add_type("image/svg+xml", ".svg")
+mimetypes.add_type("image/webp", ".webp")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+
+
+def security_headers(form_targets: str, https: bool) -> list[tuple[str, str]]:
+    headers = [
+        ("Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         f"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self' {form_targets}"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if https:
+        # Only over HTTPS: HSTS on plain http://localhost would be ignored, or worse, remembered.
+        headers.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    return headers
+
+
+def v2_event(environ: dict, route: routes.Route, params: dict[str, str], body: bytes) -> dict:
+    """A WSGI request as API Gateway (HTTP API, payload 2.0) hands it to Lambda."""
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    query = environ.get("QUERY_STRING", "")
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode(), True
+    return {
+        "version": "2.0",
+        "routeKey": f"{route.method} {route.path}",
+        "rawPath": environ.get("PATH_INFO", "/"),
+        "rawQueryString": query,
+        "headers": headers,
+        "queryStringParameters": {k: ",".join(v) for k, v in parse_qs(query).items()} or None,
+        "pathParameters": params or None,
+        "requestContext": {
+            "http": {"method": route.method, "path": environ.get("PATH_INFO", "/"), "protocol": environ.get("SERVER_PROTOCOL"),
+                     "sourceIp": environ.get("REMOTE_ADDR", ""), "userAgent": headers.get("user-agent", "")},
+            "requestId": uuid.uuid4().hex, "routeKey": f"{route.method} {route.path}", "stage": "$default",
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+class LocalServer:
+    def __init__(self, site_dir: Path, gateway_provider: Callable[[], object], port: int):
+        self.site_dir = site_dir
+        self.gateway_provider = gateway_provider
+        self.port = port
+        self.pay_page = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE), autoescape=True).get_template("pay.html")
+
+    # WSGI
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        https = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme")) == "https"
+        try:
+            if path.startswith("/api/"):
+                status, headers, body = self.api(environ, path)
+            elif path.startswith("/_sandbox/"):
+                status, headers, body = self.sandbox(environ, path)
+            else:
+                status, headers, body = self.static(environ, path)
+        except _TooLarge:
+            status, headers, body = _json(413, {"error": {"code": "payload_too_large", "message": "请求体过大"}})
+        headers += security_headers(f"http://localhost:{self.port} http://*.localhost:{self.port}", https)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        start_response(f"{status} {REASONS.get(status, 'Status')}", headers)
+        return [body]
+
+    # /api → the same handlers Lambda runs
+
+    def api(self, environ: dict, path: str) -> Response:
+        method = environ.get("REQUEST_METHOD", "GET")
+        route, params, path_known = routes.match("GET" if method == "HEAD" else method, path)
+        if route is None:
+            code, status = ("method_not_allowed", 405) if path_known else ("not_found", 404)
+            return _json(status, {"error": {"code": code, "message": f"{method} {path} 不存在"}})
+        result = route.handler()(v2_event(environ, route, params, _read_body(environ)), None)
+        body = result.get("body") or ""
+        data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        return result["statusCode"], [(k.title(), v) for k, v in (result.get("headers") or {}).items()], data
+
+    # the sandbox gateway's pay page
+
+    def sandbox(self, environ: dict, path: str) -> Response:
+        if path == "/_sandbox/pay.css":
+            return 200, [("Content-Type", "text/css; charset=utf-8"), ("Cache-Control", "no-cache")], (HERE / "static" / "pay.css").read_bytes()
+        if not path.startswith("/_sandbox/pay/"):
+            return _text(404, "not found")
+        gateway = self.gateway_provider()
+        if not isinstance(gateway, SandboxGateway):
+            return _text(404, "the sandbox is off: a real payment gateway is configured")
+        session_id = path.removeprefix("/_sandbox/pay/")
+        session = gateway.session(session_id)
+        if session is not None and session.status == "open" and session.expires_at <= time.time():
+            gateway.expire_session(session_id)
+            session = gateway.session(session_id)
+        message = ""
+        if environ.get("REQUEST_METHOD") == "POST" and session is not None:
+            form = dict(parse_qsl(_read_body(environ).decode("utf-8", "replace")))
+            action, method = form.get("action"), form.get("method", "card")
+            if method not in ("card", "alipay", "wechat_pay"):
+                message = "未知的支付方式"
+            elif action == "pay":
+                if gateway.pay(session_id, method) is not None:
+                    return 303, [("Location", session.success_url), ("Cache-Control", "no-store")], b""
+                message = "此会话已结束，无法支付"
+            elif action == "fail":
+                gateway.fail(session_id, method)
+                message = "支付失败：已通知商店，库存已退回"
+            elif action == "expire":
+                gateway.expire_session(session_id)
+                message = "已让会话过期：已通知商店，库存已退回"
+            else:
+                message = "未知的操作"
+            session = gateway.session(session_id)
+        page = self.pay_page.render(
+            session=session, message=message,
+            amount=format_minor(session.total, session.currency) if session else "",
+            expires=datetime.fromtimestamp(session.expires_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if session else "",
+            qr=segno.make(f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{path}").svg_data_uri(scale=4) if session else "",
+        )
+        status = 200 if session else 404
+        return status, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page.encode()
+
+    # the CDN: static files of the station named by the host
+
+    def stations(self) -> list[str]:
+        if not self.site_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.site_dir.iterdir() if (p / "index.html").is_file())
+
+    def static(self, environ: dict, path: str) -> Response:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _text(405, "method not allowed")
+        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
+        station = host.removesuffix(".localhost") if host.endswith(".localhost") else None
+        if station is None or station not in self.stations():
+            return self.index(station)
+        root = (self.site_dir / station).resolve()
+        target = (root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(root):
+            return self.not_found(root)
+        if target.is_dir():
+            if not path.endswith("/"):
+                query = environ.get("QUERY_STRING")
+                return 301, [("Location", path + "/" + (f"?{query}" if query else ""))], b""
+            target = target / "index.html"
+        if not target.is_file():
+            return self.not_found(root)
+        data = target.read_bytes()
+        etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+        headers = [("Content-Type", _content_type(target)), ("ETag", etag), ("Cache-Control", _cache_control(path))]
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            return 304, headers, b""
+        return 200, headers, data
+
+    def not_found(self, root: Path) -> Response:
+        page = root / "404.html"
+        body = page.read_bytes() if page.is_file() else b"not found"
+        return 404, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")], body
+
+    def index(self, unknown: str | None) -> Response:
+        stations = self.stations()
+        items = "".join(
+            f'<li><a href="http://{html.escape(s)}.localhost:{self.port}/">{html.escape(s)}.localhost:{self.port}</a></li>'
+            for s in stations)
+        note = f"<p>没有名为 {html.escape(unknown)} 的站点。</p>" if unknown else ""
+        empty = "" if stations else "<p>还没有构建任何站点：先运行 <code>make build</code>。</p>"
+        body = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+                f'<title>Kameng 本地站点</title><main><h1>Kameng 本地站点</h1>{note}{empty}<ul id="stations">{items}</ul></main></html>')
+        return (404 if unknown else 200), [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")], body.encode()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(environ: dict) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise _TooLarge()
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _json(status: int, body: dict) -> Response:
+    return status, [("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store")], json.dumps(body, ensure_ascii=False).encode()
+
+
+def _text(status: int, text: str) -> Response:
+    return status, [("Content-Type", "text/plain; charset=utf-8")], text.encode()
+
+
+def _content_type(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind in ("application/javascript", "application/xml", "image/svg+xml") else kind
+
+
+def _cache_control(path: str) -> str:
+    # Hashed assets never change under their name; pages must revalidate to show a new build.
+    return "public, max-age=31536000, immutable" if path.startswith("/assets/") else "public, max-age=0, must-revalidate"

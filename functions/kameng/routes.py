@@ -1,0 +1,44 @@
+"""The HTTP API: one table read by the local server, the OpenAPI check and the infra check."""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway syntax: /api/orders/{id}
+    target: str  # module:function
+
+    @cached_property
+    def pattern(self) -> re.Pattern:
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$")
+
+    def handler(self) -> Callable:
+        module, function = self.target.split(":")
+        return getattr(importlib.import_module(module), function)
+
+
+ROUTES = (
+    Route("POST", "/api/checkout", "kameng.handlers.checkout:handler"),
+    Route("POST", "/api/webhooks/stripe", "kameng.handlers.webhook:handler"),
+    Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
+    Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
+    Route("GET", "/api/stock", "kameng.handlers.stock:handler"),
+)
+
+
+def match(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+    """The route for a request, its path parameters, and whether the path exists for another method."""
+    path_known = False
+    for route in ROUTES:
+        found = route.pattern.match(path)
+        if found:
+            path_known = True
+            if route.method == method:
+                return route, found.groupdict(), True
+    return None, {}, path_known
