@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 
 MAX_LENGTH = 256
@@ -42,18 +41,22 @@ def _clean(text: str, what: str) -> str:
         raise MalformedKey(f"empty {what}")
     if len(text) > MAX_LENGTH:
         raise MalformedKey(f"{what} longer than {MAX_LENGTH} characters")
-    for ch in text:
-        category = unicodedata.category(ch)
-        # Whitespace or control characters inside a key are almost always a broken line.
-        if category.startswith("C") or category.startswith("Z"):
-            raise MalformedKey(f"{what} contains a space or control character")
+    # Whitespace or control characters inside a key are almost always a broken line.
+    if not text.isprintable() or " " in text:
+        raise MalformedKey(f"{what} contains a space or control character")
     return text
 
 
+# Spreadsheet exports start with a header row; it must not become a key.
+CSV_HEADERS = {"key", "key,password", "code", "code,password", "卡密", "卡密,密码", "卡号,密码"}
+
+
 def parse_line(line: str, with_password: bool) -> CardKey | None:
-    """One import line → a card key; None for a blank line or a # comment."""
+    """One import line → a card key; None for a blank line, a # comment or a CSV header."""
     stripped = line.strip().lstrip("\ufeff")
     if not stripped or stripped.startswith("#"):
+        return None
+    if with_password and stripped.replace(" ", "").lower() in CSV_HEADERS:
         return None
     if not with_password:
         return CardKey(_clean(stripped, "key"))

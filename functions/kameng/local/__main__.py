@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=REPO / "site")
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--sweep-seconds", type=float, default=5.0)
+    parser.add_argument("--trusted-proxy", default=None,
+                        help="address of a TLS-terminating proxy whose X-Forwarded-Proto/For headers are believed")
     args = parser.parse_args(argv)
 
     # The pages, the pay page and the webhook all live on this one server unless told otherwise.
@@ -59,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'index':<16} http://localhost:{args.port}/", flush=True)
     print(f"data: {services.store.db.path if hasattr(services.store, 'db') else 'store'}   stop: Ctrl+C", flush=True)
     threading.Thread(target=_sweep_forever, args=(args.sweep_seconds,), daemon=True).start()
+    proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}} if args.trusted_proxy else {}
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, connection_limit=2000,
-                   backlog=2048, channel_timeout=60, asyncore_use_poll=True, ident="kameng")
+                   backlog=2048, channel_timeout=60, asyncore_use_poll=True, ident="kameng", **proxy)
     return 0
 
 

@@ -100,7 +100,8 @@ class LocalServer:
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
-        https = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme")) == "https"
+        # Behind a TLS proxy, waitress sets the scheme from X-Forwarded-Proto only for a --trusted-proxy.
+        https = environ.get("wsgi.url_scheme") == "https"
         try:
             if path.startswith("/api/"):
                 status, headers, body = self.api(environ, path)

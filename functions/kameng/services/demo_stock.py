@@ -16,16 +16,20 @@ def fake_key(sku: str) -> str:
 
 
 def stock_demo(deps: Deps, per_sku: int = 40) -> dict[str, ImportReport]:
-    """Give every SKU that never had stock `per_sku` keys; SKUs with any history are left alone."""
+    """Give every SKU `per_sku` fake keys, but only in a store that has never held a key.
+
+    A shop with any real stock is left alone, so fake keys can never be sold
+    beside real ones.
+    """
     book = deps.store.price_book(deps.settings.main_station)
     if book is None:
         raise UnknownStation("the main station's price book is not published yet: run `make build` first")
     counts = deps.store.stock(book.skus)
+    if any(count.imported for count in counts.values()):
+        return {}
     reports = {}
-    for sku, line in sorted(book.skus.items()):
-        if counts[sku].imported:
-            continue
-        # A few SKUs start low so the shop shows its "low stock" badge.
-        amount = max(line.low_stock - 1, 1) if sku.endswith(("-1", "-5")) else per_sku
+    for index, (sku, line) in enumerate(sorted(book.skus.items())):
+        # Every fifth SKU starts low, so the demo shows its "low stock" badge too.
+        amount = max(line.low_stock - 1, 1) if index % 5 == 4 else per_sku
         reports[sku] = import_lines(sku, (fake_key(sku) for _ in range(amount)), False, deps)
     return reports

@@ -77,4 +77,7 @@ def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None
         with path.open(encoding="utf-8", newline="") as lines:
             return import_lines(sku, lines, suffix == ".csv", deps, progress)
     except UnicodeDecodeError as error:
-        raise InvalidRequest(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise InvalidRequest(
+            f"{path}: not UTF-8 text ({error.reason}); keys read before that point were imported. "
+            "Save the file as UTF-8 and import it again: keys already imported are skipped as duplicates"
+        ) from None

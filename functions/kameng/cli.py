@@ -1,0 +1,641 @@
+"""`kameng`: the station owner's command line.
+
+Import card keys, read stock and orders, run the sweeper once. Every command
+works on the data folder that KAMENG_DATA_DIR names (default ./var), through
+the same services the functions call.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sqlite3
+import sys
+import time
+import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Sequence, TextIO
+
+from kameng import config as configuration
+from kameng import wiring
+from kameng.deps import Deps
+from kameng.domain.card_key import CardKey
+from kameng.domain.errors import DomainError, NotFound, UnknownStation
+from kameng.domain.money import format_minor
+from kameng.domain.order import Order, OrderStatus
+from kameng.domain.price_book import PriceBook
+
+PROG = "kameng"
+# Below this a file imports in a moment; in a log, progress lines would only be noise.
+PROGRESS_FROM_BYTES = 1024 * 1024
+PROGRESS_CHUNK_BYTES = 64 * 1024
+LOG_PROGRESS_STEPS = 10
+ORDERS_LIMIT = 20
+ORDERS_LIMIT_MAX = 1000
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # what was asked for cannot be done: unknown SKU/station/order, unreadable file
+EXIT_USAGE = 2  # the command line or the configuration is wrong
+
+
+class Failure(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# ---------------------------------------------------------------- output
+
+
+def _plain(text: object) -> str:
+    # Shopper-supplied text (an e-mail) reaches the owner's terminal: escape sequences
+    # and bidi overrides in it must not repaint or reorder what the owner reads.
+    out = []
+    for ch in str(text):
+        if unicodedata.category(ch) in ("Cc", "Cf"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _width(text: str) -> int:
+    # Chinese titles take two terminal columns a character.
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], right: Iterable[int] = ()) -> str:
+    cells = [[_plain(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    right = set(right)
+    lines = []
+    for row in cells:
+        parts = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            parts.append(pad + cell if i in right else cell + pad)
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+# DEL and the C1 controls pass json.dumps(ensure_ascii=False) raw; a terminal would act on them.
+_JSON_RAW_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
+def _print_json(value: object) -> None:
+    text = json.dumps(value, ensure_ascii=False, indent=2).translate(_JSON_RAW_CONTROLS)
+    print(text)
+
+
+def _utc(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def _deps() -> Deps:
+    try:
+        return wiring.deps()
+    except configuration.ConfigError:
+        raise
+    except (OSError, sqlite3.Error, ValueError) as error:
+        # A data folder that cannot be opened is a set-up problem, not a bug: say where to look.
+        data_dir = configuration.load().data_dir
+        raise Failure(f"cannot open the data folder {data_dir} (KAMENG_DATA_DIR): {error}", EXIT_USAGE) from None
+
+
+def _price_book(deps: Deps, station: str) -> PriceBook:
+    book = deps.store.price_book(station)
+    if book is None:
+        if station == deps.settings.main_station:
+            raise UnknownStation(f"no price book published for the main station {station!r}: run the build first")
+        raise UnknownStation(f"unknown station {station!r}: no price book published for it (run the build first)")
+    return book
+
+
+# ---------------------------------------------------------------- import-keys
+
+
+class _Progress:
+    """Bytes read so far: a tqdm bar on a terminal, a few whole lines in a log, nothing for a small file in a log.
+
+    It starts on the first line read, so a refused import (unknown SKU, wrong
+    file type) never leaves an empty bar behind its error.
+    """
+
+    def __init__(self, path: Path, stream: TextIO):
+        self.path = path
+        self.stream = stream
+        self.state = "waiting"  # waiting | bar | lines | off
+        self.total = self.done = self.pending = self.step = self.next_line_at = self.logged = 0
+        self.started = 0.0
+        self.bar = None
+
+    def __call__(self, size: int) -> None:
+        if self.state == "waiting":
+            self._start()
+        if self.state == "off":
+            return
+        self.pending += size
+        if self.pending >= PROGRESS_CHUNK_BYTES:
+            self._flush()
+
+    def _start(self) -> None:
+        self.started = time.monotonic()
+        self.total = self.path.stat().st_size
+        if self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=self.total, unit="B", unit_scale=True, unit_divisor=1024, desc=self.path.name,
+                file=self.stream, dynamic_ncols=True,
+            )
+            self.state = "bar"
+        elif self.total > PROGRESS_FROM_BYTES:
+            self.step = self.next_line_at = max(self.total // LOG_PROGRESS_STEPS, 1)
+            self.state = "lines"
+        else:
+            self.state = "off"
+
+    def _flush(self) -> None:
+        self.done += self.pending
+        if self.bar is not None:
+            self.bar.update(self.pending)
+        elif self.done >= self.next_line_at:
+            self._log_line()
+            self.next_line_at = (self.done // self.step + 1) * self.step
+        self.pending = 0
+
+    def _log_line(self) -> None:
+        from tqdm import tqdm
+
+        # Whole lines, no carriage returns: a log file or CI output stays readable.
+        line = tqdm.format_meter(
+            min(self.done, self.total), self.total, time.monotonic() - self.started,
+            prefix=self.path.name, unit="B", unit_scale=True, unit_divisor=1024,
+            bar_format="{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]",
+        )
+        print(_plain(line), file=self.stream, flush=True)
+        self.logged = self.done
+
+    def close(self, finished: bool) -> None:
+        if self.state == "bar":
+            self._flush()
+            self.bar.close()
+        elif self.state == "lines" and finished:
+            self.done += self.pending
+            self.pending = 0
+            if self.logged != self.done:
+                self._log_line()
+
+
+def import_keys_command(args: argparse.Namespace) -> int:
+    from kameng.services.import_keys import import_file
+
+    deps = _deps()
+    path = Path(args.file)
+    progress = _Progress(path, sys.stderr)
+    finished = False
+    try:
+        report = import_file(args.sku, path, deps, progress)
+        finished = True
+    except OSError as error:
+        raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
+    finally:
+        progress.close(finished)
+    print(f"imported {report.imported}, duplicates {report.duplicates}, malformed {report.malformed}")
+    for number, reason in report.malformed_lines:
+        print(f"{_plain(args.file)}:{number}: {reason}")
+    hidden = report.malformed - len(report.malformed_lines)
+    if hidden > 0:
+        print(f"... and {hidden} more malformed lines")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- stock
+
+
+def stock_command(args: argparse.Namespace) -> int:
+    deps = _deps()
+    book = _price_book(deps, args.station or deps.settings.main_station)
+    counts = deps.store.stock(book.skus)
+    rows = []
+    for sku, line in sorted(book.skus.items()):
+        count = counts[sku]
+        rows.append({
+            "sku": sku, "title": line.title, "available": count.available, "reserved": count.reserved,
+            "sold": count.sold, "void": count.void, "imported": count.imported,
+        })
+    if args.json:
+        _print_json({"station": book.station, "skus": rows})
+        return EXIT_OK
+    if not rows:
+        print(f"station {book.station} sells no SKU")
+        return EXIT_OK
+    headers = ["sku", "title", "available", "reserved", "sold", "void", "imported"]
+    print(f"stock for station {book.station}")
+    print(_table(headers, ([row[h] for h in headers] for row in rows), right=range(2, 7)))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _order_summary(order: Order) -> dict:
+    return {
+        "id": order.id, "created_at": _iso(order.created_at), "station": order.station, "sku": order.sku,
+        "quantity": order.quantity, "total": order.total, "currency": order.currency,
+        "status": order.status.value, "email": order.email,
+    }
+
+
+def orders_command(args: argparse.Namespace) -> int:
+    deps = _deps()
+    if args.station:
+        _price_book(deps, args.station)  # a mistyped station would otherwise look like a quiet shop
+    status = OrderStatus(args.status) if args.status else None
+    orders = deps.store.recent_orders(args.limit, station=args.station, status=status)
+    if args.json:
+        _print_json([_order_summary(order) for order in orders])
+        return EXIT_OK
+    if not orders:
+        print("no orders")
+        return EXIT_OK
+    headers = ["id", "created (UTC)", "station", "sku", "qty", "total", "status", "e-mail"]
+    rows = [
+        [o.id, _utc(o.created_at), o.station, o.sku, o.quantity, format_minor(o.total, o.currency),
+         o.status.value, o.email]
+        for o in orders
+    ]
+    print(_table(headers, rows, right=(4, 5)))
+    return EXIT_OK
+
+
+def _masked_keys(order: Order, deps: Deps) -> list[dict]:
+    from kameng.services.lookup import key_context
+
+    keys = []
+    for sealed in deps.store.sealed_keys(order):
+        entry: dict = {"key_id": sealed.key_id}
+        try:
+            card_key = CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
+        except Exception as error:
+            # One key this master key cannot open must not hide the rest of the order.
+            entry.update(masked=None, has_password=None, problem=f"cannot be opened ({type(error).__name__})")
+        else:
+            entry.update(masked=card_key.masked, has_password=card_key.password is not None)
+        keys.append(entry)
+    return keys
+
+
+def order_command(args: argparse.Namespace) -> int:
+    deps = _deps()
+    wanted = args.order_id.strip()
+    order = deps.store.order(wanted) or deps.store.order(wanted.upper())
+    if order is None:
+        raise NotFound(f"no order {wanted!r} in {configuration.load().data_dir}")
+    ledger = deps.store.ledger(order.id)
+    keys = _masked_keys(order, deps)
+    if args.json:
+        detail = _order_summary(order) | {
+            "title": order.title, "unit_price": order.unit_price, "unit_wholesale": order.unit_wholesale,
+            "updated_at": _iso(order.updated_at), "reservation_expires_at": _iso(order.expires_at),
+            "payment_session": order.payment_session, "payment_ref": order.payment_ref,
+            "attention_reason": order.attention_reason,
+        }
+        _print_json({
+            "order": detail,
+            "ledger": [{"account": a, "amount": amount, "currency": c, "memo": m} for a, amount, c, m in ledger],
+            "keys": keys,
+        })
+        return EXIT_OK
+    def money(minor: int) -> str:
+        return format_minor(minor, order.currency)
+
+    facts = [
+        ("order", order.id),
+        ("status", order.status.value),
+        ("station", order.station),
+        ("sku", f"{order.sku} ({order.title})"),
+        ("quantity", f"{order.quantity} x {money(order.unit_price)}"),
+        ("total", money(order.total)),
+        ("wholesale", f"{order.quantity} x {money(order.unit_wholesale)}"),
+        ("e-mail", order.email),
+        ("created (UTC)", _utc(order.created_at)),
+        ("updated (UTC)", _utc(order.updated_at)),
+        ("reservation ends (UTC)", _utc(order.expires_at)),
+        ("payment session", order.payment_session or "-"),
+        ("payment ref", order.payment_ref or "-"),
+    ]
+    if order.attention_reason:
+        facts.append(("needs attention", order.attention_reason))
+    print(_pairs(facts))
+    print()
+    print("ledger")
+    if ledger:
+        rows = [[account, format_minor(amount, currency), memo] for account, amount, currency, memo in ledger]
+        rows.append(["balance", format_minor(sum(entry[1] for entry in ledger), order.currency), ""])
+        print(_indent(_table(["account", "amount", "memo"], rows, right=(1,))))
+    else:
+        print("  no entries (written when the order is delivered)")
+    print()
+    print("keys (masked)")
+    if keys:
+        has_password = {True: "yes", False: "no", None: "-"}
+        rows = [[key["key_id"], key["masked"] or key["problem"], has_password[key["has_password"]]] for key in keys]
+        print(_indent(_table(["key id", "key", "password"], rows)))
+    else:
+        print("  none held by this order")
+    return EXIT_OK
+
+
+def _pairs(facts: Sequence[tuple[str, object]]) -> str:
+    width = max(_width(label) for label, _ in facts)
+    return "\n".join(f"{label}{' ' * (width - _width(label))}  {_plain(value)}" for label, value in facts)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.split("\n"))
+
+
+# ---------------------------------------------------------------- sweep
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    from kameng.services.sweeper import sweep
+
+    done = sweep(_deps())
+    counts = {"expired": done.get("expired", 0), "delivered": done.get("delivered", 0)}
+    if args.json:
+        _print_json(counts)
+    else:
+        print(f"expired {counts['expired']}, delivered {counts['delivered']}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- demo-stock
+
+
+def demo_stock_command(args: argparse.Namespace) -> int:
+    from kameng.services.demo_stock import stock_demo
+
+    reports = stock_demo(_deps(), per_sku=args.per_sku)
+    if args.json:
+        _print_json({sku: {"imported": r.imported, "duplicates": r.duplicates} for sku, r in reports.items()})
+    elif not reports:
+        print("this store already holds card keys; demo keys are only added to a store that never had any")
+    else:
+        print(_table(["sku", "fake keys imported"], ([sku, r.imported] for sku, r in reports.items()), right=(1,)))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- the parser
+
+
+MAIN_EPILOG = """\
+examples:
+  kameng import-keys steam-cny-100 keys.txt   add card keys to a SKU's stock
+  kameng stock                                every SKU of the main station
+  kameng stock --station game-zone --json     a substation, for scripts
+  kameng orders --status needs_attention      orders a person must look at
+  kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7     one order, keys masked
+  kameng sweep                                expire lapsed reservations now
+
+The data folder is KAMENG_DATA_DIR (default ./var in the repository).
+Exit status: 0 done, 1 the command could not be done (unknown SKU, station or
+order, unreadable file), 2 a usage or configuration mistake.
+"""
+
+IMPORT_EPILOG = """\
+examples:
+  kameng import-keys steam-cny-100 keys.txt
+  kameng import-keys windows-11-pro licences.csv
+
+file formats (UTF-8):
+  .txt   one key per line
+  .csv   key[,password] per line, no header row
+  Blank lines and lines starting with # are skipped, so a header can be
+  written as "# key,password". A line with a space or a control character
+  inside a key is reported as FILE:LINE: reason and skipped.
+
+Importing is idempotent: a key already held (in any SKU) counts as a
+duplicate and is not added again, so an interrupted import can simply be run
+again. The SKU must be in the main station's published price book (run the
+build first).
+"""
+
+STOCK_EPILOG = """\
+examples:
+  kameng stock
+  kameng stock --station game-zone
+  kameng stock --json
+
+For every SKU: available + reserved + sold + void = imported.
+"""
+
+ORDERS_EPILOG = f"""\
+examples:
+  kameng orders
+  kameng orders --station game-zone --status delivered --limit 50
+  kameng orders --status needs_attention --json
+
+statuses: {", ".join(s.value for s in OrderStatus)}
+"""
+
+ORDER_EPILOG = """\
+examples:
+  kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
+  kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --json
+
+Card keys are always shown masked (only their first and last characters);
+the shopper sees them in full on the order page.
+"""
+
+SWEEP_EPILOG = """\
+example:
+  kameng sweep
+
+Lapsed reservations go back to stock (and their payment sessions are
+expired); paid orders whose delivery stalled are delivered. The local server
+runs this periodically; one run handles up to 200 due orders.
+"""
+
+
+DEMO_STOCK_EPILOG = """\
+example:
+  kameng demo-stock
+
+For the demo shop (`make serve`): in a store that has never held a card key,
+every SKU of the main station gets fake DEMO-... keys, so checkout can be
+tried end to end. A store with any keys at all is left alone, so fake keys
+are never sold beside real ones.
+"""
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _limit(text: str) -> int:
+    value = _positive(text)
+    if value > ORDERS_LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {ORDERS_LIMIT_MAX} (got {value})")
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kameng")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _import_keys_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("sku", metavar="SKU", help="a SKU id of the main station, e.g. steam-cny-100")
+    sub.add_argument("file", metavar="FILE", help="a .txt (one key per line) or .csv (key[,password]) file")
+
+
+def _stock_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--station", metavar="ID", help="list this station's SKUs (default: the main station)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _orders_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--station", metavar="ID", help="only this station's orders")
+    sub.add_argument("--status", metavar="STATUS", choices=[s.value for s in OrderStatus],
+                     help="only orders in this status (see the list below)")
+    sub.add_argument("--limit", metavar="N", type=_limit, default=ORDERS_LIMIT,
+                     help=f"at most N orders (default {ORDERS_LIMIT}, at most {ORDERS_LIMIT_MAX})")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _order_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("order_id", metavar="ORDER_ID", help="the order id, as listed by `kameng orders`")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _sweep_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _demo_stock_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--per-sku", metavar="N", type=_positive, default=40, help="fake keys per SKU (default 40)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+COMMANDS = (
+    ("import-keys", "Import card keys for a SKU from a .txt or .csv file.", IMPORT_EPILOG,
+     import_keys_command, _import_keys_arguments),
+    ("stock", "Show stock counts per SKU.", STOCK_EPILOG, stock_command, _stock_arguments),
+    ("orders", "List recent orders, newest first.", ORDERS_EPILOG, orders_command, _orders_arguments),
+    ("order", "Show one order: details, ledger entries and masked keys.", ORDER_EPILOG,
+     order_command, _order_arguments),
+    ("sweep", "Run the sweeper once and print what it did.", SWEEP_EPILOG, sweep_command, _sweep_arguments),
+    ("demo-stock", "Give never-stocked SKUs fake keys (the demo shop only).", DEMO_STOCK_EPILOG,
+     demo_stock_command, _demo_stock_arguments),
+)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
+
+
+def parser() -> argparse.ArgumentParser:
+    # The command list is written out by hand: argparse (before 3.13) wraps a long
+    # subcommand name onto a line of its own.
+    listing = "\n".join(f"  {name:<13} {summary}" for name, summary, *_ in COMMANDS)
+    root = argparse.ArgumentParser(
+        prog=PROG, formatter_class=_formatter, epilog=MAIN_EPILOG,
+        description=f"The station owner's tool for a Kameng shop: card keys, stock, orders.\n\ncommands:\n{listing}",
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND",
+                                   help="see `kameng COMMAND --help` for its options")
+    for name, summary, epilog, run, add_arguments in COMMANDS:
+        sub = commands.add_parser(name, description=summary, epilog=epilog, formatter_class=_formatter)
+        sub.set_defaults(run=run)
+        add_arguments(sub)
+    return root
+
+
+class _OneLineLog(logging.Handler):
+    """Warnings from the services, one line each on stderr; a traceback is for a developer's log, not the owner."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                message = f"{message}: {type(error).__name__}: {error}"
+            _fail(f"{record.levelname.lower()}: {message}")
+        except Exception:
+            self.handleError(record)
+
+
+def _log_to_stderr() -> None:
+    logger = logging.getLogger("kameng")
+    if not any(isinstance(handler, _OneLineLog) for handler in logger.handlers):
+        logger.addHandler(_OneLineLog(logging.WARNING))
+
+
+def _fail(message: str) -> None:
+    print(f"{PROG}: {_plain(' '.join(message.split()))}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    root = parser()
+    try:
+        args = root.parse_args(argv)
+    except SystemExit as exit:
+        # --help and usage errors: argparse has printed what it has to say.
+        return exit.code if isinstance(exit.code, int) else EXIT_USAGE
+    if args.command is None:
+        root.print_help(sys.stderr)
+        return EXIT_USAGE
+    _log_to_stderr()
+    try:
+        return args.run(args)
+    except Failure as failure:
+        _fail(failure.message)
+        return failure.code
+    except configuration.ConfigError as error:
+        _fail(str(error))
+        return EXIT_USAGE
+    except DomainError as error:
+        _fail(error.message)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _fail("interrupted; whatever was done is kept, and running the command again is safe")
+        return 130
+    except BrokenPipeError:
+        # `kameng orders | head`: the reader left; say nothing more into a closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
