@@ -51,7 +51,8 @@ def body_fields(event: dict) -> dict[str, Any]:
         if is_form(event):
             return dict(parse_qsl(data.decode(), keep_blank_values=True))
         parsed = json.loads(data or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # RecursionError: a few KB of "[[[[" nests deeper than the parser will go.
         raise errors.InvalidRequest("请求体不是有效的 JSON") from None
     if not isinstance(parsed, dict):
         raise errors.InvalidRequest("请求体须为 JSON 对象")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable, UnknownStation
@@ -21,6 +21,14 @@ class CheckoutRequest(ShopperCredentials):
     station: str = Field(pattern=STATION_ID)
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=MAX_KEYS_PER_ORDER)
+
+    @field_validator("quantity", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # JSON true would otherwise pass as 1: a broken client must hear about it, not buy silently.
+        if isinstance(value, bool):
+            raise ValueError("须为整数")
+        return value
 
 
 @dataclass(frozen=True)

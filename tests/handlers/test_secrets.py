@@ -1,0 +1,88 @@
+"""Card keys are encrypted at rest and never logged; what a shopper types to prove ownership is not kept in plain."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+COMPLETED_PAID = "stripe_checkout_session_completed_paid"
+QUERY_PASSWORD = "qp-5f1e9c7d"
+
+
+@pytest.fixture
+def after_deliveries(stations, sku_with_keys, place, pay, sweep, lapsed_clock, payment_event, deliver_webhook, order_view,
+                     lookup, caplog):
+    """A day of trading: keys with passwords delivered by every method, a lapse, a late payment, lookups."""
+    caplog.set_level(logging.DEBUG)
+    stocked = sku_with_keys(6, passwords=True)
+    placed = []
+    for method in ("card", "alipay", "wechat_pay"):
+        order = place(stations.substation, stocked.sku, query_password=QUERY_PASSWORD)
+        pay(order, method)
+        placed.append(order)
+    late = place(stations.main, stocked.sku, 2, query_password=QUERY_PASSWORD)
+    lapsed_clock()
+    sweep()
+    deliver_webhook(payment_event(late, COMPLETED_PAID))
+    placed.append(late)
+    for order in placed:
+        order_view(order)
+    lookup(query_password=QUERY_PASSWORD)
+    delivered = [k for order in placed for k in order_view(order)["keys"]]
+    assert len(delivered) == 5
+    return stocked, placed
+
+
+@pytest.fixture
+def lapsed_clock(clock, deps):
+    return lambda: clock.advance(seconds=deps.settings.reservation_ttl.total_seconds() + 1)
+
+
+def stored_bytes(data_dir) -> bytes:
+    """The shop's store as it sits on disk: the SQLite file and its write-ahead log."""
+    return b"".join(path.read_bytes() for path in sorted(data_dir.glob("kameng.db*")))
+
+
+def logged_text(caplog) -> str:
+    # The trading happened while the fixture was set up.
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    assert records, "nothing was logged: the test would prove nothing"
+    return "\n".join(f"{r.getMessage()} {r.__dict__!r} {r.exc_text or ''}" for r in records)
+
+
+def test_the_store_files_hold_no_plain_card_key(after_deliveries, data_dir):
+    stocked, _ = after_deliveries
+    raw = stored_bytes(data_dir)
+    assert raw and [code for code in stocked.codes if code.encode() in raw] == []
+
+
+def test_the_store_files_hold_no_plain_card_key_password(after_deliveries, data_dir):
+    stocked, _ = after_deliveries
+    raw = stored_bytes(data_dir)
+    assert [password for password in stocked.passwords if password.encode() in raw] == []
+
+
+def test_the_write_ahead_log_is_among_the_files_checked(after_deliveries, data_dir):
+    assert (data_dir / "kameng.db-wal").exists()
+
+
+def test_the_store_files_hold_no_plain_query_password(after_deliveries, data_dir):
+    assert QUERY_PASSWORD.encode() not in stored_bytes(data_dir)
+
+
+def test_the_store_files_hold_no_plain_order_token(after_deliveries, data_dir):
+    _, placed = after_deliveries
+    raw = stored_bytes(data_dir)
+    assert [p.token for p in placed if p.token.encode() in raw] == []
+
+
+def test_no_card_key_or_key_password_reaches_the_log(after_deliveries, caplog):
+    stocked, _ = after_deliveries
+    logged = logged_text(caplog)
+    assert [secret for secret in stocked.codes + stocked.passwords if secret in logged] == []
+
+
+def test_no_order_token_or_query_password_reaches_the_log(after_deliveries, caplog):
+    _, placed = after_deliveries
+    logged = logged_text(caplog)
+    assert QUERY_PASSWORD not in logged and [p.token for p in placed if p.token in logged] == []

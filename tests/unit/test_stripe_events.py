@@ -1,0 +1,82 @@
+"""Recorded Stripe events read into payment events, once their signature checks out."""
+import time
+
+import pytest
+
+from kameng.adapters.stripe_events import verify
+from kameng.domain.errors import InvalidSignature
+from kameng.domain.order import PaymentKind
+
+SECRET = "whsec_" + "5" * 48
+ORDER = "01JNM8Z4Y6T3K2Q9W7E5R1V0XB"
+
+
+@pytest.fixture
+def read(events):
+    def read_event(name: str, **changes):
+        event = events.stripe(name, order_id=ORDER, amount=21000, session_id="cs_test_abc")
+        for key, value in changes.items():
+            event["data"]["object"][key] = value
+        payload = events.encode(event)
+        return event, verify(payload, events.sign(payload, SECRET), SECRET)
+
+    return read_event
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "paid"),
+    [("stripe_checkout_session_completed_paid", PaymentKind.COMPLETED, True),
+     ("stripe_checkout_session_completed_unpaid", PaymentKind.COMPLETED, False),
+     ("stripe_checkout_session_async_payment_succeeded", PaymentKind.ASYNC_SUCCEEDED, True),
+     ("stripe_checkout_session_async_payment_failed", PaymentKind.ASYNC_FAILED, False),
+     ("stripe_checkout_session_expired", PaymentKind.EXPIRED, False)],
+)
+def test_each_recorded_event_reads_as_its_kind_and_payment_status(read, name, kind, paid):
+    _, event = read(name)
+    assert (event.kind, event.paid) == (kind, paid)
+
+
+def test_an_event_names_its_order_session_amount_and_currency(read):
+    raw, event = read("stripe_checkout_session_completed_paid")
+    assert (event.id, event.order_id, event.session_id, event.amount, event.currency) == (
+        raw["id"], ORDER, "cs_test_abc", 21000, "CNY")
+
+
+def test_the_payment_intent_is_the_payment_reference(read):
+    raw, event = read("stripe_checkout_session_completed_paid")
+    assert event.payment_ref == raw["data"]["object"]["payment_intent"]
+
+
+def test_an_expired_session_has_no_payment_reference(read):
+    _, event = read("stripe_checkout_session_expired")
+    assert event.payment_ref is None
+
+
+def test_the_order_is_found_by_client_reference_when_metadata_lacks_it(read):
+    _, event = read("stripe_checkout_session_completed_paid", metadata={})
+    assert event.order_id == ORDER
+
+
+def test_a_missing_amount_reads_as_none_not_zero(read):
+    _, event = read("stripe_checkout_session_completed_paid", amount_total=None)
+    assert event.amount is None
+
+
+def test_an_event_type_the_shop_does_not_use_reads_as_other(events):
+    event = events.stripe("stripe_checkout_session_completed_paid", order_id=ORDER, amount=1)
+    event["type"] = "charge.refunded"
+    payload = events.encode(event)
+    assert verify(payload, events.sign(payload, SECRET), SECRET).kind is PaymentKind.OTHER
+
+
+@pytest.mark.parametrize("age", [301, 3600])
+def test_an_event_signed_too_long_ago_is_refused(events, age):
+    payload = events.encode(events.stripe("stripe_checkout_session_completed_paid", order_id=ORDER, amount=1))
+    with pytest.raises(InvalidSignature):
+        verify(payload, events.sign(payload, SECRET, int(time.time()) - age), SECRET)
+
+
+def test_an_event_signed_with_another_secret_is_refused(events):
+    payload = events.encode(events.stripe("stripe_checkout_session_completed_paid", order_id=ORDER, amount=1))
+    with pytest.raises(InvalidSignature):
+        verify(payload, events.sign(payload, "whsec_" + "6" * 48), SECRET)
