@@ -94,6 +94,10 @@ class SessionRequest:
     success_url: str
     cancel_url: str
     expires_at: datetime
+    # Set when the station is paid out through its own connected account:
+    # the platform keeps `application_fee` and the rest goes to `payout_account`.
+    payout_account: str | None = None
+    application_fee: int = 0
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,9 @@ class PriceBook(BaseModel):
     language: str = "zh-CN"
     currency: str
     skus: dict[str, PricedSku]
+    # Revenue split (分账): a substation paid out through its own connected account.
+    payout_account: str | None = None
+    platform_fee_percent: Decimal = Decimal(0)
 
     @property
     def version(self) -> str:

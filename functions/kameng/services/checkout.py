@@ -10,6 +10,7 @@ from kameng.domain.errors import GatewayUnavailable, UnknownStation
 from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import quote
+from kameng.domain.split import application_fee
 from kameng.domain.shopper import ShopperCredentials, hash_password, hash_token
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 
@@ -77,6 +78,7 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
             order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
             unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
             success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=expires_at,
+            payout_account=book.payout_account, application_fee=application_fee(order, book),
         ))
     except Exception as error:
         # Without a session nobody can pay: give the keys back now rather than at expiry.
