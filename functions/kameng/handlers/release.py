@@ -1,0 +1,35 @@
+"""Release driven by the table's stream: every order that becomes paid is delivered.
+
+The webhook already delivers inline; this is the retry path when that call
+died (Lambda may be frozen or killed between two lines). Failed records are
+reported back so only they are retried, then go to the dead-letter queue.
+"""
+import logging
+
+from kameng.services.release import release
+from kameng.wiring import deps
+
+log = logging.getLogger(__name__)
+
+
+def paid_order_id(record: dict) -> str | None:
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    pk = (image.get("pk") or {}).get("S", "")
+    status = (image.get("status") or {}).get("S")
+    if pk.startswith("ORDER#") and status == "paid":
+        return pk.removeprefix("ORDER#")
+    return None
+
+
+def handler(event, context=None):
+    failures = []
+    for record in event.get("Records", []):
+        order_id = paid_order_id(record)
+        if order_id is None:
+            continue
+        try:
+            release(order_id, deps())
+        except Exception:
+            log.exception("release failed", extra={"order_id": order_id})
+            failures.append({"itemIdentifier": (record.get("dynamodb") or {}).get("SequenceNumber")})
+    return {"batchItemFailures": failures}
