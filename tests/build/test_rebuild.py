@@ -1,7 +1,9 @@
 """Same input, same bytes; an unchanged rebuild stops early; an edit rewrites only what shows it."""
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,9 @@ def test_building_on_several_cores_gives_the_same_bytes_as_on_one(
     report = project.build(tmp_path / "two")
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
     assert report.files_written == len({p.stat().st_ino for p in (tmp_path / "two").rglob("*") if p.is_file()})
+
+
+def test_the_site_folder_gets_the_usual_permissions_not_a_temp_folders(built: Project) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(built.site.stat().st_mode) == 0o777 & ~umask

@@ -53,10 +53,6 @@ def _id_checker(min_length: int, max_length: int) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _money(value: Any) -> int:
-    return parse_major(value)
-
-
 def _colour(value: str) -> str:
     if not _COLOUR.fullmatch(value):
         raise ValueError(f"expected a colour like \"#c81e1e\" or \"#c11\", in quotes (got {value!r})")
@@ -118,10 +114,12 @@ def _all_or_list(value: Any) -> Any:
     return value
 
 
-StationId = Annotated[str, _id_checker(2, 32)]
 Id = Annotated[str, _id_checker(1, 64)]
-Money = Annotated[int, BeforeValidator(_money)]
-OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)]
+# parse_major is the same function checkout's price book relies on: "95", 95.5 and "95.50" all work.
+Money = Annotated[int, BeforeValidator(parse_major)]
+OneLine = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_one_line)
+]
 Colour = Annotated[str, AfterValidator(_colour)]
 Domain = Annotated[str, AfterValidator(_domain)]
 Email = Annotated[str, AfterValidator(_email)]
@@ -138,6 +136,14 @@ class _Strict(BaseModel):
 class Colors(_Strict):
     primary: Colour | None = None
     accent: Colour | None = None
+
+    @field_validator("primary", "accent", mode="before")
+    @classmethod
+    def _written_but_empty(cls, value: Any) -> Any:
+        # `primary: #c81e1e` without quotes is a YAML comment, so the value is empty.
+        if value is None:
+            raise ValueError('expected a colour in quotes like "#c81e1e": without quotes YAML reads # as a comment')
+        return value
 
 
 class Category(_Strict):

@@ -54,11 +54,15 @@ def read_yaml(text: str, field: str = "file", first_line: int = 1) -> dict[str, 
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + first_line}" if mark else field
-        raise ParseError(where, f"invalid YAML: {error.problem or error.context}") from None
+        expected = f"invalid YAML: {error.problem or error.context}"
+        if error.context and error.context_mark and error.problem:
+            expected += f" ({error.context} that starts on line {error.context_mark.line + first_line})"
+        raise ParseError(where, expected) from None
     except yaml.YAMLError as error:
         raise ParseError(field, f"invalid YAML: {error}") from None
     if not isinstance(data, dict):
-        raise ParseError(field, f"expected YAML fields such as `title: …` (got {type(data).__name__ if data is not None else 'nothing'})")
+        got = "nothing" if data is None else type(data).__name__
+        raise ParseError(field, f"expected YAML fields such as `title: …` (got {got})")
     return data
 
 

@@ -15,8 +15,11 @@ _NOTHING = object()
 
 class ContentError(Exception):
     def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
+        super().__init__(messages)
         self.messages = messages
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
 
 
 def show(value: Any) -> str:

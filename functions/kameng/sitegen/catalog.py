@@ -1,0 +1,98 @@
+"""The validated content of every station, ready to price and render."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStation, ProductFront, Substation
+
+HASH_LENGTH = 10
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    stem, extension = os.path.splitext(name)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LENGTH]}{extension.lower()}"
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    name: str
+    path: Path
+    output: str
+    """Path inside a station's site folder, e.g. assets/img/steam.1a2b3c4d5e.svg."""
+
+    @property
+    def url(self) -> str:
+        return "/" + self.output
+
+
+class ImageFolder:
+    """A station's images/, hashed lazily: only referenced files are read."""
+
+    def __init__(self, path: Path, display: str) -> None:
+        self.path = path
+        self.display = display
+        self._found: dict[str, ImageFile | None] = {}
+
+    def get(self, name: str) -> ImageFile | None:
+        if name not in self._found:
+            self._found[name] = self._read(name)
+        return self._found[name]
+
+    def _read(self, name: str) -> ImageFile | None:
+        path = self.path / name
+        if "/" in name or "\\" in name or not name.lower().endswith(IMAGE_EXTENSIONS) or not path.is_file():
+            return None
+        return ImageFile(name, path, "assets/img/" + hashed_name(name, path.read_bytes()))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown file with a title: landing.md or pages/<slug>.md."""
+
+    source: str
+    title: str
+    html: str
+    images: tuple[ImageFile, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    source: str
+    front: ProductFront
+    html: str
+    gallery: tuple[ImageFile, ...]
+    body_images: tuple[ImageFile, ...]
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    source: str
+    """Display path of station.yaml, the file its errors name."""
+    config: MainStation | Substation
+    logo: ImageFile | None
+    landing: Document | None
+    pages: dict[str, Document] = field(default_factory=dict)
+    """Its own pages by slug; a substation also shows main's pages it does not replace."""
+    sells: tuple[str, ...] = ()
+    """Product ids, sorted."""
+
+    @property
+    def is_main(self) -> bool:
+        return isinstance(self.config, MainStation)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    main: Station
+    substations: tuple[Station, ...]
+    products: dict[str, Product]
+    currency: str
+
+    @property
+    def stations(self) -> tuple[Station, ...]:
+        return (self.main, *self.substations)

@@ -1,0 +1,362 @@
+"""Read content/ into a Catalog, collecting every mistake instead of stopping at the first."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
+from kameng.sitegen.content import MainStation, PageFront, ProductFront, Substation, is_id
+from kameng.sitegen.markdown_safe import MarkdownConverter, SafeHtml
+from kameng.sitegen.parallel import fork_map
+from kameng.sitegen.parse import ParseError, normalise, read_front_matter, read_yaml
+from kameng.sitegen.problems import Problems
+
+MAIN = "main"
+# /api/ goes to the functions and /assets/ holds hashed files: a page there would be shadowed.
+RESERVED_SLUGS = {"api", "assets"}
+_MAIN_ENTRIES = {"station.yaml", "landing.md", "pages", "images", "products"}
+_SUBSTATION_ENTRIES = _MAIN_ENTRIES - {"products"}
+
+
+def load_catalog(content_dir: Path, templates_dir: Path, problems: Problems) -> Catalog | None:
+    """The validated catalog, or None when the main station is missing or invalid.
+
+    Mistakes go to `problems`; the catalog then holds only what was valid, so
+    the caller must not render it unless `problems` is empty.
+    """
+    return _Loader(content_dir, templates_dir, problems).load()
+
+
+class _Loader:
+    def __init__(self, content_dir: Path, templates_dir: Path, problems: Problems) -> None:
+        self.content_dir = content_dir
+        # Errors name files as the owner sees them: content/main/products/x.md.
+        self.root = Path(os.path.abspath(content_dir)).name
+        self.templates_dir = templates_dir
+        self.templates_name = Path(os.path.abspath(templates_dir)).name
+        self.problems = problems
+        self.markdown = MarkdownConverter()
+        # Ids found in files that failed validation: other files may name them
+        # correctly, and one mistake should give one error, not a cascade.
+        self.unverified_products: set[str] = set()
+        self.unverified_skus: set[str] = set()
+        # A product file whose YAML could not be read hides its SKU ids entirely.
+        self.unreadable_products = False
+
+    def show(self, path: Path) -> str:
+        return f"{self.root}/{path.relative_to(self.content_dir).as_posix()}"
+
+    def load(self) -> Catalog | None:
+        if not self.content_dir.is_dir():
+            self.problems.add(self.root, "folder", "expected a folder with one folder per station (not found)")
+            return None
+        station_dirs: list[Path] = []
+        for entry in sorted(self.content_dir.iterdir()):
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue
+            if is_id(entry.name, 2, 32):
+                station_dirs.append(entry)
+            else:
+                self.problems.add(
+                    self.show(entry), "station id",
+                    "expected a folder name of 2–32 lowercase letters, digits or '-'", entry.name,
+                )
+
+        main_dir = self.content_dir / MAIN
+        main: Station | None = None
+        products: dict[str, Product] = {}
+        if main_dir in station_dirs:
+            main = self.station(main_dir, MainStation)
+            products = self.products(main_dir, main)
+        else:
+            self.problems.add(
+                f"{self.root}/{MAIN}/station.yaml", "file", "expected the main station's station.yaml (not found)"
+            )
+        substations = [self.station(path, Substation) for path in station_dirs if path != main_dir]
+        if main is None:
+            return None
+
+        assert isinstance(main.config, MainStation)
+        main = _with_sells(main, tuple(sorted(products)))
+        sold_substations = tuple(
+            _with_sells(station, self.check_substation(station, main.config, products))
+            for station in substations
+            if station is not None
+        )
+        self.check_domains((main, *sold_substations))
+        return Catalog(main, sold_substations, products, main.config.currency)
+
+    # --- one station ---------------------------------------------------------
+
+    def station(self, path: Path, model: type[MainStation] | type[Substation]) -> Station | None:
+        allowed, kind = (_MAIN_ENTRIES, "main station") if model is MainStation else (_SUBSTATION_ENTRIES, "substation")
+        for entry in sorted(path.iterdir()):
+            if not entry.name.startswith(".") and entry.name not in allowed:
+                expected = f"expected only {', '.join(sorted(allowed))} in a {kind} folder"
+                self.problems.add(self.show(entry), "file", expected)
+        images = ImageFolder(path / "images", self.show(path) + "/images/")
+        source = self.show(path / "station.yaml")
+        config = self.station_config(path / "station.yaml", model)
+        logo = None
+        if config is not None:
+            if config.logo is not None:
+                logo = self.image(images, config.logo, source, "logo")
+            if not (self.templates_dir / config.theme).is_dir():
+                self.problems.add(source, "theme", f"expected a folder under {self.templates_name}/", config.theme)
+
+        landing = None
+        if (path / "landing.md").is_file():
+            landing = self.document(path / "landing.md", images)
+        elif model is Substation:
+            self.problems.add(
+                self.show(path / "landing.md"), "file", "expected a landing page for the substation (not found)"
+            )
+        pages = self.pages(path / "pages", images)
+        if config is None:
+            return None
+        return Station(path.name, source, config, logo, landing, pages)
+
+    def station_config(
+        self, path: Path, model: type[MainStation] | type[Substation]
+    ) -> MainStation | Substation | None:
+        source = self.show(path)
+        if not path.is_file():
+            self.problems.add(source, "file", "expected the station's config file (not found)")
+            return None
+        try:
+            data = read_yaml(normalise(path.read_bytes()))
+        except ParseError as error:
+            self.problems.add(source, error.field, error.expected)
+            return None
+        except UnicodeDecodeError:
+            self.problems.add(source, "file", "expected UTF-8 text")
+            return None
+        other = Substation if model is MainStation else MainStation
+        hint = f"only {'a substation' if model is MainStation else 'the main station'} has this field"
+        hints = {name: hint for name in other.model_fields if name not in model.model_fields}
+        return self.validate(source, data, model, hints)
+
+    def pages(self, folder: Path, images: ImageFolder) -> dict[str, Document]:
+        pages: dict[str, Document] = {}
+        if not folder.is_dir():
+            return pages
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            slug = path.stem
+            if path.suffix != ".md" or not path.is_file():
+                self.problems.add(self.show(path), "file", "expected a Markdown page named <slug>.md")
+            elif not is_id(slug) or slug in RESERVED_SLUGS:
+                self.problems.add(
+                    self.show(path), "file name",
+                    "expected a slug of lowercase letters, digits or '-', other than "
+                    + " and ".join(sorted(RESERVED_SLUGS)), slug,
+                )
+            elif (document := self.document(path, images)) is not None:
+                pages[slug] = document
+        return pages
+
+    def document(self, path: Path, images: ImageFolder) -> Document | None:
+        source = self.show(path)
+        parsed = self.front_matter(path)
+        if parsed is None:
+            return None
+        data, body = parsed
+        front = self.validate(source, data, PageFront)
+        safe = self.markdown.convert(body, _image_url(images))
+        shown = self.markdown_images(source, "body", safe, images)
+        return None if front is None else Document(source, front.title, safe.html, shown)
+
+    # --- products -------------------------------------------------------------
+
+    def products(self, main_dir: Path, main: Station | None) -> dict[str, Product]:
+        folder = main_dir / "products"
+        if not folder.is_dir():
+            return {}
+        images = ImageFolder(main_dir / "images", self.show(main_dir) + "/images/")
+        categories = None
+        if main is not None:
+            assert isinstance(main.config, MainStation)
+            categories = [category.id for category in main.config.categories]
+
+        files: list[tuple[str, Path, dict[str, Any], str]] = []
+        sources: dict[str, str] = {}
+        # Nested folders are allowed, so two files can claim one product id.
+        for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
+            if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
+                continue
+            source = self.show(path)
+            if path.suffix != ".md":
+                self.problems.add(source, "file", "expected a product file named <product-id>.md")
+                continue
+            product_id = path.stem
+            if not is_id(product_id):
+                self.problems.add(
+                    source, "file name", "expected a product id of lowercase letters, digits or '-'", product_id
+                )
+                continue
+            if product_id in sources:
+                self.problems.add(
+                    source, "file name",
+                    f"expected a product id no other file uses; {sources[product_id]} has it too", product_id,
+                )
+                self.unreadable_products = True
+                continue
+            sources[product_id] = source
+            parsed = self.front_matter(path)
+            if parsed is None:
+                self.unreadable_products = True
+                self.unverified_products.add(product_id)
+                continue
+            files.append((product_id, path, *parsed))
+
+        # Markdown is the slowest step of loading a big catalogue: convert on every core.
+        converted = fork_map(lambda file: self.markdown.convert(file[3], _image_url(images)), files)
+        products: dict[str, Product] = {}
+        sku_sources: dict[str, str] = {}
+        for (product_id, path, data, _), safe in zip(files, converted):
+            product = self.product(product_id, self.show(path), data, safe, images, categories, sku_sources)
+            if product is None:
+                self.unverified_products.add(product_id)
+            else:
+                products[product_id] = product
+        return dict(sorted(products.items()))
+
+    def product(
+        self,
+        product_id: str,
+        source: str,
+        data: dict[str, Any],
+        safe: SafeHtml,
+        images: ImageFolder,
+        categories: list[str] | None,
+        sku_sources: dict[str, str],
+    ) -> Product | None:
+        front = self.validate(source, data, ProductFront)
+        body_images = self.markdown_images(source, "description", safe, images)
+        if front is None:
+            for sku in data.get("skus") or []:
+                if isinstance(sku, dict) and isinstance(sku.get("id"), str):
+                    self.unverified_skus.add(sku["id"])
+            return None
+
+        valid = True
+        if categories is not None and front.category not in categories:
+            self.problems.add(source, "category", f"expected one of {', '.join(categories)}", front.category)
+            valid = False
+        gallery = []
+        for index, name in enumerate(front.images):
+            image = self.image(images, name, source, f"images[{index}]")
+            valid = valid and image is not None
+            if image is not None:
+                gallery.append(image)
+        for index, sku in enumerate(front.skus):
+            if sku.id in sku_sources:
+                self.problems.add(
+                    source, f"skus[{index}].id",
+                    f"expected a SKU id used once in the catalogue; {sku_sources[sku.id]} has it too", sku.id,
+                )
+                valid = False
+            else:
+                sku_sources[sku.id] = f"{source} skus[{index}]"
+        if not valid:
+            self.unverified_skus.update(sku.id for sku in front.skus)
+            return None
+        return Product(product_id, source, front, safe.html, tuple(gallery), body_images)
+
+    # --- checks across files --------------------------------------------------
+
+    def check_substation(self, station: Station, main: MainStation, products: dict[str, Product]) -> tuple[str, ...]:
+        config = station.config
+        assert isinstance(config, Substation)
+        if config.currency is not None and config.currency != main.currency:
+            self.problems.add(
+                station.source, "currency", f"expected the main station's currency {main.currency}", config.currency
+            )
+
+        if config.sells is None:
+            sells = set(products)
+        else:
+            sells = set()
+            for index, product_id in enumerate(config.sells):
+                if product_id in sells:
+                    self.problems.add(station.source, f"sells[{index}]", "expected each product once", product_id)
+                elif product_id in products:
+                    sells.add(product_id)
+                elif product_id not in self.unverified_products:
+                    self.problems.add(
+                        station.source, f"sells[{index}]", "expected a main-station product id", product_id
+                    )
+
+        owners = {sku.id: product.id for product in products.values() for sku in product.front.skus}
+        for sku_id in config.pricing.fixed:
+            field = f"pricing.fixed.{sku_id}"
+            if sku_id in owners and owners[sku_id] not in sells:
+                self.problems.add(
+                    station.source, field,
+                    f"expected a SKU this station sells; its product {owners[sku_id]} is not in sells", sku_id,
+                )
+            elif sku_id not in owners and sku_id not in self.unverified_skus and not self.unreadable_products:
+                self.problems.add(station.source, field, "expected the id of a SKU this station sells", sku_id)
+        return tuple(sorted(sells))
+
+    def check_domains(self, stations: tuple[Station, ...]) -> None:
+        owners: dict[str, str] = {}
+        for station in stations:
+            domain = station.config.domain
+            if domain in owners:
+                self.problems.add(
+                    station.source, "domain",
+                    f"expected a domain no other station uses; {owners[domain]} has it", domain,
+                )
+            else:
+                owners[domain] = station.source
+
+    # --- small readers --------------------------------------------------------
+
+    def front_matter(self, path: Path) -> tuple[dict[str, Any], str] | None:
+        try:
+            document = read_front_matter(normalise(path.read_bytes()))
+        except ParseError as error:
+            self.problems.add(self.show(path), error.field, error.expected)
+            return None
+        except UnicodeDecodeError:
+            self.problems.add(self.show(path), "file", "expected UTF-8 text")
+            return None
+        return document.fields, document.body
+
+    def validate(self, source: str, data: dict[str, Any], model: type[Any], hints: dict[str, str] = {}) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            self.problems.add_validation(source, error, model, hints)
+            return None
+
+    def markdown_images(self, source: str, field: str, safe: SafeHtml, images: ImageFolder) -> tuple[ImageFile, ...]:
+        for name in safe.unknown_images:
+            self.problems.add(source, field, f"expected images to be files in {images.display}", name)
+        return tuple(image for name in safe.images if (image := images.get(name)) is not None)
+
+    def image(self, images: ImageFolder, name: str, source: str, field: str) -> ImageFile | None:
+        image = images.get(name)
+        if image is None:
+            self.problems.add(source, field, f"expected a file in {images.display}", name)
+        return image
+
+
+def _image_url(images: ImageFolder) -> Callable[[str], str | None]:
+    def url(name: str) -> str | None:
+        image = images.get(name)
+        return None if image is None else image.url
+
+    return url
+
+
+def _with_sells(station: Station, sells: tuple[str, ...]) -> Station:
+    return dataclasses.replace(station, sells=sells)
+

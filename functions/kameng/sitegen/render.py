@@ -1,0 +1,322 @@
+"""Plan every file of a station's site and render it with the station's theme.
+
+Planning is separate from rendering so that two pages claiming one path are
+found before anything is written.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from markupsafe import Markup
+
+from kameng.domain.money import CURRENCY_SYMBOLS, format_minor
+from kameng.domain.price_book import PriceBook
+from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, hashed_name
+from kameng.sitegen.content import MainStation, amount_text
+from kameng.sitegen.theme import Theme
+
+LANDING_PRODUCTS_PER_CATEGORY = 8
+DESCRIPTION_LENGTH = 155
+DEFAULT_COLOURS = {"primary": "#c81e1e", "accent": "#f59e0b"}
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+# JSON allows these as \u escapes; raw, they could close the <script> or start markup.
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+@dataclass(frozen=True)
+class Output:
+    path: str
+    """Relative to site/, starting with the station id."""
+    source: str
+    """What asked for this path, for the error when two things do."""
+    render: Callable[[], bytes]
+    share_key: str | None = None
+    """Equal keys mean equal bytes: written once per build, hard-linked after."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    sku: str
+    name: str
+    face_value: str
+    price: str
+    price_minor: int
+    min_quantity: int
+    max_quantity: int
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product as a station lists it: in a grid, with its from-price."""
+
+    title: str
+    summary: str
+    url: str
+    image: ImageFile | None
+    from_price: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    name: str
+    url: str
+    cards: list[Card]
+
+
+def excerpt(fragment: str, length: int = DESCRIPTION_LENGTH) -> str:
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON that cannot end its <script> element or open a comment, whatever the content says."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for character, escaped in _SCRIPT_ESCAPES:
+        text = text.replace(character, escaped)
+    return Markup(text)
+
+
+def plan_station(station: Station, catalog: Catalog, book: PriceBook, theme: Theme) -> list[Output]:
+    return _StationPlan(station, catalog, book, theme).outputs()
+
+
+class _StationPlan:
+    def __init__(self, station: Station, catalog: Catalog, book: PriceBook, theme: Theme) -> None:
+        self.station = station
+        self.catalog = catalog
+        self.book = book
+        self.theme = theme
+        config = station.config
+        self.base_url = f"https://{config.domain}"
+        self.currency = catalog.currency
+        self.strings = theme.strings[config.language]
+        # Attribute access only: on a dict, `t.copy` in a template is dict.copy.
+        self.text = SimpleNamespace(**self.strings)
+        main_config = catalog.main.config
+        assert isinstance(main_config, MainStation)
+
+        self.products = sorted(
+            (catalog.products[product_id] for product_id in station.sells),
+            key=lambda p: (p.front.sort is None, p.front.sort or 0, p.front.title, p.id),
+        )
+        cards = [(product.front.category, self.card(product)) for product in self.products]
+        # Only categories this station has products in get a page and a menu entry.
+        self.categories = [
+            (category, shown)
+            for category in main_config.categories
+            if (shown := [card for category_id, card in cards if category_id == category.id])
+        ]
+        # A substation shows main's about/faq/terms unless it writes its own.
+        inherited = {} if station.is_main else catalog.main.pages
+        self.pages = dict(sorted({**inherited, **station.pages}.items()))
+        self.assets = self.collect_assets()
+        logo = station.logo
+        self.default_image = self.base_url + logo.url if logo else None
+        self._chrome: dict[str | None, dict[str, Markup]] = {}
+        self.shop = {
+            "id": station.id,
+            "name": config.name,
+            "language": config.language,
+            "base_url": self.base_url,
+            "logo": station.logo,
+            "tagline": config.tagline,
+            "announcement": config.announcement,
+            "support_email": config.support_email,
+            "currency": self.currency,
+            "symbol": CURRENCY_SYMBOLS.get(self.currency, self.currency + " "),
+            "categories": [{"id": c.id, "name": c.name, "url": f"/c/{c.id}/"} for c, _ in self.categories],
+            "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
+        }
+        self.menu_urls = {item["url"] for item in self.shop["categories"] + self.shop["pages"]}
+
+    # --- what this station shows ------------------------------------------------
+
+    def money(self, minor: int) -> str:
+        return format_minor(minor, self.currency)
+
+    def card(self, product: Product) -> Card:
+        prices = [self.book.skus[sku.id].price for sku in product.front.skus]
+        return Card(
+            title=product.front.title,
+            summary=product.front.summary or "",
+            url=f"/p/{product.id}/",
+            image=product.gallery[0] if product.gallery else None,
+            from_price=self.strings["from_price"].format(price=self.money(min(prices))),
+        )
+
+    def collect_assets(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
+        """Logical name → (hashed path in the station folder, bytes)."""
+        assets: dict[str, tuple[str, Callable[[], bytes]]] = {}
+        colours = {**DEFAULT_COLOURS, **self.station.config.colors.model_dump(exclude_none=True)}
+        for name, data in self.theme.static.items():
+            if name == "style.css":
+                # Station colours live in the stylesheet: the CSP forbids style attributes.
+                variables = "".join(f"--{key}:{value};" for key, value in sorted(colours.items()))
+                data = f":root{{{variables}}}\n".encode() + data
+            output = "assets/" + hashed_name(name, data)
+            assets[name] = (output, lambda data=data: data)
+        images: dict[str, ImageFile] = {}
+        documents: list[Document | None] = [self.station.landing, *self.pages.values()]
+        for document in documents:
+            for image in document.images if document else ():
+                images[image.output] = image
+        for product in self.products:
+            for image in (*product.gallery, *product.body_images):
+                images[image.output] = image
+        if self.station.logo is not None:
+            images[self.station.logo.output] = self.station.logo
+        for output, image in sorted(images.items()):
+            assets[output] = (output, image.path.read_bytes)
+        return assets
+
+    def asset(self, name: str) -> str:
+        return "/" + self.assets[name][0]
+
+    # --- pages -----------------------------------------------------------------
+
+    def outputs(self) -> list[Output]:
+        # The theme's own files come first, so a content page that collides
+        # with one is the one reported: the owner can rename it.
+        station_id = self.station.id
+        outputs = [
+            Output(f"{station_id}/{path}", f"the file {name}", render, path)
+            for name, (path, render) in self.assets.items()
+        ]
+        outputs += [
+            Output(f"{station_id}/order/index.html", "the order page", self.order),
+            Output(f"{station_id}/404.html", "the 404 page", self.not_found),
+            Output(f"{station_id}/sitemap.xml", "the sitemap", self.sitemap),
+            Output(f"{station_id}/robots.txt", "robots.txt", self.robots),
+        ]
+        landing_source = self.station.landing.source if self.station.landing else "the landing page"
+        outputs.append(Output(f"{station_id}/index.html", landing_source, self.landing))
+        for category, cards in self.categories:
+            outputs.append(Output(
+                f"{station_id}/c/{category.id}/index.html", f"category {category.id}",
+                lambda category=category, cards=cards: self.category(category.id, category.name, cards),
+            ))
+        for product in self.products:
+            outputs.append(Output(
+                f"{station_id}/p/{product.id}/index.html", product.source,
+                lambda product=product: self.product(product),
+            ))
+        for slug, document in self.pages.items():
+            outputs.append(Output(
+                f"{station_id}/{slug}/index.html", document.source,
+                lambda slug=slug, document=document: self.page(slug, document),
+            ))
+        return outputs
+
+    def render(self, template: str, path: str | None, page: dict[str, Any], **context: Any) -> bytes:
+        meta = {"description": "", "image": self.default_image, "og_type": "website", "noindex": False, **page}
+        meta["canonical"] = None if path is None else self.base_url + path
+        return self.theme.render(template, {
+            "shop": self.shop, "t": self.text, "asset": self.asset, "page": meta, "path": path,
+            "chrome": self.chrome(path), **context
+        })
+
+    def chrome(self, path: str | None) -> dict[str, Markup]:
+        """Header and footer, the same on every page but the few their menus mark as current."""
+        current = path if path in self.menu_urls else None
+        if current not in self._chrome:
+            context = {"shop": self.shop, "t": self.text, "path": current}
+            self._chrome[current] = {
+                "header": self.theme.fragment("_header", context),
+                "footer": self.theme.fragment("_footer", context),
+            }
+        return self._chrome[current]
+
+    def landing(self) -> bytes:
+        landing = self.station.landing
+        config = self.station.config
+        sections = [
+            Section(category.id, category.name, f"/c/{category.id}/", cards[:LANDING_PRODUCTS_PER_CATEGORY])
+            for category, cards in self.categories
+        ]
+        counts = {category.id: len(cards) for category, cards in self.categories}
+        return self.render("landing", "/", {
+            "title": landing.title if landing else config.name,
+            "description": config.tagline or (excerpt(landing.html) if landing else "") or config.name,
+        }, body=Markup(landing.html) if landing else None, sections=sections, counts=counts)
+
+    def category(self, category_id: str, name: str, cards: list[Card]) -> bytes:
+        return self.render("category", f"/c/{category_id}/", {
+            "title": name,
+            "description": excerpt(name + ": " + ", ".join(card.title for card in cards)),
+        }, category={"id": category_id, "name": name}, cards=cards)
+
+    def product(self, product: Product) -> bytes:
+        front = product.front
+        path = f"/p/{product.id}/"
+        offers = [
+            Offer(
+                sku=sku.id,
+                name=sku.name,
+                face_value=self.money(sku.face_value),
+                price=self.money(self.book.skus[sku.id].price),
+                price_minor=self.book.skus[sku.id].price,
+                min_quantity=sku.min_per_order,
+                max_quantity=sku.max_per_order,
+            )
+            for sku in front.skus
+        ]
+        description = front.summary or excerpt(product.html) or front.title
+        images = [self.base_url + image.url for image in product.gallery]
+        category = next(c for c, _ in self.categories if c.id == front.category)
+        structured: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": front.title,
+            "description": description,
+            "category": category.name,
+            "url": self.base_url + path,
+            "offers": [
+                {
+                    "@type": "Offer",
+                    "sku": sku.id,
+                    "name": sku.name,
+                    "price": amount_text(self.book.skus[sku.id].price),
+                    "priceCurrency": self.currency,
+                    "url": self.base_url + path,
+                }
+                for sku in front.skus
+            ],
+        }
+        if images:
+            structured["image"] = images
+        return self.render("product", path, {
+            "title": front.title,
+            "description": description,
+            "image": images[0] if images else self.default_image,
+            "og_type": "product",
+        }, product=product, front=front, body=Markup(product.html), offers=offers,
+            category={"id": category.id, "name": category.name, "url": f"/c/{category.id}/"},
+            json_ld=json_for_script(structured))
+
+    def page(self, slug: str, document: Document) -> bytes:
+        return self.render("page", f"/{slug}/", {
+            "title": document.title,
+            "description": excerpt(document.html) or document.title,
+        }, body=Markup(document.html))
+
+    def order(self) -> bytes:
+        return self.render("order", "/order/", {"title": self.strings["order_title"], "noindex": True})
+
+    def not_found(self) -> bytes:
+        return self.render("404", None, {"title": self.strings["not_found_title"], "noindex": True})
+
+    def sitemap(self) -> bytes:
+        paths = ["/", *(f"/c/{c.id}/" for c, _ in self.categories), *(f"/p/{p.id}/" for p in self.products),
+                 *(f"/{slug}/" for slug in self.pages)]
+        return self.theme.render("sitemap.xml", {"urls": sorted(self.base_url + path for path in paths)})
+
+    def robots(self) -> bytes:
+        return self.theme.render("robots.txt", {"sitemap": self.base_url + "/sitemap.xml"})
