@@ -24,6 +24,18 @@ from kameng.sitegen.theme import Theme
 LANDING_PRODUCTS_PER_CATEGORY = 8
 DESCRIPTION_LENGTH = 155
 DEFAULT_COLOURS = {"primary": "#c81e1e", "accent": "#f59e0b"}
+
+
+def readable_text_on(background: str) -> str:
+    """Black or white, whichever reads better on the owner's colour (WCAG relative luminance)."""
+    hex_digits = background.lstrip("#")
+    if len(hex_digits) == 3:
+        hex_digits = "".join(c * 2 for c in hex_digits)
+    channels = [int(hex_digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Contrast against white is (1.05)/(L+0.05), against black (L+0.05)/0.05: equal at L ≈ 0.179.
+    return "#111111" if luminance > 0.179 else "#ffffff"
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 # JSON allows these as \u escapes; raw, they could close the <script> or start markup.
@@ -159,6 +171,7 @@ class _StationPlan:
         for name, data in self.theme.static.items():
             if name == "style.css":
                 # Station colours live in the stylesheet: the CSP forbids style attributes.
+                colours |= {f"on-{key}": readable_text_on(value) for key, value in list(colours.items())}
                 variables = "".join(f"--{key}:{value};" for key, value in sorted(colours.items()))
                 data = f":root{{{variables}}}\n".encode() + data
             output = "assets/" + hashed_name(name, data)
