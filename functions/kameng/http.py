@@ -33,6 +33,19 @@ def header(event: dict, name: str) -> str | None:
     return (event.get("headers") or {}).get(name.lower())
 
 
+def cookie(event: dict, name: str) -> str | None:
+    # HTTP API v2 hands cookies over as a list of "name=value" strings.
+    for pair in event.get("cookies") or []:
+        key, _, value = pair.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def is_https(event: dict) -> bool:
+    return header(event, "x-forwarded-proto") == "https"
+
+
 def raw_body(event: dict) -> bytes:
     body = event.get("body") or ""
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()

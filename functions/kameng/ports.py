@@ -115,6 +115,13 @@ class PaymentGateway(Protocol):
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Check the signature over the raw body, then read it; raise InvalidSignature."""
 
+    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
+        """Give back a payment (all of it when amount is None) and return the refund's id.
+
+        Idempotent per (order_id, amount): a retry returns the first refund, never a
+        second one. The id means "refund requested": Alipay and WeChat Pay settle later.
+        """
+
 
 class Cipher(Protocol):
     def seal(self, plaintext: bytes, context: bytes) -> bytes: ...

@@ -57,7 +57,7 @@ def test_paying_on_the_sandbox_shows_the_keys_on_the_order_page(shop, stocked, m
     paid = pay(shop, placed, method=method)
 
     assert paid.status_code == 303
-    assert paid.headers["Location"] == placed["order_url"]
+    assert paid.headers["Location"] == placed["order_url"].split("#")[0]
     delivered = order(shop, placed)
     assert delivered["status"] == "delivered"
     assert len(delivered["keys"]) == 2
@@ -140,3 +140,22 @@ def test_selling_out_is_a_clear_answer(shop, tmp_path):
     assert sold_out.status_code == 409
     assert sold_out.json()["error"]["code"] == "sold_out"
     assert stock(shop, sku)["level"] == "sold_out"
+
+
+def test_the_gateway_never_sees_the_order_token_and_the_browser_cookie_opens_the_order(shop, stocked):
+    response = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, json={
+        "station": STATION, "sku": SKU, "quantity": 1, "email": "cookie@example.com", "query_password": "8888"})
+    placed = response.json()
+    token = placed["order_url"].split("#t=", 1)[1]
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"order_token={token};")
+    assert f"Path=/api/orders/{placed['order_id']}" in cookie and "HttpOnly" in cookie
+
+    paid = pay(shop, placed)
+    assert token not in paid.headers["Location"]
+    assert token not in shop.get(None, urlsplit(placed["pay_url"]).path, headers={"Host": f"localhost:{shop.port}"}).text
+
+    by_cookie = shop.get(STATION, f"/api/orders/{placed['order_id']}", headers={"Cookie": f"order_token={token}"})
+    assert by_cookie.status_code == 200 and by_cookie.json()["order"]["status"] == "delivered"
+    wrong = shop.get(STATION, f"/api/orders/{placed['order_id']}", headers={"Cookie": "order_token=guess"})
+    assert wrong.status_code == 404

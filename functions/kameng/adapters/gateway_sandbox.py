@@ -5,6 +5,7 @@ and reaches the shop only through the signed webhook, as Stripe does.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -72,6 +73,13 @@ class SandboxGateway:
 
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         return stripe_events.verify(payload, signature, self.webhook_secret)
+
+    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
+        # The sandbox moves no money; one id per (order, amount) behaves like Stripe's idempotency.
+        if amount is not None and amount <= 0:
+            raise ValueError(f"a refund amount must be positive, got {amount}")
+        key = f"refund-{order_id}-{'full' if amount is None else amount}"
+        return "re_sandbox_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
     # what the pay page does
 

@@ -1,5 +1,5 @@
 from kameng.domain.errors import DomainError
-from kameng.http import api, body_fields, html_error, is_form, parse, redirect, respond
+from kameng.http import api, body_fields, html_error, is_form, is_https, parse, redirect, respond
 from kameng.services import checkout
 from kameng.wiring import deps
 
@@ -13,4 +13,5 @@ def handler(event, context=None):
         if form:
             return html_error(error)
         raise
-    return redirect(placed.pay_url) if form else respond(201, placed.public_view())
+    response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
+    return response | {"cookies": [placed.cookie(secure=is_https(event))]}

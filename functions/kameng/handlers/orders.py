@@ -1,5 +1,6 @@
 from kameng.domain.shopper import ShopperCredentials
-from kameng.http import api, body_fields, client_address, header, parse, respond
+from kameng.http import api, body_fields, client_address, cookie, header, parse, respond
+from kameng.services.checkout import ORDER_COOKIE
 from kameng.services import lookup
 from kameng.wiring import deps
 
@@ -8,7 +9,7 @@ def _token(event):
     authorization = header(event, "authorization") or ""
     if authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
-    return (event.get("queryStringParameters") or {}).get("token")
+    return (event.get("queryStringParameters") or {}).get("token") or cookie(event, ORDER_COOKIE)
 
 
 @api

@@ -64,6 +64,9 @@ def v2_event(environ: dict, route: routes.Route, params: dict[str, str], body: b
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]
+    # As API Gateway does: the scheme the client really used, and cookies as a list.
+    headers["x-forwarded-proto"] = environ.get("wsgi.url_scheme", "http")
+    cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
     query = environ.get("QUERY_STRING", "")
     try:
         text, encoded = body.decode("utf-8"), False
@@ -75,6 +78,7 @@ def v2_event(environ: dict, route: routes.Route, params: dict[str, str], body: b
         "rawPath": environ.get("PATH_INFO", "/"),
         "rawQueryString": query,
         "headers": headers,
+        "cookies": cookies or None,
         "queryStringParameters": {k: ",".join(v) for k, v in parse_qs(query).items()} or None,
         "pathParameters": params or None,
         "requestContext": {
@@ -128,7 +132,9 @@ class LocalServer:
         result = route.handler()(v2_event(environ, route, params, _read_body(environ)), None)
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
-        return result["statusCode"], [(k.title(), v) for k, v in (result.get("headers") or {}).items()], data
+        headers = [(k.title(), v) for k, v in (result.get("headers") or {}).items()]
+        headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
+        return result["statusCode"], headers, data
 
     # the sandbox gateway's pay page
 

@@ -15,6 +15,8 @@ from kameng.domain.shopper import ShopperCredentials, hash_password, hash_token
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
+ORDER_COOKIE = "order_token"
+ORDER_COOKIE_SECONDS = 30 * 24 * 3600
 
 
 class CheckoutRequest(ShopperCredentials):
@@ -39,6 +41,11 @@ class Placed:
     pay_url: str
     order_url: str
 
+    def cookie(self, secure: bool) -> str:
+        """The order token for this browser, sent back only to this order's API path."""
+        attributes = f"Path=/api/orders/{self.order.id}; Max-Age={ORDER_COOKIE_SECONDS}; HttpOnly; SameSite=Lax"
+        return f"{ORDER_COOKIE}={self.token}; {attributes}" + ("; Secure" if secure else "")
+
     def public_view(self) -> dict:
         return {
             "order_id": self.order.id,
@@ -50,9 +57,8 @@ class Placed:
         }
 
 
-def order_url(deps: Deps, station: str, domain: str, order_id: str, token: str) -> str:
-    # The token rides in the fragment: browsers never send it to a server or in a Referer.
-    return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}#t={token}"
+def order_page(deps: Deps, station: str, domain: str, order_id: str) -> str:
+    return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}"
 
 
 def place(request: CheckoutRequest, deps: Deps) -> Placed:
@@ -72,7 +78,10 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
         status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
     ))
     base = deps.settings.station_url(book.station, book.domain)
-    success = order_url(deps, book.station, book.domain, order.id, token)
+    # The gateway gets the page without the token (it would keep it on the session);
+    # the shopper's browser holds the token in a cookie, and the link below keeps it
+    # in the fragment, which browsers never send to a server or in a Referer.
+    success = order_page(deps, book.station, book.domain, order.id)
     try:
         session = deps.gateway.create_session(SessionRequest(
             order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
@@ -85,4 +94,4 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
         deps.store.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
         raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
     deps.store.set_payment_session(order.id, session.id)
-    return Placed(order=order, token=token, pay_url=session.url, order_url=success)
+    return Placed(order=order, token=token, pay_url=session.url, order_url=f"{success}#t={token}")

@@ -103,7 +103,8 @@
     });
   }
 
-  // Order page: /order/?id=<order id>#t=<token>; the token stays out of server logs.
+  // Order page: /order/?id=<order id>, with the order token either in the #t= fragment
+  // (a link the shopper keeps) or in the HttpOnly cookie checkout set; neither reaches a log.
   const orderPage = document.getElementById("order-page");
   if (orderPage) {
     const t = (key) => text(orderPage, key);
@@ -146,7 +147,7 @@
 
     const id = new URLSearchParams(location.search).get("id");
     const token = new URLSearchParams(location.hash.slice(1)).get("t");
-    if (id && token) {
+    if (id) {
       const status = document.getElementById("order-status");
       let keys = [];
       document.getElementById("order").hidden = false;
@@ -167,7 +168,8 @@
         let order = null;
         try {
           const response = await fetch("/api/orders/" + encodeURIComponent(id), {
-            headers: { Authorization: "Bearer " + token, Accept: "application/json" },
+            headers: token ? { Authorization: "Bearer " + token, Accept: "application/json" } : { Accept: "application/json" },
+            credentials: "same-origin",
             cache: "no-store",
           });
           if (response.status === 404) {

@@ -1,0 +1,709 @@
+"""The store at scale: one DynamoDB table.
+
+Every change is one TransactWriteItems of at most 100 items whose conditions
+are the SQLite adapter's WHERE clauses; request paths read by key or by one
+partition's query, never by Scan. The table itself is `infra/table.yaml`; the
+tests create it from that file, so the two cannot drift.
+
+Key layout (pk, sk are strings; `ss` is the shard, two digits)
+
+| item            | pk                        | sk                | attributes                                             | used by |
+| --------------- | ------------------------- | ----------------- | ------------------------------------------------------ | ------- |
+| card key        | POOL#<sku>#<ss>           | KEY#<key_id>      | key_id, sku, fingerprint, ciphertext (B), status,      | add_card_keys, place_order, apply, sealed_keys |
+|                 |                           |                   | order_id while held, avail (= key_id) only while        |         |
+|                 |                           |                   | available: LSI `available` (pk, avail)                 |         |
+| shard counter   | POOL#<sku>#<ss>           | COUNT             | available, reserved, sold, void (ADD, in the same      | stock, and every key move |
+|                 |                           |                   | transaction as every key move)                         |         |
+| fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | add_card_keys |
+| order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | place_order, apply, order, set_payment_session |
+|                 |                           |                   | ("<shard>/<key_id>"), payment_session,                 |         |
+|                 |                           |                   | gsi1pk SHOPPER#<shopper_key> / gsi1sk <id> (by_shopper),|        |
+|                 |                           |                   | duepk DUE#<n> / duesk <due_at> only while due (due),   |         |
+|                 |                           |                   | recentpk RECENT#<n> / recentsk <id> (recent)           |         |
+| ledger entry    | ORDER#<order_id>          | LEDGER#<seq:03d>  | account, amount, currency, memo                        | apply (SELL), ledger |
+| processed event | EVENT#<event_id>          | EVENT             | order_id, processed_at, expires (+30 days)             | apply, event_seen |
+| price book      | STATION#<station>         | PRICEBOOK         | version, body (zlib JSON, B)                           | put_price_book, price_book |
+| rate window     | RATE#<bucket>#<window>    | RATE              | hits (ADD), expires (after the window)                 | count_hit |
+
+Shard of a key: blake2b(key_id) mod `shards`, so a key's item never moves and
+an import spreads a SKU over every shard. The order records its keys as
+"<shard>/<key_id>" refs, so changing `shards` later still finds every held key;
+shards may grow but never shrink (stock() reads counters 0..shards-1).
+
+A hot SKU: one pool partition takes about 1,000 WCU/s; an item of at most
+1 KB written in a transaction costs 2 WCU, and an LSI entry added or removed
+is counted at the same rate to stay on the safe side. An order of N keys taken
+from one shard writes in that shard's partition:
+
+    reserve: N keys + 1 counter + N LSI entries removed = 2(N+1) + 2N WCU
+    sell:    N keys + 1 counter                         = 2(N+1)     WCU
+    total:   6N + 4 WCU  (N = 1: 10 WCU)
+
+so one shard sustains 1,000 / 10 = 100 single-key orders/s and the default 64
+shards 6,400 orders/s (5,000 orders/s uses 78% of every pool partition; 16
+shards would stop at 1,600). At N = 5 (34 WCU) the same 64 shards carry 1,882
+orders/s, 9,411 keys/s. `hot_sku_orders_per_second` computes these figures. A
+reservation that lapses costs its shard 6N + 2 WCU more (keys and LSI entries
+come back).
+
+The order indexes are sharded for the same reason. `due` changes its key at
+placing, paying and delivering (a key change is a delete plus a put in a GSI):
+about 4 index writes per order, 20,000/s at 5,000 orders/s, so 32 `DUE#<n>`
+partitions (625/s each). `recent` and `by_shopper` are written once per order
+(KEYS_ONLY, or `station` only, neither of which ever changes), so 8 `RECENT#<n>`
+partitions take 625/s each. Order bodies are read back from the table with
+strongly consistent BatchGetItem, never from an index.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import random
+import time
+import uuid
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Iterator, Sequence
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from kameng.domain.errors import SoldOut
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
+from kameng.domain.price_book import PriceBook
+from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, StockCount
+
+DEFAULT_SHARDS = 64
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+MAX_BATCH_GET = 100  # and for one BatchGetItem
+MAX_ITEM_BYTES = 400 * 1024
+# A delivery writes the order, its event, its keys, their counters and its ledger
+# entries in one transaction; a reservation keeps its shards few enough for that.
+LEDGER_ALLOWANCE = 4
+PARTITION_WCU = 1000
+TRANSACTIONAL_WCU = 2
+DUE_PARTITIONS = 32
+RECENT_PARTITIONS = 8
+# Stripe retries a webhook for 3 days; the record outlives that by far.
+EVENT_KEPT_FOR = timedelta(days=30)
+# Each lost race means another buyer won a key, so retries end quickly.
+ATTEMPTS = 12
+IMPORT_WORKERS = 8
+SOLD_OUT = "库存不足，该商品已售罄"
+TOO_SPREAD = "剩余库存过于分散，无法一次购买这么多，请减少数量"
+
+_MOVES = {
+    # move: (status the key must have, status it gets, counter deltas)
+    KeyMove.RESERVE: ("available", "reserved", {"available": -1, "reserved": 1}),
+    KeyMove.RETURN: ("reserved", "available", {"reserved": -1, "available": 1}),
+    KeyMove.SELL: ("reserved", "sold", {"reserved": -1, "sold": 1}),
+}
+_COUNTS = ("available", "reserved", "sold", "void")
+_random = random.Random()
+
+
+class StoreBusy(RuntimeError):
+    """Keys remain, but every attempt lost a race or a transaction conflict: the caller may retry (503)."""
+
+
+class _Cancelled(Exception):
+    def __init__(self, reasons: list[str]):
+        super().__init__(reasons)
+        self.reasons = reasons
+
+    def failed(self) -> set[int]:
+        return {i for i, code in enumerate(self.reasons) if code == "ConditionalCheckFailed"}
+
+
+def shard_wcu_per_order(quantity: int = 1) -> int:
+    reserve = TRANSACTIONAL_WCU * (quantity + 1) + TRANSACTIONAL_WCU * quantity
+    sell = TRANSACTIONAL_WCU * (quantity + 1)
+    return reserve + sell
+
+
+def hot_sku_orders_per_second(shards: int = DEFAULT_SHARDS, quantity: int = 1) -> float:
+    return shards * PARTITION_WCU / shard_wcu_per_order(quantity)
+
+
+def _bucket(text: str, n: int) -> int:
+    # Python's hash() changes per process; the shard of a key must not.
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") % n
+
+
+def shard_of(key_id: str, shards: int = DEFAULT_SHARDS) -> int:
+    return _bucket(key_id, shards)
+
+
+def _s(text: str) -> dict:
+    return {"S": text}
+
+
+def _n(number: int) -> dict:
+    return {"N": str(number)}
+
+
+def _ts(moment: datetime) -> str:
+    # Fixed-width UTC text sorts like the instants it names (the SQLite adapter's format).
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _pool(sku: str, shard: int) -> str:
+    return f"POOL#{sku}#{shard:02d}"
+
+
+def _order_key(order_id: str) -> dict:
+    return {"pk": _s(f"ORDER#{order_id}"), "sk": _s("ORDER")}
+
+
+def _event_key(event_id: str) -> dict:
+    return {"pk": _s(f"EVENT#{event_id}"), "sk": _s("EVENT")}
+
+
+def _refs(picks: dict[int, list[str]]) -> list[str]:
+    return [f"{shard}/{key_id}" for shard, key_ids in sorted(picks.items()) for key_id in sorted(key_ids)]
+
+
+def _picks(refs: Iterable[str]) -> dict[int, list[str]]:
+    picks: dict[int, list[str]] = {}
+    for ref in refs:
+        shard, key_id = ref.split("/", 1)
+        picks.setdefault(int(shard), []).append(key_id)
+    return picks
+
+
+def _key_ids(picks: dict[int, list[str]]) -> tuple[str, ...]:
+    return tuple(sorted(key_id for key_ids in picks.values() for key_id in key_ids))
+
+
+def _stored_refs(item: dict) -> list[str]:
+    return [ref["S"] for ref in item.get("key_refs", {}).get("L", [])]
+
+
+def _order_from(item: dict) -> Order:
+    order = Order.model_validate_json(item["body"]["S"])
+    # The session id is its own attribute so that setting it never races a status change.
+    if "payment_session" in item:
+        order = order.model_copy(update={"payment_session": item["payment_session"]["S"]})
+    return order
+
+
+def _pause(attempt: int) -> None:
+    # Full jitter: racing buyers spread out instead of colliding again.
+    time.sleep(_random.uniform(0, min(0.2, 0.005 * 2 ** attempt)))
+
+
+class DynamoStore:
+    def __init__(self, table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS):
+        if shards < 1:
+            raise ValueError("shards must be at least 1")
+        self.table = table_name
+        self.shards = shards
+        self.client = client or boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 8}))
+
+    # ------------------------------------------------------------ low level
+
+    def _transact(self, items: list[dict]) -> None:
+        if len(items) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a transaction of {len(items)} items is over DynamoDB's {MAX_TRANSACTION_ITEMS}")
+        try:
+            # The token makes botocore's own retry of a timed-out call a no-op instead of a false conflict.
+            self.client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            raise _Cancelled(reasons) from None
+
+    def _get(self, key: dict, projection: str | None = None) -> dict | None:
+        params: dict = {"TableName": self.table, "Key": key, "ConsistentRead": True}
+        if projection:
+            params["ProjectionExpression"] = projection
+        return self.client.get_item(**params).get("Item")
+
+    def _batch_get(self, keys: list[dict]) -> list[dict]:
+        unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
+        found: list[dict] = []
+        for start in range(0, len(unique), MAX_BATCH_GET):
+            request = {self.table: {"Keys": unique[start:start + MAX_BATCH_GET], "ConsistentRead": True}}
+            for attempt in range(ATTEMPTS):
+                response = self.client.batch_get_item(RequestItems=request)
+                found.extend(response.get("Responses", {}).get(self.table, []))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                _pause(attempt)
+            else:
+                raise StoreBusy("DynamoDB kept keys unprocessed")
+        return found
+
+    def _query(self, **params: Any) -> Iterator[dict]:
+        params["TableName"] = self.table
+        while True:
+            response = self.client.query(**params)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------ price books
+
+    def put_price_book(self, book: PriceBook) -> None:
+        # A thousand SKUs of JSON come near the 400 KB item limit; compressed they are a tenth of it.
+        body = zlib.compress(book.model_dump_json().encode(), 6)
+        if len(body) > MAX_ITEM_BYTES - 1024:
+            raise ValueError(f"price book of {book.station} is {len(body)} bytes compressed, over DynamoDB's 400 KB item")
+        self.client.put_item(TableName=self.table, Item={
+            "pk": _s(f"STATION#{book.station}"), "sk": _s("PRICEBOOK"), "version": _s(book.version), "body": {"B": body},
+        })
+
+    def price_book(self, station: str) -> PriceBook | None:
+        item = self._get({"pk": _s(f"STATION#{station}"), "sk": _s("PRICEBOOK")})
+        return None if item is None else PriceBook.model_validate_json(zlib.decompress(item["body"]["B"]))
+
+    # ------------------------------------------------------------ stock
+
+    def shard_of(self, key_id: str) -> int:
+        return shard_of(key_id, self.shards)
+
+    def add_card_keys(self, keys: Sequence[SealedKey]) -> ImportResult:
+        fingerprints: set[str] = set()
+        key_ids: set[str] = set()
+        fresh: list[SealedKey] = []
+        for key in keys:
+            # One transaction cannot touch an item twice: repeats within the batch are duplicates here.
+            if key.fingerprint in fingerprints or key.key_id in key_ids:
+                continue
+            fingerprints.add(key.fingerprint)
+            key_ids.add(key.key_id)
+            fresh.append(key)
+        packs = self._packs(fresh)
+        if len(packs) <= 1:
+            added = sum(self._add_pack(pack) for pack in packs)
+        else:
+            with ThreadPoolExecutor(max_workers=min(IMPORT_WORKERS, len(packs))) as workers:
+                added = sum(workers.map(self._add_pack, packs))
+        return ImportResult(added=added, duplicates=len(keys) - added)
+
+    def _packs(self, keys: list[SealedKey]) -> list[dict[tuple[str, int], list[SealedKey]]]:
+        """Transactions of at most 100 items: each key and its fingerprint, one counter per pool touched.
+
+        A big import fills a transaction from one pool (49 keys, 49 fingerprints, 1 counter);
+        a small one mixes pools (33 keys over 33 shards). Pools are taken in turn, so
+        neighbouring transactions write different partitions.
+        """
+        pools: dict[tuple[str, int], list[SealedKey]] = {}
+        for key in keys:
+            pools.setdefault((key.sku, self.shard_of(key.key_id)), []).append(key)
+        per_chunk = (MAX_TRANSACTION_ITEMS - 1) // 2
+        queues = [[(pool, held[i:i + per_chunk]) for i in range(0, len(held), per_chunk)] for pool, held in pools.items()]
+        chunks = [chunk for layer in itertools.zip_longest(*queues) for chunk in layer if chunk is not None]
+        packs: list[dict[tuple[str, int], list[SealedKey]]] = []
+        current: dict[tuple[str, int], list[SealedKey]] = {}
+        used = 0
+        for pool, part in chunks:
+            while part:
+                counter = 0 if pool in current else 1
+                room = (MAX_TRANSACTION_ITEMS - used - counter) // 2
+                if room <= 0:
+                    packs.append(current)
+                    current, used = {}, 0
+                    continue
+                current.setdefault(pool, []).extend(part[:room])
+                used += 2 * len(part[:room]) + counter
+                part = part[room:]
+        if current:
+            packs.append(current)
+        return packs
+
+    def _add_pack(self, pack: dict[tuple[str, int], list[SealedKey]]) -> int:
+        pending = {pool: list(held) for pool, held in pack.items()}
+        conflicts = 0
+        while True:
+            pending = {pool: held for pool, held in pending.items() if held}
+            if not pending:
+                return 0
+            items: list[dict] = []
+            owners: list[SealedKey] = []
+            for (sku, shard), held in pending.items():
+                for key in held:
+                    items += [self._key_put(key, shard), self._fingerprint_put(key)]
+                    owners += [key, key]
+            items += [self._counter_update(sku, shard, {"available": len(held)}) for (sku, shard), held in pending.items()]
+            try:
+                self._transact(items)
+                return sum(len(held) for held in pending.values())
+            except _Cancelled as cancelled:
+                # A held fingerprint (or key id) cancels the whole transaction: drop exactly those keys, write the rest.
+                duplicates = {id(owners[i]) for i in cancelled.failed() if i < len(owners)}
+                if duplicates:
+                    pending = {pool: [k for k in held if id(k) not in duplicates] for pool, held in pending.items()}
+                    continue
+                conflicts += 1
+                if conflicts >= ATTEMPTS:
+                    raise StoreBusy(f"import kept conflicting: {cancelled.reasons}") from None
+                _pause(conflicts)
+
+    def _key_put(self, key: SealedKey, shard: int) -> dict:
+        return {"Put": {
+            "TableName": self.table,
+            "Item": {
+                "pk": _s(_pool(key.sku, shard)), "sk": _s(f"KEY#{key.key_id}"), "key_id": _s(key.key_id),
+                "sku": _s(key.sku), "fingerprint": _s(key.fingerprint), "ciphertext": {"B": key.ciphertext},
+                "status": _s("available"), "avail": _s(key.key_id),
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }}
+
+    def _fingerprint_put(self, key: SealedKey) -> dict:
+        return {"Put": {
+            "TableName": self.table,
+            "Item": {"pk": _s(f"FP#{key.fingerprint}"), "sk": _s("FP"), "sku": _s(key.sku), "key_id": _s(key.key_id)},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }}
+
+    def _counter_update(self, sku: str, shard: int, deltas: dict[str, int]) -> dict:
+        names = {f"#{name}": name for name in deltas}
+        values = {f":{name}": _n(n) for name, n in deltas.items()}
+        return {"Update": {
+            "TableName": self.table,
+            "Key": {"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")},
+            "UpdateExpression": "ADD " + ", ".join(f"#{name} :{name}" for name in deltas),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }}
+
+    def stock(self, skus: Iterable[str]) -> dict[str, StockCount]:
+        wanted = sorted(set(skus))
+        totals = {sku: dict.fromkeys(_COUNTS, 0) for sku in wanted}
+        keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for sku in wanted for shard in range(self.shards)]
+        for item in self._batch_get(keys):
+            sku = item["pk"]["S"][len("POOL#"):].rsplit("#", 1)[0]
+            for name in _COUNTS:
+                totals[sku][name] += int(item.get(name, {"N": "0"})["N"])
+        return {sku: StockCount(**counts) for sku, counts in totals.items()}
+
+    def _shard_counts(self, sku: str) -> dict[int, int]:
+        keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for shard in range(self.shards)]
+        available = dict.fromkeys(range(self.shards), 0)
+        for item in self._batch_get(keys):
+            available[int(item["pk"]["S"].rsplit("#", 1)[1])] = int(item.get("available", {"N": "0"})["N"])
+        return available
+
+    # ------------------------------------------------------------ reserving
+
+    def _available_in(self, sku: str, shard: int, wanted: int) -> list[str]:
+        response = self.client.query(
+            TableName=self.table, IndexName="available", KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(_pool(sku, shard))}, ConsistentRead=True,
+            # A few more than needed, picked at random, so racing buyers rarely want the same key.
+            Limit=min(2 * wanted + 4, 100),
+        )
+        found = [item["avail"]["S"] for item in response.get("Items", [])]
+        return _random.sample(found, min(wanted, len(found)))
+
+    def _find_available(self, sku: str, quantity: int) -> dict[int, list[str]]:
+        """Keys to reserve, by shard, from as few shards as one delivery transaction can hold; or SoldOut."""
+        most_shards = MAX_TRANSACTION_ITEMS - 2 - LEDGER_ALLOWANCE - quantity
+        order = list(range(self.shards))
+        _random.shuffle(order)
+        picks: dict[int, list[str]] = {}
+        found = self._available_in(sku, order[0], quantity)
+        if found:
+            picks[order[0]] = found
+        remaining = quantity - len(found)
+        if remaining == 0:
+            return picks
+        # The first shard fell short: the counters say where keys are, and whether enough exist at all.
+        available = self._shard_counts(sku)
+        if sum(available.values()) < quantity:
+            raise SoldOut(SOLD_OUT)
+        rest = [shard for shard in order[1:] if available[shard] > 0]
+        # Fuller shards first keeps a big order within one transaction; the shuffle breaks ties.
+        rest.sort(key=lambda shard: -min(available[shard], remaining))
+        for shard in rest:
+            if len(picks) >= most_shards:
+                raise SoldOut(TOO_SPREAD)
+            found = self._available_in(sku, shard, remaining)
+            if found:
+                picks[shard] = found
+                remaining -= len(found)
+                if remaining == 0:
+                    return picks
+        raise SoldOut(SOLD_OUT)
+
+    def _lost_races(self, sku: str, quantity: int) -> Exception:
+        # Sold out only when the counters say so; otherwise the caller should try again.
+        if sum(self._shard_counts(sku).values()) < quantity:
+            return SoldOut(SOLD_OUT)
+        return StoreBusy(f"keys of {sku} remain but {ATTEMPTS} attempts to reserve them lost a race")
+
+    def _move_items(self, sku: str, order_id: str, picks: dict[int, list[str]], move: KeyMove) -> list[dict]:
+        if move is KeyMove.NONE or not picks:
+            return []
+        before, after, deltas = _MOVES[move]
+        values = {":before": _s(before), ":after": _s(after), ":order": _s(order_id)}
+        if move is KeyMove.RESERVE:
+            update, condition = "SET #status = :after, #order = :order REMOVE #avail", "#status = :before"
+        elif move is KeyMove.RETURN:
+            update, condition = "SET #status = :after, #avail = #key_id REMOVE #order", "#status = :before AND #order = :order"
+        else:
+            update, condition = "SET #status = :after", "#status = :before AND #order = :order"
+        names = {"#status": "status", "#order": "order_id", "#avail": "avail", "#key_id": "key_id"}
+        items = []
+        for shard, key_ids in sorted(picks.items()):
+            for key_id in key_ids:
+                used = {name: attr for name, attr in names.items() if name in update or name in condition}
+                items.append({"Update": {
+                    "TableName": self.table,
+                    "Key": {"pk": _s(_pool(sku, shard)), "sk": _s(f"KEY#{key_id}")},
+                    "UpdateExpression": update, "ConditionExpression": condition,
+                    "ExpressionAttributeNames": used,
+                    "ExpressionAttributeValues": {k: v for k, v in values.items() if k in update or k in condition},
+                }})
+        for shard, key_ids in sorted(picks.items()):
+            items.append(self._counter_update(sku, shard, {name: d * len(key_ids) for name, d in deltas.items()}))
+        return items
+
+    # ------------------------------------------------------------ orders
+
+    def _order_attributes(self, order: Order, refs: list[str]) -> dict:
+        attributes = {
+            "body": _s(order.model_dump_json()), "status": _s(order.status.value), "sku": _s(order.sku),
+            "station": _s(order.station), "key_refs": {"L": [_s(ref) for ref in refs]},
+            "gsi1pk": _s(f"SHOPPER#{order.shopper_key}"), "gsi1sk": _s(order.id),
+            "recentpk": _s(f"RECENT#{_bucket(order.id, RECENT_PARTITIONS)}"), "recentsk": _s(order.id),
+        }
+        if order.due_at is not None:
+            attributes |= {"duepk": _s(f"DUE#{_bucket(order.id, DUE_PARTITIONS):02d}"), "duesk": _s(_ts(order.due_at))}
+        if order.payment_session is not None:
+            attributes["payment_session"] = _s(order.payment_session)
+        return attributes
+
+    def place_order(self, order: Order) -> Order:
+        if not 1 <= order.quantity <= MAX_KEYS_PER_ORDER:
+            raise ValueError(f"an order holds 1 to {MAX_KEYS_PER_ORDER} keys, not {order.quantity}")
+        for attempt in range(ATTEMPTS):
+            picks = self._find_available(order.sku, order.quantity)
+            placed = order.model_copy(update={"key_ids": _key_ids(picks)})
+            items = [{"Put": {
+                "TableName": self.table,
+                "Item": _order_key(placed.id) | self._order_attributes(placed, _refs(picks)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }}] + self._move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
+            try:
+                self._transact(items)
+                return placed
+            except _Cancelled as cancelled:
+                if 0 in cancelled.failed():
+                    raise ValueError(f"order {order.id} already exists") from None
+                _pause(attempt)
+        raise self._lost_races(order.sku, order.quantity)
+
+    def _refusal(self, change: OrderChange) -> Applied:
+        if change.event_id is not None and self.event_seen(change.event_id):
+            return Applied.DUPLICATE
+        return Applied.CONFLICT
+
+    def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
+        for attempt in range(ATTEMPTS):
+            item = self._get(_order_key(change.order_id))
+            if item is None or item["status"]["S"] != change.from_status.value:
+                return self._refusal(change), None
+            order = _order_from(item)
+            refs = _stored_refs(item)
+            updates: dict = {"status": change.to_status, "updated_at": now, "due_at": change.due_at}
+            if change.payment_ref:
+                updates["payment_ref"] = change.payment_ref
+            if change.reason:
+                updates["attention_reason"] = change.reason
+            picks: dict[int, list[str]] = {}
+            if change.keys is KeyMove.RESERVE:
+                try:
+                    picks = self._find_available(order.sku, order.quantity)
+                except SoldOut:
+                    if self._refusal(change) is Applied.DUPLICATE:
+                        return Applied.DUPLICATE, None
+                    current = self._get(_order_key(change.order_id))
+                    if current is None or current["status"]["S"] != change.from_status.value:
+                        return Applied.CONFLICT, None
+                    raise
+                refs = _refs(picks)
+                updates["key_ids"] = _key_ids(picks)
+                updates["expires_at"] = change.reservation_expires_at or order.expires_at
+            elif change.keys is not KeyMove.NONE:
+                picks = _picks(refs)
+                if change.keys is KeyMove.SELL and len(refs) != order.quantity:
+                    if self._refusal(change) is Applied.DUPLICATE:
+                        return Applied.DUPLICATE, None
+                    raise RuntimeError(f"order {order.id} holds {len(refs)} reserved keys, expected {order.quantity}")
+                if change.keys is KeyMove.RETURN:
+                    refs = []
+                    updates["key_ids"] = ()
+            updated = order.model_copy(update=updates)
+            items = [self._order_update(updated, change.from_status, refs)]
+            if change.event_id is not None:
+                items.append(self._event_put(change, now))
+            items += self._move_items(order.sku, order.id, picks, change.keys)
+            items += [self._ledger_put(seq, entry) for seq, entry in enumerate(change.ledger)]
+            try:
+                self._transact(items)
+                return Applied.DONE, updated
+            except _Cancelled as cancelled:
+                failed = cancelled.failed()
+                if change.event_id is not None and 1 in failed:
+                    return Applied.DUPLICATE, None
+                if 0 in failed:
+                    return self._refusal(change), None
+                if failed and change.keys is not KeyMove.RESERVE:
+                    raise RuntimeError(f"order {order.id}: its keys are not reserved for it ({cancelled.reasons})") from None
+                _pause(attempt)
+        if change.keys is KeyMove.RESERVE:
+            raise self._lost_races(order.sku, order.quantity)
+        raise StoreBusy(f"order {change.order_id} kept conflicting")
+
+    def _order_update(self, order: Order, from_status: OrderStatus, refs: list[str]) -> dict:
+        values = {":body": _s(order.model_dump_json()), ":to": _s(order.status.value),
+                  ":from": _s(from_status.value), ":refs": {"L": [_s(ref) for ref in refs]}}
+        update = "SET #body = :body, #st = :to, #refs = :refs"
+        names = {"#body": "body", "#st": "status", "#refs": "key_refs", "#duepk": "duepk", "#duesk": "duesk"}
+        if order.due_at is None:
+            update += " REMOVE #duepk, #duesk"
+        else:
+            update += ", #duepk = :duepk, #duesk = :duesk"
+            values |= {":duepk": _s(f"DUE#{_bucket(order.id, DUE_PARTITIONS):02d}"), ":duesk": _s(_ts(order.due_at))}
+        return {"Update": {
+            "TableName": self.table, "Key": _order_key(order.id), "UpdateExpression": update,
+            "ConditionExpression": "#st = :from", "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
+        }}
+
+    def _event_put(self, change: OrderChange, now: datetime) -> dict:
+        return {"Put": {
+            "TableName": self.table,
+            "Item": _event_key(change.event_id) | {
+                "order_id": _s(change.order_id), "processed_at": _s(_ts(now)),
+                # TTL only tidies up; nothing reads `expires` to decide anything.
+                "expires": _n(int((now + EVENT_KEPT_FOR).timestamp())),
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }}
+
+    def _ledger_put(self, seq: int, entry: LedgerEntry) -> dict:
+        return {"Put": {
+            "TableName": self.table,
+            "Item": {
+                "pk": _s(f"ORDER#{entry.order_id}"), "sk": _s(f"LEDGER#{seq:03d}"), "account": _s(entry.account),
+                "amount": _n(entry.amount), "currency": _s(entry.currency), "memo": _s(entry.memo),
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }}
+
+    def set_payment_session(self, order_id: str, session_id: str) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table, Key=_order_key(order_id), UpdateExpression="SET #session = :session",
+                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames={"#session": "payment_session"},
+                ExpressionAttributeValues={":session": _s(session_id)},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise LookupError(f"no order {order_id}") from None
+            raise
+
+    def order(self, order_id: str) -> Order | None:
+        item = self._get(_order_key(order_id))
+        return None if item is None else _order_from(item)
+
+    def event_seen(self, event_id: str) -> bool:
+        return self._get(_event_key(event_id), projection="pk") is not None
+
+    def sealed_keys(self, order: Order) -> list[SealedKey]:
+        stored = self._get(_order_key(order.id), projection="sku, key_refs")
+        if stored is None:
+            return []
+        sku = stored["sku"]["S"]
+        keys = [{"pk": _s(_pool(sku, shard)), "sk": _s(f"KEY#{key_id}")}
+                for shard, key_ids in _picks(_stored_refs(stored)).items() for key_id in key_ids]
+        sealed = [
+            SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
+                      ciphertext=bytes(item["ciphertext"]["B"]))
+            for item in self._batch_get(keys) if item.get("order_id", {}).get("S") == order.id
+        ]
+        return sorted(sealed, key=lambda key: key.key_id)
+
+    def _orders(self, order_ids: list[str]) -> list[Order]:
+        found = {item["pk"]["S"][len("ORDER#"):]: _order_from(item)
+                 for item in self._batch_get([_order_key(order_id) for order_id in order_ids])}
+        return [found[order_id] for order_id in order_ids if order_id in found]
+
+    def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]:
+        if limit <= 0:
+            return []
+        ids = [item["gsi1sk"]["S"] for item in itertools.islice(self._query(
+            IndexName="by_shopper", KeyConditionExpression="gsi1pk = :shopper",
+            ExpressionAttributeValues={":shopper": _s(f"SHOPPER#{shopper_key}")},
+            ScanIndexForward=False, Limit=limit,
+        ), limit)]
+        return self._orders(ids)
+
+    def due_orders(self, now: datetime, limit: int) -> list[Order]:
+        if limit <= 0:
+            return []
+        due: list[tuple[str, str]] = []
+        for partition in range(DUE_PARTITIONS):
+            due += [(item["duesk"]["S"], item["pk"]["S"][len("ORDER#"):]) for item in itertools.islice(self._query(
+                IndexName="due", KeyConditionExpression="duepk = :due AND duesk <= :now",
+                ExpressionAttributeValues={":due": _s(f"DUE#{partition:02d}"), ":now": _s(_ts(now))}, Limit=limit,
+            ), limit)]
+        ids = [order_id for _, order_id in sorted(due)[:limit]]
+        # The index lags the table a little: believe the order's own due time.
+        orders = [o for o in self._orders(ids) if o.due_at is not None and o.due_at <= now]
+        return sorted(orders, key=lambda o: (o.due_at, o.id))
+
+    def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]:
+        if limit <= 0:
+            return []
+        page = max(limit, 25)
+
+        def newest_first(partition: int) -> Iterator[str]:
+            params: dict = {
+                "IndexName": "recent", "KeyConditionExpression": "recentpk = :recent", "ScanIndexForward": False,
+                "ExpressionAttributeValues": {":recent": _s(f"RECENT#{partition}")}, "Limit": page,
+            }
+            if station:
+                params["FilterExpression"] = "#station = :station"
+                params["ExpressionAttributeNames"] = {"#station": "station"}
+                params["ExpressionAttributeValues"][":station"] = _s(station)
+            for item in self._query(**params):
+                yield item["recentsk"]["S"]
+
+        merged = heapq.merge(*(newest_first(p) for p in range(RECENT_PARTITIONS)), reverse=True)
+        chosen: list[Order] = []
+        while len(chosen) < limit:
+            ids = list(itertools.islice(merged, page))
+            if not ids:
+                break
+            chosen += [o for o in self._orders(ids) if status is None or o.status is status]
+        return chosen[:limit]
+
+    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]:
+        return [
+            (item["account"]["S"], int(item["amount"]["N"]), item["currency"]["S"], item["memo"]["S"])
+            for item in self._query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :ledger)", ConsistentRead=True,
+                ExpressionAttributeValues={":pk": _s(f"ORDER#{order_id}"), ":ledger": _s("LEDGER#")},
+            )
+        ]
+
+    def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
+        window = int(now.timestamp()) // window_seconds
+        response = self.client.update_item(
+            TableName=self.table, Key={"pk": _s(f"RATE#{bucket}#{window}"), "sk": _s("RATE")},
+            UpdateExpression="ADD #hits :one SET #expires = :expires",
+            ExpressionAttributeNames={"#hits": "hits", "#expires": "expires"},
+            ExpressionAttributeValues={":one": _n(1), ":expires": _n((window + 2) * window_seconds)},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["hits"]["N"])

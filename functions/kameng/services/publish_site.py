@@ -1,0 +1,363 @@
+"""Publish the built stations to the CDN: site/<station>/ → <bucket>/<station>/.
+
+Plan first, then act. The plan compares each local file's SHA-256 (and the
+headers it should carry) with what the bucket holds, and lists only what must
+change: uploads, deletions and the CDN paths to invalidate. A dry run prints the
+plan and touches nothing.
+
+Order of operations, per station, so a visitor never gets a page that points
+at something missing:
+
+1. new and changed assets (content-hashed names: new files, never overwrites);
+2. the price books -- before the pages, so a page showing a new SKU or price
+   is never live while checkout still prices from the old book;
+3. new and changed HTML pages;
+4. sitemap.xml and robots.txt, once the pages they list exist;
+5. deletions, last: old hashed assets may still be named by cached HTML until
+   the new HTML is up;
+6. one CDN invalidation of the changed and deleted pages.
+
+Residual window: an edge may keep an old page for up to s-maxage (60 s) or
+until the invalidation lands (usually a minute or two); if it also never cached
+an asset that page names, that asset is already gone. Keeping old hashed
+assets for a grace period (e.g. an S3 lifecycle rule) would close it.
+
+No AWS here: the `Publisher` does the talking (adapters/cdn_s3.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+from kameng.domain.price_book import PriceBook
+
+# Written by the build beside the station folders (never inside one).
+PRICE_BOOKS_FILE = ".price-books.json"
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Browsers always revalidate; the CDN keeps a copy at most a minute, so even a
+# missed invalidation heals within 60 s.
+REVALIDATE = "public, max-age=0, s-maxage=60, must-revalidate"
+
+# CloudFront bills invalidations per path (the first 1,000 paths a month are
+# free, then $0.005 each) and counts a wildcard as one path; it also caps the
+# paths in progress per distribution. Past this many paths, `/*` costs one path
+# instead of hundreds, and a publish that touches that many pages has changed
+# most of the station anyway. (On a distribution shared by several stations the
+# wildcard also refreshes the others: extra origin fetches, never stale pages.)
+WILDCARD_AFTER = 100
+WILDCARD = "/*"
+
+# name.<hex digest>.ext -- what the build writes under assets/.
+_HASHED = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
+_ROOT_FILES_LAST = ("sitemap.xml", "robots.txt")
+
+_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+    ".js": "application/javascript",
+    ".mjs": "application/javascript",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+
+
+class PublishError(Exception):
+    """Publishing cannot start or could not finish; the message says why."""
+
+
+class Phase(IntEnum):
+    ASSETS = 1
+    PAGES = 2
+    INDEXES = 3  # sitemap.xml, robots.txt
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    key: str
+    sha256: str | None  # x-amz-meta-sha256; None when uploaded by something else
+    content_type: str | None = None
+    cache_control: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: str  # relative to the station folder, '/'-separated
+    key: str  # bucket key: <station>/<path>
+    source: Path
+    sha256: str
+    content_type: str
+    cache_control: str
+    phase: Phase
+    replaces: bool  # an object with this key exists and differs
+
+
+@dataclass(frozen=True)
+class StationPlan:
+    station: str
+    prefix: str
+    uploads: tuple[Upload, ...] = ()
+    deletions: tuple[str, ...] = ()  # bucket keys
+    invalidations: tuple[str, ...] = ()  # CDN paths
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.uploads or self.deletions)
+
+    def describe(self) -> str:
+        lines = [
+            f"{self.station}: {len(self.uploads)} to upload, {len(self.deletions)} to delete, "
+            f"{self.unchanged} unchanged, {len(self.invalidations)} path(s) to invalidate"
+        ]
+        lines += [f"  {'replace' if u.replaces else 'upload '} {u.key}  ({u.content_type}; {u.cache_control})"
+                  for u in sorted(self.uploads, key=lambda u: (u.phase, u.key))]
+        lines += [f"  delete  {key}" for key in self.deletions]
+        lines += [f"  invalidate {path}" for path in self.invalidations]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StationResult:
+    plan: StationPlan
+    invalidation_id: str | None = None
+
+
+@dataclass
+class PublishReport:
+    bucket: str
+    dry_run: bool
+    stations: list[StationResult] = field(default_factory=list)
+    price_books: list[str] = field(default_factory=list)  # stations whose book was (or would be) published
+
+    @property
+    def uploaded(self) -> int:
+        return sum(len(s.plan.uploads) for s in self.stations)
+
+    @property
+    def deleted(self) -> int:
+        return sum(len(s.plan.deletions) for s in self.stations)
+
+    @property
+    def invalidation_ids(self) -> list[str]:
+        return [s.invalidation_id for s in self.stations if s.invalidation_id]
+
+    def summary(self) -> str:
+        if self.dry_run:
+            invalidations = sum(1 for s in self.stations if s.plan.invalidations)
+            verb = "would publish"
+        else:
+            invalidations, verb = len(self.invalidation_ids), "published"
+        return (
+            f"{verb} {len(self.stations)} station(s) to s3://{self.bucket}/: {self.uploaded} upload(s), "
+            f"{self.deleted} deletion(s), {invalidations} invalidation(s), {len(self.price_books)} price book(s)"
+        )
+
+
+class Publisher(Protocol):
+    """The CDN's storage and cache, as publishing needs them (adapters/cdn_s3.py)."""
+
+    def list_objects(self, bucket: str, prefix: str) -> list[RemoteObject]:
+        """Every object under the prefix, with the hash and headers it was stored with."""
+
+    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
+        """Put every file (any order among themselves); return once all are stored."""
+
+    def delete(self, bucket: str, keys: Sequence[str]) -> None:
+        """Delete the keys; return once all are gone."""
+
+    def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
+        """Create one invalidation of the paths; return its id."""
+
+
+PublishPriceBook = Callable[[PriceBook], None]
+Distributions = str | Mapping[str, str] | None
+Echo = Callable[[str], None]
+
+
+def publish(
+    site_dir: Path,
+    stations: Sequence[str] | None,
+    bucket: str,
+    distribution_id: Distributions,
+    publisher: Publisher,
+    publish_price_books: PublishPriceBook | None = None,
+    dry_run: bool = False,
+    echo: Echo = print,
+) -> PublishReport:
+    """Publish `stations` (all station folders of `site_dir` when None).
+
+    `distribution_id`: one CloudFront distribution for every station, a
+    {station: distribution id} map, or None to skip invalidation.
+    `publish_price_books`: the store's put_price_book; each station's book from
+    the build's price-book file is published before its pages go live.
+    """
+    site_dir = Path(site_dir)
+    names = _stations(site_dir, stations)
+    if isinstance(distribution_id, Mapping):
+        unknown = [name for name in names if not distribution_id.get(name)]
+        if unknown:
+            raise PublishError(f"no CloudFront distribution given for {', '.join(unknown)}")
+    books = _price_books(site_dir, names) if publish_price_books is not None else {}
+    # Every plan before any change: a listing that fails changes nothing.
+    plans = [plan_station(site_dir, name, publisher.list_objects(bucket, f"{name}/")) for name in names]
+    report = PublishReport(bucket=bucket, dry_run=dry_run, price_books=sorted(books))
+    if dry_run:
+        for plan in plans:
+            echo(plan.describe())
+        for name in sorted(books):
+            echo(f"{name}: publish price book ({len(books[name].skus)} SKUs, version {books[name].version})")
+        report.stations.extend(StationResult(plan) for plan in plans)
+        echo(report.summary())
+        return report
+    for plan in plans:
+        report.stations.append(_carry_out(plan, bucket, _distribution(distribution_id, plan.station), publisher,
+                                          books.get(plan.station), publish_price_books))
+    return report
+
+
+def plan_station(site_dir: Path, station: str, remote: Iterable[RemoteObject]) -> StationPlan:
+    root = site_dir / station
+    prefix = f"{station}/"
+    held = {obj.key: obj for obj in remote}
+    uploads: list[Upload] = []
+    local_keys: set[str] = set()
+    unchanged = 0
+    for source in sorted(p for p in root.rglob("*") if p.is_file()):
+        path = source.relative_to(root).as_posix()
+        key = prefix + path
+        local_keys.add(key)
+        digest = _sha256(source)
+        content_type, cache_control = content_type_of(path), cache_control_of(path)
+        existing = held.get(key)
+        if existing is not None and (existing.sha256, existing.content_type, existing.cache_control) == (
+            digest, content_type, cache_control
+        ):
+            unchanged += 1
+            continue
+        uploads.append(Upload(path, key, source, digest, content_type, cache_control, _phase(path), existing is not None))
+    deletions = tuple(sorted(key for key in held if key not in local_keys))
+    stale_pages = [u.path for u in uploads if u.replaces and u.path.endswith(".html")]
+    stale_pages += [key[len(prefix):] for key in deletions if key.endswith(".html")]
+    # A new page was never served, so no cache holds it (bar a 404 kept for the
+    # distribution's short error-caching TTL); only replaced and deleted pages
+    # need invalidating.
+    return StationPlan(station, prefix, tuple(uploads), deletions, invalidation_paths(stale_pages), unchanged)
+
+
+def invalidation_paths(pages: Iterable[str]) -> tuple[str, ...]:
+    paths: set[str] = set()
+    for page in pages:
+        viewer = "/" + quote(page, safe="/-._~")
+        paths.add(viewer)
+        if page == "index.html" or page.endswith("/index.html"):
+            paths.add(viewer[: -len("index.html")])  # /p/x/ is how visitors ask for it
+    if len(paths) > WILDCARD_AFTER:
+        return (WILDCARD,)
+    return tuple(sorted(paths))
+
+
+def content_type_of(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    known = _CONTENT_TYPES.get(suffix)
+    if known is not None:
+        return known
+    guessed, _ = mimetypes.guess_type(path)
+    return guessed or "application/octet-stream"
+
+
+def cache_control_of(path: str) -> str:
+    # Only a name that carries its content's hash may be cached forever.
+    if path.startswith("assets/") and _HASHED.search(path):
+        return IMMUTABLE
+    return REVALIDATE
+
+
+def _phase(path: str) -> Phase:
+    if path.endswith(".html"):
+        return Phase.PAGES
+    if path in _ROOT_FILES_LAST:
+        return Phase.INDEXES
+    return Phase.ASSETS
+
+
+def _carry_out(
+    plan: StationPlan, bucket: str, distribution_id: str | None, publisher: Publisher,
+    book: PriceBook | None, publish_price_book: PublishPriceBook | None,
+) -> StationResult:
+    for phase in Phase:
+        batch = [u for u in plan.uploads if u.phase is phase]
+        if batch:
+            publisher.upload(bucket, batch)
+        if phase is Phase.ASSETS and book is not None and publish_price_book is not None:
+            publish_price_book(book)
+    if plan.deletions:
+        publisher.delete(bucket, plan.deletions)
+    invalidation_id = None
+    if plan.invalidations and distribution_id:
+        invalidation_id = publisher.invalidate(distribution_id, plan.invalidations)
+    return StationResult(plan, invalidation_id)
+
+
+def _stations(site_dir: Path, stations: Sequence[str] | None) -> list[str]:
+    if not site_dir.is_dir():
+        raise PublishError(f"{site_dir}: no such folder; run the build first")
+    if stations is None:
+        names = sorted(p.name for p in site_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if not names:
+            raise PublishError(f"{site_dir}: no station folders; run the build first")
+    else:
+        names = list(dict.fromkeys(stations))
+    for name in names:
+        if not name or "/" in name or name.startswith("."):
+            raise PublishError(f"{name!r}: not a station name")
+        # A missing or half-written folder would plan the deletion of the whole station.
+        if not (site_dir / name / "index.html").is_file():
+            raise PublishError(f"{site_dir / name}: no index.html, so not a built station; run the build first")
+    return names
+
+
+def _price_books(site_dir: Path, names: Sequence[str]) -> dict[str, PriceBook]:
+    path = site_dir / PRICE_BOOKS_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        books = {book.station: book for book in (PriceBook.model_validate(item) for item in data)}
+    except OSError:
+        raise PublishError(f"{path}: missing; run the build first (it writes the price books)") from None
+    except ValueError as error:
+        raise PublishError(f"{path}: not a price-book file ({error}); run the build again") from None
+    missing = [name for name in names if name not in books]
+    if missing:
+        raise PublishError(f"{path}: no price book for {', '.join(missing)}; run the build again")
+    return {name: books[name] for name in names}
+
+
+def _distribution(distribution_id: Distributions, station: str) -> str | None:
+    if distribution_id is None or isinstance(distribution_id, str):
+        return distribution_id
+    return distribution_id.get(station)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
