@@ -49,7 +49,8 @@ def test_a_substation_order_opens_a_destination_charge_session_priced_by_the_boo
     assert form["payment_intent_data[transfer_data][destination]"] == PAYOUT
     assert form["payment_intent_data[application_fee_amount]"] == str(application_fee(order, book))
     assert (form["client_reference_id"], form["metadata[order_id]"]) == (order.id, order.id)
-    assert form["success_url"] == placed.order_url
+    assert form["success_url"] == placed.order_url.split("#")[0]
+    assert placed.token not in form["success_url"]
     # the 15-minute reservation lapses first; Stripe's session lives its 30 minutes and more
     assert order.expires_at == clock() + timedelta(minutes=15)
     assert int(form["expires_at"]) >= (clock() + timedelta(minutes=31)).timestamp()
