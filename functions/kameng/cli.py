@@ -388,6 +388,29 @@ def sweep_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- publish
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
+    from kameng.services.publish_site import PublishError, publish
+
+    publisher = S3CloudFrontPublisher(
+        boto3.client("s3", config=BotoConfig(max_pool_connections=16)),
+        boto3.client("cloudfront") if args.distribution else None, max_workers=16)
+    try:
+        report = publish(args.site, args.station or None, args.bucket, args.distribution, publisher,
+                         publish_price_books=None if args.dry_run else _deps().store.put_price_book,
+                         dry_run=args.dry_run, echo=print)
+    except PublishError as error:
+        raise Failure(str(error)) from None
+    print(report.summary())
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- demo-stock
 
 
@@ -476,6 +499,20 @@ runs this periodically; one run handles up to 200 due orders.
 """
 
 
+PUBLISH_EPILOG = """\
+examples:
+  kameng publish --bucket kameng-sites --distribution E2ABCDEF123 --dry-run
+  kameng publish --bucket kameng-sites --distribution E2ABCDEF123
+
+Uploads site/<station>/ to s3://BUCKET/<station>/ (only what changed, by
+content hash; hashed assets cached for a year, pages revalidated), publishes
+each station's price book to the store (KAMENG_STORE, e.g. dynamodb), deletes
+what the build no longer has, and invalidates only the changed pages. AWS
+credentials come from the usual AWS_* variables or profile. --dry-run prints
+the plan and changes nothing.
+"""
+
+
 DEMO_STOCK_EPILOG = """\
 example:
   kameng demo-stock
@@ -541,6 +578,14 @@ def _sweep_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _publish_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--bucket", required=True, help="the S3 bucket the CDN serves from")
+    sub.add_argument("--distribution", metavar="ID", help="the CloudFront distribution id to invalidate")
+    sub.add_argument("--site", type=Path, default=configuration.REPO / "site", help="the build output (default ./site)")
+    sub.add_argument("--station", action="append", metavar="ID", help="only this station (repeatable)")
+    sub.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+
+
 def _demo_stock_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--per-sku", metavar="N", type=_positive, default=40, help="fake keys per SKU (default 40)")
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -554,7 +599,9 @@ COMMANDS = (
     ("order", "Show one order: details, ledger entries and masked keys.", ORDER_EPILOG,
      order_command, _order_arguments),
     ("sweep", "Run the sweeper once and print what it did.", SWEEP_EPILOG, sweep_command, _sweep_arguments),
-    ("demo-stock", "Give never-stocked SKUs fake keys (the demo shop only).", DEMO_STOCK_EPILOG,
+    ("publish", "Upload the built site to S3, publish price books, invalidate CloudFront.", PUBLISH_EPILOG,
+     publish_command, _publish_arguments),
+    ("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,
      demo_stock_command, _demo_stock_arguments),
 )
 

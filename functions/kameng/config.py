@@ -1,16 +1,21 @@
 """Configuration from the environment, checked once at start with a clear message.
 
-The embedded default needs no variable at all: data lives in ./var.
+The embedded default needs no variable at all: data lives in ./var. At scale
+the same variables choose DynamoDB, Stripe and KMS; secrets may come from one
+Secrets Manager secret (KAMENG_SECRETS_ARN) instead of the environment.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO = Path(__file__).resolve().parents[2]
+SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
 
 
 class ConfigError(Exception):
@@ -21,15 +26,59 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     data_dir: Path = Field(default=REPO / "var", alias="KAMENG_DATA_DIR")
-    store: Literal["sqlite"] = Field(default="sqlite", alias="KAMENG_STORE")
-    gateway: Literal["sandbox"] = Field(default="sandbox", alias="KAMENG_GATEWAY")
-    cipher: Literal["local"] = Field(default="local", alias="KAMENG_CIPHER")
+    store: Literal["sqlite", "dynamodb"] = Field(default="sqlite", alias="KAMENG_STORE")
+    gateway: Literal["sandbox", "stripe"] | None = Field(default=None, alias="KAMENG_GATEWAY")
+    cipher: Literal["local", "kms"] = Field(default="local", alias="KAMENG_CIPHER")
     main_station: str = Field(default="main", alias="KAMENG_MAIN_STATION", pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60, alias="KAMENG_RESERVATION_MINUTES")
     public_url: str = Field(default="http://{station}.localhost:8000", alias="KAMENG_PUBLIC_URL")
     sandbox_url: str = Field(default="http://localhost:8000", alias="KAMENG_SANDBOX_URL")
     webhook_url: str = Field(default="http://127.0.0.1:8000/api/webhooks/stripe", alias="KAMENG_WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="KAMENG_WEBHOOK_SECRET")
+    table: str | None = Field(default=None, alias="KAMENG_TABLE")
+    dynamodb_endpoint: str | None = Field(default=None, alias="KAMENG_DYNAMODB_ENDPOINT")
+    kms_key_id: str | None = Field(default=None, alias="KAMENG_KMS_KEY_ID")
+    hash_key: bytes | None = Field(default=None, alias="KAMENG_HASH_KEY")
+    stripe_secret_key: str | None = Field(default=None, alias="STRIPE_SECRET_KEY", repr=False)
+    stripe_webhook_secret: str | None = Field(default=None, alias="STRIPE_WEBHOOK_SECRET", repr=False)
+    stripe_methods: str = Field(default="card,alipay,wechat_pay", alias="KAMENG_STRIPE_METHODS")
+
+    @field_validator("hash_key", mode="before")
+    @classmethod
+    def _hash_key(cls, value: object) -> object:
+        if value is None or isinstance(value, bytes):
+            return value
+        try:
+            decoded = base64.b64decode(str(value), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("expected base64 of at least 32 random bytes (openssl rand -base64 32)") from None
+        if len(decoded) < 32:
+            raise ValueError("expected base64 of at least 32 random bytes (openssl rand -base64 32)")
+        return decoded
+
+    @model_validator(mode="after")
+    def _each_choice_has_what_it_needs(self) -> "Config":
+        needs = []
+        if self.store == "dynamodb" and not self.table:
+            needs.append("KAMENG_STORE=dynamodb needs KAMENG_TABLE (the table's name)")
+        if self.chosen_gateway == "stripe":
+            if not (self.stripe_secret_key or "").startswith(("sk_", "rk_")):
+                needs.append("KAMENG_GATEWAY=stripe needs STRIPE_SECRET_KEY (sk_test_… or sk_live_…)")
+            if not (self.stripe_webhook_secret or "").startswith("whsec_"):
+                needs.append("KAMENG_GATEWAY=stripe needs STRIPE_WEBHOOK_SECRET (whsec_…, from the webhook endpoint)")
+        if self.cipher == "kms":
+            if not self.kms_key_id:
+                needs.append("KAMENG_CIPHER=kms needs KAMENG_KMS_KEY_ID (a key id, ARN or alias/…)")
+            if not self.hash_key:
+                needs.append("KAMENG_CIPHER=kms needs KAMENG_HASH_KEY (base64 of 32 random bytes; keep it forever)")
+        if needs:
+            raise ValueError("; ".join(needs))
+        return self
+
+    @property
+    def chosen_gateway(self) -> str:
+        # A Stripe key in the environment is the owner saying "use Stripe".
+        return self.gateway or ("stripe" if self.stripe_secret_key else "sandbox")
 
     @property
     def sqlite_path(self) -> Path:
@@ -40,12 +89,32 @@ class Config(BaseModel):
         return self.data_dir / "master.key"
 
 
+def _secrets_from_aws(arn: str) -> dict[str, str]:
+    import json
+
+    import boto3
+
+    value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    return {k: v for k, v in json.loads(value).items() if k in SECRET_NAMES}
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
-    env = os.environ if environ is None else environ
+    env = dict(os.environ if environ is None else environ)
+    wanted = {k: v for k, v in env.items() if k.startswith(("KAMENG_", "STRIPE_")) and v != ""}
+    if wanted.get("KAMENG_SECRETS_ARN"):
+        try:
+            wanted = _secrets_from_aws(wanted["KAMENG_SECRETS_ARN"]) | wanted
+        except Exception as error:
+            raise ConfigError(f"KAMENG_SECRETS_ARN: could not read the secret ({type(error).__name__}: {error})") from None
     try:
-        return Config.model_validate({k: v for k, v in env.items() if k.startswith("KAMENG_")})
+        return Config.model_validate(wanted)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{e['loc'][0]}: {e['msg']} (got {e.get('input')!r})" for e in error.errors(include_url=False)
-        )
-        raise ConfigError(f"invalid configuration: {problems}") from None
+        problems = []
+        for e in error.errors(include_url=False):
+            message = e["msg"].removeprefix("Value error, ")
+            if e["loc"]:
+                shown = "…" if e["loc"][0] in SECRET_NAMES or e["loc"][0] == "KAMENG_HASH_KEY" else repr(e.get("input"))
+                problems.append(f"{e['loc'][0]}: {message} (got {shown})")
+            else:
+                problems.append(message)
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

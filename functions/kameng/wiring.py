@@ -37,14 +37,44 @@ def post_webhook(url: str):
     return send
 
 
-def build(config: configuration.Config) -> Deps:
+def store(config: configuration.Config):
+    if config.store == "dynamodb":
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        from kameng.adapters.store_dynamodb import DynamoStore
+
+        client = boto3.client("dynamodb", endpoint_url=config.dynamodb_endpoint,
+                              config=BotoConfig(retries={"mode": "standard", "max_attempts": 8}))
+        return DynamoStore(config.table, client=client)
+    return SqliteStore(config.sqlite_path)
+
+
+def gateway(config: configuration.Config):
+    if config.chosen_gateway == "stripe":
+        from kameng.adapters.gateway_stripe import StripeGateway
+
+        return StripeGateway(config.stripe_secret_key, config.stripe_webhook_secret,
+                             methods=tuple(m.strip() for m in config.stripe_methods.split(",") if m.strip()))
     webhook_secret = config.webhook_secret or "whsec_" + secret_file.load_or_create(
         config.data_dir / "sandbox-webhook.secret", 24).hex()
+    return SandboxGateway(config.data_dir / "sandbox.db", config.sandbox_url, webhook_secret,
+                          post_webhook(config.webhook_url))
+
+
+def cipher(config: configuration.Config):
+    if config.cipher == "kms":
+        from kameng.adapters.cipher_kms import KmsCipher
+
+        return KmsCipher(config.kms_key_id, hash_key=config.hash_key)
+    return LocalCipher.from_file(config.master_key_file)
+
+
+def build(config: configuration.Config) -> Deps:
     return Deps(
-        store=SqliteStore(config.sqlite_path),
-        gateway=SandboxGateway(config.data_dir / "sandbox.db", config.sandbox_url, webhook_secret,
-                               post_webhook(config.webhook_url)),
-        cipher=LocalCipher.from_file(config.master_key_file),
+        store=store(config),
+        gateway=gateway(config),
+        cipher=cipher(config),
         mail=OutboxMail(config.data_dir / "outbox"),
         settings=Settings(
             main_station=config.main_station,
