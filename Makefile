@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: serve build test browser bench clean
+.PHONY: serve build test browser bench clean deploy
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,8 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf site var .pytest_cache
+
+# AWS: see infra/README.md. GUIDED=1 asks for the parameters the first time.
+deploy:
+	sam build --template-file infra/template.yaml --config-file "$(CURDIR)/infra/samconfig.toml"
+	sam deploy --config-file "$(CURDIR)/infra/samconfig.toml" $(if $(GUIDED),--guided)

@@ -1,0 +1,91 @@
+// Kameng host router: a CloudFront Function (runtime cloudfront-js-2.0) on the
+// viewer-request event of the default behaviour, whose origin is the site bucket.
+//
+// Every station is published to its own folder of one bucket (site/<station>/ to
+// s3://<bucket>/<station>/); the Host header picks the folder, as the local server does:
+//   https://www.gamezone.example/p/x/          ->  /game-zone/p/x/index.html
+//   https://www.gamezone.example/p/x           ->  301 to /p/x/ (query string kept)
+//   https://www.gamezone.example/assets/a.css  ->  /game-zone/assets/a.css
+// A host that is no station's gets a 404 here, so no station is served under a
+// domain it does not own (nor under the distribution's *.cloudfront.net name).
+//
+// This file is the source. infra/template.yaml carries the same text as the function's
+// FunctionCode, where Fn::Sub fills in StationMap from the StationDomains parameter
+// ("station=domain" pairs, comma-separated); tests/infra checks that the two are identical.
+// Fn::Sub would read any other dollar-brace in this file as a variable: do not write one.
+
+var STATION_MAP = '${StationMap}';
+
+var STATION_NAME = /^[a-z0-9][a-z0-9-]{1,31}$/;
+
+function stationsByHost(text) {
+    var stations = {};
+    var pairs = text.split(',');
+    for (var i = 0; i < pairs.length; i++) {
+        var pair = pairs[i].split('=');
+        if (pair.length !== 2) {
+            continue;
+        }
+        var station = pair[0].trim();
+        var host = pair[1].trim().toLowerCase();
+        if (STATION_NAME.test(station) && host) {
+            stations[host] = station;
+        }
+    }
+    return stations;
+}
+
+var STATIONS = stationsByHost(STATION_MAP);
+
+function hostOf(request) {
+    var header = request.headers.host;
+    var host = header ? header.value.toLowerCase() : '';
+    var colon = host.indexOf(':');
+    if (colon !== -1) {
+        host = host.substring(0, colon);
+    }
+    if (host.charAt(host.length - 1) === '.') {
+        host = host.substring(0, host.length - 1);
+    }
+    return host;
+}
+
+// Values arrive as the viewer sent them (still percent-encoded), so they are joined as they are.
+function queryString(querystring) {
+    var parts = [];
+    for (var name in querystring) {
+        var field = querystring[name];
+        var values = field.multiValue || [field];
+        for (var i = 0; i < values.length; i++) {
+            parts.push(values[i].value === '' ? name : name + '=' + values[i].value);
+        }
+    }
+    return parts.length ? '?' + parts.join('&') : '';
+}
+
+function handler(event) {
+    var request = event.request;
+    var host = hostOf(request);
+    if (!Object.prototype.hasOwnProperty.call(STATIONS, host)) {
+        return {
+            statusCode: 404,
+            statusDescription: 'Not Found',
+            headers: {'cache-control': {value: 'no-store'}}
+        };
+    }
+    var uri = request.uri;
+    var name = uri.substring(uri.lastIndexOf('/') + 1);
+    if (uri.charAt(uri.length - 1) === '/') {
+        uri += 'index.html';
+    } else if (name.indexOf('.') === -1 && uri.indexOf('/.well-known/') !== 0) {
+        // A page is a folder holding index.html; its canonical address ends in a slash,
+        // which also keeps the page's relative links right.
+        return {
+            statusCode: 301,
+            statusDescription: 'Moved Permanently',
+            headers: {location: {value: uri + '/' + queryString(request.querystring)}}
+        };
+    }
+    request.uri = '/' + STATIONS[host] + uri;
+    return request;
+}

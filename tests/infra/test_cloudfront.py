@@ -1,0 +1,136 @@
+"""One distribution for every station: the site from a private bucket, /api/* from the HTTP API,
+the local server's security headers on every answer."""
+from __future__ import annotations
+
+import pytest
+
+from kameng import http
+from kameng.local.server import security_headers
+
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
+@pytest.fixture(scope="module")
+def config(resources) -> dict:
+    return resources["Distribution"]["Properties"]["DistributionConfig"]
+
+
+@pytest.fixture(scope="module")
+def behaviours(config) -> dict:
+    return {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+
+
+def test_the_distribution_answers_for_every_station_domain_over_modern_tls(config):
+    assert config["Aliases"] == {"Ref": "AliasDomains"}
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": {"Ref": "CertificateArn"}, "SslSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021"}
+    assert config["HttpVersion"] == "http2and3"
+    assert config["PriceClass"] == {"Ref": "PriceClass"}
+
+
+def test_the_price_class_defaults_to_the_edges_nearest_mainland_china(template):
+    assert template["Parameters"]["PriceClass"]["Default"] == "PriceClass_200"
+
+
+def test_the_site_is_served_through_the_host_router(config):
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "site"
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert default["Compress"] is True
+    assert default["CachePolicyId"] == CACHING_OPTIMIZED
+    assert default["FunctionAssociations"] == [{
+        "EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["HostRouter", "FunctionMetadata.FunctionARN"]}}]
+
+
+def test_stock_is_cached_a_few_seconds_by_station_and_comes_before_the_rest_of_the_api(config, behaviours, resources):
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    assert patterns.index("/api/stock") < patterns.index("/api/*")  # the first match wins
+    stock = behaviours["/api/stock"]
+    assert stock["AllowedMethods"] == ["GET", "HEAD"]
+    assert stock["CachePolicyId"] == {"Ref": "StockCachePolicy"}
+    policy = resources["StockCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert 0 < policy["DefaultTTL"] <= policy["MaxTTL"] <= 10
+    assert policy["MinTTL"] == 0  # error answers say no-store, and must not be cached
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["station"]}
+    assert key["HeadersConfig"] == {"HeaderBehavior": "none"}
+    assert key["CookiesConfig"] == {"CookieBehavior": "none"}
+
+
+def test_the_rest_of_the_api_is_never_cached(behaviours):
+    api = behaviours["/api/*"]
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+
+
+def test_api_requests_reach_api_gateway_with_everything_but_the_host_header(config, behaviours):
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins["api"]["DomainName"] == {"Fn::Sub": "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    for pattern in ("/api/stock", "/api/*"):
+        assert behaviours[pattern]["TargetOriginId"] == "api"
+        assert behaviours[pattern]["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+        assert behaviours[pattern]["ViewerProtocolPolicy"] == "https-only"
+
+
+def test_a_named_stage_becomes_the_origin_path(config):
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins["api"]["OriginPath"] == {"Fn::If": ["UseDefaultStage", {"Ref": "AWS::NoValue"},
+                                                       {"Fn::Sub": "/${StageName}"}]}
+
+
+def test_every_answer_carries_the_local_servers_security_headers(config, behaviours, resources):
+    for behaviour in [config["DefaultCacheBehavior"], *behaviours.values()]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    policy = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = policy["SecurityHeadersConfig"]
+    sent = {}
+    sent["Content-Security-Policy"] = security.pop("ContentSecurityPolicy")["ContentSecurityPolicy"]
+    assert security.pop("ContentTypeOptions") == {"Override": True}
+    sent["X-Content-Type-Options"] = "nosniff"
+    frame = security.pop("FrameOptions")
+    sent["X-Frame-Options"] = frame["FrameOption"]
+    sent["Referrer-Policy"] = security.pop("ReferrerPolicy")["ReferrerPolicy"]
+    hsts = security.pop("StrictTransportSecurity")
+    sent["Strict-Transport-Security"] = f"max-age={hsts['AccessControlMaxAgeSec']}" + (
+        "; includeSubDomains" if hsts["IncludeSubdomains"] else "") + ("; preload" if hsts["Preload"] else "")
+    assert security == {}, "a security header the local server does not send"
+    for item in policy["CustomHeadersConfig"]["Items"]:
+        sent[item["Header"]] = item["Value"]
+        assert item["Override"] is True
+    assert sent == dict(security_headers(STRIPE_CHECKOUT, https=True))
+    assert f"form-action 'self' {STRIPE_CHECKOUT}" in sent["Content-Security-Policy"]
+    assert sent["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+
+
+def test_only_the_buckets_403_for_a_missing_key_becomes_the_404_page(config):
+    # Error responses apply to every behaviour: mapping 404 would turn the API's JSON 404s into HTML.
+    assert config["CustomErrorResponses"] == [{
+        "ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/_errors/404.html", "ErrorCachingMinTTL": 10}]
+    assert 403 not in http.STATUS.values(), "the API now answers 403, which CloudFront would replace with the 404 page"
+
+
+def test_the_bucket_is_private_and_read_only_by_this_distribution(resources, config):
+    bucket = resources["SiteBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert allows == [{
+        "Sid": "CloudFrontReadsSite", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${SiteBucket.Arn}/*"},
+        "Condition": {"StringEquals": {"AWS:SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    access = resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (access["OriginAccessControlOriginType"], access["SigningBehavior"], access["SigningProtocol"]) == (
+        "s3", "always", "sigv4")

@@ -1,0 +1,133 @@
+"""The template deploys exactly the handlers the code has: every route, the stream, the schedule."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+
+import pytest
+
+from kameng import routes
+from tests.infra.conftest import HANDLERS, events_of, handler_target
+
+STREAM_TARGET = "kameng.handlers.release:handler"
+SCHEDULE_TARGET = "kameng.handlers.sweeper:handler"
+SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
+
+
+def _entry_points() -> set[str]:
+    """Every function in handlers/*.py that Lambda could call: module-level, taking (event, context)."""
+    found = set()
+    for path in sorted(HANDLERS.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        module = importlib.import_module(f"kameng.handlers.{path.stem}")
+        for name, value in vars(module).items():
+            if not inspect.isfunction(value) or name.startswith("_"):
+                continue
+            # http.api wraps a handler; the wrapper keeps the handler as __wrapped__.
+            code = inspect.unwrap(value)
+            if code.__module__ == module.__name__ and list(inspect.signature(code).parameters)[:2] == ["event", "context"]:
+                found.add(f"{module.__name__}:{name}")
+    return found
+
+
+def test_every_handler_named_in_the_template_imports(functions):
+    for name, function in functions.items():
+        handler = function["Properties"]["Handler"]
+        assert re.fullmatch(r"kameng\.handlers\.[a-z_]+\.[a-z_]+", handler), name
+        module, _, attribute = handler.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attribute)), handler
+
+
+def test_each_handler_is_deployed_once(functions):
+    targets = [handler_target(f) for f in functions.values()]
+    assert len(targets) == len(set(targets))
+
+
+@pytest.mark.parametrize("route", routes.ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_has_exactly_one_http_api_event_calling_its_handler(functions, route):
+    matching = [(handler_target(f), e) for f in functions.values() for e in events_of(f, "HttpApi")
+                if e["Method"].upper() == route.method and e["Path"] == route.path]
+    assert len(matching) == 1, f"{route.method} {route.path}: {len(matching)} HttpApi events"
+    target, event = matching[0]
+    assert target == route.target
+    assert event["ApiId"] == {"Ref": "Api"}
+
+
+def test_every_http_api_event_is_a_route(functions):
+    known = {(r.method, r.path, r.target) for r in routes.ROUTES}
+    for name, function in functions.items():
+        for event in events_of(function, "HttpApi"):
+            assert (event["Method"].upper(), event["Path"], handler_target(function)) in known, name
+
+
+def test_the_table_stream_invokes_release_and_the_schedule_invokes_the_sweeper(functions):
+    streamed = [handler_target(f) for f in functions.values() if events_of(f, "DynamoDB")]
+    scheduled = [handler_target(f) for f in functions.values() if events_of(f, "Schedule")]
+    assert streamed == [STREAM_TARGET]
+    assert scheduled == [SCHEDULE_TARGET]
+    (schedule,) = [e for f in functions.values() for e in events_of(f, "Schedule")]
+    assert schedule["Schedule"] == "rate(1 minute)"
+
+
+def test_every_lambda_entry_point_in_handlers_is_deployed(functions):
+    used = {r.target for r in routes.ROUTES} | {STREAM_TARGET, SCHEDULE_TARGET}
+    entry_points = _entry_points()
+    assert used <= entry_points, "a route, the stream or the schedule names a function handlers/ does not have"
+    assert entry_points == {handler_target(f) for f in functions.values()}
+
+
+def test_every_function_runs_as_globals_say(template, functions):
+    settings = template["Globals"]["Function"]
+    assert settings["Runtime"] == "python3.12"
+    assert settings["Architectures"] == ["arm64"]
+    assert settings["MemorySize"] == 256
+    assert settings["Timeout"] == 10
+    assert settings["Tracing"] == "Active"
+    assert settings["CodeUri"] == "../functions"
+    for name, function in functions.items():
+        overridden = set(function["Properties"]) & {"Runtime", "Architectures", "MemorySize", "Tracing", "CodeUri"}
+        assert not overridden, f"{name} overrides {overridden}"
+
+
+def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template, functions):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables == {
+        "KAMENG_STORE": "dynamodb",
+        "KAMENG_TABLE": {"Ref": "Table"},
+        "KAMENG_GATEWAY": "stripe",
+        "KAMENG_CIPHER": "kms",
+        "KAMENG_KMS_KEY_ID": {"Fn::GetAtt": ["KeysKey", "Arn"]},
+        "KAMENG_PUBLIC_URL": "https://{domain}",
+        "KAMENG_RESERVATION_MINUTES": {"Ref": "ReservationMinutes"},
+        "KAMENG_SECRETS_ARN": {"Ref": "SecretsArn"},
+        "KAMENG_DATA_DIR": "/tmp/kameng",
+    }
+    for name, function in functions.items():
+        assert "Environment" not in function["Properties"], f"{name}: environment belongs in Globals"
+    assert not set(variables) & set(SECRET_NAMES)
+
+
+def test_the_store_adapter_reads_the_table_the_template_names(template):
+    from kameng import config
+
+    loaded = config.Config.model_validate({
+        "KAMENG_STORE": "dynamodb", "KAMENG_TABLE": "kameng-Table-1", "KAMENG_CIPHER": "kms",
+        "KAMENG_KMS_KEY_ID": "arn:aws:kms:ap-east-1:111122223333:key/example", "KAMENG_GATEWAY": "sandbox",
+        "KAMENG_HASH_KEY": "A" * 43 + "=", "KAMENG_PUBLIC_URL": "https://{domain}", "KAMENG_DATA_DIR": "/tmp/kameng",
+        "KAMENG_RESERVATION_MINUTES": "15",
+    })
+    assert (loaded.store, loaded.table, loaded.cipher) == ("dynamodb", "kameng-Table-1", "kms")
+
+
+def test_every_function_has_a_log_group_with_retention_and_an_errors_alarm(resources, functions):
+    for name in functions:
+        logs = [r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"
+                and r["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{name}}}"}]
+        assert len(logs) == 1 and logs[0]["Properties"]["RetentionInDays"] > 0, name
+        alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
+                  and r["Properties"]["MetricName"] == "Errors"
+                  and r["Properties"]["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]]
+        assert len(alarms) == 1, name
+        assert alarms[0]["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]

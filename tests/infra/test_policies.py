@@ -1,0 +1,155 @@
+"""Least privilege, function by function: what each may do to the table, the key and the secret."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import cfnlint
+import pytest
+
+from kameng.adapters import cipher_kms
+from tests.infra.conftest import REPO
+
+READ = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+SECRET = {"secretsmanager:GetSecretValue"}
+OPEN = {"kms:Decrypt"}
+EXPECTED = {
+    "CheckoutFunction": READ | WRITE | SECRET,
+    "WebhookFunction": READ | WRITE | SECRET,
+    "GetOrderFunction": READ | OPEN | SECRET,
+    "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
+    "StockFunction": READ | SECRET,
+    "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"},
+    "SweeperFunction": READ | WRITE | SECRET,
+}
+TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
+INDEXES = {"Fn::Sub": "${Table.Arn}/index/*"}
+BASIC_MANAGED = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+# Added by SAM for the DynamoDB event: stream reads (DescribeStream, GetRecords, ...) only.
+STREAM_MANAGED = "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(function: dict) -> list[dict]:
+    found = []
+    for policy in function["Properties"].get("Policies", []):
+        assert isinstance(policy, dict) and set(policy) == {"Statement"}, \
+            "inline statements only: SAM policy templates such as DynamoDBCrudPolicy grant more than a function needs"
+        found += policy["Statement"]
+    return found
+
+
+def actions(function: dict) -> set[str]:
+    return {a for s in statements(function) if s["Effect"] == "Allow" for a in _listed(s["Action"])}
+
+
+def test_each_function_is_granted_exactly_what_it_uses(functions):
+    assert set(functions) == set(EXPECTED)
+    for name, function in functions.items():
+        assert actions(function) == EXPECTED[name], name
+
+
+def test_no_policy_grants_a_wildcard_action_or_resource(functions, transformed):
+    for name, function in functions.items():
+        for statement in statements(function):
+            for action in _listed(statement["Action"]):
+                assert "*" not in action, f"{name}: {action}"
+            for resource in _listed(statement["Resource"]):
+                assert resource != "*", f"{name}: {statement.get('Sid')}"
+    # And in the roles SAM generates from them.
+    for name, role in transformed["Resources"].items():
+        if role["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                for action in _listed(statement["Action"]):
+                    assert not re.fullmatch(r"(dynamodb|kms|secretsmanager|sqs):\*|\*", action), f"{name}: {action}"
+
+
+def test_every_action_is_one_iam_knows(functions):
+    # cfn-lint validates policy structure, not action names: a typo would deploy and deny.
+    known = json.loads((Path(cfnlint.__file__).parent / "data" / "AdditionalSpecs" / "Policies.json").read_text())
+    for name, function in functions.items():
+        for action in actions(function):
+            service, _, operation = action.partition(":")
+            assert operation.lower() in known[service]["Actions"], f"{name}: {action}"
+
+
+def test_table_reads_cover_its_indexes_and_writes_only_the_table(functions):
+    for name, function in functions.items():
+        for statement in statements(function):
+            granted = set(_listed(statement["Action"]))
+            if granted <= READ:
+                assert _listed(statement["Resource"]) == [TABLE, INDEXES], name
+            elif granted <= WRITE:
+                assert _listed(statement["Resource"]) == [TABLE], name
+
+
+def test_only_the_order_pages_open_card_keys_and_only_card_keys(functions):
+    for name, function in functions.items():
+        for statement in statements(function):
+            kms = [a for a in _listed(statement["Action"]) if a.startswith("kms:")]
+            if not kms:
+                continue
+            assert name in ("GetOrderFunction", "LookupOrdersFunction"), f"{name} may not use the key"
+            assert kms == ["kms:Decrypt"], f"{name}: sealing (GenerateDataKey) is for `kameng import` only"
+            assert statement["Resource"] == {"Fn::GetAtt": ["KeysKey", "Arn"]}
+            assert statement["Condition"] == {"StringEquals": {
+                f"kms:EncryptionContext:{key}": value for key, value in cipher_kms.ENCRYPTION_CONTEXT.items()}}
+
+
+def test_the_secret_is_read_by_its_arn_only(functions):
+    for name, function in functions.items():
+        for statement in statements(function):
+            if any(a.startswith("secretsmanager:") for a in _listed(statement["Action"])):
+                assert statement["Resource"] == {"Ref": "SecretsArn"}, name
+
+
+def test_release_sends_failed_records_only_to_its_dead_letter_queue(functions):
+    (statement,) = [s for s in statements(functions["ReleaseFunction"]) if s["Action"] == "sqs:SendMessage"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}
+
+
+def test_roles_carry_no_other_managed_policy(transformed):
+    roles = {name: r for name, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert set(roles) == {f"{name}Role" for name in EXPECTED}
+    for name, role in roles.items():
+        extra = {STREAM_MANAGED} if name == "ReleaseFunctionRole" else set()
+        assert set(role["Properties"]["ManagedPolicyArns"]) == BASIC_MANAGED | extra, name
+
+
+def _adapter_actions() -> set[str]:
+    """The DynamoDB actions the store adapter can call (a transaction is authorised per item)."""
+    source = (REPO / "functions" / "kameng" / "adapters" / "store_dynamodb.py").read_text(encoding="utf-8")
+    calls = {
+        "get_item": {"dynamodb:GetItem"}, "batch_get_item": {"dynamodb:BatchGetItem"}, "query": {"dynamodb:Query"},
+        "put_item": {"dynamodb:PutItem"}, "update_item": {"dynamodb:UpdateItem"},
+        "delete_item": {"dynamodb:DeleteItem"}, "scan": {"dynamodb:Scan"},
+        "batch_write_item": {"dynamodb:BatchWriteItem"}, "transact_get_items": {"dynamodb:GetItem"},
+        "transact_write_items": set(), "execute_statement": {"dynamodb:PartiQLSelect"},
+    }
+    items = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
+             "ConditionCheck": "dynamodb:ConditionCheckItem"}
+    found: set[str] = set()
+    for method in re.findall(r"\bclient\.(\w+)\(", source):
+        if method in ("get_paginator", "get_waiter", "describe_table", "create_table", "update_time_to_live"):
+            continue
+        assert method in calls, f"store_dynamodb calls {method}: map it to IAM actions here and grant them"
+        found |= calls[method]
+    found |= {items[op] for op in re.findall(r'\{\s*"(Put|Update|Delete|ConditionCheck)"\s*:', source)}
+    return found
+
+
+@pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction"])
+def test_functions_that_move_keys_may_make_every_call_the_store_adapter_makes(functions, name):
+    needed = _adapter_actions()
+    assert needed, "found no DynamoDB call in store_dynamodb.py"
+    assert needed <= actions(functions[name]), f"grant {sorted(needed - actions(functions[name]))} to {name}"
