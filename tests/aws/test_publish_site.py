@@ -136,7 +136,7 @@ def test_editing_one_page_uploads_it_and_invalidates_only_its_paths(world):
     report = world.publish()
     assert world.puts() == ["main/p/steam-wallet/index.html"]
     assert world.s3.get_object(Bucket=BUCKET, Key="main/p/steam-wallet/index.html")["Body"].read() == page.read_bytes()
-    assert world.invalidations() == [["/p/steam-wallet/", "/p/steam-wallet/index.html"]]
+    assert world.invalidations() == [["/main/p/steam-wallet/index.html"]]
     assert len(report.invalidation_ids) == 1
 
 
@@ -149,7 +149,7 @@ def test_removing_a_page_deletes_it_and_invalidates_it(world):
     assert world.puts() == []
     assert world.deleted() == ["main/p/youku-vip/index.html"]
     assert "main/p/youku-vip/index.html" not in world.keys()
-    assert world.invalidations() == [["/p/youku-vip/", "/p/youku-vip/index.html"]]
+    assert world.invalidations() == [["/main/p/youku-vip/index.html"]]
 
 
 def test_one_invalidation_per_station_of_its_changed_pages(world):
@@ -159,7 +159,8 @@ def test_one_invalidation_per_station_of_its_changed_pages(world):
             path = world.site / station / page
             path.write_bytes(path.read_bytes() + b"\n")
     world.publish()
-    assert sorted(world.invalidations()) == [["/", "/faq/", "/faq/index.html", "/index.html"]] * 2
+    assert sorted(world.invalidations()) == [
+        ["/game-zone/faq/index.html", "/game-zone/index.html"], ["/main/faq/index.html", "/main/index.html"]]
 
 
 def test_a_station_may_have_its_own_distribution(world, cloudfront):
@@ -171,7 +172,7 @@ def test_a_station_may_have_its_own_distribution(world, cloudfront):
         world.publish(distribution_id={"game-zone": world.distribution_id})
     assert world.calls.log == []
     world.publish(["game-zone"], distribution_id={"game-zone": world.distribution_id})
-    assert world.invalidations() == [["/", "/index.html"]]
+    assert world.invalidations() == [["/game-zone/index.html"]]
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(world):
@@ -191,10 +192,10 @@ def test_dry_run_prints_the_plan_and_changes_nothing(world):
     main = next(r.plan for r in report.stations if r.plan.station == "main")
     assert [u.key for u in main.uploads] == ["main/faq/index.html"]
     assert main.deletions == ("main/p/youku-vip/index.html",)
-    assert main.invalidations == ("/faq/", "/faq/index.html", "/p/youku-vip/", "/p/youku-vip/index.html")
+    assert main.invalidations == ("/main/faq/index.html", "/main/p/youku-vip/index.html")
     printed = "\n".join(world.printed)
     assert "replace main/faq/index.html" in printed and "delete  main/p/youku-vip/index.html" in printed
-    assert "invalidate /p/youku-vip/" in printed and "would publish 4 station(s)" in printed
+    assert "invalidate /main/p/youku-vip/index.html" in printed and "would publish 4 station(s)" in printed
     assert report.dry_run and report.invalidation_ids == []
 
 
@@ -231,21 +232,22 @@ def test_assets_go_up_before_pages_and_deletions_come_last(world):
     assert sorted(world.deleted()) == sorted([f"main/assets/{old_css.name}", "main/p/youku-vip/index.html"])
     # Every page named the old stylesheet, so every page (and the deleted one) is invalidated, in one batch.
     [paths] = world.invalidations()
-    assert "/" in paths and "/p/steam-wallet/" in paths and "/p/youku-vip/index.html" in paths
-    assert len(paths) == 2 * len(pages) - 1  # 404.html has one spelling
+    assert "/main/index.html" in paths and "/main/p/youku-vip/index.html" in paths
+    assert len(paths) == len(pages)
     assert world.keys("main/") == world.local_keys("main")
 
 
-def test_many_stale_pages_invalidate_everything_with_one_wildcard():
-    few = [f"p/item-{n}/index.html" for n in range(50)]
-    assert len(invalidation_paths(few)) == 100
-    assert invalidation_paths(few + ["p/one-more/index.html"]) == ("/*",)
+def test_many_stale_pages_invalidate_the_whole_station_with_one_wildcard():
+    few = [f"p/item-{n}/index.html" for n in range(100)]
+    assert len(invalidation_paths(few, "main/")) == 100
+    assert invalidation_paths(few + ["p/one-more/index.html"], "main/") == ("/main/*",)
 
 
-def test_invalidation_paths_cover_both_spellings_of_a_page_and_are_url_encoded():
-    assert invalidation_paths(["index.html"]) == ("/", "/index.html")
-    assert invalidation_paths(["404.html"]) == ("/404.html",)
-    assert invalidation_paths(["p/点卡/index.html"]) == ("/p/%E7%82%B9%E5%8D%A1/", "/p/%E7%82%B9%E5%8D%A1/index.html")
+def test_invalidation_paths_are_the_paths_the_cache_holds_after_the_host_router():
+    # The CloudFront Function turns /p/x/ on a station's domain into /<station>/p/x/index.html
+    # before the cache lookup, so that is the path that must be invalidated.
+    assert invalidation_paths(["index.html"], "game-zone/") == ("/game-zone/index.html",)
+    assert invalidation_paths(["p/点卡/index.html"], "main/") == ("/main/p/%E7%82%B9%E5%8D%A1/index.html",)
 
 
 def test_only_content_hashed_assets_are_cached_forever():

@@ -54,7 +54,6 @@ REVALIDATE = "public, max-age=0, s-maxage=60, must-revalidate"
 # most of the station anyway. (On a distribution shared by several stations the
 # wildcard also refreshes the others: extra origin fetches, never stale pages.)
 WILDCARD_AFTER = 100
-WILDCARD = "/*"
 
 # name.<hex digest>.ext -- what the build writes under assets/.
 _HASHED = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
@@ -262,18 +261,18 @@ def plan_station(site_dir: Path, station: str, remote: Iterable[RemoteObject]) -
     # A new page was never served, so no cache holds it (bar a 404 kept for the
     # distribution's short error-caching TTL); only replaced and deleted pages
     # need invalidating.
-    return StationPlan(station, prefix, tuple(uploads), deletions, invalidation_paths(stale_pages), unchanged)
+    return StationPlan(station, prefix, tuple(uploads), deletions, invalidation_paths(stale_pages, prefix), unchanged)
 
 
-def invalidation_paths(pages: Iterable[str]) -> tuple[str, ...]:
-    paths: set[str] = set()
-    for page in pages:
-        viewer = "/" + quote(page, safe="/-._~")
-        paths.add(viewer)
-        if page == "index.html" or page.endswith("/index.html"):
-            paths.add(viewer[: -len("index.html")])  # /p/x/ is how visitors ask for it
+def invalidation_paths(pages: Iterable[str], prefix: str) -> tuple[str, ...]:
+    """CDN paths of the pages, as the cache knows them.
+
+    The host router rewrites /p/x/ on game-zone's domain to /game-zone/p/x/index.html
+    before the cache is consulted, so that rewritten path is the one to invalidate.
+    """
+    paths = {"/" + quote(prefix + page, safe="/-._~") for page in pages}
     if len(paths) > WILDCARD_AFTER:
-        return (WILDCARD,)
+        return ("/" + quote(prefix, safe="/-._~") + "*",)
     return tuple(sorted(paths))
 
 
