@@ -86,3 +86,14 @@ def test_no_order_token_or_query_password_reaches_the_log(after_deliveries, capl
     _, placed = after_deliveries
     logged = logged_text(caplog)
     assert QUERY_PASSWORD not in logged and [p.token for p in placed if p.token in logged] == []
+
+
+def test_a_stored_query_password_cannot_be_checked_without_the_shops_key(stations, sku_with_keys, place, deps):
+    from kameng.adapters.cipher_local import LocalCipher
+    from kameng.domain.shopper import password_digest
+
+    stocked = sku_with_keys(1)
+    order = deps.store.order(place(stations.substation, stocked.sku, query_password=QUERY_PASSWORD).order_id)
+    other_shop = LocalCipher(b"\x07" * 32)
+    assert order.password_hash == password_digest(deps.cipher.keyed_hash, QUERY_PASSWORD, order.shopper_key)
+    assert order.password_hash != password_digest(other_shop.keyed_hash, QUERY_PASSWORD, order.shopper_key)

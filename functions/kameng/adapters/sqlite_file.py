@@ -12,6 +12,9 @@ class SqliteFile:
     def __init__(self, path: Path | str, schema: str):
         self.path = str(path)
         self._local = threading.local()
+        # Threads of one process queue here in order; SQLite's own busy handler polls
+        # with growing sleeps, which under a flash sale turns into seconds of waiting.
+        self._writer = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.conn().executescript(schema)
@@ -30,10 +33,11 @@ class SqliteFile:
     def write(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE takes the write lock up front, so a read-then-write cannot race."""
         conn = self.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")

@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS card_keys (
     ciphertext BLOB NOT NULL, status TEXT NOT NULL, order_id TEXT);
 CREATE INDEX IF NOT EXISTS card_keys_pool ON card_keys (sku, status, key_id);
 CREATE INDEX IF NOT EXISTS card_keys_order ON card_keys (order_id) WHERE order_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS stock_counts (
+    sku TEXT PRIMARY KEY, available INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+    sold INTEGER NOT NULL DEFAULT 0, void INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, station TEXT NOT NULL,
     shopper_key TEXT NOT NULL, due_at TEXT, body TEXT NOT NULL);
@@ -55,6 +58,20 @@ def _ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Counters move in the same transaction as the keys, so the stock page reads one
+# row per SKU instead of counting 100,000 keys (the DynamoDB adapter does the same).
+_COUNT_MOVES = {
+    KeyMove.RESERVE: ("available", "reserved"),
+    KeyMove.RETURN: ("reserved", "available"),
+    KeyMove.SELL: ("reserved", "sold"),
+}
+
+
+def _move_counts(conn: sqlite3.Connection, sku: str, move: KeyMove, n: int) -> None:
+    source, target = _COUNT_MOVES[move]
+    conn.execute(f"UPDATE stock_counts SET {source} = {source} - ?, {target} = {target} + ? WHERE sku = ?", (n, n, sku))
+
+
 class SqliteStore:
     def __init__(self, path: Path | str):
         self.db = SqliteFile(path, SCHEMA)
@@ -79,29 +96,41 @@ class SqliteStore:
 
     def add_card_keys(self, keys: Sequence[SealedKey]) -> ImportResult:
         with self._write() as conn:
-            before = conn.total_changes
+            added_by_sku: dict[str, int] = {}
+            for k in keys:
+                inserted = conn.execute(
+                    "INSERT OR IGNORE INTO card_keys (key_id, sku, fingerprint, ciphertext, status) "
+                    "VALUES (?, ?, ?, ?, 'available')",
+                    (k.key_id, k.sku, k.fingerprint, k.ciphertext),
+                ).rowcount
+                added_by_sku[k.sku] = added_by_sku.get(k.sku, 0) + inserted
             conn.executemany(
-                "INSERT OR IGNORE INTO card_keys (key_id, sku, fingerprint, ciphertext, status) "
-                "VALUES (?, ?, ?, ?, 'available')",
-                [(k.key_id, k.sku, k.fingerprint, k.ciphertext) for k in keys],
+                "INSERT INTO stock_counts (sku, available) VALUES (?, ?) "
+                "ON CONFLICT (sku) DO UPDATE SET available = available + excluded.available",
+                list(added_by_sku.items()),
             )
-            added = conn.total_changes - before
+        added = sum(added_by_sku.values())
         return ImportResult(added=added, duplicates=len(keys) - added)
 
     def stock(self, skus: Iterable[str]) -> dict[str, StockCount]:
         wanted = sorted(set(skus))
-        counts: dict[str, dict[str, int]] = {sku: {} for sku in wanted}
-        conn = self._conn()
-        for sku in wanted:
-            for status, n in conn.execute(
-                "SELECT status, COUNT(*) FROM card_keys WHERE sku = ? GROUP BY status", (sku,)
-            ):
-                counts[sku][status] = n
-        return {sku: StockCount(**c) for sku, c in counts.items()}
+        counts = {sku: StockCount() for sku in wanted}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._conn().execute(
+                f"SELECT sku, available, reserved, sold, void FROM stock_counts WHERE sku IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for sku, *numbers in rows:
+                counts[sku] = StockCount(*numbers)
+        return counts
 
     # orders
 
     def place_order(self, order: Order) -> Order:
+        # A sold-out answer needs no write lock: in a flash sale most buyers get it.
+        if self.stock([order.sku])[order.sku].available < order.quantity:
+            raise SoldOut("库存不足，该商品已售罄")
         with self._write() as conn:
             key_ids = self._reserve(conn, order.sku, order.id, order.quantity)
             placed = order.model_copy(update={"key_ids": tuple(key_ids)})
@@ -123,6 +152,7 @@ class SqliteStore:
             "UPDATE card_keys SET status = 'reserved', order_id = ? WHERE key_id = ? AND status = 'available'",
             [(order_id, key_id) for key_id in key_ids],
         )
+        _move_counts(conn, sku, KeyMove.RESERVE, quantity)
         return key_ids
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
@@ -163,6 +193,7 @@ class SqliteStore:
                 ).rowcount
                 if change.keys is KeyMove.SELL and moved != order.quantity:
                     raise RuntimeError(f"order {order.id} holds {moved} reserved keys, expected {order.quantity}")
+                _move_counts(conn, order.sku, change.keys, moved)
                 if change.keys is KeyMove.RETURN:
                     updates["key_ids"] = ()
             updated = order.model_copy(update=updates)

@@ -11,7 +11,7 @@ from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import quote
 from kameng.domain.split import application_fee
-from kameng.domain.shopper import ShopperCredentials, hash_password, hash_token
+from kameng.domain.shopper import ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
@@ -74,7 +74,7 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
         id=new_id(now), station=book.station, sku=priced.line.sku, title=priced.line.title,
         quantity=priced.quantity, unit_price=priced.line.price, unit_wholesale=priced.line.wholesale,
         total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
-        password_hash=hash_password(request.query_password, shopper_key), token_hash=hash_token(token),
+        password_hash=password_digest(deps.cipher.keyed_hash, request.query_password, shopper_key), token_hash=hash_token(token),
         status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
     ))
     base = deps.settings.station_url(book.station, book.domain)

@@ -7,7 +7,7 @@ from kameng.deps import Deps
 from kameng.domain.card_key import CardKey
 from kameng.domain.errors import NotFound, RateLimited
 from kameng.domain.order import Order, OrderStatus
-from kameng.domain.shopper import ShopperCredentials, hash_password, token_matches
+from kameng.domain.shopper import ShopperCredentials, password_digest, token_matches
 
 LOOKUP_WINDOW_SECONDS = 600
 LOOKUPS_PER_ADDRESS = 20
@@ -51,5 +51,5 @@ def by_shopper(credentials: ShopperCredentials, client: str, deps: Deps) -> list
     orders = deps.store.orders_of_shopper(shopper_key, LOOKUP_LIMIT)
     if not orders:
         return []
-    derived = hash_password(credentials.query_password, shopper_key)
+    derived = password_digest(deps.cipher.keyed_hash, credentials.query_password, shopper_key)
     return [view(o, deps) for o in orders if hmac.compare_digest(derived, o.password_hash)]
