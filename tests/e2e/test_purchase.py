@@ -159,3 +159,18 @@ def test_the_gateway_never_sees_the_order_token_and_the_browser_cookie_opens_the
     assert by_cookie.status_code == 200 and by_cookie.json()["order"]["status"] == "delivered"
     wrong = shop.get(STATION, f"/api/orders/{placed['order_id']}", headers={"Cookie": "order_token=guess"})
     assert wrong.status_code == 404
+
+
+def test_a_burst_of_payments_larger_than_the_servers_thread_pool_all_deliver(shop, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    sku, shoppers = "qq-coin-50", 48  # more than the server's 32 worker threads
+    shop.import_keys(sku, fresh_keys(shoppers), tmp_path)
+    body = {"station": STATION, "sku": sku, "quantity": 1, "email": "burst@example.com", "query_password": "1234"}
+    placed = [shop.post("/api/checkout", json=body).json() for _ in range(shoppers)]
+
+    with ThreadPoolExecutor(shoppers) as pool:
+        answers = list(pool.map(lambda p: pay(shop, p).status_code, placed))
+
+    assert answers == [303] * shoppers
+    assert all(order(shop, p)["status"] == "delivered" for p in placed)

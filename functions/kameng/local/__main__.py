@@ -40,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     # The pages, the pay page and the webhook all live on this one server unless told otherwise.
     os.environ.setdefault("KAMENG_PUBLIC_URL", f"http://{{station}}.localhost:{args.port}")
     os.environ.setdefault("KAMENG_SANDBOX_URL", f"http://localhost:{args.port}")
+    webhooks_to_self = "KAMENG_WEBHOOK_URL" not in os.environ
     os.environ.setdefault("KAMENG_WEBHOOK_URL", f"http://127.0.0.1:{args.port}/api/webhooks/stripe")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     import waitress
 
+    from kameng.adapters.gateway_sandbox import SandboxGateway
     from kameng.local.server import LocalServer
     from kameng.wiring import deps
 
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kameng: {error}", file=sys.stderr)
         return 2
     app = LocalServer(args.site, lambda: deps().gateway, args.port)
+    if webhooks_to_self and isinstance(services.gateway, SandboxGateway):
+        services.gateway.send = lambda payload, headers: app.post_to_self("/api/webhooks/stripe", payload, headers)
     stations = app.stations()
     print(f"Kameng is serving {len(stations)} station(s):", flush=True)
     for station in stations:
