@@ -12,6 +12,7 @@ from kameng.adapters.store_sqlite import SqliteStore
 from kameng.domain.ids import new_id
 from kameng.domain.order import Order, OrderStatus
 from kameng.ports import SealedKey, StockCount, Store
+from tests.support.dynamo_table import dynamodb_store
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
@@ -24,6 +25,7 @@ def sqlite_store(folder: Path) -> Iterator[Store]:
 # Every adapter of the store port, by name; each test of the contract runs against each of them.
 STORES: dict[str, Callable[[Path], contextlib.AbstractContextManager[Store]]] = {
     "sqlite": sqlite_store,
+    "dynamodb": dynamodb_store,
 }
 
 

@@ -10,14 +10,14 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | item            | pk                        | sk                | attributes                                             | used by |
 | --------------- | ------------------------- | ----------------- | ------------------------------------------------------ | ------- |
 | card key        | POOL#<sku>#<ss>           | KEY#<key_id>      | key_id, sku, fingerprint, ciphertext (B), status,      | add_card_keys, place_order, apply, sealed_keys |
-|                 |                           |                   | order_id while held, avail (= key_id) only while        |         |
+|                 |                           |                   | order_id while held, avail (= key_id) only while       |         |
 |                 |                           |                   | available: LSI `available` (pk, avail)                 |         |
 | shard counter   | POOL#<sku>#<ss>           | COUNT             | available, reserved, sold, void (ADD, in the same      | stock, and every key move |
 |                 |                           |                   | transaction as every key move)                         |         |
 | fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | add_card_keys |
 | order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | place_order, apply, order, set_payment_session |
 |                 |                           |                   | ("<shard>/<key_id>"), payment_session,                 |         |
-|                 |                           |                   | gsi1pk SHOPPER#<shopper_key> / gsi1sk <id> (by_shopper),|        |
+|                 |                           |                   | gsi1pk SHOPPER#<shopper_key>, gsi1sk <id> (by_shopper) |         |
 |                 |                           |                   | duepk DUE#<n> / duesk <due_at> only while due (due),   |         |
 |                 |                           |                   | recentpk RECENT#<n> / recentsk <id> (recent)           |         |
 | ledger entry    | ORDER#<order_id>          | LEDGER#<seq:03d>  | account, amount, currency, memo                        | apply (SELL), ledger |
@@ -44,7 +44,15 @@ shards 6,400 orders/s (5,000 orders/s uses 78% of every pool partition; 16
 shards would stop at 1,600). At N = 5 (34 WCU) the same 64 shards carry 1,882
 orders/s, 9,411 keys/s. `hot_sku_orders_per_second` computes these figures. A
 reservation that lapses costs its shard 6N + 2 WCU more (keys and LSI entries
-come back).
+come back). The 1,000 WCU/s is a hard ceiling per shard: with an LSI a pk's
+items stay in one partition (and under 10 GB, about 20 million keys), so
+DynamoDB cannot split a pool for heat.
+
+Not in that arithmetic: both transactions of an order touch its shard's
+counter, and DynamoDB cancels a transaction that overlaps another on the same
+item (TransactionConflict, retried here with jitter). At 5,000 orders/s each
+counter sees about 156 transactions/s; a load test on real DynamoDB should
+confirm the conflict rate, and `shards` is the knob if it is high.
 
 The order indexes are sharded for the same reason. `due` changes its key at
 placing, paying and delivering (a key change is a delete plus a put in a GSI):
@@ -102,11 +110,16 @@ _MOVES = {
     KeyMove.SELL: ("reserved", "sold", {"reserved": -1, "sold": 1}),
 }
 _COUNTS = ("available", "reserved", "sold", "void")
+ORDER_READ = ("body", "status", "key_refs", "payment_session")
 _random = random.Random()
 
 
 class StoreBusy(RuntimeError):
     """Keys remain, but every attempt lost a race or a transaction conflict: the caller may retry (503)."""
+
+
+# Why DynamoDB may cancel a transaction that is worth trying again ("None": this item was fine).
+_RETRYABLE = {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
 
 class _Cancelled(Exception):
@@ -215,19 +228,28 @@ class DynamoStore:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if set(reasons) - _RETRYABLE - {"ConditionalCheckFailed"}:
+                # An item too large, an item collection over 10 GB: retrying cannot help.
+                raise RuntimeError(f"DynamoDB refused the transaction: {reasons}") from error
             raise _Cancelled(reasons) from None
 
-    def _get(self, key: dict, projection: str | None = None) -> dict | None:
+    def _get(self, key: dict, attributes: Sequence[str] = ()) -> dict | None:
         params: dict = {"TableName": self.table, "Key": key, "ConsistentRead": True}
-        if projection:
-            params["ProjectionExpression"] = projection
+        if attributes:
+            params["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+            params["ExpressionAttributeNames"] = {f"#a{i}": name for i, name in enumerate(attributes)}
         return self.client.get_item(**params).get("Item")
 
-    def _batch_get(self, keys: list[dict]) -> list[dict]:
+    def _batch_get(self, keys: list[dict], attributes: Sequence[str] = ()) -> list[dict]:
         unique = list({(k["pk"]["S"], k["sk"]["S"]): k for k in keys}.values())
         found: list[dict] = []
         for start in range(0, len(unique), MAX_BATCH_GET):
-            request = {self.table: {"Keys": unique[start:start + MAX_BATCH_GET], "ConsistentRead": True}}
+            request: dict = {self.table: {"Keys": unique[start:start + MAX_BATCH_GET], "ConsistentRead": True}}
+            if attributes:
+                request[self.table] |= {
+                    "ProjectionExpression": ", ".join(f"#a{i}" for i in range(len(attributes))),
+                    "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(attributes)},
+                }
             for attempt in range(ATTEMPTS):
                 response = self.client.batch_get_item(RequestItems=request)
                 found.extend(response.get("Responses", {}).get(self.table, []))
@@ -379,7 +401,7 @@ class DynamoStore:
         wanted = sorted(set(skus))
         totals = {sku: dict.fromkeys(_COUNTS, 0) for sku in wanted}
         keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for sku in wanted for shard in range(self.shards)]
-        for item in self._batch_get(keys):
+        for item in self._batch_get(keys, ("pk",) + _COUNTS):
             sku = item["pk"]["S"][len("POOL#"):].rsplit("#", 1)[0]
             for name in _COUNTS:
                 totals[sku][name] += int(item.get(name, {"N": "0"})["N"])
@@ -388,7 +410,7 @@ class DynamoStore:
     def _shard_counts(self, sku: str) -> dict[int, int]:
         keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for shard in range(self.shards)]
         available = dict.fromkeys(range(self.shards), 0)
-        for item in self._batch_get(keys):
+        for item in self._batch_get(keys, ("pk", "available")):
             available[int(item["pk"]["S"].rsplit("#", 1)[1])] = int(item.get("available", {"N": "0"})["N"])
         return available
 
@@ -509,7 +531,7 @@ class DynamoStore:
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
         for attempt in range(ATTEMPTS):
-            item = self._get(_order_key(change.order_id))
+            item = self._get(_order_key(change.order_id), ORDER_READ)
             if item is None or item["status"]["S"] != change.from_status.value:
                 return self._refusal(change), None
             order = _order_from(item)
@@ -526,7 +548,7 @@ class DynamoStore:
                 except SoldOut:
                     if self._refusal(change) is Applied.DUPLICATE:
                         return Applied.DUPLICATE, None
-                    current = self._get(_order_key(change.order_id))
+                    current = self._get(_order_key(change.order_id), ("status",))
                     if current is None or current["status"]["S"] != change.from_status.value:
                         return Applied.CONFLICT, None
                     raise
@@ -546,7 +568,9 @@ class DynamoStore:
             items = [self._order_update(updated, change.from_status, refs)]
             if change.event_id is not None:
                 items.append(self._event_put(change, now))
-            items += self._move_items(order.sku, order.id, picks, change.keys)
+            moves = self._move_items(order.sku, order.id, picks, change.keys)
+            keys_at = set(range(len(items), len(items) + sum(len(ids) for ids in picks.values())))
+            items += moves
             items += [self._ledger_put(seq, entry) for seq, entry in enumerate(change.ledger)]
             try:
                 self._transact(items)
@@ -557,8 +581,9 @@ class DynamoStore:
                     return Applied.DUPLICATE, None
                 if 0 in failed:
                     return self._refusal(change), None
-                if failed and change.keys is not KeyMove.RESERVE:
-                    raise RuntimeError(f"order {order.id}: its keys are not reserved for it ({cancelled.reasons})") from None
+                lost_a_race = change.keys is KeyMove.RESERVE and failed <= keys_at
+                if failed and not lost_a_race:
+                    raise RuntimeError(f"order {order.id}: its keys or ledger are not as the order says ({cancelled.reasons})") from None
                 _pause(attempt)
         if change.keys is KeyMove.RESERVE:
             raise self._lost_races(order.sku, order.quantity)
@@ -613,29 +638,39 @@ class DynamoStore:
             raise
 
     def order(self, order_id: str) -> Order | None:
-        item = self._get(_order_key(order_id))
+        item = self._get(_order_key(order_id), ORDER_READ)
         return None if item is None else _order_from(item)
 
     def event_seen(self, event_id: str) -> bool:
-        return self._get(_event_key(event_id), projection="pk") is not None
+        return self._get(_event_key(event_id), ("pk",)) is not None
 
     def sealed_keys(self, order: Order) -> list[SealedKey]:
-        stored = self._get(_order_key(order.id), projection="sku, key_refs")
+        def key_items(sku: str, refs: list[str]) -> list[dict]:
+            return [{"pk": _s(_pool(sku, shard)), "sk": _s(f"KEY#{key_id}")}
+                    for shard, key_ids in _picks(refs).items() for key_id in key_ids]
+
+        # One round trip: the order as stored, and the keys the caller's copy of it names.
+        guessed = [f"{self.shard_of(key_id)}/{key_id}" for key_id in order.key_ids]
+        wanted = ("sk", "sku", "key_refs", "key_id", "fingerprint", "ciphertext", "order_id")
+        items = self._batch_get([_order_key(order.id)] + key_items(order.sku, guessed), wanted)
+        stored = next((item for item in items if item["sk"]["S"] == "ORDER"), None)
         if stored is None:
             return []
-        sku = stored["sku"]["S"]
-        keys = [{"pk": _s(_pool(sku, shard)), "sk": _s(f"KEY#{key_id}")}
-                for shard, key_ids in _picks(_stored_refs(stored)).items() for key_id in key_ids]
+        refs = _stored_refs(stored)
+        found = [item for item in items if item["sk"]["S"] != "ORDER"]
+        if sorted(refs) != sorted(guessed) or stored["sku"]["S"] != order.sku:
+            # The caller's copy is stale (keys returned, or reserved again since): read what the order holds now.
+            found = self._batch_get(key_items(stored["sku"]["S"], refs), wanted)
         sealed = [
             SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
                       ciphertext=bytes(item["ciphertext"]["B"]))
-            for item in self._batch_get(keys) if item.get("order_id", {}).get("S") == order.id
+            for item in found if item.get("order_id", {}).get("S") == order.id
         ]
         return sorted(sealed, key=lambda key: key.key_id)
 
     def _orders(self, order_ids: list[str]) -> list[Order]:
         found = {item["pk"]["S"][len("ORDER#"):]: _order_from(item)
-                 for item in self._batch_get([_order_key(order_id) for order_id in order_ids])}
+                 for item in self._batch_get([_order_key(order_id) for order_id in order_ids], ("pk",) + ORDER_READ)}
         return [found[order_id] for order_id in order_ids if order_id in found]
 
     def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]:
