@@ -25,6 +25,7 @@ STATUS = {
     errors.QuantityOutOfRange: 422,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
+    errors.Busy: 503,
 }
 
 
@@ -99,6 +100,8 @@ def error_response(error: errors.DomainError) -> dict:
         body["fields"] = error.fields
     if isinstance(error, errors.RateLimited):
         extra["retry-after"] = str(error.retry_after)
+    if isinstance(error, errors.Busy):
+        extra["retry-after"] = "1"
     return respond(STATUS.get(type(error), 400), {"error": body}, extra)
 
 

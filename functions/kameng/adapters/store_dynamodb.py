@@ -79,7 +79,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from kameng.domain.errors import SoldOut
+from kameng.domain.errors import Busy, SoldOut
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, StockCount
@@ -114,8 +114,12 @@ ORDER_READ = ("body", "status", "key_refs", "payment_session")
 _random = random.Random()
 
 
-class StoreBusy(RuntimeError):
+class StoreBusy(Busy):
     """Keys remain, but every attempt lost a race or a transaction conflict: the caller may retry (503)."""
+
+    def __init__(self, detail: str):
+        super().__init__("购买人数过多，请稍后重试")
+        self.detail = detail
 
 
 # Why DynamoDB may cancel a transaction that is worth trying again ("None": this item was fine).

@@ -50,5 +50,11 @@ class InvalidSignature(DomainError):
     code = "invalid_signature"
 
 
+class Busy(DomainError):
+    """Too many buyers raced for the same stock at once; trying again will work."""
+
+    code = "busy"
+
+
 class GatewayUnavailable(DomainError):
     code = "gateway_unavailable"

@@ -4,7 +4,9 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStation, ProductFront, Substation
 
@@ -12,8 +14,17 @@ HASH_LENGTH = 10
 
 
 def hashed_name(name: str, data: bytes) -> str:
+    return _hashed_name(name, hashlib.sha256(data).hexdigest())
+
+
+def _hashed_name(name: str, digest: str) -> str:
     stem, extension = os.path.splitext(name)
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LENGTH]}{extension.lower()}"
+    return f"{stem}.{digest[:HASH_LENGTH]}{extension.lower()}"
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short digest of parts: str, int, None, and tuples of them (repr keeps them apart)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,8 @@ class ImageFile:
     path: Path
     output: str
     """Path inside a station's site folder, e.g. assets/img/steam.1a2b3c4d5e.svg."""
+    sha256: str = ""
+    """Of the file's bytes, when it was read."""
 
     @property
     def url(self) -> str:
@@ -45,7 +58,8 @@ class ImageFolder:
         path = self.path / name
         if "/" in name or "\\" in name or not name.lower().endswith(IMAGE_EXTENSIONS) or not path.is_file():
             return None
-        return ImageFile(name, path, "assets/img/" + hashed_name(name, path.read_bytes()))
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return ImageFile(name, path, "assets/img/" + _hashed_name(name, digest), digest)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,11 @@ class Document:
     html: str
     images: tuple[ImageFile, ...]
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """Everything a page can show of it (not its path on disk, which only the build reads)."""
+        return fingerprint(self.source, self.title, self.html, tuple((i.name, i.output) for i in self.images))
+
 
 @dataclass(frozen=True)
 class Product:
@@ -66,6 +85,28 @@ class Product:
     html: str
     gallery: tuple[ImageFile, ...]
     body_images: tuple[ImageFile, ...]
+
+    @cached_property
+    def sku_ids(self) -> tuple[str, ...]:
+        return tuple(sku.id for sku in self.front.skus)
+
+    @cached_property
+    def front_json(self) -> str:
+        return self.front.model_dump_json()
+
+    @cached_property
+    def card_fingerprint(self) -> str:
+        """What a card (in a category's or the landing page's grid) shows of it, its price aside."""
+        image = self.gallery[0] if self.gallery else None
+        return fingerprint(self.id, self.front.title, self.front.summary or "", image and (image.name, image.output))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Everything a page can show of it; the same for every station that sells it."""
+        return fingerprint(
+            self.id, self.source, self.front_json, self.html,
+            tuple((i.name, i.output) for i in self.gallery), tuple((i.name, i.output) for i in self.body_images),
+        )
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
 from kameng.sitegen.content import MainStation, PageFront, ProductFront, Substation, is_id
-from kameng.sitegen.markdown_safe import MarkdownConverter, SafeHtml
+from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
-from kameng.sitegen.parse import ParseError, normalise, read_front_matter, read_yaml
+from kameng.sitegen.parse import ParseError, YamlCache, normalise, read_front_matter, read_yaml
 from kameng.sitegen.problems import Problems
 
 MAIN = "main"
@@ -23,24 +23,36 @@ _MAIN_ENTRIES = {"station.yaml", "landing.md", "pages", "images", "products"}
 _SUBSTATION_ENTRIES = _MAIN_ENTRIES - {"products"}
 
 
-def load_catalog(content_dir: Path, templates_dir: Path, problems: Problems) -> Catalog | None:
+def load_catalog(
+    content_dir: Path,
+    templates_dir: Path,
+    problems: Problems,
+    markdown: MarkdownCache | None = None,
+    yaml: YamlCache | None = None,
+) -> Catalog | None:
     """The validated catalog, or None when the main station is missing or invalid.
 
     Mistakes go to `problems`; the catalog then holds only what was valid, so
-    the caller must not render it unless `problems` is empty.
+    the caller must not render it unless `problems` is empty. Every file is
+    read and validated on every build; the caches only spare parsing a YAML
+    text or converting a Markdown text whose result (and so its errors) is
+    known from an earlier build.
     """
-    return _Loader(content_dir, templates_dir, problems).load()
+    return _Loader(content_dir, templates_dir, problems, markdown or MarkdownCache(), yaml or YamlCache()).load()
 
 
 class _Loader:
-    def __init__(self, content_dir: Path, templates_dir: Path, problems: Problems) -> None:
+    def __init__(
+        self, content_dir: Path, templates_dir: Path, problems: Problems, markdown: MarkdownCache, yaml: YamlCache
+    ) -> None:
         self.content_dir = content_dir
         # Errors name files as the owner sees them: content/main/products/x.md.
         self.root = Path(os.path.abspath(content_dir)).name
         self.templates_dir = templates_dir
         self.templates_name = Path(os.path.abspath(templates_dir)).name
         self.problems = problems
-        self.markdown = MarkdownConverter()
+        self.markdown = markdown
+        self.yaml = yaml
         # Ids found in files that failed validation: other files may name them
         # correctly, and one mistake should give one error, not a cascade.
         self.unverified_products: set[str] = set()
@@ -49,7 +61,7 @@ class _Loader:
         self.unreadable_products = False
 
     def show(self, path: Path) -> str:
-        return f"{self.root}/{path.relative_to(self.content_dir).as_posix()}"
+        return f"{self.root}/{_relative(path, self.content_dir)}"
 
     def load(self) -> Catalog | None:
         if not self.content_dir.is_dir():
@@ -129,7 +141,7 @@ class _Loader:
             self.problems.add(source, "file", "expected the station's config file (not found)")
             return None
         try:
-            data = read_yaml(normalise(path.read_bytes()))
+            data = read_yaml(normalise(path.read_bytes()), cache=self.yaml)
         except ParseError as error:
             self.problems.add(source, error.field, error.expected)
             return None
@@ -187,8 +199,9 @@ class _Loader:
         files: list[tuple[str, Path, dict[str, Any], str]] = []
         sources: dict[str, str] = {}
         # Nested folders are allowed, so two files can claim one product id.
-        for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(folder).as_posix()):
-            if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
+        found = sorted((_relative(path, folder), path) for path in folder.rglob("*"))
+        for relative, path in found:
+            if any(part.startswith(".") for part in relative.split("/")) or path.is_dir():
                 continue
             source = self.show(path)
             if path.suffix != ".md":
@@ -215,11 +228,20 @@ class _Loader:
                 continue
             files.append((product_id, path, *parsed))
 
-        # Markdown is the slowest step of loading a big catalogue: convert on every core.
-        converted = fork_map(lambda file: self.markdown.convert(file[3], _image_url(images)), files)
+        # Markdown is the slowest step of loading a big catalogue: reuse what an
+        # earlier build converted, and convert the rest on every core.
+        image_url = _image_url(images)
+        converted = [self.markdown.get(file[3], image_url) for file in files]
+        missing = [index for index, safe in enumerate(converted) if safe is None]
+        converter = self.markdown.converter if missing else None  # made before forking, shared by the workers
+        fresh = fork_map(lambda index: converter.convert_recording(files[index][3], image_url), missing)  # type: ignore[union-attr]
+        for index, (safe, lookups) in zip(missing, fresh):
+            self.markdown.put(files[index][3], safe, lookups)
+            converted[index] = safe
         products: dict[str, Product] = {}
         sku_sources: dict[str, str] = {}
         for (product_id, path, data, _), safe in zip(files, converted):
+            assert safe is not None
             product = self.product(product_id, self.show(path), data, safe, images, categories, sku_sources)
             if product is None:
                 self.unverified_products.add(product_id)
@@ -321,7 +343,7 @@ class _Loader:
 
     def front_matter(self, path: Path) -> tuple[dict[str, Any], str] | None:
         try:
-            document = read_front_matter(normalise(path.read_bytes()))
+            document = read_front_matter(normalise(path.read_bytes()), self.yaml)
         except ParseError as error:
             self.problems.add(self.show(path), error.field, error.expected)
             return None
@@ -347,6 +369,14 @@ class _Loader:
         if image is None:
             self.problems.add(source, field, f"expected a file in {images.display}", name)
         return image
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """path.relative_to(folder).as_posix(), without pathlib's cost (it is asked for every file)."""
+    text, prefix = str(path), str(folder) + os.sep
+    if text.startswith(prefix) and os.sep == "/":
+        return text[len(prefix):]
+    return path.relative_to(folder).as_posix()
 
 
 def _image_url(images: ImageFolder) -> Callable[[str], str | None]:

@@ -1,22 +1,33 @@
-"""read → validate → price → plan → render and write → swap → publish."""
+"""read → validate → price → plan → render what changed → write it → publish.
+
+Every build reads and validates all of content/ (an error anywhere fails it,
+before anything is written). A page is rendered only if its fingerprint (a
+digest of everything it shows, render.Output.fingerprint) differs from the
+one the previous build recorded in the manifest (manifest.py), or its file
+is gone; a rendered page is written only if its bytes changed.
+"""
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kameng.domain.price_book import PriceBook
-from kameng.sitegen.digest import input_digest
-from kameng.sitegen.parallel import fork_map
+from kameng.sitegen.digest import code_version, input_digest
+from kameng.sitegen.manifest import DIGEST_FILE, Manifest, manifest_bytes, read_manifest, stored_digest
 from kameng.sitegen.problems import Problems
+from kameng.sitegen.write import recover
 
 if TYPE_CHECKING:
+    from kameng.sitegen.catalog import Catalog
     from kameng.sitegen.render import Output
 
-DIGEST_FILE = ".build-digest"
 # Beside the station folders, never inside one, so no station serves wholesale prices.
 PRICE_BOOKS_FILE = ".price-books.json"
 
@@ -36,22 +47,35 @@ class BuildReport:
 def build(content_dir: Path, site_dir: Path, templates_dir: Path, publish: Publish | None = None) -> BuildReport:
     """Build every station's site into site_dir; raise ContentError listing every content mistake."""
     started = time.perf_counter()
+    with _collector_paused():
+        report = _build(content_dir, site_dir, templates_dir)
+    if publish is not None:
+        publish(report.price_books)
+    return dataclasses.replace(report, seconds=time.perf_counter() - started)
+
+
+def _build(content_dir: Path, site_dir: Path, templates_dir: Path) -> BuildReport:
+    started = time.perf_counter()
+    # What a killed build left half done is undone first: the previous site is the one to compare with.
+    recover(site_dir)
     digest = input_digest(content_dir, templates_dir)
     books = _unchanged_price_books(site_dir, digest)
     if books is not None:
-        if publish is not None:
-            publish(books)
         return BuildReport([book.station for book in books], 0, 0, time.perf_counter() - started, True, books)
 
     # Imported here: an unchanged rebuild (budget 0.5 s) never needs Jinja2 or Markdown.
     from kameng.sitegen.load import load_catalog
+    from kameng.sitegen.markdown_safe import MarkdownCache
+    from kameng.sitegen.parse import YamlCache
     from kameng.sitegen.price_books import build_price_books
     from kameng.sitegen.render import plan_station
     from kameng.sitegen.theme import Theme
-    from kameng.sitegen.write import StagedSite
+    from kameng.sitegen.write import SiteWriter
 
+    previous = read_manifest(site_dir) or Manifest()
+    markdown, yaml = MarkdownCache(previous.markdown), YamlCache(previous.yaml)
     problems = Problems()
-    catalog = load_catalog(content_dir, templates_dir, problems)
+    catalog = load_catalog(content_dir, templates_dir, problems, markdown, yaml)
     books = [] if catalog is None else build_price_books(catalog, problems)
     problems.raise_if_any()
     assert catalog is not None
@@ -66,32 +90,85 @@ def build(content_dir: Path, site_dir: Path, templates_dir: Path, publish: Publi
     _check_paths(outputs, problems)
     problems.raise_if_any()
 
-    with StagedSite(site_dir) as staged:
-        written = fork_map(lambda output: staged.write(output.path, output.render(), output.share_key), outputs)
-        # No indent: only the compact form uses json's C encoder (the books of a big catalogue are ~1 MB).
-        books_json = json.dumps([book.model_dump(mode="json") for book in books], sort_keys=True, separators=(",", ":"))
-        written.append(staged.write(PRICE_BOOKS_FILE, books_json.encode()))
-        written.append(staged.write(DIGEST_FILE, digest.encode()))
-    if publish is not None:
-        publish(books)
+    books_key = _price_books_fingerprint(catalog)
+    with SiteWriter(site_dir) as writer:
+        recorded = previous.files
+        kept: dict[str, tuple[str, int]] = {}
+        shared: dict[str, str] = {}
+        changed: list[Output] = []
+        for output in outputs:
+            entry = recorded.get(output.path)
+            if entry is not None and entry[0] == output.fingerprint and writer.intact(output.path, entry[1]):
+                kept[output.path] = entry
+                if output.share_key is not None:
+                    shared.setdefault(output.share_key, output.path)
+            else:
+                changed.append(output)
+        produced = {output.path for output in outputs} | {PRICE_BOOKS_FILE, DIGEST_FILE}
+        sizes = writer.write_all(changed, shared, produced, recorded if previous.files else None)
+        files = {**kept, **{output.path: (output.fingerprint, size) for output, size in zip(changed, sizes)}}
+        books_entry = previous.price_books
+        if books_entry is None or books_entry[0] != books_key or not writer.intact(PRICE_BOOKS_FILE, books_entry[1]):
+            # No indent: only the compact form uses json's C encoder (the books of a big catalogue are ~5 MB).
+            books_json = json.dumps(
+                [book.model_dump(mode="json") for book in books], sort_keys=True, separators=(",", ":")
+            ).encode()
+            writer.put(PRICE_BOOKS_FILE, books_json)
+            books_entry = (books_key, len(books_json))
+        # Last: until it is in place, the previous manifest describes the site.
+        manifest = Manifest(
+            dict(sorted(files.items())), books_entry, dict(sorted(markdown.used.items())), dict(sorted(yaml.used.items()))
+        )
+        writer.put(DIGEST_FILE, manifest_bytes(digest, manifest))
     return BuildReport(
         stations=[station.id for station in catalog.stations],
         pages=sum(output.path.endswith(".html") for output in outputs),
-        files_written=sum(written),
+        files_written=writer.written,
         seconds=time.perf_counter() - started,
         up_to_date=False,
         price_books=books,
     )
 
 
-def _unchanged_price_books(site_dir: Path, digest: str) -> list[PriceBook] | None:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a build.
+
+    A build makes hundreds of thousands of objects (the catalogue, the
+    manifest, the plan) that live until it ends and form almost no cycles;
+    each full collection scanned them all again, a fifth of a rebuild's time
+    on a big catalogue. Rendering makes no cyclic garbage at all: a serial
+    build of 10 × 1,000 products leaves ~5,000 unreachable objects behind.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        if (site_dir / DIGEST_FILE).read_text() != digest:
-            return None
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _unchanged_price_books(site_dir: Path, digest: str) -> list[PriceBook] | None:
+    if stored_digest(site_dir) != digest:
+        return None
+    try:
         data = json.loads((site_dir / PRICE_BOOKS_FILE).read_text("utf-8"))
         return [PriceBook.model_validate(book) for book in data]
     except (OSError, ValueError):
         return None
+
+
+def _price_books_fingerprint(catalog: Catalog) -> str:
+    """Everything the price books are made of: each station's config and what it sells, each product's fields."""
+    from kameng.sitegen.catalog import fingerprint
+
+    return fingerprint(
+        code_version(),
+        catalog.currency,
+        tuple((station.id, station.config.model_dump_json(), station.sells) for station in catalog.stations),
+        tuple((product.id, product.front_json) for product in catalog.products.values()),
+    )
 
 
 def _check_paths(outputs: list[Output], problems: Problems) -> None:

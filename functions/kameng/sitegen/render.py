@@ -1,23 +1,26 @@
 """Plan every file of a station's site and render it with the station's theme.
 
 Planning is separate from rendering so that two pages claiming one path are
-found before anything is written.
+found before anything is written, and so that each output carries a
+fingerprint of everything it shows: a page whose fingerprint the previous
+build recorded is not rendered again.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from kameng.domain.money import CURRENCY_SYMBOLS, format_minor
 from kameng.domain.price_book import PriceBook
-from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, hashed_name
+from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, fingerprint, hashed_name
 from kameng.sitegen.content import MainStation, amount_text
 from kameng.sitegen.theme import Theme
 
@@ -42,8 +45,9 @@ _SPACE = re.compile(r"\s+")
 _SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
+    """One file of the site. A tuple: a big catalogue plans tens of thousands."""
+
     path: str
     """Relative to site/, starting with the station id."""
     source: str
@@ -51,6 +55,8 @@ class Output:
     render: Callable[[], bytes]
     share_key: str | None = None
     """Equal keys mean equal bytes: written once per build, hard-linked after."""
+    fingerprint: str = ""
+    """A digest of every input of render(): equal fingerprints, equal bytes."""
 
 
 @dataclass(frozen=True)
@@ -119,13 +125,17 @@ class _StationPlan:
             (catalog.products[product_id] for product_id in station.sells),
             key=lambda p: (p.front.sort is None, p.front.sort or 0, p.front.title, p.id),
         )
-        cards = [(product.front.category, self.card(product)) for product in self.products]
+        price_of = {sku: line.price for sku, line in book.skus.items()}
+        self.prices = [tuple(map(price_of.__getitem__, product.sku_ids)) for product in self.products]
         # Only categories this station has products in get a page and a menu entry.
+        # Their cards are made when a page that shows them is rendered: most builds render few.
+        listed: dict[str, list[int]] = {}
+        for index, product in enumerate(self.products):
+            listed.setdefault(product.front.category, []).append(index)
         self.categories = [
-            (category, shown)
-            for category in main_config.categories
-            if (shown := [card for category_id, card in cards if category_id == category.id])
+            (category, listed[category.id]) for category in main_config.categories if category.id in listed
         ]
+        self._cards: dict[int, Card] = {}
         # A substation shows main's about/faq/terms unless it writes its own.
         inherited = {} if station.is_main else catalog.main.pages
         self.pages = dict(sorted({**inherited, **station.pages}.items()))
@@ -148,25 +158,43 @@ class _StationPlan:
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
         }
         self.menu_urls = {item["url"] for item in self.shop["categories"] + self.shop["pages"]}
+        # What every page of this station shows: the theme (templates, strings,
+        # static files, build code), the shop's chrome and the theme's asset URLs.
+        shop_key = {**self.shop, "logo": _image_key(station.logo)}
+        self.fingerprint = fingerprint(
+            theme.fingerprint,
+            json.dumps(shop_key, ensure_ascii=False, sort_keys=True),
+            tuple((name, self.assets[name][0]) for name in sorted(theme.static)),
+            self.default_image,
+        )
 
     # --- what this station shows ------------------------------------------------
 
     def money(self, minor: int) -> str:
         return format_minor(minor, self.currency)
 
-    def card(self, product: Product) -> Card:
-        prices = [self.book.skus[sku.id].price for sku in product.front.skus]
-        return Card(
-            title=product.front.title,
-            summary=product.front.summary or "",
-            url=f"/p/{product.id}/",
-            image=product.gallery[0] if product.gallery else None,
-            from_price=self.strings["from_price"].format(price=self.money(min(prices))),
-        )
+    def cards(self, indexes: list[int]) -> list[Card]:
+        return [self.card(index) for index in indexes]
 
-    def collect_assets(self) -> dict[str, tuple[str, Callable[[], bytes]]]:
-        """Logical name → (hashed path in the station folder, bytes)."""
-        assets: dict[str, tuple[str, Callable[[], bytes]]] = {}
+    def card(self, index: int) -> Card:
+        if index not in self._cards:
+            product = self.products[index]
+            self._cards[index] = Card(
+                title=product.front.title,
+                summary=product.front.summary or "",
+                url=f"/p/{product.id}/",
+                image=product.gallery[0] if product.gallery else None,
+                from_price=self.strings["from_price"].format(price=self.money(min(self.prices[index]))),
+            )
+        return self._cards[index]
+
+    def card_keys(self, indexes: list[int]) -> tuple[tuple[str, int], ...]:
+        """What the cards show: the product's part (Product.card_fingerprint) and this station's from-price."""
+        return tuple((self.products[index].card_fingerprint, min(self.prices[index])) for index in indexes)
+
+    def collect_assets(self) -> dict[str, tuple[str, Callable[[], bytes], str]]:
+        """Logical name → (hashed path in the station folder, bytes, their SHA-256)."""
+        assets: dict[str, tuple[str, Callable[[], bytes], str]] = {}
         colours = {**DEFAULT_COLOURS, **self.station.config.colors.model_dump(exclude_none=True)}
         for name, data in self.theme.static.items():
             if name == "style.css":
@@ -175,7 +203,7 @@ class _StationPlan:
                 variables = "".join(f"--{key}:{value};" for key, value in sorted(colours.items()))
                 data = f":root{{{variables}}}\n".encode() + data
             output = "assets/" + hashed_name(name, data)
-            assets[name] = (output, lambda data=data: data)
+            assets[name] = (output, lambda data=data: data, hashlib.sha256(data).hexdigest())
         images: dict[str, ImageFile] = {}
         documents: list[Document | None] = [self.station.landing, *self.pages.values()]
         for document in documents:
@@ -187,11 +215,17 @@ class _StationPlan:
         if self.station.logo is not None:
             images[self.station.logo.output] = self.station.logo
         for output, image in sorted(images.items()):
-            assets[output] = (output, image.path.read_bytes)
+            assets[output] = (output, image.path.read_bytes, image.sha256)
         return assets
 
     def asset(self, name: str) -> str:
+        """A theme static file's URL. Only those: the station's fingerprint holds their URLs, no others."""
+        if name not in self.theme.static:
+            raise KeyError(f"asset({name!r}): expected the name of a file in the theme's static/ folder")
         return "/" + self.assets[name][0]
+
+    def key(self, *parts: Any) -> str:
+        return fingerprint(self.fingerprint, *parts)
 
     # --- pages -----------------------------------------------------------------
 
@@ -200,31 +234,46 @@ class _StationPlan:
         # with one is the one reported: the owner can rename it.
         station_id = self.station.id
         outputs = [
-            Output(f"{station_id}/{path}", f"the file {name}", render, path)
-            for name, (path, render) in self.assets.items()
+            # A file's bytes are its fingerprint, whatever page links to it.
+            Output(f"{station_id}/{path}", f"the file {name}", render, path, fingerprint("file", path, sha256))
+            for name, (path, render, sha256) in self.assets.items()
         ]
+        landing = self.station.landing
         outputs += [
-            Output(f"{station_id}/order/index.html", "the order page", self.order),
-            Output(f"{station_id}/404.html", "the 404 page", self.not_found),
-            Output(f"{station_id}/sitemap.xml", "the sitemap", self.sitemap),
-            Output(f"{station_id}/robots.txt", "robots.txt", self.robots),
+            Output(f"{station_id}/order/index.html", "the order page", self.order, fingerprint=self.key("order")),
+            Output(f"{station_id}/404.html", "the 404 page", self.not_found, fingerprint=self.key("404")),
+            Output(f"{station_id}/sitemap.xml", "the sitemap", self.sitemap,
+                   fingerprint=self.key("sitemap", tuple(self.sitemap_paths()))),
+            Output(f"{station_id}/robots.txt", "robots.txt", self.robots, fingerprint=self.key("robots")),
+            Output(f"{station_id}/index.html", landing.source if landing else "the landing page", self.landing,
+                   fingerprint=self.key("landing", landing.fingerprint if landing else None, tuple(
+                       (category.id, category.name, len(indexes),
+                        self.card_keys(indexes[:LANDING_PRODUCTS_PER_CATEGORY]))
+                       for category, indexes in self.categories
+                   ))),
         ]
-        landing_source = self.station.landing.source if self.station.landing else "the landing page"
-        outputs.append(Output(f"{station_id}/index.html", landing_source, self.landing))
-        for category, cards in self.categories:
+        for category, indexes in self.categories:
             outputs.append(Output(
                 f"{station_id}/c/{category.id}/index.html", f"category {category.id}",
-                lambda category=category, cards=cards: self.category(category.id, category.name, cards),
+                lambda category=category, indexes=indexes: self.category(
+                    category.id, category.name, self.cards(indexes)
+                ),
+                fingerprint=self.key("category", category.id, category.name, self.card_keys(indexes)),
             ))
-        for product in self.products:
+        category_names = {category.id: category.name for category, _ in self.categories}
+        station_key = self.fingerprint
+        for product, prices in zip(self.products, self.prices):
+            category = product.front.category
             outputs.append(Output(
                 f"{station_id}/p/{product.id}/index.html", product.source,
-                lambda product=product: self.product(product),
+                lambda product=product: self.product(product), None,
+                fingerprint(station_key, "product", product.fingerprint, category, category_names[category], prices),
             ))
         for slug, document in self.pages.items():
             outputs.append(Output(
                 f"{station_id}/{slug}/index.html", document.source,
                 lambda slug=slug, document=document: self.page(slug, document),
+                fingerprint=self.key("page", slug, document.fingerprint),
             ))
         return outputs
 
@@ -251,10 +300,11 @@ class _StationPlan:
         landing = self.station.landing
         config = self.station.config
         sections = [
-            Section(category.id, category.name, f"/c/{category.id}/", cards[:LANDING_PRODUCTS_PER_CATEGORY])
-            for category, cards in self.categories
+            Section(category.id, category.name, f"/c/{category.id}/",
+                    self.cards(indexes[:LANDING_PRODUCTS_PER_CATEGORY]))
+            for category, indexes in self.categories
         ]
-        counts = {category.id: len(cards) for category, cards in self.categories}
+        counts = {category.id: len(indexes) for category, indexes in self.categories}
         return self.render("landing", "/", {
             "title": landing.title if landing else config.name,
             "description": config.tagline or (excerpt(landing.html) if landing else "") or config.name,
@@ -326,10 +376,16 @@ class _StationPlan:
     def not_found(self) -> bytes:
         return self.render("404", None, {"title": self.strings["not_found_title"], "noindex": True})
 
+    def sitemap_paths(self) -> list[str]:
+        return ["/", *(f"/c/{c.id}/" for c, _ in self.categories), *(f"/p/{p.id}/" for p in self.products),
+                *(f"/{slug}/" for slug in self.pages)]
+
     def sitemap(self) -> bytes:
-        paths = ["/", *(f"/c/{c.id}/" for c, _ in self.categories), *(f"/p/{p.id}/" for p in self.products),
-                 *(f"/{slug}/" for slug in self.pages)]
-        return self.theme.render("sitemap.xml", {"urls": sorted(self.base_url + path for path in paths)})
+        return self.theme.render("sitemap.xml", {"urls": sorted(self.base_url + path for path in self.sitemap_paths())})
 
     def robots(self) -> bytes:
         return self.theme.render("robots.txt", {"sitemap": self.base_url + "/sitemap.xml"})
+
+
+def _image_key(image: ImageFile | None) -> tuple[str, str] | None:
+    return None if image is None else (image.name, image.output)

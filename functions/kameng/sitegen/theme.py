@@ -8,6 +8,9 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from kameng.sitegen.catalog import fingerprint
+from kameng.sitegen.digest import code_version, folder_digest
+
 TEMPLATES = (
     "landing", "category", "product", "page", "order", "404", "sitemap.xml", "robots.txt", "_header", "_footer"
 )
@@ -16,6 +19,8 @@ TEMPLATES = (
 class Theme:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # Every page of the theme shows its files and the code that renders them.
+        self.fingerprint = fingerprint(code_version(), folder_digest(folder))
         environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(folder),
             autoescape=True,
