@@ -1,4 +1,4 @@
-"""Generate a large, valid content tree for the build benchmarks (docs/content-format.md).
+"""Generate a large, valid content tree for the build benchmarks (documented in the README, "Content").
 
     .venv/bin/python loadtests/gen_catalog.py OUT_DIR --stations 10 --products 1000 [--seed 1]
 

@@ -1,4 +1,4 @@
-"""The owner's files as validated models (docs/content-format.md).
+"""The owner's files as validated models (documented in the README, "Content").
 
 Each model checks what one file can check on its own; checks that need
 several files (categories, SKU ids across products, `sells`) live in load.py.
