@@ -3,21 +3,32 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def load_or_create(path: Path, size: int = 32) -> bytes:
-    if path.exists():
-        secret = path.read_bytes()
-        if len(secret) != size:
-            raise ValueError(f"{path}: expected {size} bytes, found {len(secret)}; restore it from your backup")
-        return secret
+    if not path.exists():
+        _create(path, size)
+    secret = path.read_bytes()
+    if len(secret) != size:
+        raise ValueError(f"{path}: expected {size} bytes, found {len(secret)}; restore it from your backup")
+    return secret
+
+
+def _create(path: Path, size: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # O_EXCL: two processes starting at once must not each write a different secret.
+    # Written whole to a private temp file, then linked into place: a process starting at
+    # the same moment sees either no file or the whole secret, and only one secret wins.
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return load_or_create(path, size)
-    with os.fdopen(fd, "wb") as f:
-        f.write(secrets.token_bytes(size))
-    return load_or_create(path, size)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(size))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temp)
