@@ -156,6 +156,20 @@ class Pricing(_Strict):
     fixed: dict[Id, Money] = {}
 
 
+class Payouts(_Strict):
+    # Revenue split (分账): the substation is paid through its own Stripe connected
+    # account; the main station keeps the wholesale cost plus this fee on each sale.
+    stripe_account: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{6,64}$")]
+    platform_fee_percent: Percent = Decimal(0)
+
+    @field_validator("platform_fee_percent")
+    @classmethod
+    def _at_most_the_sale(cls, value: Decimal) -> Decimal:
+        if value > 100:
+            raise ValueError(f"expected a percentage from 0 to 100 (got {value})")
+        return value
+
+
 class _Station(_Strict):
     name: OneLine
     domain: Domain
@@ -187,6 +201,7 @@ class Substation(_Station):
     currency: Currency | None = None
     sells: Annotated[list[Id] | None, BeforeValidator(_all_or_list)] = None
     pricing: Pricing
+    payouts: Payouts | None = None
 
     @field_validator("kind", mode="before")
     @classmethod

@@ -56,6 +56,9 @@ def _price_book(
         "language": config.language,
         "currency": catalog.currency,
         "skus": dict(sorted(lines.items())),
+        **({"payout_account": config.payouts.stripe_account,
+            "platform_fee_percent": config.payouts.platform_fee_percent}
+           if substation and config.payouts else {}),
     })
 
 
