@@ -93,8 +93,29 @@ def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> di
     }
 
 
-def error_response(error: errors.DomainError) -> dict:
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
+# Messages are written in Chinese, the default; a shopper whose browser asks for
+# English gets these instead (the code and the fields stay the same).
+ENGLISH = {
+    "invalid_request": "Some fields are not valid: please check them and try again.",
+    "invalid_signature": "The Stripe-Signature header is missing, forged or too old.",
+    "not_found": "No such order.",
+    "unknown_station": "No such shop.",
+    "unknown_sku": "This shop does not sell that item.",
+    "quantity_out_of_range": "That quantity is outside what one order may buy.",
+    "sold_out": "Sold out.",
+    "rate_limited": "Too many lookups: please try again in 10 minutes.",
+    "busy": "Many shoppers are buying right now: please try again.",
+    "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
+}
+
+
+def prefers_english(event: dict) -> bool:
+    return (header(event, "accept-language") or "").strip().lower().startswith("en")
+
+
+def error_response(error: errors.DomainError, english: bool = False) -> dict:
+    message = ENGLISH.get(error.code, error.message) if english else error.message
+    body: dict[str, Any] = {"code": error.code, "message": message}
     extra: dict[str, str] = {}
     if isinstance(error, errors.InvalidRequest) and error.fields:
         body["fields"] = error.fields
@@ -112,7 +133,7 @@ def api(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
         try:
             return handler(event, context)
         except errors.DomainError as error:
-            return error_response(error)
+            return error_response(error, prefers_english(event))
         except Exception:
             log.exception("unhandled error", extra={"path": event.get("rawPath")})
             return respond(500, {"error": {"code": "internal", "message": "服务暂时不可用，请稍后再试"}})

@@ -181,3 +181,19 @@ def test_a_stock_request_without_a_station_names_the_field(stock_of, api_event):
 def test_a_stock_request_for_an_unknown_station_is_not_found(stock_of):
     response = stock_of("no-such-station")
     assert (response.status, response.error["code"]) == (404, "unknown_station")
+
+
+def test_a_browser_that_asks_for_english_gets_the_message_in_english(stations, sku_with_keys, events):
+    from kameng.handlers import checkout as checkout_handler
+
+    stocked = sku_with_keys(1)
+    event = events.checkout({"station": stations.substation, "sku": stocked.sku, "quantity": 2,
+                             "email": "en@example.com", "query_password": "1234"})
+    event["headers"]["accept-language"] = "en-GB,en;q=0.9"
+    english = checkout_handler.handler(event, None)
+    event["headers"]["accept-language"] = "zh-CN,zh;q=0.9"
+    chinese = checkout_handler.handler(event, None)
+
+    assert english["statusCode"] == chinese["statusCode"] == 409
+    assert json.loads(english["body"])["error"] == {"code": "sold_out", "message": "Sold out."}
+    assert json.loads(chinese["body"])["error"]["message"] == "库存不足，该商品已售罄"
