@@ -18,6 +18,8 @@ MAX_BODY_BYTES = 64 * 1024
 STATUS = {
     errors.InvalidRequest: 400,
     errors.InvalidSignature: 400,
+    errors.InvalidSignIn: 400,
+    errors.SignedOut: 401,
     errors.NotFound: 404,
     errors.UnknownStation: 404,
     errors.UnknownSku: 404,
@@ -106,6 +108,8 @@ ENGLISH = {
     "rate_limited": "Too many lookups: please try again in 10 minutes.",
     "busy": "Many shoppers are buying right now: please try again.",
     "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
+    "invalid_sign_in": "This sign-in link is invalid, used already or expired: please ask for a new one.",
+    "signed_out": "You are signed out: please sign in with your e-mail.",
 }
 
 

@@ -43,6 +43,16 @@ class ImportResult:
     duplicates: int
 
 
+@dataclass(frozen=True)
+class SignInGrant:
+    """What a sign-in link lets its holder become, once: the shopper of one e-mail, at one station."""
+
+    shopper_key: str
+    station: str
+    email_masked: str
+    expires_at: datetime
+
+
 class Store(Protocol):
     def put_price_book(self, book: PriceBook) -> None: ...
 
@@ -79,6 +89,13 @@ class Store(Protocol):
 
     def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
         """Count one request in the bucket's current window and return the window's count."""
+
+    def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
+        """Keep a sign-in link by the hash of its token (never the token itself)."""
+
+    def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
+        """Mark the link used under a condition and return its grant; of racing callers exactly
+        one gets it, and a used, unknown or expired link gives None."""
 
 
 @dataclass(frozen=True)

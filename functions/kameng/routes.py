@@ -29,6 +29,10 @@ ROUTES = (
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
     Route("GET", "/api/stock", "kameng.handlers.stock:handler"),
+    Route("POST", "/api/account/sign-in", "kameng.handlers.account:sign_in"),
+    Route("POST", "/api/account/session", "kameng.handlers.account:start_session"),
+    Route("POST", "/api/account/sign-out", "kameng.handlers.account:sign_out"),
+    Route("GET", "/api/account", "kameng.handlers.account:get_account"),
 )
 
 

@@ -23,6 +23,10 @@ EXPECTED = {
     "StockFunction": READ | SECRET,
     "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"},
     "SweeperFunction": READ | WRITE | SECRET,
+    "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
+    "AccountSessionFunction": {"dynamodb:UpdateItem"} | SECRET,
+    "AccountSignOutFunction": set(),
+    "AccountFunction": READ | OPEN | SECRET,
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 INDEXES = {"Fn::Sub": "${Table.Arn}/index/*"}
@@ -99,7 +103,7 @@ def test_only_the_order_pages_open_card_keys_and_only_card_keys(functions):
             kms = [a for a in _listed(statement["Action"]) if a.startswith("kms:")]
             if not kms:
                 continue
-            assert name in ("GetOrderFunction", "LookupOrdersFunction"), f"{name} may not use the key"
+            assert name in ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction"), f"{name} may not use the key"
             assert kms == ["kms:Decrypt"], f"{name}: sealing (GenerateDataKey) is for `kameng import` only"
             assert statement["Resource"] == {"Fn::GetAtt": ["KeysKey", "Arn"]}
             assert statement["Condition"] == {"StringEquals": {

@@ -24,6 +24,9 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | processed event | EVENT#<event_id>          | EVENT             | order_id, processed_at, expires (+30 days)             | apply, event_seen |
 | price book      | STATION#<station>         | PRICEBOOK         | version, body (zlib JSON, B)                           | put_price_book, price_book |
 | rate window     | RATE#<bucket>#<window>    | RATE              | hits (ADD), expires (after the window)                 | count_hit |
+| sign-in link    | SIGNIN#<token hash>       | SIGNIN            | shopper_key, station, email_masked, expires_at,        | put_sign_in, use_sign_in |
+|                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
+|                 |                           |                   | after expires_at; expiry is checked in code)           |         |
 
 Shard of a key: blake2b(key_id) mod `shards`, so a key's item never moves and
 an import spreads a SKU over every shard. The order records its keys as
@@ -82,7 +85,7 @@ from botocore.exceptions import ClientError
 from kameng.domain.errors import Busy, SoldOut
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
-from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, StockCount
+from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, SignInGrant, StockCount
 
 DEFAULT_SHARDS = 64
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
@@ -746,3 +749,29 @@ class DynamoStore:
             ReturnValues="UPDATED_NEW",
         )
         return int(response["Attributes"]["hits"]["N"])
+
+    # ------------------------------------------------------------ sign-in links
+
+    def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
+        self.client.put_item(TableName=self.table, Item={
+            "pk": _s(f"SIGNIN#{token_hash}"), "sk": _s("SIGNIN"), "shopper_key": _s(grant.shopper_key),
+            "station": _s(grant.station), "email_masked": _s(grant.email_masked), "expires_at": _s(_ts(grant.expires_at)),
+            # TTL deletes lazily (hours late): it only tidies up, use_sign_in checks expires_at itself.
+            "expires": _n(int((grant.expires_at + timedelta(days=1)).timestamp())),
+        }, ConditionExpression="attribute_not_exists(pk)")
+
+    def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
+        try:
+            item = self.client.update_item(
+                TableName=self.table, Key={"pk": _s(f"SIGNIN#{token_hash}"), "sk": _s("SIGNIN")},
+                UpdateExpression="SET #used = :now", ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#used)",
+                ExpressionAttributeNames={"#used": "used_at"}, ExpressionAttributeValues={":now": _s(_ts(now))},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        grant = SignInGrant(item["shopper_key"]["S"], item["station"]["S"], item["email_masked"]["S"],
+                            datetime.fromisoformat(item["expires_at"]["S"]))
+        return grant if grant.expires_at > now else None

@@ -7,7 +7,7 @@ has the status it was read with, the same condition DynamoDB will check.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -15,7 +15,7 @@ from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import Applied, KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
-from kameng.ports import ImportResult, SealedKey, StockCount
+from kameng.ports import ImportResult, SealedKey, SignInGrant, StockCount
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS price_books (
@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS ledger_entries (
 CREATE TABLE IF NOT EXISTS rate_limits (
     bucket TEXT NOT NULL, window INTEGER NOT NULL, hits INTEGER NOT NULL,
     PRIMARY KEY (bucket, window));
+CREATE TABLE IF NOT EXISTS sign_in_tokens (
+    token_hash TEXT PRIMARY KEY, shopper_key TEXT NOT NULL, station TEXT NOT NULL,
+    email_masked TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
 """
 
 _KEY_STATUS_FROM = {KeyMove.RETURN: "reserved", KeyMove.SELL: "reserved"}
@@ -265,3 +268,27 @@ class SqliteStore:
             )
             conn.execute("DELETE FROM rate_limits WHERE bucket = ? AND window < ?", (bucket, window))
             return conn.execute("SELECT hits FROM rate_limits WHERE bucket = ? AND window = ?", (bucket, window)).fetchone()[0]
+
+    # sign-in links
+
+    def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
+        with self._write() as conn:
+            # Nothing can use a link a day past its expiry; tidying here keeps the table small.
+            conn.execute("DELETE FROM sign_in_tokens WHERE expires_at < ?", (_ts(grant.expires_at - timedelta(days=1)),))
+            conn.execute(
+                "INSERT INTO sign_in_tokens (token_hash, shopper_key, station, email_masked, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (token_hash, grant.shopper_key, grant.station, grant.email_masked, _ts(grant.expires_at)),
+            )
+
+    def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT shopper_key, station, email_masked, expires_at FROM sign_in_tokens "
+                "WHERE token_hash = ? AND used_at IS NULL", (token_hash,)
+            ).fetchone()
+            if row is None or conn.execute(
+                "UPDATE sign_in_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", (_ts(now), token_hash)
+            ).rowcount != 1:
+                return None
+        grant = SignInGrant(row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+        return grant if grant.expires_at > now else None

@@ -58,3 +58,15 @@ class Busy(DomainError):
 
 class GatewayUnavailable(DomainError):
     code = "gateway_unavailable"
+
+
+class InvalidSignIn(DomainError):
+    """A sign-in link that is unknown, used already or expired: one answer for all three."""
+
+    code = "invalid_sign_in"
+
+
+class SignedOut(DomainError):
+    """No session cookie, or one that is tampered with or expired."""
+
+    code = "signed_out"

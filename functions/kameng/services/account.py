@@ -1,0 +1,184 @@
+"""Shopper accounts without passwords: a one-time link by e-mail, then a signed session cookie.
+
+The session lives only in the cookie (an HMAC under a key derived from the shop's
+own secret), so no function keeps a session table and any function can check it.
+Signing out clears the cookie in the browser; a copied cookie stays valid until
+it expires, as with any stateless session.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kameng.deps import Deps
+from kameng.domain.errors import InvalidSignIn, RateLimited, SignedOut, UnknownStation
+from kameng.domain.ids import new_token
+from kameng.domain.order import OrderStatus
+from kameng.domain.shopper import EMAIL, hash_token, normalise_email
+from kameng.ports import SignInGrant
+from kameng.services.checkout import STATION_ID
+from kameng.services.lookup import view
+
+SIGN_IN_TTL = timedelta(minutes=15)
+SESSION_TTL = timedelta(days=30)
+SESSION_COOKIE = "account_session"
+SESSION_PATH = "/api/account"
+SIGN_IN_WINDOW_SECONDS = 600
+SIGN_INS_PER_ADDRESS = 20
+SIGN_INS_PER_SHOPPER = 5
+ACCOUNT_ORDERS = 50
+# Spend is summed over the shopper's newest orders up to this many (one query and batch reads).
+SPEND_ORDERS = 1000
+
+MAIL = {
+    "zh-CN": (
+        "登录 {name}",
+        "您好：\n\n点击下面的链接登录 {name}（15 分钟内有效，只能使用一次）：\n\n{link}\n\n"
+        "如果不是您本人操作，请忽略这封邮件，您的账户不会有任何变化。\n",
+    ),
+    "en": (
+        "Sign in to {name}",
+        "Hello,\n\nOpen this link to sign in to {name} (it works once, within 15 minutes):\n\n{link}\n\n"
+        "If you did not ask to sign in, ignore this e-mail: nothing about your account changes.\n",
+    ),
+}
+
+
+class SignInRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    station: str = Field(pattern=STATION_ID)
+    email: str = Field(max_length=254)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("请输入有效的邮箱地址")
+        return normalise_email(value)
+
+
+class SessionStart(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    token: str = Field(min_length=16, max_length=128)
+
+
+@dataclass(frozen=True)
+class Session:
+    shopper_key: str
+    station: str
+    email_masked: str
+    expires_at: datetime
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    shown = local[0] + "***" + (local[-1] if len(local) > 2 else "")
+    return f"{shown}@{domain}"
+
+
+def request_sign_in(request: SignInRequest, client: str, deps: Deps) -> None:
+    """Mail a one-time sign-in link. Whether the address ever bought anything changes nothing here."""
+    book = deps.store.price_book(request.station)
+    if book is None:
+        raise UnknownStation(f"站点不存在：{request.station}")
+    now = deps.clock()
+    shopper_key = deps.cipher.keyed_hash("shopper", request.email)
+    for bucket, limit in ((f"sign-in:addr:{client}", SIGN_INS_PER_ADDRESS),
+                          (f"sign-in:shopper:{shopper_key}", SIGN_INS_PER_SHOPPER)):
+        if deps.store.count_hit(bucket, SIGN_IN_WINDOW_SECONDS, now) > limit:
+            raise RateLimited("登录请求过于频繁，请 10 分钟后再试", retry_after=SIGN_IN_WINDOW_SECONDS)
+    token = new_token()
+    deps.store.put_sign_in(hash_token(token), SignInGrant(
+        shopper_key=shopper_key, station=book.station, email_masked=mask_email(request.email),
+        expires_at=now + SIGN_IN_TTL))
+    # The token travels in the fragment, which browsers never send to a server or in a Referer.
+    link = f"{deps.settings.station_url(book.station, book.domain)}/account/#signin={token}"
+    subject, body = MAIL.get(book.language, MAIL["zh-CN"])
+    name = book.domain
+    deps.mail.send(request.email, subject.format(name=name), body.format(name=name, link=link))
+
+
+def _session_key(deps: Deps) -> bytes:
+    # Derived from the shop's secret (master key file or KAMENG_HASH_KEY); never stored anywhere.
+    return deps.cipher.keyed_hash("session", "account-session-cookie/v1").encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(payload: str, deps: Deps) -> str:
+    return _b64(hmac.new(_session_key(deps), payload.encode(), hashlib.sha256).digest())
+
+
+def start_session(request: SessionStart, deps: Deps) -> tuple[Session, str]:
+    """Use a sign-in link (once) and return the session with its cookie value."""
+    now = deps.clock()
+    grant = deps.store.use_sign_in(hash_token(request.token), now)
+    if grant is None:
+        raise InvalidSignIn("登录链接无效、已使用或已过期，请重新获取")
+    session = Session(grant.shopper_key, grant.station, grant.email_masked, now + SESSION_TTL)
+    payload = _b64(json.dumps({
+        "k": session.shopper_key, "s": session.station, "m": session.email_masked,
+        "x": int(session.expires_at.timestamp()),
+    }, separators=(",", ":"), ensure_ascii=False).encode())
+    return session, f"{payload}.{_signature(payload, deps)}"
+
+
+def read_session(value: str | None, deps: Deps) -> Session:
+    payload, _, signature = (value or "").partition(".")
+    if not payload or not hmac.compare_digest(_signature(payload, deps), signature):
+        raise SignedOut("请先登录")
+    try:
+        fields = json.loads(_unb64(payload))
+        session = Session(fields["k"], fields["s"], fields["m"], datetime.fromtimestamp(fields["x"], timezone.utc))
+    except (ValueError, KeyError, TypeError):
+        raise SignedOut("请先登录") from None
+    if session.expires_at <= deps.clock():
+        raise SignedOut("登录已过期，请重新登录")
+    return session
+
+
+def session_cookie(value: str, secure: bool) -> str:
+    attributes = f"Path={SESSION_PATH}; Max-Age={int(SESSION_TTL.total_seconds())}; HttpOnly; SameSite=Lax"
+    return f"{SESSION_COOKIE}={value}; {attributes}" + ("; Secure" if secure else "")
+
+
+def cleared_cookie(secure: bool) -> str:
+    return f"{SESSION_COOKIE}=; Path={SESSION_PATH}; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+
+
+def overview(session: Session, deps: Deps) -> dict:
+    """The account page's data: the orders of this e-mail at this station, and what they add up to.
+
+    Member level, points, referrals and coupons are not built yet: they are null
+    or empty, never made up.
+    """
+    orders = [o for o in deps.store.orders_of_shopper(session.shopper_key, SPEND_ORDERS) if o.station == session.station]
+    # A refunded order leaves `delivered`, so the sum is net of refunds.
+    spend = sum(o.total for o in orders if o.status is OrderStatus.DELIVERED)
+    book = deps.store.price_book(session.station)
+    currency = book.currency if book is not None else (orders[0].currency if orders else None)
+    return {
+        "email_masked": session.email_masked,
+        "station": session.station,
+        "currency": currency,
+        "orders": [view(o, deps) for o in orders[:ACCOUNT_ORDERS]],
+        "spend": spend,
+        "level": None,
+        "points": None,
+        "referral": None,
+        "coupons": [],
+    }
