@@ -35,6 +35,16 @@ def format_minor(minor: int, currency: str) -> str:
     return f"{sign}{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{major:,}.{cents:02d}"
 
 
+def round_half_up(minor: Decimal | int) -> int:
+    """The one rounding rule for money: half up to the minor unit (the fen)."""
+    return int(Decimal(minor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent_of(minor: int, percent: Decimal | int) -> int:
+    """`percent` % of an amount, rounded half up to the minor unit."""
+    return round_half_up(Decimal(minor) * Decimal(percent) / 100)
+
+
 def apply_markup(wholesale: int, percent: Decimal) -> int:
     """Retail price from a markup over wholesale, rounded half up to the minor unit."""
-    return int((Decimal(wholesale) * (100 + percent) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return round_half_up(Decimal(wholesale) * (100 + percent) / 100)

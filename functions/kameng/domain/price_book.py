@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kameng.domain.commissions import ReferralRule
+from kameng.domain.coupons import CouponRule, coupon_discount
 from kameng.domain.errors import QuantityOutOfRange, UnknownSku
+from kameng.domain.points import PointsRule
+from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
+from kameng.domain.money import percent_of
 
 
 class PricedSku(BaseModel):
@@ -25,6 +31,13 @@ class PricedSku(BaseModel):
     min_quantity: int = Field(ge=1)
     max_quantity: int = Field(ge=1)
     low_stock: int = Field(ge=0)
+    # Fields added later have defaults, so books published before them still load.
+    tiers: tuple[Tier, ...] = ()
+    """This station's prices by quantity, minimum increasing, price non-increasing, none below wholesale."""
+    max_per_shopper_per_day: int | None = Field(None, ge=1)
+
+    def unit_price(self, quantity: int) -> int:
+        return tier_price(self.price, self.tiers, quantity)
 
 
 class PriceBook(BaseModel):
@@ -38,6 +51,10 @@ class PriceBook(BaseModel):
     # Revenue split (分账): a substation paid out through its own connected account.
     payout_account: str | None = None
     platform_fee_percent: Decimal = Decimal(0)
+    levels: tuple[Level, ...] = ()
+    flash_sales: tuple[FlashSale, ...] = ()
+    referrals: ReferralRule | None = None
+    points: PointsRule | None = None
 
     @property
     def version(self) -> str:
@@ -65,3 +82,74 @@ def quote(book: PriceBook, sku: str, quantity: int) -> Quote:
     if not line.min_quantity <= quantity <= line.max_quantity:
         raise QuantityOutOfRange(f"每单购买数量须在 {line.min_quantity} 到 {line.max_quantity} 之间")
     return Quote(line=line, quantity=quantity, total=line.price * quantity, currency=book.currency)
+
+
+class PricedOrder(BaseModel):
+    """What the server charges for one order line, and why.
+
+    subtotal = unit_price × quantity (tier or flash-sale price); the level
+    discount comes off the subtotal (not off a flash-sale price), the coupon off
+    what is left; total = subtotal − discounts, and never below the wholesale
+    cost (the discounts shrink first, the coupon before the level's).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    line: PricedSku
+    quantity: int
+    unit_price: int
+    subtotal: int
+    level: str | None
+    level_discount: int
+    coupon: str | None
+    coupon_discount: int
+    total: int
+    wholesale_total: int
+    currency: str
+    flash_sale: FlashSale | None = None
+
+    @property
+    def margin(self) -> int:
+        return self.total - self.wholesale_total
+
+
+def price_order(
+    book: PriceBook,
+    sku: str,
+    quantity: int,
+    now: datetime,
+    spend: int = 0,
+    coupon: CouponRule | None = None,
+) -> PricedOrder:
+    """Price an order from the published book and the server's own facts.
+
+    `now` is the server's clock (the only judge of a flash sale's window),
+    `spend` the shopper's delivered spend net of refunds (their level), and
+    `coupon` a rule the caller has already found valid for this shopper's use
+    counts. Raises UnknownSku, QuantityOutOfRange, CouponNotApplicable.
+    """
+    line = quote(book, sku, quantity).line
+    unit = line.unit_price(quantity)
+    sale = open_flash_sale(book.flash_sales, sku, now)
+    if sale is not None and sale.price < unit:
+        # Per order here; across a shopper's orders and against the sale's cap, the store counts.
+        if quantity > sale.per_shopper:
+            raise QuantityOutOfRange(f"秒杀商品每人限购 {sale.per_shopper} 件")
+        unit = sale.price
+    else:
+        sale = None
+    subtotal = unit * quantity
+    wholesale_total = line.wholesale * quantity
+    level = level_for(book.levels, spend)
+    level_off = 0 if level is None or sale is not None else percent_of(subtotal, level.discount_percent)
+    coupon_off = 0 if coupon is None else coupon_discount(coupon, subtotal - level_off, line.product, now)
+    room = max(0, subtotal - wholesale_total)
+    level_off = min(level_off, room)
+    coupon_off = min(coupon_off, room - level_off)
+    return PricedOrder(
+        line=line, quantity=quantity, unit_price=unit, subtotal=subtotal,
+        level=None if level is None else level.name, level_discount=level_off,
+        coupon=None if coupon is None else coupon.code, coupon_discount=coupon_off,
+        total=subtotal - level_off - coupon_off, wholesale_total=wholesale_total,
+        currency=book.currency, flash_sale=sale,
+    )

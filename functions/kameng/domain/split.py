@@ -1,8 +1,7 @@
 """Revenue split (分账) for a substation paid out through its own connected account."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
+from kameng.domain.money import percent_of
 from kameng.domain.order import Order
 from kameng.domain.price_book import PriceBook
 
@@ -11,5 +10,4 @@ def application_fee(order: Order, book: PriceBook) -> int:
     """The main station's share: the wholesale cost of the keys plus the platform fee on the sale."""
     if not book.payout_account:
         return 0
-    fee = (Decimal(order.total) * book.platform_fee_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return min(order.total, order.wholesale_total + int(fee))
+    return min(order.total, order.wholesale_total + percent_of(order.total, book.platform_fee_percent))
