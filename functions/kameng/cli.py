@@ -299,6 +299,7 @@ def _masked_keys(order: Order, deps: Deps) -> list[dict]:
             entry.update(masked=None, has_password=None, problem=f"cannot be opened ({type(error).__name__})")
         else:
             entry.update(masked=card_key.masked, has_password=card_key.password is not None)
+        entry["refunded"] = sealed.refunded
         keys.append(entry)
     return keys
 
@@ -316,7 +317,8 @@ def order_command(args: argparse.Namespace) -> int:
             "title": order.title, "unit_price": order.unit_price, "unit_wholesale": order.unit_wholesale,
             "updated_at": _iso(order.updated_at), "reservation_expires_at": _iso(order.expires_at),
             "payment_session": order.payment_session, "payment_ref": order.payment_ref,
-            "attention_reason": order.attention_reason,
+            "attention_reason": order.attention_reason, "refund_id": order.refund_id,
+            "refund_reason": order.refund_reason,
         }
         _print_json({
             "order": detail,
@@ -344,6 +346,8 @@ def order_command(args: argparse.Namespace) -> int:
     ]
     if order.attention_reason:
         facts.append(("needs attention", order.attention_reason))
+    if order.refund_id:
+        facts.append(("refund", f"{order.refund_id} ({order.refund_reason or '-'})"))
     print(_pairs(facts))
     print()
     print("ledger")
@@ -357,8 +361,9 @@ def order_command(args: argparse.Namespace) -> int:
     print("keys (masked)")
     if keys:
         has_password = {True: "yes", False: "no", None: "-"}
-        rows = [[key["key_id"], key["masked"] or key["problem"], has_password[key["has_password"]]] for key in keys]
-        print(_indent(_table(["key id", "key", "password"], rows)))
+        rows = [[key["key_id"], key["masked"] or key["problem"], has_password[key["has_password"]],
+                 "yes" if key["refunded"] else "no"] for key in keys]
+        print(_indent(_table(["key id", "key", "password", "refunded"], rows)))
     else:
         print("  none held by this order")
     return EXIT_OK
@@ -380,11 +385,36 @@ def sweep_command(args: argparse.Namespace) -> int:
     from kameng.services.sweeper import sweep
 
     done = sweep(_deps())
-    counts = {"expired": done.get("expired", 0), "delivered": done.get("delivered", 0)}
+    counts = {"expired": done.get("expired", 0), "delivered": done.get("delivered", 0),
+              "refunded": done.get("refunded", 0)}
     if args.json:
         _print_json(counts)
     else:
-        print(f"expired {counts['expired']}, delivered {counts['delivered']}")
+        print(f"expired {counts['expired']}, delivered {counts['delivered']}, refunded {counts['refunded']}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- refund
+
+
+def refund_command(args: argparse.Namespace) -> int:
+    from kameng.services.refunds import refund_order
+
+    deps = _deps()
+    wanted = args.order_id.strip()
+    order = deps.store.order(wanted) or deps.store.order(wanted.upper())
+    if order is None:
+        raise NotFound(f"no order {wanted!r} in {configuration.load().data_dir}")
+    reason = " ".join((args.reason or "").split()) or "owner refund"
+    refunded, now = refund_order(order.id, reason, deps)
+    if args.json:
+        _print_json({"order_id": refunded.id, "status": refunded.status.value, "refund_id": refunded.refund_id,
+                     "amount": refunded.total, "currency": refunded.currency, "refunded_now": now})
+    elif now:
+        print(f"refunded order {refunded.id}: {format_minor(refunded.total, refunded.currency)} back to the shopper "
+              f"(refund {refunded.refund_id}); its {refunded.quantity} key(s) stay sold, flagged refunded")
+    else:
+        print(f"order {refunded.id} was already refunded (refund {refunded.refund_id}); nothing was done")
     return EXIT_OK
 
 
@@ -438,6 +468,7 @@ examples:
   kameng orders --status needs_attention      orders a person must look at
   kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7     one order, keys masked
   kameng sweep                                expire lapsed reservations now
+  kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7    give a delivered order's money back
 
 The data folder is KAMENG_DATA_DIR (default ./var in the repository).
 Exit status: 0 done, 1 the command could not be done (unknown SKU, station or
@@ -494,8 +525,21 @@ example:
   kameng sweep
 
 Lapsed reservations go back to stock (and their payment sessions are
-expired); paid orders whose delivery stalled are delivered. The local server
-runs this periodically; one run handles up to 200 due orders.
+expired); paid orders whose delivery stalled are delivered; payments that
+could not be delivered and whose refund failed are refunded again. The local
+server runs this periodically; one run handles up to 200 due orders.
+"""
+
+REFUND_EPILOG = """\
+examples:
+  kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
+  kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --reason "key did not work"
+
+Refunds a delivered order's total through the payment gateway. The order
+becomes refunded, its ledger gets entries that reverse the sale exactly, and
+its card keys stay sold (the shopper has seen them) but are flagged refunded.
+Running it again refunds nothing more. Only a delivered order can be refunded
+here: a payment that could not be delivered is refunded automatically.
 """
 
 
@@ -578,6 +622,12 @@ def _sweep_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _refund_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("order_id", metavar="ORDER_ID", help="a delivered order's id, as listed by `kameng orders`")
+    sub.add_argument("--reason", metavar="TEXT", help="why, kept with the order (default: owner refund)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def _publish_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bucket", required=True, help="the S3 bucket the CDN serves from")
     sub.add_argument("--distribution", metavar="ID", help="the CloudFront distribution id to invalidate")
@@ -599,6 +649,8 @@ COMMANDS = (
     ("order", "Show one order: details, ledger entries and masked keys.", ORDER_EPILOG,
      order_command, _order_arguments),
     ("sweep", "Run the sweeper once and print what it did.", SWEEP_EPILOG, sweep_command, _sweep_arguments),
+    ("refund", "Refund a delivered order through the payment gateway.", REFUND_EPILOG,
+     refund_command, _refund_arguments),
     ("publish", "Upload the built site to S3, publish price books, invalidate CloudFront.", PUBLISH_EPILOG,
      publish_command, _publish_arguments),
     ("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,

@@ -42,6 +42,17 @@ class Config(BaseModel):
     stripe_secret_key: str | None = Field(default=None, alias="STRIPE_SECRET_KEY", repr=False)
     stripe_webhook_secret: str | None = Field(default=None, alias="STRIPE_WEBHOOK_SECRET", repr=False)
     stripe_methods: str = Field(default="card,alipay,wechat_pay", alias="KAMENG_STRIPE_METHODS")
+    # Low-stock alerts are mailed here; unset, they are only logged.
+    owner_email: str | None = Field(default=None, alias="KAMENG_OWNER_EMAIL")
+
+    @field_validator("owner_email")
+    @classmethod
+    def _owner_email(cls, value: str | None) -> str | None:
+        from kameng.domain.shopper import EMAIL
+
+        if value is not None and not EMAIL.match(value.strip()):
+            raise ValueError("expected an e-mail address, e.g. owner@example.com")
+        return None if value is None else value.strip()
 
     @field_validator("hash_key", mode="before")
     @classmethod

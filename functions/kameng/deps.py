@@ -18,6 +18,8 @@ class Settings:
     reservation_ttl: timedelta = timedelta(minutes=15)
     # Where shoppers reach a station; {station} and {domain} are filled in.
     public_url: str = "https://{domain}"
+    # Where low-stock alerts go; None: they are only logged.
+    owner_email: str | None = None
 
     def station_url(self, station: str, domain: str) -> str:
         return self.public_url.format(station=station, domain=domain).rstrip("/")

@@ -23,6 +23,7 @@ class SealedKey:
     sku: str
     fingerprint: str
     ciphertext: bytes
+    refunded: bool = False  # sold to an order that was refunded afterwards
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class StockCount:
     reserved: int = 0
     sold: int = 0
     void: int = 0
+    # The owner was told this SKU fell below its low-stock threshold, and no restock has lifted it since.
+    low_alerted: bool = False
 
     @property
     def imported(self) -> int:
@@ -86,6 +89,9 @@ class Store(Protocol):
     def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]: ...
 
     def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]: ...
+
+    def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
+        """Set the SKU's low-stock flag under a condition; True only for the caller that changed it."""
 
     def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
         """Count one request in the bucket's current window and return the window's count."""

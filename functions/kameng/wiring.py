@@ -80,6 +80,7 @@ def build(config: configuration.Config) -> Deps:
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),
             public_url=config.public_url,
+            owner_email=config.owner_email,
         ),
     )
 

@@ -16,9 +16,10 @@ def test_sweep_returns_lapsed_reservations_to_stock_and_prints_the_counts(shop, 
     ran = kameng("sweep")
 
     assert ran.code == 0
-    assert ran.out == "expired 1, delivered 0\n"
+    assert ran.out == "expired 1, delivered 0, refunded 0\n"
     assert shop.stock().available == 2
-    assert kameng("sweep", "--json").out.split() == ["{", '"expired":', "0,", '"delivered":', "0", "}"]
+    assert kameng("sweep", "--json").out.split() == [
+        "{", '"expired":', "0,", '"delivered":', "0,", '"refunded":', "0", "}"]
 
 
 def test_a_service_warning_during_a_command_is_one_line_without_a_traceback(shop, kameng, keys_file):
@@ -32,7 +33,7 @@ def test_a_service_warning_during_a_command_is_one_line_without_a_traceback(shop
     ran = kameng("sweep")
 
     assert ran.code == 0
-    assert ran.out == "expired 1, delivered 0\n"
+    assert ran.out == "expired 1, delivered 0, refunded 0\n"
     assert ran.err == "kameng: error: could not expire the payment session: ConnectionError: connection refused\n"
 
 

@@ -111,7 +111,9 @@ def test_stock_reads_the_shard_counters_in_one_request_never_the_keys(dynamo):
     recorder(dynamo).calls.clear()
     assert dynamo.stock(["sku-hot"])["sku-hot"].available == 200
     (name, request), = recorder(dynamo).calls
-    assert (name, len(request["RequestItems"][dynamo.table]["Keys"])) == ("batch_get_item", DEFAULT_SHARDS)
+    # One counter per shard, and the SKU's low-stock flag.
+    keys = request["RequestItems"][dynamo.table]["Keys"]
+    assert (name, len(keys), keys[-1]["pk"]["S"]) == ("batch_get_item", DEFAULT_SHARDS + 1, "ALERT#sku-hot")
 
 
 def test_a_reservation_that_needs_keys_from_several_shards_takes_them_in_one_transaction(dynamo):

@@ -69,15 +69,15 @@ def test_a_payment_after_the_lapse_is_delivered_while_stock_is_left(stations, sk
     assert (view["status"], len(view["keys"]), stocked.stock().sold) == ("delivered", 1, 1)
 
 
-def test_a_payment_after_the_lapse_with_stock_gone_needs_attention(stations, sku_with_keys, place, pay, sweep, lapsed,
-                                                                   payment_event, deliver_webhook, order_view):
+def test_a_payment_after_the_lapse_with_stock_gone_is_refunded(stations, sku_with_keys, place, pay, sweep, lapsed,
+                                                               payment_event, deliver_webhook, order_view):
     stocked = sku_with_keys(1)
     late = place(stations.substation, stocked.sku)
     lapsed(sweep)
     pay(place(stations.substation, stocked.sku, email="quicker@example.com"))
     deliver_webhook(payment_event(late, COMPLETED_PAID))
     view = order_view(late)
-    assert (view["status"], view["keys"]) == ("needs_attention", [])
+    assert (view["status"], view["keys"]) == ("refunded", [])
 
 
 def test_a_late_payment_with_stock_gone_is_recorded_never_lost(stations, sku_with_keys, place, pay, sweep, lapsed,

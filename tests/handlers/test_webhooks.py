@@ -195,15 +195,26 @@ def test_a_signed_body_that_is_not_an_event_is_a_bad_request_not_a_crash(deliver
 # ---------------------------------------------------------------- the money must match
 
 
-def test_a_payment_of_the_wrong_amount_needs_attention(pending, payment_event, deliver_webhook, order_view):
+def test_a_payment_of_the_wrong_amount_is_not_delivered_but_refunded(pending, payment_event, deliver_webhook, order_view):
+    deliver_webhook(payment_event(pending, COMPLETED_PAID, amount=pending.total - 1))
+    view = order_view(pending)
+    assert (view["status"], view["keys"]) == ("refunded", [])
+
+
+def test_a_payment_of_the_wrong_amount_needs_attention_while_the_gateway_cannot_refund(
+        pending, payment_event, deliver_webhook, order_view, deps, monkeypatch):
+    def down(*args):
+        raise ConnectionError("gateway unreachable")
+
+    monkeypatch.setattr(deps.gateway, "refund", down)
     deliver_webhook(payment_event(pending, COMPLETED_PAID, amount=pending.total - 1))
     view = order_view(pending)
     assert (view["status"], view["keys"]) == ("needs_attention", [])
 
 
-def test_a_payment_in_the_wrong_currency_needs_attention(pending, payment_event, deliver_webhook, order_view):
+def test_a_payment_in_the_wrong_currency_is_not_delivered_but_refunded(pending, payment_event, deliver_webhook, order_view):
     deliver_webhook(payment_event(pending, COMPLETED_PAID, currency="usd"))
-    assert order_view(pending)["status"] == "needs_attention"
+    assert order_view(pending)["status"] == "refunded"
 
 
 def test_a_payment_of_the_wrong_amount_returns_the_keys_to_stock(pending, stocked, payment_event, deliver_webhook):

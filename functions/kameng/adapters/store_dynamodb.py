@@ -27,6 +27,10 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | sign-in link    | SIGNIN#<token hash>       | SIGNIN            | shopper_key, station, email_masked, expires_at,        | put_sign_in, use_sign_in |
 |                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
 |                 |                           |                   | after expires_at; expiry is checked in code)           |         |
+| low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | stock, set_low_stock_alert |
+
+A refunded order's sold keys get `refunded` (BOOL) in the refund's transaction;
+its reversal entries continue the order's LEDGER#<seq> numbering.
 
 Shard of a key: blake2b(key_id) mod `shards`, so a key's item never moves and
 an import spreads a SKU over every shard. The order records its keys as
@@ -176,6 +180,10 @@ def _pool(sku: str, shard: int) -> str:
 
 def _order_key(order_id: str) -> dict:
     return {"pk": _s(f"ORDER#{order_id}"), "sk": _s("ORDER")}
+
+
+def _alert_key(sku: str) -> dict:
+    return {"pk": _s(f"ALERT#{sku}"), "sk": _s("ALERT")}
 
 
 def _event_key(event_id: str) -> dict:
@@ -407,12 +415,32 @@ class DynamoStore:
     def stock(self, skus: Iterable[str]) -> dict[str, StockCount]:
         wanted = sorted(set(skus))
         totals = {sku: dict.fromkeys(_COUNTS, 0) for sku in wanted}
+        alerted = dict.fromkeys(wanted, False)
         keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for sku in wanted for shard in range(self.shards)]
-        for item in self._batch_get(keys, ("pk",) + _COUNTS):
+        # The low-stock flag comes in the same round trip as the counters.
+        keys += [_alert_key(sku) for sku in wanted]
+        for item in self._batch_get(keys, ("pk", "alerted") + _COUNTS):
+            if item["pk"]["S"].startswith("ALERT#"):
+                alerted[item["pk"]["S"][len("ALERT#"):]] = item.get("alerted", {}).get("BOOL", False)
+                continue
             sku = item["pk"]["S"][len("POOL#"):].rsplit("#", 1)[0]
             for name in _COUNTS:
                 totals[sku][name] += int(item.get(name, {"N": "0"})["N"])
-        return {sku: StockCount(**counts) for sku, counts in totals.items()}
+        return {sku: StockCount(**counts, low_alerted=alerted[sku]) for sku, counts in totals.items()}
+
+    def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
+        condition = "attribute_not_exists(#alerted) OR #alerted = :was" if alerted else "#alerted = :was"
+        try:
+            self.client.update_item(
+                TableName=self.table, Key=_alert_key(sku), UpdateExpression="SET #alerted = :now",
+                ConditionExpression=condition, ExpressionAttributeNames={"#alerted": "alerted"},
+                ExpressionAttributeValues={":now": {"BOOL": alerted}, ":was": {"BOOL": not alerted}},
+            )
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
 
     def _shard_counts(self, sku: str) -> dict[int, int]:
         keys = [{"pk": _s(_pool(sku, shard)), "sk": _s("COUNT")} for shard in range(self.shards)]
@@ -472,6 +500,15 @@ class DynamoStore:
     def _move_items(self, sku: str, order_id: str, picks: dict[int, list[str]], move: KeyMove) -> list[dict]:
         if move is KeyMove.NONE or not picks:
             return []
+        if move is KeyMove.FLAG_REFUNDED:
+            # Sold stays sold: no counter moves, so the stock equation is untouched.
+            return [{"Update": {
+                "TableName": self.table, "Key": {"pk": _s(_pool(sku, shard)), "sk": _s(f"KEY#{key_id}")},
+                "UpdateExpression": "SET #refunded = :yes",
+                "ConditionExpression": "#status = :sold AND #order = :order",
+                "ExpressionAttributeNames": {"#refunded": "refunded", "#status": "status", "#order": "order_id"},
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}, ":sold": _s("sold"), ":order": _s(order_id)},
+            }} for shard, key_ids in sorted(picks.items()) for key_id in key_ids]
         before, after, deltas = _MOVES[move]
         values = {":before": _s(before), ":after": _s(after), ":order": _s(order_id)}
         if move is KeyMove.RESERVE:
@@ -548,6 +585,7 @@ class DynamoStore:
                 updates["payment_ref"] = change.payment_ref
             if change.reason:
                 updates["attention_reason"] = change.reason
+            updates.update(change.record)
             picks: dict[int, list[str]] = {}
             if change.keys is KeyMove.RESERVE:
                 try:
@@ -564,7 +602,7 @@ class DynamoStore:
                 updates["expires_at"] = change.reservation_expires_at or order.expires_at
             elif change.keys is not KeyMove.NONE:
                 picks = _picks(refs)
-                if change.keys is KeyMove.SELL and len(refs) != order.quantity:
+                if change.keys in (KeyMove.SELL, KeyMove.FLAG_REFUNDED) and len(refs) != order.quantity:
                     if self._refusal(change) is Applied.DUPLICATE:
                         return Applied.DUPLICATE, None
                     raise RuntimeError(f"order {order.id} holds {len(refs)} reserved keys, expected {order.quantity}")
@@ -578,7 +616,7 @@ class DynamoStore:
             moves = self._move_items(order.sku, order.id, picks, change.keys)
             keys_at = set(range(len(items), len(items) + sum(len(ids) for ids in picks.values())))
             items += moves
-            items += [self._ledger_put(seq, entry) for seq, entry in enumerate(change.ledger)]
+            items += [self._ledger_put(seq, entry) for seq, entry in enumerate(change.ledger, start=change.ledger_from)]
             try:
                 self._transact(items)
                 return Applied.DONE, updated
@@ -658,7 +696,7 @@ class DynamoStore:
 
         # One round trip: the order as stored, and the keys the caller's copy of it names.
         guessed = [f"{self.shard_of(key_id)}/{key_id}" for key_id in order.key_ids]
-        wanted = ("sk", "sku", "key_refs", "key_id", "fingerprint", "ciphertext", "order_id")
+        wanted = ("sk", "sku", "key_refs", "key_id", "fingerprint", "ciphertext", "order_id", "refunded")
         items = self._batch_get([_order_key(order.id)] + key_items(order.sku, guessed), wanted)
         stored = next((item for item in items if item["sk"]["S"] == "ORDER"), None)
         if stored is None:
@@ -670,7 +708,7 @@ class DynamoStore:
             found = self._batch_get(key_items(stored["sku"]["S"], refs), wanted)
         sealed = [
             SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
-                      ciphertext=bytes(item["ciphertext"]["B"]))
+                      ciphertext=bytes(item["ciphertext"]["B"]), refunded=item.get("refunded", {}).get("BOOL", False))
             for item in found if item.get("order_id", {}).get("S") == order.id
         ]
         return sorted(sealed, key=lambda key: key.key_id)

@@ -22,12 +22,13 @@ CREATE TABLE IF NOT EXISTS price_books (
     station TEXT PRIMARY KEY, version TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS card_keys (
     key_id TEXT PRIMARY KEY, sku TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
-    ciphertext BLOB NOT NULL, status TEXT NOT NULL, order_id TEXT);
+    ciphertext BLOB NOT NULL, status TEXT NOT NULL, order_id TEXT, refunded INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS card_keys_pool ON card_keys (sku, status, key_id);
 CREATE INDEX IF NOT EXISTS card_keys_order ON card_keys (order_id) WHERE order_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS stock_counts (
     sku TEXT PRIMARY KEY, available INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
-    sold INTEGER NOT NULL DEFAULT 0, void INTEGER NOT NULL DEFAULT 0);
+    sold INTEGER NOT NULL DEFAULT 0, void INTEGER NOT NULL DEFAULT 0,
+    low_alerted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY, status TEXT NOT NULL, station TEXT NOT NULL,
     shopper_key TEXT NOT NULL, due_at TEXT, body TEXT NOT NULL);
@@ -75,11 +76,22 @@ def _move_counts(conn: sqlite3.Connection, sku: str, move: KeyMove, n: int) -> N
     conn.execute(f"UPDATE stock_counts SET {source} = {source} - ?, {target} = {target} + ? WHERE sku = ?", (n, n, sku))
 
 
+# Columns added after the first release: a store file made before them gets them on open.
+_ADDED_COLUMNS = {
+    "card_keys": ("refunded", "INTEGER NOT NULL DEFAULT 0"),
+    "stock_counts": ("low_alerted", "INTEGER NOT NULL DEFAULT 0"),
+}
+
+
 class SqliteStore:
     def __init__(self, path: Path | str):
         self.db = SqliteFile(path, SCHEMA)
         self._conn = self.db.conn
         self._write = self.db.write
+        with self._write() as conn:
+            for table, (column, declaration) in _ADDED_COLUMNS.items():
+                if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     # price books
 
@@ -121,12 +133,24 @@ class SqliteStore:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = self._conn().execute(
-                f"SELECT sku, available, reserved, sold, void FROM stock_counts WHERE sku IN ({','.join('?' * len(chunk))})",
+                f"SELECT sku, available, reserved, sold, void, low_alerted FROM stock_counts "
+                f"WHERE sku IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for sku, *numbers in rows:
-                counts[sku] = StockCount(*numbers)
+            for sku, available, reserved, sold, void, low_alerted in rows:
+                counts[sku] = StockCount(available, reserved, sold, void, bool(low_alerted))
         return counts
+
+    def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
+        with self._write() as conn:
+            if alerted:
+                return conn.execute(
+                    "INSERT INTO stock_counts (sku, low_alerted) VALUES (?, 1) "
+                    "ON CONFLICT (sku) DO UPDATE SET low_alerted = 1 WHERE low_alerted = 0", (sku,)
+                ).rowcount == 1
+            return conn.execute(
+                "UPDATE stock_counts SET low_alerted = 0 WHERE sku = ? AND low_alerted = 1", (sku,)
+            ).rowcount == 1
 
     # orders
 
@@ -184,7 +208,14 @@ class SqliteStore:
                 updates["payment_ref"] = change.payment_ref
             if change.reason:
                 updates["attention_reason"] = change.reason
-            if change.keys is KeyMove.RESERVE:
+            updates.update(change.record)
+            if change.keys is KeyMove.FLAG_REFUNDED:
+                flagged = conn.execute(
+                    "UPDATE card_keys SET refunded = 1 WHERE order_id = ? AND status = 'sold'", (order.id,)
+                ).rowcount
+                if flagged != order.quantity:
+                    raise RuntimeError(f"order {order.id} holds {flagged} sold keys, expected {order.quantity}")
+            elif change.keys is KeyMove.RESERVE:
                 expires = change.reservation_expires_at or order.expires_at
                 updates["key_ids"] = tuple(self._reserve(conn, order.sku, order.id, order.quantity))
                 updates["expires_at"] = expires
@@ -206,7 +237,8 @@ class SqliteStore:
             )
             conn.executemany(
                 "INSERT INTO ledger_entries (order_id, seq, account, amount, currency, memo) VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.order_id, seq, e.account, e.amount, e.currency, e.memo) for seq, e in enumerate(change.ledger)],
+                [(e.order_id, seq, e.account, e.amount, e.currency, e.memo)
+                 for seq, e in enumerate(change.ledger, start=change.ledger_from)],
             )
         return updated
 
@@ -225,9 +257,11 @@ class SqliteStore:
 
     def sealed_keys(self, order: Order) -> list[SealedKey]:
         rows = self._conn().execute(
-            "SELECT key_id, sku, fingerprint, ciphertext FROM card_keys WHERE order_id = ? ORDER BY key_id", (order.id,)
+            "SELECT key_id, sku, fingerprint, ciphertext, refunded FROM card_keys WHERE order_id = ? ORDER BY key_id",
+            (order.id,),
         ).fetchall()
-        return [SealedKey(*row) for row in rows]
+        return [SealedKey(key_id, sku, fingerprint, ciphertext, bool(refunded))
+                for key_id, sku, fingerprint, ciphertext, refunded in rows]
 
     def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]:
         rows = self._conn().execute(

@@ -40,6 +40,8 @@ class KeyMove(StrEnum):
     RESERVE = "reserve"  # available → reserved for this order
     RETURN = "return"  # reserved → available
     SELL = "sell"  # reserved → sold
+    # Sold keys of a refunded order stay sold (the shopper has seen them) and are flagged.
+    FLAG_REFUNDED = "flag_refunded"
 
 
 class Order(BaseModel):
@@ -67,6 +69,14 @@ class Order(BaseModel):
     payment_session: str | None = None
     payment_ref: str | None = None
     attention_reason: str | None = None
+    # What the gateway said was paid, when it is not simply the total (an amount mismatch).
+    paid_amount: int | None = None
+    paid_currency: str | None = None
+    refund_id: str | None = None
+    refund_reason: str | None = None
+    # The order token sealed with the cipher (base64), so a delivery mail can carry the order link;
+    # the token itself is never stored in plain.
+    token_sealed: str | None = None
 
     @property
     def wholesale_total(self) -> int:
@@ -94,6 +104,10 @@ class OrderChange:
     ledger: tuple[LedgerEntry, ...] = ()
     reservation_expires_at: datetime | None = None
     due_at: datetime | None = None
+    # Order fields this change sets, as (name, value) pairs: a refund id, the amount paid.
+    record: tuple[tuple[str, object], ...] = ()
+    # The sequence number of the first ledger entry: a refund adds to the sale's entries.
+    ledger_from: int = 0
 
     def __post_init__(self) -> None:
         if self.to_status not in NEXT[self.from_status]:
@@ -128,6 +142,10 @@ class PaymentEvent:
 
 # Paid orders that are not delivered this long after payment are retried by the sweeper.
 RELEASE_RETRY_AFTER = timedelta(minutes=1)
+# A payment that cannot be delivered is refunded at once; if the gateway fails, the sweeper tries again then.
+REFUND_RETRY_AFTER = timedelta(minutes=1)
+PAID_TOO_LATE = "paid_after_reservation_lapsed_and_stock_is_gone"
+AMOUNT_MISMATCH = "amount_mismatch"
 
 
 def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderChange | None:
@@ -147,7 +165,9 @@ def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderCha
                 order.id, status, S.NEEDS_ATTENTION,
                 keys=KeyMove.RETURN if status is S.PENDING else KeyMove.NONE,
                 event_id=event.id, payment_ref=event.payment_ref,
-                reason=f"amount_mismatch: paid {event.amount} {event.currency}, order total {order.total} {order.currency}",
+                reason=f"{AMOUNT_MISMATCH}: paid {event.amount} {event.currency}, order total {order.total} {order.currency}",
+                record=(("paid_amount", event.amount), ("paid_currency", (event.currency or "").upper() or None)),
+                due_at=now + REFUND_RETRY_AFTER if event.payment_ref else None,
             )
         return OrderChange(
             order.id, status, S.PAID,
@@ -164,11 +184,13 @@ def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderCha
     return None
 
 
-def paid_too_late(order: Order, event: PaymentEvent) -> OrderChange:
-    """A payment arrived for keys that are gone: keep the money visible, never lose it."""
+def paid_too_late(order: Order, event: PaymentEvent, now: datetime | None = None) -> OrderChange:
+    """A payment arrived for keys that are gone: keep the money visible, never lose it, and give it back."""
     return OrderChange(
         order.id, order.status, S.NEEDS_ATTENTION, event_id=event.id, payment_ref=event.payment_ref,
-        reason="paid_after_reservation_lapsed_and_stock_is_gone",
+        reason=PAID_TOO_LATE,
+        record=(("paid_amount", event.amount), ("paid_currency", (event.currency or "").upper() or None)),
+        due_at=now + REFUND_RETRY_AFTER if now is not None and event.payment_ref else None,
     )
 
 

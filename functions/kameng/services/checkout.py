@@ -13,6 +13,7 @@ from kameng.domain.price_book import quote
 from kameng.domain.split import application_fee
 from kameng.domain.shopper import ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
+from kameng.services.notify import check_low_stock, seal_token
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 ORDER_COOKIE = "order_token"
@@ -70,13 +71,17 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
     shopper_key = deps.cipher.keyed_hash("shopper", request.email)
     token = new_token()
     expires_at = now + deps.settings.reservation_ttl
+    order_id = new_id(now)
     order = deps.store.place_order(Order(
-        id=new_id(now), station=book.station, sku=priced.line.sku, title=priced.line.title,
+        id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
         quantity=priced.quantity, unit_price=priced.line.price, unit_wholesale=priced.line.wholesale,
         total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
         password_hash=password_digest(deps.cipher.keyed_hash, request.query_password, shopper_key), token_hash=hash_token(token),
         status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
+        # Sealed, so the delivery mail can carry the order link; the store never holds the token in plain.
+        token_sealed=seal_token(token, order_id, deps),
     ))
+    check_low_stock(order.sku, priced.line.low_stock, deps)
     base = deps.settings.station_url(book.station, book.domain)
     # The gateway gets the page without the token (it would keep it on the session);
     # the shopper's browser holds the token in a cookie, and the link below keeps it

@@ -11,6 +11,7 @@ from kameng.domain.errors import InvalidRequest, UnknownSku
 from kameng.domain.ids import new_id
 from kameng.ports import SealedKey
 from kameng.services.lookup import key_context
+from kameng.services.notify import after_restock
 
 BATCH = 2000
 MALFORMED_SHOWN = 20
@@ -66,6 +67,8 @@ def import_lines(
             flush()
     if batch:
         flush()
+    if report.imported:
+        after_restock(sku, deps)
     return report
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import Applied, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
+from kameng.services.refunds import refund_undeliverable
 from kameng.services.release import release
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,13 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
         try:
             outcome, updated = deps.store.apply(change, deps.clock())
         except SoldOut:
-            outcome, updated = deps.store.apply(paid_too_late(order, event), deps.clock())
+            outcome, updated = deps.store.apply(paid_too_late(order, event, deps.clock()), deps.clock())
         if outcome is Applied.DUPLICATE:
             return Outcome.DUPLICATE
         if outcome is Applied.DONE:
             if updated.status is OrderStatus.NEEDS_ATTENTION:
                 log.error("order needs attention", extra={"order_id": updated.id, "reason": updated.attention_reason})
+                refund_undeliverable(updated.id, deps)
             if updated.status is OrderStatus.PAID:
                 release(updated.id, deps)
             return Outcome.APPLIED

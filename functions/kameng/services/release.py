@@ -5,6 +5,7 @@ import logging
 
 from kameng.deps import Deps
 from kameng.domain.order import Applied, Order, OrderStatus, deliver
+from kameng.services.notify import send_delivery_mail
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ def release(order_id: str, deps: Deps) -> Order | None:
         outcome, updated = deps.store.apply(change, deps.clock())
         if outcome is Applied.DONE:
             log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
+            # Only the worker whose transition applied sends: a repeated release sends nothing.
+            send_delivery_mail(updated, deps)
             return updated
     return deps.store.order(order_id)
 

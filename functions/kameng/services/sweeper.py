@@ -1,4 +1,4 @@
-"""The sweeper: lapsed reservations go back to stock, stalled releases are retried.
+"""The sweeper: lapsed reservations go back to stock, stalled releases and refunds are retried.
 
 It never trusts a TTL to have deleted anything: it reads each due order and
 applies the change under the same conditions as every other writer.
@@ -10,6 +10,8 @@ from collections import Counter
 
 from kameng.deps import Deps
 from kameng.domain.order import Applied, OrderStatus, lapse
+from kameng.domain.refund import wants_automatic_refund
+from kameng.services.refunds import refund_undeliverable
 from kameng.services.release import release
 
 log = logging.getLogger(__name__)
@@ -33,4 +35,8 @@ def sweep(deps: Deps, limit: int = 200) -> Counter:
             delivered = release(order.id, deps)
             if delivered is not None and delivered.status is OrderStatus.DELIVERED:
                 done["delivered"] += 1
+        elif wants_automatic_refund(order):
+            refunded = refund_undeliverable(order.id, deps)
+            if refunded is not None and refunded.status is OrderStatus.REFUNDED:
+                done["refunded"] += 1
     return done
