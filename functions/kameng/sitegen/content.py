@@ -6,6 +6,7 @@ several files (categories, SKU ids across products, `sells`) live in load.py.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from kameng.domain.commissions import check_levels_percent
 from kameng.domain.money import MINOR_DIGITS, parse_major
 
 MAX_PER_ORDER = 50
@@ -106,6 +108,27 @@ def _percent(value: Any) -> Decimal:
     return percent
 
 
+def _aware(value: datetime) -> datetime:
+    # A time without a zone could mean any instant; a flash sale's window must mean one.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"expected a time with a timezone, such as 2026-12-12T20:00:00+08:00 (got {value.isoformat()})"
+        )
+    return value
+
+
+def _rate(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a number such as 1 or 0.5 (got {value!r})")
+    try:
+        rate = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"expected a number such as 1 or 0.5 (got {value!r})") from None
+    if not rate.is_finite() or not 0 <= rate <= 1000:
+        raise ValueError(f"expected a number from 0 to 1000 (got {value!r})")
+    return rate
+
+
 def _all_or_list(value: Any) -> Any:
     if value == "all":
         return None
@@ -126,6 +149,8 @@ Email = Annotated[str, AfterValidator(_email)]
 ImageName = Annotated[str, AfterValidator(_file_name)]
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Currency = Annotated[str, AfterValidator(_currency)]
+AwareTime = Annotated[datetime, AfterValidator(_aware)]
+Rate = Annotated[Decimal, BeforeValidator(_rate)]
 
 
 class _Strict(BaseModel):
@@ -170,6 +195,83 @@ class Payouts(_Strict):
         return value
 
 
+class Level(_Strict):
+    """会员等级: reached at a cumulative delivered spend, giving a discount."""
+
+    name: OneLine
+    spend: Money
+    discount_percent: Percent
+
+    @field_validator("discount_percent")
+    @classmethod
+    def _at_most_everything(cls, value: Decimal) -> Decimal:
+        if value > 100:
+            raise ValueError(f"expected a percentage from 0 to 100 (got {value})")
+        return value
+
+
+class FlashSale(_Strict):
+    """限时秒杀: one SKU's price for a window, for a limited quantity."""
+
+    sku: Id
+    price: Money
+    starts: AwareTime
+    ends: AwareTime
+    quantity: int = Field(ge=1)
+    per_shopper: int = Field(ge=1)
+
+    @field_validator("ends")
+    @classmethod
+    def _after_start(cls, ends: datetime, info: ValidationInfo) -> datetime:
+        starts = info.data.get("starts")
+        if starts is not None and ends <= starts:
+            raise ValueError(f"must be after starts {starts.isoformat()} (got {ends.isoformat()})")
+        return ends
+
+    @field_validator("per_shopper")
+    @classmethod
+    def _within_quantity(cls, per_shopper: int, info: ValidationInfo) -> int:
+        quantity = info.data.get("quantity")
+        if quantity is not None and per_shopper > quantity:
+            raise ValueError(f"must be ≤ quantity {quantity} (got {per_shopper})")
+        return per_shopper
+
+
+class Referrals(_Strict):
+    """分销: commissions on delivered orders, up to three levels (PRC law; the cap is in domain code)."""
+
+    basis: Literal["margin", "price"] = "margin"
+    levels_percent: list[Percent] = []
+    welcome_coupon: Money = 0
+    referrer_reward: Money = 0
+    holding_days: int = Field(7, ge=0, le=365)
+
+    @field_validator("levels_percent")
+    @classmethod
+    def _lawful(cls, levels: list[Decimal]) -> list[Decimal]:
+        check_levels_percent(levels)
+        return levels
+
+
+class Redeem(_Strict):
+    points: int = Field(ge=1)
+    coupon: Money
+
+    @field_validator("coupon")
+    @classmethod
+    def _worth_something(cls, coupon: int) -> int:
+        if coupon == 0:
+            raise ValueError("expected an amount above 0.00 (got 0.00)")
+        return coupon
+
+
+class Points(_Strict):
+    """成长值: points per yuan paid on delivered orders, redeemed into coupons."""
+
+    per_yuan: Rate = Decimal(1)
+    redeem: Redeem | None = None
+
+
 class _Station(_Strict):
     name: OneLine
     domain: Domain
@@ -180,6 +282,10 @@ class _Station(_Strict):
     announcement: OneLine | None = None
     tagline: OneLine | None = None
     support_email: Email | None = None
+    levels: list[Level] = []
+    flash_sales: list[FlashSale] = []
+    referrals: Referrals | None = None
+    points: Points | None = None
 
 
 class MainStation(_Station):
@@ -211,6 +317,13 @@ class Substation(_Station):
         return value
 
 
+class Tier(_Strict):
+    """From `min` keys in one order, each costs `price` at the main station."""
+
+    min: int = Field(ge=2, le=MAX_PER_ORDER)
+    price: Money
+
+
 class Sku(_Strict):
     id: Id
     name: OneLine
@@ -220,6 +333,8 @@ class Sku(_Strict):
     min_per_order: int = Field(1, ge=1, le=MAX_PER_ORDER)
     max_per_order: int = Field(10, ge=1, le=MAX_PER_ORDER)
     low_stock: int = Field(10, ge=0)
+    tiers: list[Tier] = []
+    max_per_shopper_per_day: int | None = Field(None, ge=1)
 
     # Fields validate in declaration order, so wholesale and min_per_order are
     # already in info.data when these run (absent if they were invalid).
@@ -240,6 +355,14 @@ class Sku(_Strict):
         if minimum is not None and maximum < minimum:
             raise ValueError(f"must be ≥ min_per_order {minimum} (got {maximum})")
         return maximum
+
+    @field_validator("max_per_shopper_per_day")
+    @classmethod
+    def _daily_covers_one_order(cls, daily: int | None, info: ValidationInfo) -> int | None:
+        minimum = info.data.get("min_per_order")
+        if daily is not None and minimum is not None and daily < minimum:
+            raise ValueError(f"must be ≥ min_per_order {minimum} (got {daily})")
+        return daily
 
 
 class ProductFront(_Strict):

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
+from kameng.sitegen.commerce import check_levels, check_tiers
 from kameng.sitegen.content import MainStation, PageFront, ProductFront, Substation, is_id
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
@@ -116,6 +117,7 @@ class _Loader:
         config = self.station_config(path / "station.yaml", model)
         logo = None
         if config is not None:
+            check_levels(self.problems, source, config.levels)
             if config.logo is not None:
                 logo = self.image(images, config.logo, source, "logo")
             if not (self.templates_dir / config.theme).is_dir():
@@ -278,6 +280,7 @@ class _Loader:
             if image is not None:
                 gallery.append(image)
         for index, sku in enumerate(front.skus):
+            valid = check_tiers(self.problems, source, index, sku) and valid
             if sku.id in sku_sources:
                 self.problems.add(
                     source, f"skus[{index}].id",

@@ -1,10 +1,13 @@
 """Each station's price book: the prices its pages show and checkout charges."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from kameng.domain.commissions import commission_exceeds_margin
 from kameng.domain.money import apply_markup
 from kameng.domain.price_book import PriceBook
+from kameng.domain.pricing import scaled_tier_price
 from kameng.sitegen.catalog import Catalog, Product, Station
 from kameng.sitegen.content import Sku, Substation, amount_text
 from kameng.sitegen.problems import Problems
@@ -49,6 +52,14 @@ def _price_book(
                     f"must be ≥ the wholesale price {amount_text(sku.wholesale)} (got {amount_text(price)})",
                 )
             lines[sku.id] = {**line, "price": price}
+            if sku.tiers:
+                lines[sku.id]["tiers"] = [
+                    {"min_quantity": tier.min,
+                     "price": tier.price if not substation else scaled_tier_price(price, sku.retail, tier.price, sku.wholesale)}
+                    for tier in sku.tiers
+                ]
+    flash_sales = _flash_sales(station, lines, problems)
+    _check_referrals(station, lines, flash_sales, problems)
     # Validated in one call: tens of thousands of lines in a big catalogue.
     return PriceBook.model_validate({
         "station": station.id,
@@ -56,10 +67,77 @@ def _price_book(
         "language": config.language,
         "currency": catalog.currency,
         "skus": dict(sorted(lines.items())),
+        **_commerce(config, flash_sales),
         **({"payout_account": config.payouts.stripe_account,
             "platform_fee_percent": config.payouts.platform_fee_percent}
            if substation and config.payouts else {}),
     })
+
+
+def _flash_sales(station: Station, lines: dict[str, dict[str, Any]], problems: Problems) -> list[dict[str, Any]]:
+    sales = []
+    for index, sale in enumerate(station.config.flash_sales):
+        line = lines.get(sale.sku)
+        if line is None:
+            problems.add(station.source, f"flash_sales[{index}].sku", "expected the id of a SKU this station sells",
+                         sale.sku)
+            continue
+        if sale.price < line["wholesale"]:
+            problems.add(
+                station.source, f"flash_sales[{index}].price",
+                f"must be ≥ the wholesale price {amount_text(line['wholesale'])} (got {amount_text(sale.price)})",
+            )
+            continue
+        sales.append({"sku": sale.sku, "price": sale.price, "starts": sale.starts, "ends": sale.ends,
+                      "quantity": sale.quantity, "per_shopper": sale.per_shopper})
+    return sales
+
+
+def _check_referrals(
+    station: Station, lines: dict[str, dict[str, Any]], flash_sales: list[dict[str, Any]], problems: Problems
+) -> None:
+    """Commissions at list prices must fit in the margin (discounts are capped again in domain code)."""
+    referrals = station.config.referrals
+    if referrals is None or not referrals.levels_percent:
+        return
+    levels = referrals.levels_percent
+    total = sum(levels, Decimal(0))
+    got = " + ".join(str(percent) for percent in levels) + f" = {total}"
+    if referrals.basis == "margin":
+        if total > 100:
+            problems.add(station.source, "referrals.levels_percent",
+                         "expected percentages of the margin adding up to at most 100", got)
+        return
+    lowest = {sku: min([line["price"], *(tier["price"] for tier in line.get("tiers", ()))])
+              for sku, line in lines.items()}
+    for sale in flash_sales:
+        lowest[sale["sku"]] = min(lowest[sale["sku"]], sale["price"])
+    for sku, price in sorted(lowest.items()):
+        wholesale = lines[sku]["wholesale"]
+        if commission_exceeds_margin("price", levels, price, wholesale):
+            problems.add(
+                station.source, "referrals.levels_percent",
+                f"expected commissions within the margin: {total} % of {sku}'s price {amount_text(price)}"
+                f" is more than its margin {amount_text(price - wholesale)}", got,
+            )
+            return
+
+
+def _commerce(config: Any, flash_sales: list[dict[str, Any]]) -> dict[str, Any]:
+    """The station's levels, flash sales, referral and points rules, in the price book's words."""
+    book: dict[str, Any] = {}
+    if config.levels:
+        book["levels"] = [level.model_dump() for level in config.levels]
+    if flash_sales:
+        book["flash_sales"] = flash_sales
+    if config.referrals is not None:
+        book["referrals"] = config.referrals.model_dump()
+    if config.points is not None:
+        points = config.points
+        book["points"] = {"per_yuan": points.per_yuan,
+                          **({"redeem_points": points.redeem.points, "redeem_coupon": points.redeem.coupon}
+                             if points.redeem else {})}
+    return book
 
 
 def _source_of(station: Station, product: Product, sku: Sku, index: int) -> tuple[str, str]:
@@ -82,4 +160,5 @@ def _line(product: Product, sku: Sku) -> dict[str, Any]:
         "min_quantity": sku.min_per_order,
         "max_quantity": sku.max_per_order,
         "low_stock": sku.low_stock,
+        **({"max_per_shopper_per_day": sku.max_per_shopper_per_day} if sku.max_per_shopper_per_day else {}),
     }
