@@ -241,6 +241,7 @@ class _StationPlan:
         landing = self.station.landing
         outputs += [
             Output(f"{station_id}/order/index.html", "the order page", self.order, fingerprint=self.key("order")),
+            Output(f"{station_id}/account/index.html", "the account page", self.account, fingerprint=self.key("account")),
             Output(f"{station_id}/404.html", "the 404 page", self.not_found, fingerprint=self.key("404")),
             Output(f"{station_id}/sitemap.xml", "the sitemap", self.sitemap,
                    fingerprint=self.key("sitemap", tuple(self.sitemap_paths()))),
@@ -372,6 +373,9 @@ class _StationPlan:
 
     def order(self) -> bytes:
         return self.render("order", "/order/", {"title": self.strings["order_title"], "noindex": True})
+
+    def account(self) -> bytes:
+        return self.render("account", "/account/", {"title": self.strings["account_title"], "noindex": True})
 
     def not_found(self) -> bytes:
         return self.render("404", None, {"title": self.strings["not_found_title"], "noindex": True})

@@ -12,7 +12,7 @@ from kameng.sitegen.catalog import fingerprint
 from kameng.sitegen.digest import code_version, folder_digest
 
 TEMPLATES = (
-    "landing", "category", "product", "page", "order", "404", "sitemap.xml", "robots.txt", "_header", "_footer"
+    "landing", "category", "product", "page", "order", "account", "404", "sitemap.xml", "robots.txt", "_header", "_footer"
 )
 
 

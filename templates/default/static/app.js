@@ -231,3 +231,113 @@
     });
   }
 })();
+
+// Account page: /account/. The mailed link carries a one-time token in the #signin=
+// fragment, which no server or Referer ever sees; the session it buys is an HttpOnly cookie.
+(() => {
+  const page = document.getElementById("account-page");
+  if (!page) return;
+  const t = (key) => page.dataset["t" + key.replace(/(?:^|[-_])(\w)/g, (_, letter) => letter.toUpperCase())] || "";
+  const money = (minor) =>
+    document.body.dataset.symbol + Math.floor(minor / 100).toLocaleString("en-US") + "." + String(minor % 100).padStart(2, "0");
+  const make = (tag, className, content) => {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    if (content !== undefined) element.textContent = content;
+    return element;
+  };
+  const post = (url, data) =>
+    fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(data || {}),
+      credentials: "same-origin",
+    });
+  const problem = async (response) => {
+    const answer = await response.json().catch(() => ({}));
+    return (answer.error && answer.error.message) || t("error-generic");
+  };
+  const status = document.getElementById("account-status");
+  const signInBox = document.getElementById("account-sign-in");
+  const accountBox = document.getElementById("account");
+  const form = document.getElementById("account-sign-in-form");
+  const formError = document.getElementById("account-sign-in-error");
+
+  const orderItem = (order) => {
+    const article = make("article", "order-result");
+    article.dataset.order = order.id;
+    article.append(make("h3", "", order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total)));
+    const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
+    article.append(make("p", "", (t("status-" + order.status) || order.status) + " · " + created));
+    if (order.keys && order.keys.length) {
+      const list = make("ul", "card-keys");
+      for (const key of order.keys) {
+        const item = make("li", "card-key");
+        item.append(make("code", "", key.code));
+        if (key.password) item.append(" ", make("span", "key-password", t("key-password") + " " + key.password));
+        list.append(item);
+      }
+      article.append(list);
+    }
+    return article;
+  };
+  // Level, points, referral and coupons keep the page's "not available yet" until the API has them.
+  const show = (account) => {
+    document.getElementById("account-email").textContent = account.email_masked;
+    document.getElementById("account-spend").textContent = money(account.spend);
+    document.getElementById("account-orders").replaceChildren(...account.orders.map(orderItem));
+    document.getElementById("account-no-orders").hidden = account.orders.length > 0;
+    signInBox.hidden = true;
+    accountBox.hidden = false;
+  };
+  const showSignIn = () => {
+    accountBox.hidden = true;
+    signInBox.hidden = false;
+  };
+  const load = async () => {
+    try {
+      const response = await fetch("/api/account", { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
+      if (response.ok) return show(await response.json());
+    } catch {
+      status.textContent = t("error-network");
+    }
+    showSignIn();
+  };
+  const start = async () => {
+    const token = new URLSearchParams(location.hash.slice(1)).get("signin");
+    if (token) {
+      // Single use: out of the address bar and the history before anything else.
+      history.replaceState(null, "", location.pathname + location.search);
+      status.textContent = t("signing-in");
+      try {
+        const response = await post("/api/account/session", { token });
+        status.textContent = response.ok ? "" : await problem(response);
+      } catch {
+        status.textContent = t("error-network");
+      }
+    }
+    await load();
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError.textContent = "";
+    try {
+      const response = await post(form.action, Object.fromEntries(new FormData(form)));
+      if (response.status === 202) {
+        status.textContent = t("sign-in-sent");
+        form.reset();
+      } else {
+        formError.textContent = await problem(response);
+      }
+    } catch {
+      formError.textContent = t("error-network");
+    }
+  });
+  document.getElementById("account-sign-out").addEventListener("click", async () => {
+    await post("/api/account/sign-out").catch(() => {});
+    status.textContent = "";
+    showSignIn();
+  });
+  start();
+})();
