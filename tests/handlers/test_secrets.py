@@ -1,6 +1,7 @@
 """Card keys are encrypted at rest and never logged; what a shopper types to prove ownership is not kept in plain."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -97,3 +98,31 @@ def test_a_stored_query_password_cannot_be_checked_without_the_shops_key(station
     other_shop = LocalCipher(b"\x07" * 32)
     assert order.password_hash == password_digest(deps.cipher.keyed_hash, QUERY_PASSWORD, order.shopper_key)
     assert order.password_hash != password_digest(other_shop.keyed_hash, QUERY_PASSWORD, order.shopper_key)
+
+
+def test_the_order_token_is_kept_only_sealed_and_opens_with_the_shops_key_alone(after_deliveries, deps):
+    from kameng.adapters.cipher_local import LocalCipher
+    from kameng.services.notify import open_token
+
+    _, placed = after_deliveries
+    orders = [deps.store.order(p.order_id) for p in placed]
+    assert [p.token for p, order in zip(placed, orders) if p.token in order.model_dump_json()] == []
+    assert [open_token(order, deps) for order in orders] == [p.token for p in placed]
+    with pytest.raises(Exception):
+        open_token(orders[0], dataclasses.replace(deps, cipher=LocalCipher(b"\x07" * 32)))
+
+
+def test_a_sealed_token_does_not_open_for_another_order(after_deliveries, deps):
+    from kameng.services.notify import open_token
+
+    _, placed = after_deliveries
+    first, second = (deps.store.order(p.order_id) for p in placed[:2])
+    with pytest.raises(Exception):
+        open_token(second.model_copy(update={"token_sealed": first.token_sealed}), deps)
+
+
+def test_the_delivery_mails_carry_the_order_links_and_the_log_does_not(after_deliveries, deps, caplog):
+    _, placed = after_deliveries
+    mailed = "\n".join(m.get_content() for m in deps.mail.sent())
+    assert [p.token for p in placed if f"#t={p.token}" not in mailed] == []
+    assert [p.token for p in placed if p.token in logged_text(caplog)] == []

@@ -6,7 +6,8 @@ from enum import StrEnum
 
 from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
-from kameng.domain.order import Applied, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
+from kameng.domain.order import Applied, KeyMove, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
+from kameng.services.notify import check_low_stock_of
 from kameng.services.refunds import refund_undeliverable
 from kameng.services.release import release
 
@@ -43,6 +44,8 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
                 log.error("order needs attention", extra={"order_id": updated.id, "reason": updated.attention_reason})
                 refund_undeliverable(updated.id, deps)
             if updated.status is OrderStatus.PAID:
+                if change.keys is KeyMove.RESERVE:
+                    check_low_stock_of(updated, deps)
                 release(updated.id, deps)
             return Outcome.APPLIED
     raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")

@@ -1,0 +1,101 @@
+"""`kameng refund`: the owner gives a delivered order's money back, once; its keys stay sold and are flagged."""
+from collections import defaultdict
+
+from .conftest import STEAM, json_of
+from .test_orders import stocked
+
+
+def delivered(shop, kameng, keys_file, quantity=2):
+    stocked(kameng, keys_file)
+    return shop.pay(shop.place(STEAM, quantity=quantity))
+
+
+def test_refund_refunds_a_delivered_order_in_full(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    asked = []
+    refund = shop.deps.gateway.refund
+    shop.deps.gateway.refund = lambda ref, amount, order_id: asked.append((ref, amount, order_id)) or refund(ref, amount, order_id)
+
+    ran = kameng("refund", order.id, "--reason", "key did not work")
+
+    stored = shop.deps.store.order(order.id)
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith(f"refunded order {order.id}: ¥210.00 back to the shopper (refund re_")
+    assert asked == [(order.payment_ref, 21000, order.id)]
+    assert (stored.status.value, stored.refund_reason, stored.refund_id) == ("refunded", "key did not work", asked and refund(*asked[0]))
+
+
+def test_a_refunded_orders_keys_stay_sold_and_are_flagged_in_the_listing(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    kameng("refund", order.id)
+
+    shown = json_of(kameng("order", order.id, "--json"))
+    text = kameng("order", order.id).out
+
+    assert [key["refunded"] for key in shown["keys"]] == [True, True]
+    assert (shop.stock().sold, shop.stock().available, shop.stock().imported) == (2, 1, 3)
+    assert "refunded" in text.split("keys (masked)")[1] and text.count(" yes") >= 2
+
+
+def test_a_refund_reverses_the_sale_exactly(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    sale = shop.deps.store.ledger(order.id)
+    kameng("refund", order.id)
+
+    rows = shop.deps.store.ledger(order.id)
+    per_account = defaultdict(int)
+    for account, amount, _, _ in rows:
+        per_account[account] += amount
+    assert rows[:len(sale)] == sale and [r[1] for r in rows[len(sale):]] == [-r[1] for r in sale]
+    assert sum(r[1] for r in rows) == 0 and set(per_account.values()) == {0}
+
+
+def test_refunding_twice_refunds_once(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    calls = []
+    refund = shop.deps.gateway.refund
+    shop.deps.gateway.refund = lambda *args: calls.append(args) or refund(*args)
+    kameng("refund", order.id)
+    rows = shop.deps.store.ledger(order.id)
+
+    again = kameng("refund", order.id)
+
+    assert again.code == 0 and again.out.startswith(f"order {order.id} was already refunded")
+    assert (len(calls), shop.deps.store.ledger(order.id)) == (1, rows)
+
+
+def test_a_refund_of_an_order_that_was_not_delivered_is_refused(shop, kameng, keys_file):
+    stocked(kameng, keys_file)
+    pending = shop.place(STEAM)
+
+    ran = kameng("refund", pending.id)
+
+    assert ran.code == 1 and ran.out == ""
+    assert ran.err == f"kameng: order {pending.id} is pending: only a delivered order can be refunded\n"
+    assert shop.deps.store.order(pending.id).status.value == "pending"
+
+
+def test_a_refund_the_gateway_refuses_changes_nothing(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    sale = shop.deps.store.ledger(order.id)
+
+    def down(*args):
+        raise ConnectionError("gateway unreachable")
+
+    shop.deps.gateway.refund = down
+    ran = kameng("refund", order.id)
+
+    assert ran.code == 1 and "nothing was changed" in ran.err
+    assert (shop.deps.store.order(order.id).status.value, shop.deps.store.ledger(order.id)) == ("delivered", sale)
+
+
+def test_a_refund_of_an_unknown_order_is_refused(shop, kameng):
+    ran = kameng("refund", "01JD3ZC4W8M2V5Q7R9T1X3Y5Z7")
+    assert ran.code == 1 and "no order" in ran.err
+
+
+def test_refund_json_says_what_was_done(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file, quantity=1)
+    first, second = json_of(kameng("refund", order.id, "--json")), json_of(kameng("refund", order.id, "--json"))
+    assert (first["status"], first["refunded_now"], second["refunded_now"], first["refund_id"] == second["refund_id"]) == (
+        "refunded", True, False, True)

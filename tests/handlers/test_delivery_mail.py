@@ -1,0 +1,129 @@
+"""A delivered order mails its shopper the order link, once, in the station's language."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from kameng.services import notify
+from kameng.services.release import release
+
+COMPLETED_PAID = "stripe_checkout_session_completed_paid"
+
+
+@pytest.fixture
+def outbox(deps):
+    return deps.mail
+
+
+def delivery_mails(outbox, to="buyer@example.com"):
+    return [m for m in outbox.sent() if m["To"] == to]
+
+
+def test_a_delivered_order_mails_the_shopper_the_order_link(stations, sku_with_keys, place, pay, outbox):
+    placed = place(stations.substation, sku_with_keys(2).sku)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    assert placed.body["order_url"] in mail.get_content().split()
+
+
+def test_the_link_in_the_mail_opens_the_order(stations, sku_with_keys, place, pay, outbox, get_order):
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    link = next(word for word in mail.get_content().split() if "#t=" in word)
+    response = get_order(placed.order_id, link.split("#t=", 1)[1])
+    assert (response.status, response.json["order"]["status"]) == (200, "delivered")
+
+
+def test_the_mail_names_the_station_and_the_order(stations, sku_with_keys, place, pay, outbox):
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    assert "game-zone.example" in mail["Subject"] and placed.order_id in mail["Subject"]
+    assert "game-zone.example" in mail.get_content()
+
+
+def test_the_mail_is_in_chinese_by_default(stations, sku_with_keys, place, pay, outbox):
+    pay(place(stations.substation, sku_with_keys(1).sku))
+    (mail,) = delivery_mails(outbox)
+    assert "已发货" in mail["Subject"] and "查看卡密" in mail.get_content()
+
+
+def test_the_mail_is_in_english_for_an_english_station(stations, sku_with_keys, place, pay, outbox, deps):
+    stocked = sku_with_keys(1)
+    book = deps.store.price_book(stations.substation)
+    deps.store.put_price_book(book.model_copy(update={"language": "en"}))
+    pay(place(stations.substation, stocked.sku))
+    (mail,) = delivery_mails(outbox)
+    assert mail["Subject"].endswith("is delivered") and "Your card keys" in mail.get_content()
+
+
+def test_alipay_with_two_success_events_sends_one_mail(stations, sku_with_keys, place, pay, outbox):
+    pay(place(stations.substation, sku_with_keys(1).sku), "alipay")
+    assert len(delivery_mails(outbox)) == 1
+
+
+def test_a_release_run_twice_sends_one_mail(stations, sku_with_keys, place, pay, outbox, deps):
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    pay(placed)
+    release(placed.order_id, deps)
+    assert len(delivery_mails(outbox)) == 1
+
+
+def test_the_same_payment_event_twice_sends_one_mail(stations, sku_with_keys, place, payment_event, deliver_webhook, outbox):
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    event = payment_event(placed, COMPLETED_PAID)
+    deliver_webhook(event)
+    deliver_webhook(event)
+    assert len(delivery_mails(outbox)) == 1
+
+
+def test_the_sweepers_delivery_sends_the_mail(stations, sku_with_keys, place, payment_event, deliver_webhook, sweep, clock,
+                                             outbox, monkeypatch):
+    from kameng.services import payments
+
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    with monkeypatch.context() as frozen:
+        frozen.setattr(payments, "release", lambda order_id, deps: None)
+        deliver_webhook(payment_event(placed, COMPLETED_PAID))
+    assert delivery_mails(outbox) == []
+    clock.advance(minutes=2)
+    sweep()
+    assert len(delivery_mails(outbox)) == 1
+
+
+def test_a_mail_that_fails_is_logged_and_the_order_is_delivered(stations, sku_with_keys, place, payment_event,
+                                                               deliver_webhook, order_view, deps, monkeypatch, caplog):
+    def broken(to, subject, body):
+        raise OSError("outbox full")
+
+    monkeypatch.setattr(deps.mail, "send", broken)
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    response = deliver_webhook(payment_event(placed, COMPLETED_PAID))
+    assert (response.status, order_view(placed)["status"], len(order_view(placed)["keys"])) == (200, "delivered", 1)
+    assert any(r.levelno == logging.ERROR and "delivery mail failed" in r.getMessage() for r in caplog.records)
+
+
+def test_an_order_that_is_not_delivered_sends_no_mail(stations, sku_with_keys, place, payment_event, deliver_webhook, outbox):
+    placed = place(stations.substation, sku_with_keys(1).sku)
+    deliver_webhook(payment_event(placed, COMPLETED_PAID, amount=1))
+    assert delivery_mails(outbox) == []
+
+
+def test_the_mail_is_plain_text_and_keeps_what_it_is_given():
+    subject, body = notify.render("delivered", "en", station_name="a&b.example", order_id="O1", title="<b>Steam</b> & more",
+                                  quantity=1, total="¥1.00", order_url="https://a.example/order/?id=O1&x=1#t=abc")
+    assert "<b>Steam</b> & more" in body and "https://a.example/order/?id=O1&x=1#t=abc" in body and "&amp;" not in body
+    assert subject == "[a&b.example] Order O1 is delivered"
+
+
+def test_an_unknown_language_falls_back_to_chinese():
+    subject, _ = notify.render("delivered", "fr", station_name="s", order_id="O1", title="t", quantity=1, total="1",
+                               order_url="u")
+    assert "已发货" in subject
+
+
+def test_a_template_missing_a_value_is_an_error_not_a_blank():
+    with pytest.raises(Exception):
+        notify.render("delivered", "en", station_name="s")
