@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from datetime import datetime, timezone
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from markupsafe import Markup
 
 from kameng.domain.money import CURRENCY_SYMBOLS, format_minor
 from kameng.domain.price_book import PriceBook
+from kameng.domain.pricing import FlashSale
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, fingerprint, hashed_name
 from kameng.sitegen.content import MainStation, amount_text
 from kameng.sitegen.theme import Theme
@@ -60,6 +62,17 @@ class Output(NamedTuple):
 
 
 @dataclass(frozen=True)
+class FlashOffer:
+    """A flash sale as a page shows it: the window is in data attributes; the server alone decides."""
+
+    price: str
+    starts: str
+    ends: str
+    quantity: int
+    per_shopper: int
+
+
+@dataclass(frozen=True)
 class Offer:
     sku: str
     name: str
@@ -68,6 +81,11 @@ class Offer:
     price_minor: int
     min_quantity: int
     max_quantity: int
+    tiers: tuple[str, ...] = ()
+    """Each tier as text: "10 张起 ¥9.80/张"."""
+    tiers_data: str = ""
+    """"10:980,30:970": for the form's estimated total."""
+    flash_sales: tuple[FlashOffer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,9 @@ class _StationPlan:
         )
         price_of = {sku: line.price for sku, line in book.skus.items()}
         self.prices = [tuple(map(price_of.__getitem__, product.sku_ids)) for product in self.products]
+        self.flash_sales: dict[str, list[FlashSale]] = {}
+        for sale in book.flash_sales:
+            self.flash_sales.setdefault(sale.sku, []).append(sale)
         # Only categories this station has products in get a page and a menu entry.
         # Their cards are made when a page that shows them is rendered: most builds render few.
         listed: dict[str, list[int]] = {}
@@ -268,7 +289,8 @@ class _StationPlan:
             outputs.append(Output(
                 f"{station_id}/p/{product.id}/index.html", product.source,
                 lambda product=product: self.product(product), None,
-                fingerprint(station_key, "product", product.fingerprint, category, category_names[category], prices),
+                fingerprint(station_key, "product", product.fingerprint, category, category_names[category], prices,
+                            self.commerce_key(product)),
             ))
         for slug, document in self.pages.items():
             outputs.append(Output(
@@ -317,6 +339,14 @@ class _StationPlan:
             "description": excerpt(name + ": " + ", ".join(card.title for card in cards)),
         }, category={"id": category_id, "name": name}, cards=cards)
 
+    def commerce_key(self, product: Product) -> tuple[Any, ...]:
+        """What a product page shows of tiers and flash sales, which the base prices do not cover."""
+        return tuple(
+            (tuple((tier.min_quantity, tier.price) for tier in self.book.skus[sku].tiers),
+             tuple(sale.model_dump_json() for sale in self.flash_sales.get(sku, ())))
+            for sku in product.sku_ids
+        )
+
     def product(self, product: Product) -> bytes:
         front = product.front
         path = f"/p/{product.id}/"
@@ -329,6 +359,16 @@ class _StationPlan:
                 price_minor=self.book.skus[sku.id].price,
                 min_quantity=sku.min_per_order,
                 max_quantity=sku.max_per_order,
+                tiers=tuple(
+                    self.strings["tier"].format(min=tier.min_quantity, price=self.money(tier.price))
+                    for tier in self.book.skus[sku.id].tiers
+                ),
+                tiers_data=",".join(f"{tier.min_quantity}:{tier.price}" for tier in self.book.skus[sku.id].tiers),
+                flash_sales=tuple(
+                    FlashOffer(self.money(sale.price), _iso(sale.starts), _iso(sale.ends), sale.quantity,
+                               sale.per_shopper)
+                    for sale in self.flash_sales.get(sku.id, ())
+                ),
             )
             for sku in front.skus
         ]
@@ -389,6 +429,10 @@ class _StationPlan:
 
     def robots(self) -> bytes:
         return self.theme.render("robots.txt", {"sitemap": self.base_url + "/sitemap.xml"})
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _image_key(image: ImageFile | None) -> tuple[str, str] | None:

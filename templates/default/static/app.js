@@ -54,6 +54,29 @@
         })
         .catch(() => {});
 
+  // Flash-sale countdowns only count: whether the sale is open is the server's decision at checkout.
+  const countdowns = document.querySelectorAll(".countdown[data-ends]");
+  if (countdowns.length) {
+    const clock = (ms) => {
+      const seconds = Math.floor(ms / 1000);
+      const days = Math.floor(seconds / 86400);
+      const hms = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
+        .map((part) => String(part).padStart(2, "0")).join(":");
+      return (days ? days + "d " : "") + hms;
+    };
+    const tick = () => {
+      const now = Date.now();
+      countdowns.forEach((element) => {
+        const starts = Date.parse(element.dataset.starts);
+        const ends = Date.parse(element.dataset.ends);
+        element.textContent = now < starts ? text(element, "starts-in") + " " + clock(starts - now)
+          : now < ends ? text(element, "ends-in") + " " + clock(ends - now) : text(element, "over");
+      });
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
   // Buy form: the same fields post as a plain form without JavaScript.
   const form = document.getElementById("buy-form");
   if (form) {
@@ -73,7 +96,13 @@
         quantity.value = Math.min(Math.max(Number(quantity.value) || min, min), max);
       }
       const count = Number(quantity.value);
-      total.textContent = Number.isInteger(count) && count >= min && count <= max ? money(Number(sku.dataset.price) * count) : "";
+      // An estimate at the page's tier prices; checkout prices the order on the server.
+      let unit = Number(sku.dataset.price);
+      for (const tier of (sku.dataset.tiers || "").split(",").filter(Boolean)) {
+        const [from, price] = tier.split(":").map(Number);
+        if (count >= from) unit = price;
+      }
+      total.textContent = Number.isInteger(count) && count >= min && count <= max ? money(unit * count) : "";
       submit.disabled = soldOut.has(sku.value);
     };
     form.addEventListener("change", update);
