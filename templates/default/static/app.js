@@ -368,5 +368,7 @@
     status.textContent = "";
     showSignIn();
   });
+  // A link opened in a tab that already shows this page changes only the fragment.
+  window.addEventListener("hashchange", start);
   start();
 })();

@@ -1,0 +1,60 @@
+"""A shopper in a real Chromium signs in with the mailed link and sees the order on the account page."""
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from tests.e2e.test_account import sign_in_link
+from tests.support.local_shop import served_shop
+
+pytestmark = pytest.mark.browser
+STATION, SKU = "game-zone", "qq-coin-10"
+EMAIL = "browser-account@example.com"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    with served_shop(tmp_path_factory.mktemp("browser-account-shop")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def delivered_key(shop, tmp_path_factory):
+    key = f"ACCOUNT-{secrets.token_hex(5).upper()}"
+    shop.import_keys(SKU, [key], tmp_path_factory.mktemp("keys"))
+    placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 1, "email": EMAIL,
+                                              "query_password": "4321"}).json()
+    from urllib.parse import urlsplit
+
+    assert shop.post(urlsplit(placed["pay_url"]).path, data={"action": "pay", "method": "card"}).status_code == 303
+    return key
+
+
+def test_a_shopper_signs_in_from_the_mailed_link_and_sees_the_key_then_signs_out(browser, shop, delivered_key):
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"http://{shop.host(STATION)}/account/")
+    page.wait_for_selector("#account-sign-in:not([hidden])")
+    page.fill("#account-sign-in-form input[name=email]", EMAIL)
+    page.click("#account-sign-in-submit")
+    page.wait_for_selector("#account-status:not(:empty)")
+
+    page.goto(sign_in_link(shop, EMAIL))
+    page.wait_for_selector("#account:not([hidden])")
+    assert "#signin=" not in page.url  # the single-use token leaves the address bar
+    assert page.locator("#account-email").inner_text() == "b***t@example.com"
+    assert page.locator("#account-orders .card-key code").first.inner_text().strip() == delivered_key
+    assert re.fullmatch(r"¥\d+\.\d\d", page.locator("#account-spend").inner_text())
+    assert page.locator("#account-level").inner_text() == "暂未开放"
+
+    page.click("#account-sign-out")
+    page.reload()
+    page.wait_for_selector("#account-sign-in:not([hidden])")
+    assert page.locator("#account").is_hidden()
+    assert not errors, errors
+    context.close()
