@@ -20,6 +20,8 @@ class Settings:
     public_url: str = "https://{domain}"
     # Where low-stock alerts go; None: they are only logged.
     owner_email: str | None = None
+    # How often one process may look at a SKU's stock for the low-stock alert (0: after every sale).
+    low_stock_check_seconds: float = 0.0
 
     def station_url(self, station: str, domain: str) -> str:
         return self.public_url.format(station=station, domain=domain).rstrip("/")

@@ -81,6 +81,9 @@ def build(config: configuration.Config) -> Deps:
             reservation_ttl=timedelta(minutes=config.reservation_minutes),
             public_url=config.public_url,
             owner_email=config.owner_email,
+            # DynamoDB: reading a SKU's 64 shard counters after every sale would put a hot SKU's
+            # sales rate on each counter partition's read limit; a few seconds' delay costs nothing.
+            low_stock_check_seconds=2.0 if config.store == "dynamodb" else 0.0,
         ),
     )
 

@@ -128,3 +128,21 @@ def test_a_late_payment_taking_fresh_keys_below_the_threshold_alerts(owner, stat
     before = len(alerts(owner, stocked.sku))
     deliver_webhook(payment_event(late, "stripe_checkout_session_completed_paid"))
     assert len(alerts(owner, stocked.sku)) == before + 1
+
+
+def test_a_process_may_look_at_a_skus_stock_at_most_once_per_interval(owner, stations, sku_with_keys, monkeypatch):
+    from kameng.services import notify
+
+    stocked = sku_with_keys(3, low_stock=2)
+    spaced = dataclasses.replace(owner, settings=dataclasses.replace(owner.settings, low_stock_check_seconds=60.0))
+    reads = []
+    stock = owner.store.stock
+    monkeypatch.setattr(owner.store, "stock", lambda skus: reads.append(list(skus)) or stock(skus))
+    results = [notify.check_low_stock(stocked.sku, 2, spaced) for _ in range(3)]
+    assert (results, reads) == ([False, False, False], [[stocked.sku]])
+
+
+def test_the_dynamodb_wiring_spaces_the_checks_and_sqlite_does_not(tmp_path):
+    from kameng import config
+
+    assert wiring.build(config.load({"KAMENG_DATA_DIR": str(tmp_path)})).settings.low_stock_check_seconds == 0

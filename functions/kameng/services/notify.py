@@ -12,6 +12,7 @@ import base64
 import functools
 import logging
 import secrets
+import time
 from pathlib import Path
 
 import jinja2
@@ -101,12 +102,22 @@ def station_name(station: str, domain: str) -> str:
     return domain or station
 
 
+_last_checked: dict[str, float] = {}
+
+
 def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None) -> bool:
     """Tell the owner once when a SKU falls below its threshold; True when this call sent the alert.
 
     Costs one read, plus one conditional write only when the level crosses the
     threshold: of two sales that cross it at once, only one wins the write.
     """
+    interval = deps.settings.low_stock_check_seconds
+    if interval > 0 and counted is None:
+        now = time.monotonic()
+        # The check is level-triggered, so a skipped one is caught by the next.
+        if now - _last_checked.get(sku, float("-inf")) < interval:
+            return False
+        _last_checked[sku] = now
     try:
         counted = counted or deps.store.stock([sku])[sku]
         if counted.available >= low_stock or counted.low_alerted:
