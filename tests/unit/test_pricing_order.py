@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from kameng.domain.coupons import CouponRule
 from kameng.domain.errors import QuantityOutOfRange, UnknownSku
-from kameng.domain.price_book import PriceBook, PricedSku, price_order, quote
+from kameng.domain.price_book import PriceBook, PricedSku, check_shopper_limits, price_order, quote
 from kameng.domain.pricing import FlashSale, Level, Tier
 
 NOW = datetime(2026, 12, 12, 12, 30, tzinfo=timezone.utc)
@@ -108,3 +108,23 @@ def test_the_total_is_never_below_the_wholesale_cost(wholesale, markup, quantity
     assert priced.total == priced.subtotal - priced.level_discount - priced.coupon_discount
     assert priced.level_discount >= 0 and priced.coupon_discount >= 0
     assert priced.total <= price * quantity
+
+
+def test_a_daily_limit_counts_what_the_shopper_bought_today():
+    line = book_with().skus["qq-coin-10"].model_copy(update={"max_per_shopper_per_day": 10})
+    book = book_with().model_copy(update={"skus": {"qq-coin-10": line}})
+    priced = price_order(book, "qq-coin-10", 4, NOW)
+    check_shopper_limits(priced, bought_today=6)
+    with pytest.raises(QuantityOutOfRange, match="还可购买 3 件"):
+        check_shopper_limits(priced, bought_today=7)
+
+
+def test_without_a_daily_limit_any_history_passes():
+    check_shopper_limits(price_order(book_with(), "qq-coin-10", 50, NOW), bought_today=10**6)
+
+
+def test_a_flash_sale_counts_what_the_shopper_already_bought_in_it():
+    priced = price_order(book_with(flash_sales=(SALE,)), "qq-coin-10", 1, NOW)
+    check_shopper_limits(priced, bought_today=0, bought_in_sale=1)
+    with pytest.raises(QuantityOutOfRange, match="秒杀"):
+        check_shopper_limits(priced, bought_today=0, bought_in_sale=2)

@@ -153,3 +153,21 @@ def price_order(
         total=subtotal - level_off - coupon_off, wholesale_total=wholesale_total,
         currency=book.currency, flash_sale=sale,
     )
+
+
+def check_shopper_limits(priced: PricedOrder, bought_today: int, bought_in_sale: int = 0) -> None:
+    """The per-shopper limits, given what the store counted for this shopper.
+
+    `bought_today`: keys of this SKU in the shopper's orders today (pending
+    ones included, so two tabs cannot both pass); `bought_in_sale`: keys this
+    shopper already holds from the same flash sale. The sale's total cap is
+    the store's to enforce, in the same transaction that reserves the keys.
+    """
+    daily = priced.line.max_per_shopper_per_day
+    if daily is not None and bought_today + priced.quantity > daily:
+        left = max(0, daily - bought_today)
+        raise QuantityOutOfRange(f"此商品每人每天限购 {daily} 件，今天还可购买 {left} 件")
+    sale = priced.flash_sale
+    if sale is not None and bought_in_sale + priced.quantity > sale.per_shopper:
+        left = max(0, sale.per_shopper - bought_in_sale)
+        raise QuantityOutOfRange(f"秒杀商品每人限购 {sale.per_shopper} 件，还可购买 {left} 件")

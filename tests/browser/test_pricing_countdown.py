@@ -1,0 +1,51 @@
+"""The flash-sale countdown only counts down to times the page was built with; tier prices feed the estimate."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.support.local_shop import served_shop
+
+pytestmark = pytest.mark.browser
+STATION, PRODUCT = "game-zone", "qq-coin"
+# The demo's sale: 2026-12-12 20:00–22:00 Beijing time.
+BEFORE = datetime(2026, 12, 12, 11, 0, 0, tzinfo=timezone.utc)
+DURING = datetime(2026, 12, 12, 13, 30, 0, tzinfo=timezone.utc)
+AFTER = datetime(2026, 12, 12, 14, 0, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    with served_shop(tmp_path_factory.mktemp("countdown-shop")) as running:
+        yield running
+
+
+def countdown_at(browser, shop, moment: datetime) -> str:
+    page = browser.new_page()
+    page.clock.set_fixed_time(moment)
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    text = page.locator(".countdown").first.inner_text()
+    page.close()
+    return text
+
+
+def test_before_the_sale_the_countdown_counts_to_its_start(browser, shop):
+    assert countdown_at(browser, shop, BEFORE) == "距开始 01:00:00"
+
+
+def test_during_the_sale_the_countdown_counts_to_its_end(browser, shop):
+    assert countdown_at(browser, shop, DURING) == "距结束 00:30:00"
+
+
+def test_after_the_sale_the_countdown_says_it_is_over(browser, shop):
+    assert countdown_at(browser, shop, AFTER) == "秒杀已结束"
+
+
+def test_the_estimated_total_uses_this_stations_tier_price(browser, shop):
+    page = browser.new_page()
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    page.locator("input[name=sku][value='qq-coin-10']").check()
+    page.locator("#buy-quantity").fill("10")
+    assert page.locator("#buy-total").inner_text() == "¥100.80"  # 10 × 10.08, game-zone's price from 10 keys
+    page.close()
