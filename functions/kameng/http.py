@@ -105,7 +105,7 @@ ENGLISH = {
     "unknown_sku": "This shop does not sell that item.",
     "quantity_out_of_range": "That quantity is outside what one order may buy.",
     "sold_out": "Sold out.",
-    "rate_limited": "Too many lookups: please try again in 10 minutes.",
+    "rate_limited": "Too many requests: please try again in 10 minutes.",
     "busy": "Many shoppers are buying right now: please try again.",
     "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
     "invalid_sign_in": "This sign-in link is invalid, used already or expired: please ask for a new one.",
