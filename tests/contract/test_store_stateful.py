@@ -21,6 +21,8 @@ from kameng.domain.order import (
     Applied, KeyMove, OrderChange, OrderStatus, PaymentEvent, PaymentKind, decide_payment, deliver, lapse, paid_too_late,
 )
 
+from kameng.domain.refund import refund_delivered, refund_undelivered, wants_automatic_refund
+
 from .store_world import START, STORES, Inventory, an_order
 
 S = OrderStatus
@@ -39,6 +41,8 @@ def machine_for(kind: str):
             self.order_ids: list[str] = []
             self.now = START
             self.events = 0
+            # Refunded after delivery: their keys stay sold, flagged.
+            self.refunded_sales: set[str] = set()
 
         def teardown(self):
             self.exits.close()
@@ -95,6 +99,23 @@ def machine_for(kind: str):
 
         @precondition(lambda self: self.order_ids)
         @rule(pick=st.integers(min_value=0))
+        def owner_refunds(self, pick):
+            order = self._order(pick)
+            if order.status is S.DELIVERED:
+                change = refund_delivered(order, self.store.ledger(order.id), f"re_{order.id}", "owner")
+                assert self.store.apply(change, self.now)[0] is Applied.DONE
+                self.refunded_sales.add(order.id)
+
+        @precondition(lambda self: self.order_ids)
+        @rule(pick=st.integers(min_value=0))
+        def undeliverable_payment_is_refunded(self, pick):
+            order = self._order(pick)
+            if wants_automatic_refund(order):
+                change = refund_undelivered(order, f"re_{order.id}", ledger_from=len(self.store.ledger(order.id)))
+                assert self.store.apply(change, self.now)[0] is Applied.DONE
+
+        @precondition(lambda self: self.order_ids)
+        @rule(pick=st.integers(min_value=0))
         def stale_change_conflicts(self, pick):
             order = self._order(pick)
             if order.status is not S.PENDING:
@@ -112,14 +133,22 @@ def machine_for(kind: str):
             for order_id in self.order_ids:
                 order = self.store.order(order_id)
                 keys = [k.key_id for k in self.store.sealed_keys(order)]
-                if order.status in HOLDS_KEYS:
+                if order.status in HOLDS_KEYS or order.id in self.refunded_sales:
                     assert len(keys) == order.quantity, order
-                    held[HOLDS_KEYS[order.status]] += keys
+                    held[HOLDS_KEYS.get(order.status, "sold")] += keys
                 else:
                     assert keys == [], order
             every = held["reserved"] + held["sold"]
             assert len(every) == len(set(every))
             assert (len(held["reserved"]), len(held["sold"])) == (counted.reserved, counted.sold)
+
+        @invariant()
+        def every_orders_ledger_balances_and_only_refunded_sales_keys_are_flagged(self):
+            for order_id in self.order_ids:
+                order = self.store.order(order_id)
+                assert sum(row[1] for row in self.store.ledger(order_id)) == 0, order
+                flags = {k.refunded for k in self.store.sealed_keys(order)}
+                assert flags <= ({True} if order_id in self.refunded_sales else {False}), order
 
     return StoreMachine
 
