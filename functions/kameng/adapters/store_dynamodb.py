@@ -28,6 +28,15 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
 |                 |                           |                   | after expires_at; expiry is checked in code)           |         |
 | low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | stock, set_low_stock_alert |
+| flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | place_order, apply (RESERVE, RETURN) |
+|                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        |         |
+| daily count     | DAILY#<station>#<sku>#<YYYY-MM-DD> | SHOPPER#<shopper> | sold, as the flash-sale counts                | place_order, apply (RESERVE, RETURN) |
+
+The quota counts (domain/quota.py) ride in the reservation's transaction: at
+most 3 items (a sale's TOTAL, the shopper's share of it, the shopper's day),
+which stays within the delivery transaction's LEDGER_ALLOWANCE. A sale's TOTAL
+is one item every buyer of the sale writes: about 1,000 orders/s at most, and
+racing reservations conflict on it (retried with jitter like the counters).
 
 A refunded order's sold keys get `refunded` (BOOL) in the refund's transaction;
 its reversal entries continue the order's LEDGER#<seq> numbering.
@@ -89,6 +98,7 @@ from botocore.exceptions import ClientError
 from kameng.domain.errors import Busy, SoldOut
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
+from kameng.domain.quota import EVERYONE, Quota
 from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, SignInGrant, StockCount
 
 DEFAULT_SHARDS = 64
@@ -184,6 +194,26 @@ def _order_key(order_id: str) -> dict:
 
 def _alert_key(sku: str) -> dict:
     return {"pk": _s(f"ALERT#{sku}"), "sk": _s("ALERT")}
+
+
+def _quota_key(quota: Quota) -> dict:
+    return {"pk": _s(quota.counter), "sk": _s("TOTAL" if quota.holder == EVERYONE else f"SHOPPER#{quota.holder}")}
+
+
+def _quota_items(table: str, order: Order, take: bool) -> list[dict]:
+    """Take the order's quantity from each of its quotas (only within the cap), or give it back."""
+    items = []
+    for quota in order.quotas:
+        update: dict = {
+            "TableName": table, "Key": _quota_key(quota), "UpdateExpression": "ADD #sold :n",
+            "ExpressionAttributeNames": {"#sold": "sold"},
+            "ExpressionAttributeValues": {":n": _n(order.quantity if take else -order.quantity)},
+        }
+        if take:
+            update["ConditionExpression"] = "attribute_not_exists(#sold) OR #sold <= :room"
+            update["ExpressionAttributeValues"][":room"] = _n(quota.cap - order.quantity)
+        items.append({"Update": update})
+    return items
 
 
 def _event_key(event_id: str) -> dict:
@@ -558,13 +588,16 @@ class DynamoStore:
                 "TableName": self.table,
                 "Item": _order_key(placed.id) | self._order_attributes(placed, _refs(picks)),
                 "ConditionExpression": "attribute_not_exists(pk)",
-            }}] + self._move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
+            }}] + _quota_items(self.table, order, take=True) + self._move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
             try:
                 self._transact(items)
                 return placed
             except _Cancelled as cancelled:
                 if 0 in cancelled.failed():
                     raise ValueError(f"order {order.id} already exists") from None
+                for i, quota in enumerate(order.quotas, start=1):
+                    if i in cancelled.failed():
+                        raise quota.refusal() from None
                 _pause(attempt)
         raise self._lost_races(order.sku, order.quantity)
 
@@ -613,6 +646,11 @@ class DynamoStore:
             items = [self._order_update(updated, change.from_status, refs)]
             if change.event_id is not None:
                 items.append(self._event_put(change, now))
+            # A late payment takes its quotas again (within the caps); returned keys give them back.
+            quotas = _quota_items(self.table, order, take=True) if change.keys is KeyMove.RESERVE else (
+                _quota_items(self.table, order, take=False) if change.keys is KeyMove.RETURN else [])
+            quotas_at = range(len(items), len(items) + len(quotas))
+            items += quotas
             moves = self._move_items(order.sku, order.id, picks, change.keys)
             keys_at = set(range(len(items), len(items) + sum(len(ids) for ids in picks.values())))
             items += moves
@@ -626,6 +664,9 @@ class DynamoStore:
                     return Applied.DUPLICATE, None
                 if 0 in failed:
                     return self._refusal(change), None
+                for i, quota in zip(quotas_at, order.quotas):
+                    if i in failed and change.keys is KeyMove.RESERVE:
+                        raise quota.refusal() from None
                 lost_a_race = change.keys is KeyMove.RESERVE and failed <= keys_at
                 if failed and not lost_a_race:
                     raise RuntimeError(f"order {order.id}: its keys or ledger are not as the order says ({cancelled.reasons})") from None

@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS rate_limits (
 CREATE TABLE IF NOT EXISTS sign_in_tokens (
     token_hash TEXT PRIMARY KEY, shopper_key TEXT NOT NULL, station TEXT NOT NULL,
     email_masked TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
+CREATE TABLE IF NOT EXISTS quota_counts (
+    counter TEXT NOT NULL, holder TEXT NOT NULL, sold INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (counter, holder));
 """
 
 _KEY_STATUS_FROM = {KeyMove.RETURN: "reserved", KeyMove.SELL: "reserved"}
@@ -74,6 +77,24 @@ _COUNT_MOVES = {
 def _move_counts(conn: sqlite3.Connection, sku: str, move: KeyMove, n: int) -> None:
     source, target = _COUNT_MOVES[move]
     conn.execute(f"UPDATE stock_counts SET {source} = {source} - ?, {target} = {target} + ? WHERE sku = ?", (n, n, sku))
+
+
+def _take_quotas(conn: sqlite3.Connection, order: Order) -> None:
+    """Count the order's quantity in each of its quotas, each only while it stays within its cap."""
+    for quota in order.quotas:
+        conn.execute("INSERT OR IGNORE INTO quota_counts (counter, holder) VALUES (?, ?)", (quota.counter, quota.holder))
+        if conn.execute(
+            "UPDATE quota_counts SET sold = sold + ? WHERE counter = ? AND holder = ? AND sold + ? <= ?",
+            (order.quantity, quota.counter, quota.holder, order.quantity, quota.cap),
+        ).rowcount != 1:
+            raise quota.refusal()
+
+
+def _give_back_quotas(conn: sqlite3.Connection, order: Order) -> None:
+    conn.executemany(
+        "UPDATE quota_counts SET sold = sold - ? WHERE counter = ? AND holder = ?",
+        [(order.quantity, quota.counter, quota.holder) for quota in order.quotas],
+    )
 
 
 # Columns added after the first release: a store file made before them gets them on open.
@@ -159,6 +180,7 @@ class SqliteStore:
         if self.stock([order.sku])[order.sku].available < order.quantity:
             raise SoldOut("库存不足，该商品已售罄")
         with self._write() as conn:
+            _take_quotas(conn, order)
             key_ids = self._reserve(conn, order.sku, order.id, order.quantity)
             placed = order.model_copy(update={"key_ids": tuple(key_ids)})
             conn.execute(
@@ -217,6 +239,8 @@ class SqliteStore:
                     raise RuntimeError(f"order {order.id} holds {flagged} sold keys, expected {order.quantity}")
             elif change.keys is KeyMove.RESERVE:
                 expires = change.reservation_expires_at or order.expires_at
+                # A late payment takes its flash-sale and daily quantity again, within the caps.
+                _take_quotas(conn, order)
                 updates["key_ids"] = tuple(self._reserve(conn, order.sku, order.id, order.quantity))
                 updates["expires_at"] = expires
             elif change.keys is not KeyMove.NONE:
@@ -230,6 +254,7 @@ class SqliteStore:
                 _move_counts(conn, order.sku, change.keys, moved)
                 if change.keys is KeyMove.RETURN:
                     updates["key_ids"] = ()
+                    _give_back_quotas(conn, order)
             updated = order.model_copy(update=updates)
             conn.execute(
                 "UPDATE orders SET status = ?, due_at = ?, body = ? WHERE id = ?",

@@ -70,3 +70,18 @@ class SignedOut(DomainError):
     """No session cookie, or one that is tampered with or expired."""
 
     code = "signed_out"
+
+
+class FlashSaleSoldOut(SoldOut):
+    """The flash sale's quantity is gone: the sale is over for this order (never charged at a higher price).
+
+    A SoldOut, so a payment that arrives after its reservation lapsed and finds the sale's
+    quantity gone is refunded like one that finds the keys gone."""
+
+    code = "flash_sale_sold_out"
+
+
+class ShopperLimit(SoldOut):
+    """This shopper reached a per-shopper limit (a flash sale's, or a SKU's daily one)."""
+
+    code = "shopper_limit"

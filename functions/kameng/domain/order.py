@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from kameng.domain.quota import Quota
 
 class OrderStatus(StrEnum):
     PENDING = "pending"
@@ -77,6 +78,10 @@ class Order(BaseModel):
     # The order token sealed with the cipher (base64), so a delivery mail can carry the order link;
     # the token itself is never stored in plain.
     token_sealed: str | None = None
+    # The flash sale this order was priced at (its id in the store), if any, and the counters it
+    # holds its quantity in: taken with its keys, given back when its keys are returned.
+    flash_sale: str | None = None
+    quotas: tuple[Quota, ...] = ()
 
     @property
     def wholesale_total(self) -> int:

@@ -9,7 +9,8 @@ from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable, UnknownStation
 from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
-from kameng.domain.price_book import quote
+from kameng.domain.price_book import price_order
+from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee
 from kameng.domain.shopper import ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
@@ -66,20 +67,25 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
     book = deps.store.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
-    priced = quote(book, request.sku, request.quantity)
     now = deps.clock()
+    # The product page shows tier and flash-sale prices from this same book; it shows no member
+    # level and takes no coupon, so neither applies here yet (spend 0, no coupon) and the two agree.
+    priced = price_order(book, request.sku, request.quantity, now, spend=0, coupon=None)
     shopper_key = deps.cipher.keyed_hash("shopper", request.email)
     token = new_token()
     expires_at = now + deps.settings.reservation_ttl
     order_id = new_id(now)
     order = deps.store.place_order(Order(
         id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
-        quantity=priced.quantity, unit_price=priced.line.price, unit_wholesale=priced.line.wholesale,
+        quantity=priced.quantity, unit_price=priced.unit_price, unit_wholesale=priced.line.wholesale,
         total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
         password_hash=password_digest(deps.cipher.keyed_hash, request.query_password, shopper_key), token_hash=hash_token(token),
         status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
         # Sealed, so the delivery mail can carry the order link; the store never holds the token in plain.
         token_sealed=seal_token(token, order_id, deps),
+        # The store counts the flash sale's and the day's quantity in the reservation's transaction.
+        flash_sale=None if priced.flash_sale is None else flash_sale_id(priced.flash_sale),
+        quotas=quotas_for(priced, book.station, shopper_key, now),
     ))
     check_low_stock(order.sku, priced.line.low_stock, deps)
     base = deps.settings.station_url(book.station, book.domain)

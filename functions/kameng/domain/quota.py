@@ -1,0 +1,65 @@
+"""Counters an order takes its quantity from, under a cap: a flash sale's, and a shopper's per day.
+
+The store takes them in the same transaction that reserves the order's keys
+(a counter goes up only while it stays within its cap) and gives them back in
+the transaction that returns the keys, so a lapsed or failed order frees its
+share. The counter names are the same on every store adapter.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kameng.domain.errors import FlashSaleSoldOut, ShopperLimit, SoldOut
+
+if TYPE_CHECKING:
+    from kameng.domain.price_book import PricedOrder
+    from kameng.domain.pricing import FlashSale
+
+EVERYONE = "*"
+
+
+class QuotaKind(StrEnum):
+    FLASH_TOTAL = "flash_total"  # the sale's quantity, over every shopper
+    FLASH_SHOPPER = "flash_shopper"  # the sale's per_shopper
+    DAILY = "daily"  # a SKU's max_per_shopper_per_day, per UTC date
+
+
+class Quota(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: QuotaKind
+    counter: str  # FLASH#<station>#<sale id> or DAILY#<station>#<sku>#<YYYY-MM-DD>
+    holder: str  # "*" for everyone, else the shopper's key
+    cap: int = Field(ge=1)
+
+    def refusal(self) -> SoldOut:
+        if self.kind is QuotaKind.FLASH_TOTAL:
+            return FlashSaleSoldOut("秒杀名额已抢完：本场秒杀已结束，可按原价购买")
+        if self.kind is QuotaKind.FLASH_SHOPPER:
+            return ShopperLimit(f"秒杀商品每人限购 {self.cap} 件，您的秒杀名额已用完或不足本次数量")
+        return ShopperLimit(f"此商品每人每天限购 {self.cap} 件，您今天的额度已用完或不足本次数量")
+
+
+def flash_sale_id(sale: FlashSale) -> str:
+    """A sale's name in the store: its SKU and its start, which together pick one sale."""
+    return f"{sale.sku}@{sale.starts.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+
+def quotas_for(priced: PricedOrder, station: str, shopper_key: str, now: datetime) -> tuple[Quota, ...]:
+    """The counters an order priced so must stay within."""
+    quotas: list[Quota] = []
+    sale = priced.flash_sale
+    if sale is not None:
+        counter = f"FLASH#{station}#{flash_sale_id(sale)}"
+        quotas.append(Quota(kind=QuotaKind.FLASH_TOTAL, counter=counter, holder=EVERYONE, cap=sale.quantity))
+        quotas.append(Quota(kind=QuotaKind.FLASH_SHOPPER, counter=counter, holder=shopper_key, cap=sale.per_shopper))
+    daily = priced.line.max_per_shopper_per_day
+    if daily is not None:
+        day = now.astimezone(timezone.utc).date().isoformat()
+        quotas.append(Quota(kind=QuotaKind.DAILY, counter=f"DAILY#{station}#{priced.line.sku}#{day}",
+                            holder=shopper_key, cap=daily))
+    return tuple(quotas)
