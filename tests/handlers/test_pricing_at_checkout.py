@@ -36,10 +36,17 @@ def tiered(deps, sku_with_keys):
 
 
 @pytest.mark.parametrize("quantity, unit", [(1, 10500), (9, 10500), (10, 10000), (29, 10000), (30, 9800), (50, 9800)])
-def test_the_tier_price_for_the_quantity_is_charged(tiered, place, order_view, quantity, unit):
+def test_the_tier_price_for_the_quantity_is_charged(tiered, place, order_view, deps, monkeypatch, quantity, unit):
+    sessions = []
+    create_session = deps.gateway.create_session
+    monkeypatch.setattr(deps.gateway, "create_session", lambda request: sessions.append(request) or create_session(request))
     placed = place(SUB, tiered.sku, quantity)
     assert placed.total == unit * quantity
     assert order_view(placed)["total"] == unit * quantity
+    assert deps.store.order(placed.order_id).unit_price == unit
+    # Stripe charges unit_amount × quantity: the line item the gateway gets is the order's total.
+    [session] = sessions
+    assert (session.unit_price, session.quantity, session.total) == (unit, quantity, unit * quantity)
 
 
 def test_a_tier_priced_order_is_delivered_and_its_ledger_balances_with_the_main_stations_wholesale(tiered, place, pay, order_view, deps):

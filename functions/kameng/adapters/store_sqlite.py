@@ -179,6 +179,13 @@ class SqliteStore:
         # A sold-out answer needs no write lock: in a flash sale most buyers get it.
         if self.stock([order.sku])[order.sku].available < order.quantity:
             raise SoldOut("库存不足，该商品已售罄")
+        # Nor does a flash sale whose quantity is gone (the transaction below checks again, under the lock).
+        for quota in order.quotas:
+            row = self._conn().execute(
+                "SELECT sold FROM quota_counts WHERE counter = ? AND holder = ?", (quota.counter, quota.holder)
+            ).fetchone()
+            if row is not None and row[0] + order.quantity > quota.cap:
+                raise quota.refusal()
         with self._write() as conn:
             _take_quotas(conn, order)
             key_ids = self._reserve(conn, order.sku, order.id, order.quantity)
