@@ -11,6 +11,7 @@ from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, Paym
 from kameng.domain.quota import EVERYONE, Quota, QuotaKind
 
 from .store_world import START, an_order
+from .test_dynamodb_specific import dynamo, keys_one_per_shard, recorder  # noqa: F401 - dynamo is a fixture
 from .test_store_concurrency import race
 
 S = OrderStatus
@@ -130,3 +131,19 @@ def test_a_late_payment_takes_the_sale_again_only_while_quantity_is_left(store, 
     assert store.apply(change, START + timedelta(minutes=32))[0] is Applied.DONE
     counted = inventory.count(sku)
     assert (counted.available, counted.reserved, inventory.balanced(sku)) == (18, 2, True)
+
+
+# ---------------------------------------------------------------- DynamoDB: the counters fit the transaction limit
+
+
+def test_the_widest_flash_sale_order_stays_within_one_hundred_items_per_transaction(dynamo):
+    dynamo.add_card_keys(keys_one_per_shard("sku-thin"))
+    rec = recorder(dynamo)
+    rec.calls.clear()
+    order = flash_order("sku-thin", 44, cap=100, per_shopper=50, daily=50, station="game-zone")
+    placed = dynamo.place_order(order)
+    dynamo.apply(lapse(placed), START + timedelta(minutes=16))
+    late = PaymentEvent("evt_late", PaymentKind.COMPLETED, placed.id, None, True, placed.total, "cny", "pi_late")
+    assert dynamo.apply(decide_payment(dynamo.order(placed.id), late, START), START)[0] is Applied.DONE
+    # reserve: order + 3 counts + 44 keys + 44 shard counters; lapse: the same; late reserve: + its event
+    assert rec.transaction_sizes() == [92, 92, 93]

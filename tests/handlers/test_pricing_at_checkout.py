@@ -126,6 +126,21 @@ def test_a_lapsed_reservation_gives_its_flash_quantity_back(on_sale, place, chec
     assert on_sale.stock().reserved == 4
 
 
+def test_a_late_payment_after_the_sales_quantity_is_gone_is_refunded_in_full(
+        on_sale, place, sweep, clock, deps, payment_event, deliver_webhook):
+    clock.now = SALE_STARTS
+    late = place(SUB, on_sale.sku, 2, email="a@example.com")
+    clock.advance(minutes=16)
+    sweep()
+    place(SUB, on_sale.sku, 2, email="b@example.com")
+    place(SUB, on_sale.sku, 2, email="c@example.com")
+    assert deliver_webhook(payment_event(late, "stripe_checkout_session_completed_paid")).status == 200
+    order = deps.store.order(late.order_id)
+    assert (order.status.value, order.paid_amount, order.key_ids) == ("refunded", 19200, ())
+    assert sum(amount for _, amount, _, _ in deps.store.ledger(late.order_id)) == 0
+    assert on_sale.stock().reserved == 4 and on_sale.stock().available == 26
+
+
 def test_the_daily_limit_counts_the_shoppers_orders_of_the_day(deps, sku_with_keys, place, checkout, clock):
     stocked = sku_with_keys(20, max_quantity=5)
     republish(deps, SUB, stocked.sku, max_per_shopper_per_day=3)
