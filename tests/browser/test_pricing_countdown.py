@@ -49,3 +49,18 @@ def test_the_estimated_total_uses_this_stations_tier_price(browser, shop):
     page.locator("#buy-quantity").fill("10")
     assert page.locator("#buy-total").inner_text() == "¥100.80"  # 10 × 10.08, game-zone's price from 10 keys
     page.close()
+
+
+@pytest.mark.parametrize("moment,quantity,expected", [
+    (DURING, 2, "¥19.40"),   # 2 × the sale's 9.70
+    (DURING, 6, "¥61.08"),   # above the sale's 5 per shopper: 6 × game-zone's 10.18
+    (AFTER, 2, "¥20.36"),    # the sale is over: 2 × 10.18
+])
+def test_the_estimated_total_follows_the_flash_sale_rule_the_server_applies(browser, shop, moment, quantity, expected):
+    page = browser.new_page()
+    page.clock.set_fixed_time(moment)
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    page.locator("input[name=sku][value='qq-coin-10']").check()
+    page.locator("#buy-quantity").fill(str(quantity))
+    assert page.locator("#buy-total").inner_text() == expected
+    page.close()

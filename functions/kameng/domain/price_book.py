@@ -131,10 +131,10 @@ def price_order(
     line = quote(book, sku, quantity).line
     unit = line.unit_price(quantity)
     sale = open_flash_sale(book.flash_sales, sku, now)
-    if sale is not None and sale.price < unit:
-        # Per order here; across a shopper's orders and against the sale's cap, the store counts.
-        if quantity > sale.per_shopper:
-            raise QuantityOutOfRange(f"秒杀商品每人限购 {sale.per_shopper} 件")
+    # An order larger than one shopper's share of the sale is simply not a sale order: it
+    # pays the usual (tier) price, as the page's estimate shows. Across a shopper's orders
+    # and against the sale's total, the store counts.
+    if sale is not None and sale.price < unit and quantity <= sale.per_shopper:
         unit = sale.price
     else:
         sale = None
@@ -153,21 +153,3 @@ def price_order(
         total=subtotal - level_off - coupon_off, wholesale_total=wholesale_total,
         currency=book.currency, flash_sale=sale,
     )
-
-
-def check_shopper_limits(priced: PricedOrder, bought_today: int, bought_in_sale: int = 0) -> None:
-    """The per-shopper limits, given what the store counted for this shopper.
-
-    `bought_today`: keys of this SKU in the shopper's orders today (pending
-    ones included, so two tabs cannot both pass); `bought_in_sale`: keys this
-    shopper already holds from the same flash sale. The sale's total cap is
-    the store's to enforce, in the same transaction that reserves the keys.
-    """
-    daily = priced.line.max_per_shopper_per_day
-    if daily is not None and bought_today + priced.quantity > daily:
-        left = max(0, daily - bought_today)
-        raise QuantityOutOfRange(f"此商品每人每天限购 {daily} 件，今天还可购买 {left} 件")
-    sale = priced.flash_sale
-    if sale is not None and bought_in_sale + priced.quantity > sale.per_shopper:
-        left = max(0, sale.per_shopper - bought_in_sale)
-        raise QuantityOutOfRange(f"秒杀商品每人限购 {sale.per_shopper} 件，还可购买 {left} 件")

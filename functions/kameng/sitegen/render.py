@@ -86,6 +86,8 @@ class Offer:
     tiers_data: str = ""
     """"10:980,30:970": for the form's estimated total."""
     flash_sales: tuple[FlashOffer, ...] = ()
+    flash_data: str = ""
+    """"<starts ISO>|<ends ISO>|<price>|<per shopper>;…": the estimate inside a sale's window."""
 
 
 @dataclass(frozen=True)
@@ -367,6 +369,10 @@ class _StationPlan:
                 flash_sales=tuple(
                     FlashOffer(self.money(sale.price), _iso(sale.starts), _iso(sale.ends), sale.quantity,
                                sale.per_shopper)
+                    for sale in self.flash_sales.get(sku.id, ())
+                ),
+                flash_data=";".join(
+                    f"{_iso(sale.starts)}|{_iso(sale.ends)}|{sale.price}|{sale.per_shopper}"
                     for sale in self.flash_sales.get(sku.id, ())
                 ),
             )

@@ -96,11 +96,20 @@
         quantity.value = Math.min(Math.max(Number(quantity.value) || min, min), max);
       }
       const count = Number(quantity.value);
-      // An estimate at the page's tier prices; checkout prices the order on the server.
+      // An estimate at the page's tier and flash-sale prices, by the same rule as the
+      // server's (a sale's price when lower, within its per-shopper limit); checkout
+      // prices the order on the server and the server's clock decides the window.
       let unit = Number(sku.dataset.price);
       for (const tier of (sku.dataset.tiers || "").split(",").filter(Boolean)) {
         const [from, price] = tier.split(":").map(Number);
         if (count >= from) unit = price;
+      }
+      const now = Date.now();
+      for (const sale of (sku.dataset.flash || "").split(";").filter(Boolean)) {
+        const [starts, ends, price, perShopper] = sale.split("|");
+        if (Date.parse(starts) <= now && now < Date.parse(ends) && count <= Number(perShopper)) {
+          unit = Math.min(unit, Number(price));
+        }
       }
       total.textContent = Number.isInteger(count) && count >= min && count <= max ? money(unit * count) : "";
       submit.disabled = soldOut.has(sku.value);
