@@ -613,12 +613,7 @@ class DynamoStore:
                 return self._refusal(change), None
             order = _order_from(item)
             refs = _stored_refs(item)
-            updates: dict = {"status": change.to_status, "updated_at": now, "due_at": change.due_at}
-            if change.payment_ref:
-                updates["payment_ref"] = change.payment_ref
-            if change.reason:
-                updates["attention_reason"] = change.reason
-            updates.update(change.record)
+            updates = change.order_fields(now)
             picks: dict[int, list[str]] = {}
             if change.keys is KeyMove.RESERVE:
                 try:

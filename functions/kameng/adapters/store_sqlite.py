@@ -232,12 +232,7 @@ class SqliteStore:
             if row is None:
                 raise _NotApplied(Applied.CONFLICT)
             order = Order.model_validate_json(row[0])
-            updates: dict = {"status": change.to_status, "updated_at": now, "due_at": change.due_at}
-            if change.payment_ref:
-                updates["payment_ref"] = change.payment_ref
-            if change.reason:
-                updates["attention_reason"] = change.reason
-            updates.update(change.record)
+            updates = change.order_fields(now)
             if change.keys is KeyMove.FLAG_REFUNDED:
                 flagged = conn.execute(
                     "UPDATE card_keys SET refunded = 1 WHERE order_id = ? AND status = 'sold'", (order.id,)

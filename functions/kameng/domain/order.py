@@ -118,6 +118,15 @@ class OrderChange:
         if self.to_status not in NEXT[self.from_status]:
             raise ValueError(f"no transition {self.from_status} → {self.to_status}")
 
+    def order_fields(self, now: datetime) -> dict:
+        """The order's fields this change sets, before any key move adds its own."""
+        fields: dict = {"status": self.to_status, "updated_at": now, "due_at": self.due_at}
+        if self.payment_ref:
+            fields["payment_ref"] = self.payment_ref
+        if self.reason:
+            fields["attention_reason"] = self.reason
+        return fields | dict(self.record)
+
 
 class Applied(StrEnum):
     DONE = "done"

@@ -14,13 +14,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.deps import Deps
 from kameng.domain.errors import InvalidSignIn, RateLimited, SignedOut, UnknownStation
 from kameng.domain.ids import new_token
 from kameng.domain.order import OrderStatus
-from kameng.domain.shopper import EMAIL, hash_token, normalise_email
+from kameng.domain.shopper import Email, hash_token
 from kameng.ports import SignInGrant
 from kameng.services.checkout import STATION_ID
 from kameng.services.lookup import view
@@ -54,14 +54,7 @@ class SignInRequest(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     station: str = Field(pattern=STATION_ID)
-    email: str = Field(max_length=254)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not EMAIL.match(value):
-            raise ValueError("请输入有效的邮箱地址")
-        return normalise_email(value)
+    email: Email
 
 
 class SessionStart(BaseModel):
