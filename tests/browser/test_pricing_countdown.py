@@ -64,3 +64,12 @@ def test_the_estimated_total_follows_the_flash_sale_rule_the_server_applies(brow
     page.locator("#buy-quantity").fill(str(quantity))
     assert page.locator("#buy-total").inner_text() == expected
     page.close()
+
+
+def test_live_stock_fills_only_the_stock_badges_and_leaves_the_tier_prices_readable(browser, shop):
+    page = browser.new_page()
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    page.locator(".stock[data-sku='qq-coin-10']").wait_for(state="visible")
+    tiers = page.locator("input[value='qq-coin-10'] ~ .sku-tiers").inner_text()
+    assert "¥" in tiers and "库存" not in tiers and "有货" not in tiers
+    page.close()

@@ -36,7 +36,7 @@
 
   // Live stock: one request per page, never baked into the HTML.
   const soldOut = new Set();
-  const badges = document.querySelectorAll("[data-sku]");
+  const badges = document.querySelectorAll(".stock[data-sku]");
   const levels = { in_stock: "in-stock", low: "low-stock", sold_out: "sold-out" };
   const stockLoaded = !badges.length
     ? Promise.resolve()
