@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.local_shop import served_shop
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's background services try to reach Google; on a closed network they only add noise and delay.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -20,3 +22,10 @@ def browser():
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A running demo shop of its own for each browser test module."""
+    with served_shop(tmp_path_factory.mktemp("browser-shop")) as running:
+        yield running

@@ -7,17 +7,10 @@ import secrets
 import pytest
 
 from tests.e2e.test_account import sign_in_link
-from tests.support.local_shop import served_shop
 
 pytestmark = pytest.mark.browser
 STATION, SKU = "game-zone", "qq-coin-10"
 EMAIL = "browser-account@example.com"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    with served_shop(tmp_path_factory.mktemp("browser-account-shop")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

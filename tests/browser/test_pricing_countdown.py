@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.support.local_shop import served_shop
 
 pytestmark = pytest.mark.browser
 STATION, PRODUCT = "game-zone", "qq-coin"
@@ -13,12 +12,6 @@ STATION, PRODUCT = "game-zone", "qq-coin"
 BEFORE = datetime(2026, 12, 12, 11, 0, 0, tzinfo=timezone.utc)
 DURING = datetime(2026, 12, 12, 13, 30, 0, tzinfo=timezone.utc)
 AFTER = datetime(2026, 12, 12, 14, 0, 1, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    with served_shop(tmp_path_factory.mktemp("countdown-shop")) as running:
-        yield running
 
 
 def countdown_at(browser, shop, moment: datetime) -> str:

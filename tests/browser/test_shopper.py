@@ -6,16 +6,9 @@ import secrets
 
 import pytest
 
-from tests.support.local_shop import served_shop
 
 pytestmark = pytest.mark.browser
 STATION, PRODUCT, SKU = "game-zone", "qq-coin", "qq-coin-30"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    with served_shop(tmp_path_factory.mktemp("browser-shop")) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
