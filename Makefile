@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: serve build test browser bench clean deploy
+.PHONY: serve build test browser bench clean deploy mail-templates
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,4 +37,15 @@ clean:
 # AWS: see infra/README.md. GUIDED=1 asks for the parameters the first time.
 deploy:
 	sam build --template-file infra/template.yaml --config-file "$(CURDIR)/infra/samconfig.toml"
+	$(MAKE) --no-print-directory mail-templates
 	sam deploy --config-file "$(CURDIR)/infra/samconfig.toml" $(if $(GUIDED),--guided)
+
+# sam build copies only the functions' code (CodeUri: functions/); every built function gets
+# templates/mail beside its kameng package, where services/notify.py looks first.
+SAM_BUILD ?= .aws-sam/build
+mail-templates:
+	@found=0; for code in $(SAM_BUILD)/*/; do \
+	  test -d "$$code/kameng" || continue; found=1; \
+	  rm -rf "$$code/templates/mail" && mkdir -p "$$code/templates" && cp -R templates/mail "$$code/templates/mail" || exit 1; \
+	done; \
+	test $$found = 1 || { echo "no built function under $(SAM_BUILD): run sam build first" >&2; exit 1; }

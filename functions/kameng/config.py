@@ -1,8 +1,8 @@
 """Configuration from the environment, checked once at start with a clear message.
 
 The embedded default needs no variable at all: data lives in ./var. At scale
-the same variables choose DynamoDB, Stripe and KMS; secrets may come from one
-Secrets Manager secret (KAMENG_SECRETS_ARN) instead of the environment.
+the same variables choose DynamoDB, Stripe, KMS and SES; secrets may come from
+one Secrets Manager secret (KAMENG_SECRETS_ARN) instead of the environment.
 """
 from __future__ import annotations
 
@@ -44,14 +44,19 @@ class Config(BaseModel):
     stripe_methods: str = Field(default="card,alipay,wechat_pay", alias="KAMENG_STRIPE_METHODS")
     # Low-stock alerts are mailed here; unset, they are only logged.
     owner_email: str | None = Field(default=None, alias="KAMENG_OWNER_EMAIL")
+    mail: Literal["outbox", "ses"] = Field(default="outbox", alias="KAMENG_MAIL")
+    # SES sends only from a verified identity: this address, or its domain.
+    mail_from: str | None = Field(default=None, alias="KAMENG_MAIL_FROM")
+    ses_configuration_set: str | None = Field(default=None, alias="KAMENG_SES_CONFIGURATION_SET",
+                                              pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
-    @field_validator("owner_email")
+    @field_validator("owner_email", "mail_from")
     @classmethod
-    def _owner_email(cls, value: str | None) -> str | None:
+    def _email(cls, value: str | None) -> str | None:
         from kameng.domain.shopper import EMAIL
 
         if value is not None and not EMAIL.match(value.strip()):
-            raise ValueError("expected an e-mail address, e.g. owner@example.com")
+            raise ValueError("expected an e-mail address, e.g. shop@example.com")
         return None if value is None else value.strip()
 
     @field_validator("hash_key", mode="before")
@@ -82,6 +87,8 @@ class Config(BaseModel):
                 needs.append("KAMENG_CIPHER=kms needs KAMENG_KMS_KEY_ID (a key id, ARN or alias/…)")
             if not self.hash_key:
                 needs.append("KAMENG_CIPHER=kms needs KAMENG_HASH_KEY (base64 of 32 random bytes; keep it forever)")
+        if self.mail == "ses" and not self.mail_from:
+            needs.append("KAMENG_MAIL=ses needs KAMENG_MAIL_FROM (a sender SES has verified, e.g. shop@example.com)")
         if needs:
             raise ValueError("; ".join(needs))
         return self

@@ -70,12 +70,20 @@ def cipher(config: configuration.Config):
     return LocalCipher.from_file(config.master_key_file)
 
 
+def mail(config: configuration.Config):
+    if config.mail == "ses":
+        from kameng.adapters.mail_ses import SesMail
+
+        return SesMail(config.mail_from, configuration_set=config.ses_configuration_set)
+    return OutboxMail(config.data_dir / "outbox")
+
+
 def build(config: configuration.Config) -> Deps:
     return Deps(
         store=store(config),
         gateway=gateway(config),
         cipher=cipher(config),
-        mail=OutboxMail(config.data_dir / "outbox"),
+        mail=mail(config),
         settings=Settings(
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),

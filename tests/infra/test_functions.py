@@ -102,6 +102,10 @@ def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template
         "KAMENG_PUBLIC_URL": "https://{domain}",
         "KAMENG_RESERVATION_MINUTES": {"Ref": "ReservationMinutes"},
         "KAMENG_SECRETS_ARN": {"Ref": "SecretsArn"},
+        "KAMENG_MAIL": "ses",
+        "KAMENG_MAIL_FROM": {"Ref": "MailFrom"},
+        "KAMENG_SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
+        "KAMENG_OWNER_EMAIL": {"Ref": "OwnerEmail"},
         "KAMENG_DATA_DIR": "/tmp/kameng",
     }
     for name, function in functions.items():
@@ -119,6 +123,21 @@ def test_the_store_adapter_reads_the_table_the_template_names(template):
         "KAMENG_RESERVATION_MINUTES": "15",
     })
     assert (loaded.store, loaded.table, loaded.cipher) == ("dynamodb", "kameng-Table-1", "kms")
+
+
+def test_the_mail_parameters_left_at_their_defaults_read_as_unset(template):
+    from kameng import config
+
+    parameters = template["Parameters"]
+    assert "Default" not in parameters["MailFrom"], "SES needs a sender: the deploy must ask for one"
+    assert parameters["OwnerEmail"]["Default"] == parameters["MailConfigurationSet"]["Default"] == ""
+    loaded = config.load({
+        "KAMENG_MAIL": "ses", "KAMENG_MAIL_FROM": "shop@example.com",
+        "KAMENG_SES_CONFIGURATION_SET": parameters["MailConfigurationSet"]["Default"],
+        "KAMENG_OWNER_EMAIL": parameters["OwnerEmail"]["Default"],
+    })
+    assert (loaded.mail, loaded.mail_from) == ("ses", "shop@example.com")
+    assert loaded.ses_configuration_set is None and loaded.owner_email is None
 
 
 def test_every_function_has_a_log_group_with_retention_and_an_errors_alarm(resources, functions):

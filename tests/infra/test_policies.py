@@ -15,15 +15,16 @@ READ = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
 SECRET = {"secretsmanager:GetSecretValue"}
 OPEN = {"kms:Decrypt"}
+MAIL = {"ses:SendEmail"}
 EXPECTED = {
-    "CheckoutFunction": READ | WRITE | SECRET,
-    "WebhookFunction": READ | WRITE | SECRET,
+    "CheckoutFunction": READ | WRITE | SECRET | MAIL,  # low-stock alerts
+    "WebhookFunction": READ | WRITE | SECRET | MAIL,  # delivery mail, low-stock alerts
     "GetOrderFunction": READ | OPEN | SECRET,
     "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
     "StockFunction": READ | SECRET,
-    "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"},
-    "SweeperFunction": READ | WRITE | SECRET,
-    "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
+    "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"} | MAIL,
+    "SweeperFunction": READ | WRITE | SECRET | MAIL,
+    "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET | MAIL,
     "AccountSessionFunction": {"dynamodb:UpdateItem"} | SECRET,
     "AccountSignOutFunction": set(),
     "AccountFunction": READ | OPEN | SECRET,
@@ -115,6 +116,18 @@ def test_the_secret_is_read_by_its_arn_only(functions):
         for statement in statements(function):
             if any(a.startswith("secretsmanager:") for a in _listed(statement["Action"])):
                 assert statement["Resource"] == {"Ref": "SecretsArn"}, name
+
+
+def test_mail_goes_only_from_the_mail_from_address(functions):
+    for name, function in functions.items():
+        for statement in statements(function):
+            if "ses:SendEmail" not in _listed(statement["Action"]):
+                continue
+            assert _listed(statement["Action"]) == ["ses:SendEmail"], name
+            assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}}, name
+            identities, configuration_set = statement["Resource"]
+            assert identities == {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+            assert configuration_set["Fn::If"][0] == "UseMailConfigurationSet", name
 
 
 def test_release_sends_failed_records_only_to_its_dead_letter_queue(functions):

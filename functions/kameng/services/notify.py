@@ -26,7 +26,18 @@ from kameng.ports import StockCount
 
 log = logging.getLogger(__name__)
 
-MAIL_TEMPLATES = REPO / "templates" / "mail"
+# The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
+CODE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def mail_templates(code_root: Path = CODE_ROOT) -> Path:
+    """templates/mail beside the package where `make deploy` put it, else the repository's own."""
+    # templates/mail in the repository is the one source; sam build ships only functions/.
+    packaged = code_root / "templates" / "mail"
+    return packaged if packaged.is_dir() else REPO / "templates" / "mail"
+
+
+MAIL_TEMPLATES = mail_templates()
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
