@@ -26,6 +26,10 @@ STATUS = {
     errors.SoldOut: 409,
     errors.FlashSaleSoldOut: 409,
     errors.ShopperLimit: 409,
+    errors.CouponUsedUp: 409,
+    errors.CouponNotApplicable: 422,
+    errors.ReferralRefused: 409,
+    errors.NotEnoughPoints: 409,
     errors.QuantityOutOfRange: 422,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
@@ -114,6 +118,10 @@ ENGLISH = {
     "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
     "invalid_sign_in": "This sign-in link is invalid, used already or expired: please ask for a new one.",
     "signed_out": "You are signed out: please sign in with your e-mail.",
+    "coupon_used_up": "This coupon has been used up.",
+    "coupon_not_applicable": "This coupon does not apply to this order.",
+    "referral_refused": "This referral link cannot be used for your account.",
+    "not_enough_points": "You do not have enough points for that.",
 }
 
 
@@ -127,6 +135,8 @@ def error_response(error: errors.DomainError, english: bool = False) -> dict:
     extra: dict[str, str] = {}
     if isinstance(error, errors.InvalidRequest) and error.fields:
         body["fields"] = error.fields
+    if isinstance(error, errors.CouponNotApplicable):
+        body["reason"] = error.reason
     if isinstance(error, errors.RateLimited):
         extra["retry-after"] = str(error.retry_after)
     if isinstance(error, errors.Busy):

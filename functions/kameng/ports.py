@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Protocol, Sequence
 
+from kameng.domain.member import Earning, IssuedCoupon, Member
 from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, PaymentEvent
 from kameng.domain.price_book import PriceBook
 
@@ -103,6 +104,37 @@ class Store(Protocol):
         """Mark the link used under a condition and return its grant; of racing callers exactly
         one gets it, and a used, unknown or expired link gives None."""
 
+    # A shopper's standing at a station. Delivery and refunds move it inside `apply`.
+
+    def member(self, station: str, shopper_key: str) -> Member:
+        """The shopper's record, or an empty one (nothing spent, no referrer) if they have none."""
+
+    def open_member(self, station: str, shopper_key: str, referral_code: str) -> Member:
+        """Make sure the member exists and owns a referral code (the first one given stays);
+        raise ValueError if another shopper of the station owns that code."""
+
+    def member_by_code(self, station: str, referral_code: str) -> Member | None: ...
+
+    def bind_referrer(self, station: str, shopper_key: str, referrer: Member, ancestors: tuple[str, ...],
+                      welcome: IssuedCoupon | None) -> bool:
+        """Bind a new shopper (no orders, no referrer, no invitees) to `referrer` as read, and give
+        them `welcome`, in one transaction; False if either record changed, leaving both as they were."""
+
+    def redeem_points(self, station: str, shopper_key: str, points: int, coupon: IssuedCoupon) -> bool:
+        """Spend `points` for `coupon` only while the balance covers them; False otherwise."""
+
+    def coupon(self, station: str, code: str) -> IssuedCoupon | None: ...
+
+    def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
+        """The shopper's own coupons, each with how many of its uses orders hold."""
+
+    def quota_count(self, counter: str, holder: str) -> int: ...
+
+    def earnings(self, station: str, referrer: str) -> list[Earning]: ...
+
+    def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
+        """The station's orders placed in [start, end), oldest first: the settlement report's input."""
+
 
 @dataclass(frozen=True)
 class SessionRequest:
@@ -121,6 +153,8 @@ class SessionRequest:
     # the platform keeps `application_fee` and the rest goes to `payout_account`.
     payout_account: str | None = None
     application_fee: int = 0
+    # What the member level and the coupon took off unit_price × quantity: total = that − discount.
+    discount: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Revenue split (分账) is configured in a substation's station.yaml and reaches its price book."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
-from kameng.domain.order import Order, OrderStatus
-from kameng.domain.split import application_fee
+from kameng.domain.member import Commission
+from kameng.domain.price_book import price_order
+from kameng.domain.split import application_fee, platform_fee
 from kameng.sitegen import ContentError, build
 
 REPO_TEMPLATES = __import__("pathlib").Path(__file__).resolve().parents[2] / "templates"
@@ -42,10 +44,19 @@ def test_the_application_fee_is_the_wholesale_cost_plus_the_platform_fee(content
     with_payouts(content, "payouts:\n  stripe_account: acct_1GameZone00\n  platform_fee_percent: 2.5\n")
     book = books(content, tmp_path)["game-zone"]
     line = book.line("qq-coin-10")
-    order = Order.model_construct(total=line.price * 3, unit_wholesale=line.wholesale, quantity=3, status=OrderStatus.PENDING)
-    fee = application_fee(order, book)
+    priced = price_order(book, "qq-coin-10", 3, datetime(2026, 3, 2, tzinfo=timezone.utc))
+    fee = application_fee(priced, book, ())
     assert fee == line.wholesale * 3 + round(line.price * 3 * Decimal("0.025"))
-    assert fee <= order.total
+    assert fee <= priced.total
+
+
+def test_commissions_join_the_application_fee_and_the_platform_fee_gives_way_to_them(content, tmp_path):
+    with_payouts(content, "payouts:\n  stripe_account: acct_1GameZone00\n  platform_fee_percent: 50\n")
+    book = books(content, tmp_path)["game-zone"]
+    priced = price_order(book, "qq-coin-10", 3, datetime(2026, 3, 2, tzinfo=timezone.utc))
+    commissions = (Commission(referrer="r1", level=1, amount=priced.margin - 1),)
+    assert platform_fee(priced, book, commissions) == 1
+    assert application_fee(priced, book, commissions) == priced.total
 
 
 @pytest.mark.parametrize("text,field", [

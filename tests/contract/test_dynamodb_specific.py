@@ -16,7 +16,8 @@ from kameng.adapters.store_dynamodb import (
     DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, DynamoStore, StoreBusy, hot_sku_orders_per_second, shard_of,
 )
 from kameng.domain.errors import SoldOut
-from kameng.domain.order import KeyMove, OrderChange, OrderStatus, deliver, ledger_for
+from kameng.domain.member import Commission, personal_coupon
+from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, deliver, ledger_for
 from kameng.domain.price_book import PriceBook
 from kameng.ports import MAX_KEYS_PER_ORDER, SealedKey
 from tests.support.dynamo_table import TABLE_YAML, dynamodb_store
@@ -81,9 +82,18 @@ def keys_one_per_shard(sku: str, shards: int = DEFAULT_SHARDS) -> list[SealedKey
     return list(chosen.values())
 
 
-def paid_and_delivered(store: DynamoStore, order) -> None:
+def paid_and_delivered(store: DynamoStore, order, **credits) -> None:
     paid = store.apply(OrderChange(order.id, S.PENDING, S.PAID, event_id=f"evt_{order.id}", payment_ref="pi_1"), START)[1]
-    store.apply(deliver(paid, "main"), START)
+    assert store.apply(deliver(paid, "main", START, **credits), START)[0] is Applied.DONE
+
+
+def with_every_extra(order):
+    """An order whose delivery writes the most items besides its keys: both discounts, a
+    platform fee and three commissions in the ledger, the member, three earnings."""
+    commissions = tuple(Commission(referrer=f"ref-{n}", level=n, amount=10) for n in (1, 2, 3))
+    return order.model_copy(update={
+        "level": "gold", "level_discount": 100, "coupon": "C1", "coupon_discount": 100, "total": order.total - 200,
+        "platform_fee": 50, "commissions": commissions})
 
 
 # ---------------------------------------------------------------- the hot-SKU arithmetic
@@ -149,11 +159,15 @@ def test_stock_spread_too_thin_for_one_transaction_refuses_the_order_and_writes_
 def test_the_widest_order_the_thinnest_stock_allows_is_delivered_within_the_limit(dynamo):
     dynamo.add_card_keys(keys_one_per_shard("sku-thin"))
     recorder(dynamo).calls.clear()
-    placed = dynamo.place_order(an_order("sku-thin", quantity=44, station="game-zone"))
-    paid_and_delivered(dynamo, placed)
+    placed = dynamo.place_order(with_every_extra(an_order("sku-thin", quantity=39, station="game-zone")))
+    reward = personal_coupon("game-zone", "ref-1", "REWARD", 200, "referral_reward", START)
+    paid_and_delivered(dynamo, placed, points=10, holding_days=7, reward=reward)
     sizes = recorder(dynamo).transaction_sizes()
-    # reserve: order + 44 keys + 44 counters; deliver: order + 44 keys + 44 counters + 3 ledger entries
-    assert (dynamo.stock(["sku-thin"])["sku-thin"].sold, sizes[0], max(sizes)) == (44, 89, 92)
+    # reserve: order + 39 keys + 39 counters; deliver: order + 39 keys + 39 counters
+    # + 13 ledger entries + member + 3 earnings + the reward coupon's 2 items
+    assert (dynamo.stock(["sku-thin"])["sku-thin"].sold, sizes[0], max(sizes)) == (39, 79, 98)
+    with pytest.raises(SoldOut):
+        dynamo.place_order(an_order("sku-thin", quantity=40, station="game-zone"))
 
 
 # ---------------------------------------------------------------- races

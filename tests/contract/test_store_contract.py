@@ -231,14 +231,14 @@ def test_sold_keys_stay_with_their_order(store, inventory):
     sku = inventory.new_sku(3)
     placed = store.place_order(an_order(sku, quantity=2))
     updated = store.apply(paid(placed), START)[1]
-    store.apply(deliver(updated, "main"), START)
+    store.apply(deliver(updated, "main", START), START)
     assert sorted(k.key_id for k in store.sealed_keys(placed)) == sorted(placed.key_ids)
 
 
 def test_sold_keys_are_counted_as_sold(store, inventory):
     sku = inventory.new_sku(3)
     placed = store.place_order(an_order(sku, quantity=2))
-    store.apply(deliver(store.apply(paid(placed), START)[1], "main"), START)
+    store.apply(deliver(store.apply(paid(placed), START)[1], "main", START), START)
     counted = inventory.count(sku)
     assert (counted.available, counted.reserved, counted.sold) == (1, 0, 2)
 
@@ -246,7 +246,7 @@ def test_sold_keys_are_counted_as_sold(store, inventory):
 def test_a_delivery_writes_the_orders_ledger_entries(store, inventory):
     placed = store.place_order(an_order(inventory.new_sku(2), quantity=2, station="game-zone"))
     updated = store.apply(paid(placed), START)[1]
-    store.apply(deliver(updated, "main"), START)
+    store.apply(deliver(updated, "main", START), START)
     expected = [(e.account, e.amount, e.currency, e.memo) for e in ledger_for(updated, "main")]
     assert [tuple(row) for row in store.ledger(placed.id)] == expected
 
@@ -376,7 +376,7 @@ def test_the_stock_equation_holds_after_every_operation(store, inventory):
     checks.append(inventory.balanced(sku))
     store.apply(lapse(dropped), LATER)
     checks.append(inventory.balanced(sku))
-    store.apply(deliver(store.apply(paid(kept), LATER)[1], "main"), LATER)
+    store.apply(deliver(store.apply(paid(kept), LATER)[1], "main", LATER), LATER)
     checks.append(inventory.balanced(sku))
     store.apply(OrderChange(dropped.id, S.EXPIRED, S.PAID, keys=KeyMove.RESERVE, event_id="evt_late"), LATER)
     checks.append(inventory.balanced(sku))

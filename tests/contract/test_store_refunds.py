@@ -16,7 +16,7 @@ S = OrderStatus
 def delivered_order(store, inventory, quantity=2, station="game-zone"):
     sku = inventory.new_sku(quantity + 2)
     placed = store.place_order(an_order(sku, quantity=quantity, station=station))
-    delivered = store.apply(deliver(store.apply(paid(placed), START)[1], "main"), START)[1]
+    delivered = store.apply(deliver(store.apply(paid(placed), START)[1], "main", START), START)[1]
     return sku, delivered
 
 
@@ -49,7 +49,7 @@ def test_a_refund_leaves_the_stock_equation_as_it_was(store, inventory):
 def test_keys_of_other_orders_are_not_flagged(store, inventory):
     sku, delivered = delivered_order(store, inventory)
     other = store.place_order(an_order(sku, at=LATER))
-    other = store.apply(deliver(store.apply(paid(other, event_id="evt_other"), LATER)[1], "main"), LATER)[1]
+    other = store.apply(deliver(store.apply(paid(other, event_id="evt_other"), LATER)[1], "main", LATER), LATER)[1]
     store.apply(refund_delivered(delivered, store.ledger(delivered.id), "re_1", "owner"), LATER)
     assert [k.refunded for k in store.sealed_keys(other)] == [False]
 

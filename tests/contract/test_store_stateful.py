@@ -88,7 +88,7 @@ def machine_for(kind: str):
         @rule(pick=st.integers(min_value=0))
         def release(self, pick):
             order = self._order(pick)
-            self._apply(order, deliver(order, "main"))
+            self._apply(order, deliver(order, "main", order.updated_at))
 
         @precondition(lambda self: self.order_ids)
         @rule(pick=st.integers(min_value=0))

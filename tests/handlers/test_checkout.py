@@ -14,7 +14,8 @@ def test_checkout_answers_201_with_a_pay_url(stations, sku_with_keys, checkout):
 
 def test_checkout_answers_with_the_orders_public_fields(stations, sku_with_keys, checkout):
     response = checkout(stations.substation, sku_with_keys(3).sku)
-    assert set(response.json) == {"order_id", "pay_url", "order_url", "total", "currency", "expires_at"}
+    assert set(response.json) == {"order_id", "pay_url", "order_url", "currency", "expires_at", "unit_price", "subtotal",
+                                  "level", "level_discount", "coupon", "coupon_discount", "total"}
 
 
 def test_checkout_reserves_the_ordered_keys(stations, sku_with_keys, place):

@@ -8,7 +8,6 @@ import pytest
 from kameng.adapters.gateway_stripe import StripeGateway
 from kameng.domain.errors import GatewayUnavailable
 from kameng.domain.order import OrderStatus
-from kameng.domain.split import application_fee
 from kameng.services import checkout, sweeper
 
 from .conftest import API_KEY, WEBHOOK_SECRET, recorded
@@ -47,7 +46,8 @@ def test_a_substation_order_opens_a_destination_charge_session_priced_by_the_boo
     assert (form["line_items[0][price_data][unit_amount]"], form["line_items[0][quantity]"]) == (str(stocked.substation_price), "2")
     assert form["line_items[0][price_data][currency]"] == "cny"
     assert form["payment_intent_data[transfer_data][destination]"] == PAYOUT
-    assert form["payment_intent_data[application_fee_amount]"] == str(application_fee(order, book))
+    fee = order.wholesale_total + int(Decimal(order.total) * 5 / 100 + Decimal("0.5"))  # 5%, half up
+    assert form["payment_intent_data[application_fee_amount]"] == str(fee) == str(order.application_fee)
     assert (form["client_reference_id"], form["metadata[order_id]"]) == (order.id, order.id)
     assert form["success_url"] == placed.order_url.split("#")[0]
     assert placed.token not in form["success_url"]

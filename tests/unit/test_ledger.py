@@ -48,10 +48,10 @@ def test_a_main_station_sale_credits_the_main_station_with_the_whole_total(price
 
 def test_delivery_sells_the_reserved_keys_and_carries_the_ledger():
     order = order_of("game-zone", 10500, 9500, 2)
-    change = deliver(order, MAIN)
+    change = deliver(order, MAIN, order.updated_at)
     assert (change.to_status, change.keys, change.ledger) == (OrderStatus.DELIVERED, KeyMove.SELL, ledger_for(order, MAIN))
 
 
 def test_only_a_paid_order_is_delivered():
     unpaid = [s for s in OrderStatus if s is not OrderStatus.PAID]
-    assert [deliver(an_order(s), MAIN) for s in unpaid] == [None] * len(unpaid)
+    assert [deliver(an_order(s), MAIN, an_order(s).updated_at) for s in unpaid] == [None] * len(unpaid)

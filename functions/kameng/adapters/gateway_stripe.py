@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import stripe
 
 from kameng.adapters import stripe_events
+from kameng.domain.money import format_minor
 from kameng.domain.order import PaymentEvent
 from kameng.ports import PaymentSession, SessionRequest
 
@@ -173,11 +174,11 @@ class StripeGateway:
     # what is sent
 
     def session_params(self, request: SessionRequest) -> dict:
-        if request.quantity < 1 or request.unit_price * request.quantity != request.total:
-            # Stripe charges unit_amount × quantity; the order's total must be that, or the
+        if request.quantity < 1 or request.unit_price * request.quantity - request.discount != request.total:
+            # Stripe charges the line items' sum; the order's total must be exactly that, or the
             # webhook's amount check would flag every payment of this order.
             raise ValueError(f"order {request.order_id}: total {request.total} is not "
-                             f"{request.quantity} × {request.unit_price}")
+                             f"{request.quantity} × {request.unit_price} − {request.discount}")
         metadata = {"order_id": request.order_id, "station": request.station}
         intent: dict = {"metadata": metadata}
         if request.payout_account:
@@ -188,14 +189,7 @@ class StripeGateway:
                 intent["application_fee_amount"] = request.application_fee
         params: dict = {
             "mode": "payment",
-            "line_items": [{
-                "price_data": {
-                    "currency": request.currency.lower(),
-                    "unit_amount": request.unit_price,
-                    "product_data": {"name": request.title},
-                },
-                "quantity": request.quantity,
-            }],
+            "line_items": [line_item(request)],
             "payment_method_types": list(self.methods),
             "customer_email": request.email,
             "client_reference_id": request.order_id,
@@ -210,3 +204,24 @@ class StripeGateway:
             # Stripe refuses wechat_pay in Checkout without the client it will be paid from.
             params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
         return params
+
+
+def line_item(request: SessionRequest) -> dict:
+    """The one line Stripe shows and charges.
+
+    A discounted order is one line for the whole, named with its quantity:
+    Stripe's own coupons would need objects made in Stripe for every member
+    level and shop coupon, and its unit price × quantity could not carry a
+    discount that does not divide by the quantity.
+    """
+    if not request.discount:
+        unit_amount, quantity, name = request.unit_price, request.quantity, request.title
+    else:
+        unit_amount, quantity, name = request.total, 1, f"{request.title} × {request.quantity}"
+    product: dict = {"name": name}
+    if request.discount:
+        money = request.currency.upper()
+        product["description"] = (f"{request.quantity} × {format_minor(request.unit_price, money)}"
+                                  f" − {format_minor(request.discount, money)}")
+    return {"price_data": {"currency": request.currency.lower(), "unit_amount": unit_amount, "product_data": product},
+            "quantity": quantity}

@@ -31,10 +31,21 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | place_order, apply (RESERVE, RETURN) |
 |                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        |         |
 | daily count     | DAILY#<station>#<sku>#<YYYY-MM-DD> | SHOPPER#<shopper> | sold, as the flash-sale counts                | place_order, apply (RESERVE, RETURN) |
+| coupon uses     | COUPON#<station>#<code>   | TOTAL,            | sold: orders holding a use, as the flash-sale counts   | place_order, apply, coupons_of, quota_count |
+|                 |                           | SHOPPER#<shopper> |                                                        |         |
+| coupon          | COUPON#<station>#<code>   | COUPON            | body (IssuedCoupon JSON), owner                        | coupon |
+| member          | MEMBER#<station>#<shopper>| MEMBER            | spend, points, orders (ADD in the order's delivery and | member, apply (SELL, FLAG_REFUNDED), |
+|                 |                           |                   | refund), referral_code, referrer, ancestors (L),       | bind_referrer, redeem_points |
+|                 |                           |                   | invitees                                               |         |
+| member's coupon | MEMBER#<station>#<shopper>| COUPON#<code>     | body (written with the COUPON item)                    | coupons_of |
+| earning         | MEMBER#<station>#<referrer>| EARN#<order>#<n> | amount, available_at, reversed (BOOL)                  | earnings, apply |
+| referral code   | REFCODE#<station>#<code>  | REFCODE           | shopper_key (put if absent)                            | open_member, member_by_code |
 
 The quota counts (domain/quota.py) ride in the reservation's transaction: at
-most 3 items (a sale's TOTAL, the shopper's share of it, the shopper's day),
-which stays within the delivery transaction's LEDGER_ALLOWANCE. A sale's TOTAL
+most 5 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
+coupon's TOTAL and the shopper's uses of it), which stays within the delivery
+transaction's EXTRA_ALLOWANCE (its ledger entries, the member, at most three
+earnings and a reward coupon's two items). A sale's TOTAL
 is one item every buyer of the sale writes: about 1,000 orders/s at most, and
 racing reservations conflict on it (retried with jitter like the counters).
 
@@ -96,6 +107,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from kameng.domain.errors import Busy, SoldOut
+from kameng.domain.ids import id_floor
+from kameng.domain.member import Earning, IssuedCoupon, Member
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.domain.quota import EVERYONE, Quota
@@ -105,9 +118,11 @@ DEFAULT_SHARDS = 64
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
 MAX_BATCH_GET = 100  # and for one BatchGetItem
 MAX_ITEM_BYTES = 400 * 1024
-# A delivery writes the order, its event, its keys, their counters and its ledger
-# entries in one transaction; a reservation keeps its shards few enough for that.
-LEDGER_ALLOWANCE = 4
+# A delivery writes the order, its event, its keys, their counters, its ledger entries
+# (at most 13: paid, sale or wholesale and margin, two discounts, the platform fee twice,
+# three commissions twice), the shopper's member item, three earnings and a reward
+# coupon's two items in one transaction; a reservation keeps its shards few enough for that.
+EXTRA_ALLOWANCE = 20
 PARTITION_WCU = 1000
 TRANSACTIONAL_WCU = 2
 DUE_PARTITIONS = 32
@@ -204,16 +219,90 @@ def _quota_items(table: str, order: Order, take: bool) -> list[dict]:
     """Take the order's quantity from each of its quotas (only within the cap), or give it back."""
     items = []
     for quota in order.quotas:
+        units = quota.units(order.quantity)
         update: dict = {
             "TableName": table, "Key": _quota_key(quota), "UpdateExpression": "ADD #sold :n",
             "ExpressionAttributeNames": {"#sold": "sold"},
-            "ExpressionAttributeValues": {":n": _n(order.quantity if take else -order.quantity)},
+            "ExpressionAttributeValues": {":n": _n(units if take else -units)},
         }
         if take:
             update["ConditionExpression"] = "attribute_not_exists(#sold) OR #sold <= :room"
-            update["ExpressionAttributeValues"][":room"] = _n(quota.cap - order.quantity)
+            update["ExpressionAttributeValues"][":room"] = _n(quota.cap - units)
         items.append({"Update": update})
     return items
+
+
+def _member_key(station: str, shopper_key: str) -> dict:
+    return {"pk": _s(f"MEMBER#{station}#{shopper_key}"), "sk": _s("MEMBER")}
+
+
+def _coupon_key(station: str, code: str) -> dict:
+    return {"pk": _s(f"COUPON#{station}#{code}"), "sk": _s("COUPON")}
+
+
+def _refcode_key(station: str, code: str) -> dict:
+    return {"pk": _s(f"REFCODE#{station}#{code}"), "sk": _s("REFCODE")}
+
+
+def _member_from(station: str, shopper_key: str, item: dict | None) -> Member:
+    if item is None:
+        return Member(station=station, shopper_key=shopper_key)
+
+    def number(name: str) -> int:
+        return int(item.get(name, {}).get("N", "0"))
+
+    return Member(
+        station=station, shopper_key=shopper_key, spend=number("spend"), points=number("points"),
+        orders=number("orders"), invitees=number("invitees"),
+        referral_code=item.get("referral_code", {}).get("S"), referrer=item.get("referrer", {}).get("S"),
+        ancestors=tuple(a["S"] for a in item.get("ancestors", {}).get("L", [])),
+    )
+
+
+def _coupon_puts(table: str, coupons: Iterable[IssuedCoupon]) -> list[dict]:
+    """A coupon by its code, and in its owner's member partition for the account page.
+
+    Its uses live in its quota counter, so writing the same coupon again changes nothing.
+    """
+    items = []
+    for coupon in coupons:
+        body = _s(coupon.model_dump_json())
+        items.append({"Put": {"TableName": table, "Item": _coupon_key(coupon.station, coupon.code)
+                              | {"body": body, "owner": _s(coupon.owner)}}})
+        items.append({"Put": {"TableName": table, "Item": {
+            "pk": _s(f"MEMBER#{coupon.station}#{coupon.owner}"), "sk": _s(f"COUPON#{coupon.code}"), "body": body}}})
+    return items
+
+
+def _earning_key(earning: Earning) -> dict:
+    return {"pk": _s(f"MEMBER#{earning.station}#{earning.referrer}"),
+            "sk": _s(f"EARN#{earning.order_id}#{earning.level}")}
+
+
+def _credit_items(table: str, change: OrderChange) -> list[dict]:
+    """The shopper's counters, the referrers' earnings and the coupons that move with an order."""
+    items = []
+    delta = change.member
+    if delta is not None:
+        items.append({"Update": {
+            "TableName": table, "Key": _member_key(delta.station, delta.shopper_key),
+            "UpdateExpression": "ADD #spend :spend, #points :points, #orders :orders",
+            "ExpressionAttributeNames": {"#spend": "spend", "#points": "points", "#orders": "orders"},
+            "ExpressionAttributeValues": {":spend": _n(delta.spend), ":points": _n(delta.points),
+                                          ":orders": _n(delta.orders)},
+        }})
+    for earning in change.earnings:
+        if earning.reversed:
+            # A reversal marks what was credited; the holding period it had stays as it was.
+            items.append({"Update": {
+                "TableName": table, "Key": _earning_key(earning), "UpdateExpression": "SET #reversed = :yes",
+                "ConditionExpression": "attribute_exists(pk)", "ExpressionAttributeNames": {"#reversed": "reversed"},
+                "ExpressionAttributeValues": {":yes": {"BOOL": True}},
+            }})
+        else:
+            items.append({"Put": {"TableName": table, "Item": _earning_key(earning) | {
+                "amount": _n(earning.amount), "available_at": _s(_ts(earning.available_at))}}})
+    return items + _coupon_puts(table, change.coupons)
 
 
 def _event_key(event_id: str) -> dict:
@@ -493,7 +582,7 @@ class DynamoStore:
 
     def _find_available(self, sku: str, quantity: int) -> dict[int, list[str]]:
         """Keys to reserve, by shard, from as few shards as one delivery transaction can hold; or SoldOut."""
-        most_shards = MAX_TRANSACTION_ITEMS - 2 - LEDGER_ALLOWANCE - quantity
+        most_shards = MAX_TRANSACTION_ITEMS - 2 - EXTRA_ALLOWANCE - quantity
         order = list(range(self.shards))
         _random.shuffle(order)
         picks: dict[int, list[str]] = {}
@@ -650,6 +739,7 @@ class DynamoStore:
             keys_at = set(range(len(items), len(items) + sum(len(ids) for ids in picks.values())))
             items += moves
             items += [self._ledger_put(seq, entry) for seq, entry in enumerate(change.ledger, start=change.ledger_from)]
+            items += _credit_items(self.table, change)
             try:
                 self._transact(items)
                 return Applied.DONE, updated
@@ -849,3 +939,122 @@ class DynamoStore:
         grant = SignInGrant(item["shopper_key"]["S"], item["station"]["S"], item["email_masked"]["S"],
                             datetime.fromisoformat(item["expires_at"]["S"]))
         return grant if grant.expires_at > now else None
+
+    # ------------------------------------------------------------ members, coupons, earnings
+
+    def member(self, station: str, shopper_key: str) -> Member:
+        return _member_from(station, shopper_key, self._get(_member_key(station, shopper_key)))
+
+    def open_member(self, station: str, shopper_key: str, referral_code: str) -> Member:
+        member = self.member(station, shopper_key)
+        if member.referral_code is not None:
+            return member
+        try:
+            self._transact([
+                {"Put": {"TableName": self.table, "Item": _refcode_key(station, referral_code) | {"shopper_key": _s(shopper_key)},
+                         "ConditionExpression": "attribute_not_exists(pk) OR shopper_key = :me",
+                         "ExpressionAttributeValues": {":me": _s(shopper_key)}}},
+                {"Update": {"TableName": self.table, "Key": _member_key(station, shopper_key),
+                            "UpdateExpression": "SET #code = :code", "ConditionExpression": "attribute_not_exists(#code)",
+                            "ExpressionAttributeNames": {"#code": "referral_code"},
+                            "ExpressionAttributeValues": {":code": _s(referral_code)}}},
+            ])
+        except _Cancelled as cancelled:
+            if 0 in cancelled.failed():
+                raise ValueError(f"referral code {referral_code} belongs to another shopper") from None
+            # Given a code by a racing call already: that one stays.
+        return self.member(station, shopper_key)
+
+    def member_by_code(self, station: str, referral_code: str) -> Member | None:
+        item = self._get(_refcode_key(station, referral_code))
+        return None if item is None else self.member(station, item["shopper_key"]["S"])
+
+    def bind_referrer(self, station: str, shopper_key: str, referrer: Member, ancestors: tuple[str, ...],
+                      welcome: IssuedCoupon | None) -> bool:
+        names = {"#referrer": "referrer", "#orders": "orders", "#invitees": "invitees"}
+        # The chain copied into the invitee is the referrer's as read: bind only if it has not changed since.
+        if referrer.referrer is None:
+            still = "attribute_exists(pk) AND attribute_not_exists(#referrer)"
+            still_values: dict = {}
+        else:
+            still, still_values = "#referrer = :theirs", {":theirs": _s(referrer.referrer)}
+        items = [
+            {"Update": {
+                "TableName": self.table, "Key": _member_key(station, shopper_key),
+                "UpdateExpression": "SET #referrer = :referrer, #ancestors = :ancestors",
+                "ConditionExpression": "attribute_not_exists(#referrer) AND (attribute_not_exists(#orders) OR #orders = :zero)"
+                                       " AND (attribute_not_exists(#invitees) OR #invitees = :zero)",
+                "ExpressionAttributeNames": names | {"#ancestors": "ancestors"},
+                "ExpressionAttributeValues": {":referrer": _s(referrer.shopper_key), ":zero": _n(0),
+                                              ":ancestors": {"L": [_s(a) for a in ancestors]}},
+            }},
+            {"Update": {
+                "TableName": self.table, "Key": _member_key(station, referrer.shopper_key),
+                "UpdateExpression": "ADD #invitees :one", "ConditionExpression": still,
+                "ExpressionAttributeNames": {"#invitees": "invitees", "#referrer": "referrer"},
+                "ExpressionAttributeValues": {":one": _n(1)} | still_values,
+            }},
+        ] + _coupon_puts(self.table, () if welcome is None else (welcome,))
+        try:
+            self._transact(items)
+        except _Cancelled as cancelled:
+            if cancelled.failed():
+                return False
+            raise StoreBusy("a referral binding kept conflicting") from None
+        return True
+
+    def redeem_points(self, station: str, shopper_key: str, points: int, coupon: IssuedCoupon) -> bool:
+        items = [{"Update": {
+            "TableName": self.table, "Key": _member_key(station, shopper_key),
+            "UpdateExpression": "ADD #points :spent", "ConditionExpression": "#points >= :points",
+            "ExpressionAttributeNames": {"#points": "points"},
+            "ExpressionAttributeValues": {":spent": _n(-points), ":points": _n(points)},
+        }}] + _coupon_puts(self.table, (coupon,))
+        try:
+            self._transact(items)
+        except _Cancelled as cancelled:
+            if cancelled.failed():
+                return False
+            raise StoreBusy("a points redemption kept conflicting") from None
+        return True
+
+    def coupon(self, station: str, code: str) -> IssuedCoupon | None:
+        item = self._get(_coupon_key(station, code))
+        return None if item is None else IssuedCoupon.model_validate_json(item["body"]["S"])
+
+    def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
+        coupons = [IssuedCoupon.model_validate_json(item["body"]["S"]) for item in self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :coupon)", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": _s(f"MEMBER#{station}#{shopper_key}"), ":coupon": _s("COUPON#")},
+        )]
+        counters = {item["pk"]["S"]: int(item["sold"]["N"]) for item in self._batch_get(
+            [{"pk": _s(f"COUPON#{station}#{c.code}"), "sk": _s("TOTAL")} for c in coupons], ("pk", "sold"))}
+        return [(c, counters.get(f"COUPON#{station}#{c.code}", 0)) for c in coupons]
+
+    def quota_count(self, counter: str, holder: str) -> int:
+        item = self._get({"pk": _s(counter), "sk": _s("TOTAL" if holder == EVERYONE else f"SHOPPER#{holder}")}, ("sold",))
+        return 0 if item is None else int(item["sold"]["N"])
+
+    def earnings(self, station: str, referrer: str) -> list[Earning]:
+        found = []
+        for item in self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :earn)", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": _s(f"MEMBER#{station}#{referrer}"), ":earn": _s("EARN#")},
+        ):
+            _, order_id, level = item["sk"]["S"].split("#")
+            found.append(Earning(station, referrer, order_id, int(level), int(item["amount"]["N"]),
+                                 datetime.fromisoformat(item["available_at"]["S"]),
+                                 item.get("reversed", {}).get("BOOL", False)))
+        return found
+
+    def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
+        ids: list[str] = []
+        for partition in range(RECENT_PARTITIONS):
+            ids += [item["recentsk"]["S"] for item in self._query(
+                IndexName="recent", KeyConditionExpression="recentpk = :recent AND recentsk BETWEEN :start AND :end",
+                FilterExpression="#station = :station", ExpressionAttributeNames={"#station": "station"},
+                ExpressionAttributeValues={":recent": _s(f"RECENT#{partition}"), ":start": _s(id_floor(start)),
+                                           ":end": _s(id_floor(end)), ":station": _s(station)},
+            )]
+        # BETWEEN includes its upper end; the period does not.
+        return self._orders(sorted(i for i in ids if i < id_floor(end)))

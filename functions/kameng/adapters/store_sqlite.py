@@ -6,6 +6,7 @@ has the status it was read with, the same condition DynamoDB will check.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,8 +14,11 @@ from typing import Iterable, Sequence
 
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
+from kameng.domain.ids import id_floor
+from kameng.domain.member import Earning, IssuedCoupon, Member
 from kameng.domain.order import Applied, KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
+from kameng.domain.quota import EVERYONE
 from kameng.ports import ImportResult, SealedKey, SignInGrant, StockCount
 
 SCHEMA = """
@@ -49,7 +53,23 @@ CREATE TABLE IF NOT EXISTS sign_in_tokens (
 CREATE TABLE IF NOT EXISTS quota_counts (
     counter TEXT NOT NULL, holder TEXT NOT NULL, sold INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (counter, holder));
+CREATE TABLE IF NOT EXISTS members (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, spend INTEGER NOT NULL DEFAULT 0,
+    points INTEGER NOT NULL DEFAULT 0, orders INTEGER NOT NULL DEFAULT 0, referral_code TEXT,
+    referrer TEXT, ancestors TEXT NOT NULL DEFAULT '[]', invitees INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, shopper_key));
+CREATE UNIQUE INDEX IF NOT EXISTS members_code ON members (station, referral_code) WHERE referral_code IS NOT NULL;
+CREATE TABLE IF NOT EXISTS coupons (
+    station TEXT NOT NULL, code TEXT NOT NULL, owner TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (station, code));
+CREATE INDEX IF NOT EXISTS coupons_owner ON coupons (station, owner);
+CREATE TABLE IF NOT EXISTS earnings (
+    station TEXT NOT NULL, referrer TEXT NOT NULL, order_id TEXT NOT NULL, level INTEGER NOT NULL,
+    amount INTEGER NOT NULL, available_at TEXT NOT NULL, reversed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, referrer, order_id, level));
 """
+
+_MEMBER_COLUMNS = "station, shopper_key, spend, points, orders, referral_code, referrer, ancestors, invitees"
 
 _KEY_STATUS_FROM = {KeyMove.RETURN: "reserved", KeyMove.SELL: "reserved"}
 _KEY_STATUS_TO = {KeyMove.RETURN: "available", KeyMove.SELL: "sold"}
@@ -83,9 +103,10 @@ def _take_quotas(conn: sqlite3.Connection, order: Order) -> None:
     """Count the order's quantity in each of its quotas, each only while it stays within its cap."""
     for quota in order.quotas:
         conn.execute("INSERT OR IGNORE INTO quota_counts (counter, holder) VALUES (?, ?)", (quota.counter, quota.holder))
+        units = quota.units(order.quantity)
         if conn.execute(
             "UPDATE quota_counts SET sold = sold + ? WHERE counter = ? AND holder = ? AND sold + ? <= ?",
-            (order.quantity, quota.counter, quota.holder, order.quantity, quota.cap),
+            (units, quota.counter, quota.holder, units, quota.cap),
         ).rowcount != 1:
             raise quota.refusal()
 
@@ -93,8 +114,48 @@ def _take_quotas(conn: sqlite3.Connection, order: Order) -> None:
 def _give_back_quotas(conn: sqlite3.Connection, order: Order) -> None:
     conn.executemany(
         "UPDATE quota_counts SET sold = sold - ? WHERE counter = ? AND holder = ?",
-        [(order.quantity, quota.counter, quota.holder) for quota in order.quotas],
+        [(quota.units(order.quantity), quota.counter, quota.holder) for quota in order.quotas],
     )
+
+
+def _member_from(row: tuple) -> Member:
+    station, shopper_key, spend, points, orders, code, referrer, ancestors, invitees = row
+    return Member(station=station, shopper_key=shopper_key, spend=spend, points=points, orders=orders,
+                  referral_code=code, referrer=referrer, ancestors=tuple(json.loads(ancestors)), invitees=invitees)
+
+
+def _put_coupons(conn: sqlite3.Connection, coupons: Iterable[IssuedCoupon]) -> None:
+    # A coupon's uses are its quota counter, not this row: writing the same coupon again changes nothing.
+    conn.executemany(
+        "INSERT OR REPLACE INTO coupons (station, code, owner, body) VALUES (?, ?, ?, ?)",
+        [(c.station, c.code, c.owner, c.model_dump_json()) for c in coupons],
+    )
+
+
+def _credit(conn: sqlite3.Connection, change: OrderChange) -> None:
+    """The shopper's counters, the referrers' earnings and the coupons that move with an order."""
+    delta = change.member
+    if delta is not None:
+        conn.execute("INSERT OR IGNORE INTO members (station, shopper_key) VALUES (?, ?)", (delta.station, delta.shopper_key))
+        conn.execute(
+            "UPDATE members SET spend = spend + ?, points = points + ?, orders = orders + ? "
+            "WHERE station = ? AND shopper_key = ?",
+            (delta.spend, delta.points, delta.orders, delta.station, delta.shopper_key),
+        )
+    for earning in change.earnings:
+        if earning.reversed:
+            # A reversal marks what was credited; the holding period it had stays as it was.
+            conn.execute(
+                "UPDATE earnings SET reversed = 1 WHERE station = ? AND referrer = ? AND order_id = ? AND level = ?",
+                (earning.station, earning.referrer, earning.order_id, earning.level),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO earnings (station, referrer, order_id, level, amount, available_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (earning.station, earning.referrer, earning.order_id, earning.level, earning.amount,
+                 _ts(earning.available_at)),
+            )
+    _put_coupons(conn, change.coupons)
 
 
 # Columns added after the first release: a store file made before them gets them on open.
@@ -267,6 +328,7 @@ class SqliteStore:
                 [(e.order_id, seq, e.account, e.amount, e.currency, e.memo)
                  for seq, e in enumerate(change.ledger, start=change.ledger_from)],
             )
+            _credit(conn, change)
         return updated
 
     def set_payment_session(self, order_id: str, session_id: str) -> None:
@@ -353,3 +415,95 @@ class SqliteStore:
                 return None
         grant = SignInGrant(row[0], row[1], row[2], datetime.fromisoformat(row[3]))
         return grant if grant.expires_at > now else None
+
+    # members, coupons, earnings
+
+    def member(self, station: str, shopper_key: str) -> Member:
+        row = self._conn().execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE station = ? AND shopper_key = ?", (station, shopper_key)
+        ).fetchone()
+        return Member(station=station, shopper_key=shopper_key) if row is None else _member_from(row)
+
+    def open_member(self, station: str, shopper_key: str, referral_code: str) -> Member:
+        with self._write() as conn:
+            conn.execute("INSERT OR IGNORE INTO members (station, shopper_key) VALUES (?, ?)", (station, shopper_key))
+            try:
+                conn.execute(
+                    "UPDATE members SET referral_code = ? WHERE station = ? AND shopper_key = ? AND referral_code IS NULL",
+                    (referral_code, station, shopper_key),
+                )
+            except sqlite3.IntegrityError:
+                raise ValueError(f"referral code {referral_code} belongs to another shopper") from None
+        return self.member(station, shopper_key)
+
+    def member_by_code(self, station: str, referral_code: str) -> Member | None:
+        row = self._conn().execute(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE station = ? AND referral_code = ?", (station, referral_code)
+        ).fetchone()
+        return None if row is None else _member_from(row)
+
+    def bind_referrer(self, station: str, shopper_key: str, referrer: Member, ancestors: tuple[str, ...],
+                      welcome: IssuedCoupon | None) -> bool:
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT OR IGNORE INTO members (station, shopper_key) VALUES (?, ?)", (station, shopper_key))
+                if conn.execute(
+                    "UPDATE members SET referrer = ?, ancestors = ? WHERE station = ? AND shopper_key = ? "
+                    "AND referrer IS NULL AND orders = 0 AND invitees = 0",
+                    (referrer.shopper_key, json.dumps(list(ancestors)), station, shopper_key),
+                ).rowcount != 1:
+                    raise _NotApplied(Applied.CONFLICT)
+                # The chain copied above is the referrer's as read: bind only if it has not changed since.
+                if conn.execute(
+                    "UPDATE members SET invitees = invitees + 1 WHERE station = ? AND shopper_key = ? AND referrer IS ?",
+                    (station, referrer.shopper_key, referrer.referrer),
+                ).rowcount != 1:
+                    raise _NotApplied(Applied.CONFLICT)
+                _put_coupons(conn, () if welcome is None else (welcome,))
+        except _NotApplied:
+            return False
+        return True
+
+    def redeem_points(self, station: str, shopper_key: str, points: int, coupon: IssuedCoupon) -> bool:
+        with self._write() as conn:
+            if conn.execute(
+                "UPDATE members SET points = points - ? WHERE station = ? AND shopper_key = ? AND points >= ?",
+                (points, station, shopper_key, points),
+            ).rowcount != 1:
+                return False
+            _put_coupons(conn, (coupon,))
+        return True
+
+    def coupon(self, station: str, code: str) -> IssuedCoupon | None:
+        row = self._conn().execute("SELECT body FROM coupons WHERE station = ? AND code = ?", (station, code)).fetchone()
+        return None if row is None else IssuedCoupon.model_validate_json(row[0])
+
+    def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
+        rows = self._conn().execute(
+            "SELECT c.body, COALESCE(q.sold, 0) FROM coupons c LEFT JOIN quota_counts q "
+            "ON q.counter = 'COUPON#' || c.station || '#' || c.code AND q.holder = ? "
+            "WHERE c.station = ? AND c.owner = ? ORDER BY c.code",
+            (EVERYONE, station, shopper_key),
+        ).fetchall()
+        return [(IssuedCoupon.model_validate_json(body), used) for body, used in rows]
+
+    def quota_count(self, counter: str, holder: str) -> int:
+        row = self._conn().execute(
+            "SELECT sold FROM quota_counts WHERE counter = ? AND holder = ?", (counter, holder)).fetchone()
+        return 0 if row is None else row[0]
+
+    def earnings(self, station: str, referrer: str) -> list[Earning]:
+        rows = self._conn().execute(
+            "SELECT order_id, level, amount, available_at, reversed FROM earnings "
+            "WHERE station = ? AND referrer = ? ORDER BY order_id, level", (station, referrer),
+        ).fetchall()
+        return [Earning(station, referrer, order_id, level, amount, datetime.fromisoformat(available_at), bool(reversed_))
+                for order_id, level, amount, available_at, reversed_ in rows]
+
+    def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
+        """The station's orders placed in [start, end), oldest first (ids sort by the time they were made)."""
+        rows = self._conn().execute(
+            "SELECT body FROM orders WHERE station = ? AND id >= ? AND id < ? ORDER BY id",
+            (station, id_floor(start), id_floor(end)),
+        ).fetchall()
+        return [Order.model_validate_json(r[0]) for r in rows]

@@ -7,8 +7,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kameng.domain.errors import DomainError
+from kameng.domain.errors import CouponNotApplicable
 from kameng.domain.money import percent_of
+
+
+__all__ = ["CouponNotApplicable", "CouponRule", "coupon_discount", "normalize_code"]
+
+COUPON_CODE = r"^[A-Z0-9][A-Z0-9-]{2,31}$"
+
+
+def normalize_code(text: str) -> str:
+    """Shoppers type codes in any case and with stray spaces: one spelling is stored and looked up."""
+    return text.strip().upper()
 
 
 class CouponRule(BaseModel):
@@ -37,14 +47,6 @@ class CouponRule(BaseModel):
         if self.starts is not None and self.ends is not None and self.ends <= self.starts:
             raise ValueError("ends must be after starts")
         return self
-
-
-class CouponNotApplicable(DomainError):
-    code = "coupon_not_applicable"
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 def coupon_discount(rule: CouponRule, amount: int, product: str, now: datetime) -> int:

@@ -85,3 +85,31 @@ class ShopperLimit(SoldOut):
     """This shopper reached a per-shopper limit (a flash sale's, or a SKU's daily one)."""
 
     code = "shopper_limit"
+
+
+class CouponUsedUp(SoldOut):
+    """The coupon's uses (in all, or this shopper's) are taken: by paid orders, or by pending ones
+    until they lapse. A SoldOut, so a late payment that finds it used is refunded like one that finds
+    the keys gone."""
+
+    code = "coupon_used_up"
+
+
+class ReferralRefused(DomainError):
+    """A referral link that cannot bind this shopper: unknown, their own, or they are not new."""
+
+    code = "referral_refused"
+
+
+class NotEnoughPoints(DomainError):
+    code = "not_enough_points"
+
+
+class CouponNotApplicable(DomainError):
+    """The coupon exists but does not apply to this order; `reason` says which rule refused it."""
+
+    code = "coupon_not_applicable"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from kameng.domain.member import Commission, Earning, IssuedCoupon, MemberDelta, earnings_for
 from kameng.domain.quota import Quota
 
 class OrderStatus(StrEnum):
@@ -82,10 +83,27 @@ class Order(BaseModel):
     # holds its quantity in: taken with its keys, given back when its keys are returned.
     flash_sale: str | None = None
     quotas: tuple[Quota, ...] = ()
+    # What came off unit_price × quantity, and why: total = subtotal − level_discount − coupon_discount.
+    level: str | None = None
+    level_discount: int = 0
+    coupon: str | None = None
+    coupon_discount: int = 0
+    # Decided at checkout from the shopper's referral chain, paid at delivery, reversed by a refund.
+    commissions: tuple[Commission, ...] = ()
+    # The main station's fee on a substation paid out through its own Stripe account, and the
+    # whole share Stripe was told to keep for the platform (wholesale + fee + commissions).
+    platform_fee: int = 0
+    application_fee: int = 0
+    # Points credited at delivery: what a refund claws back.
+    points: int = 0
 
     @property
     def wholesale_total(self) -> int:
         return self.unit_wholesale * self.quantity
+
+    @property
+    def subtotal(self) -> int:
+        return self.total + self.level_discount + self.coupon_discount
 
 
 @dataclass(frozen=True)
@@ -113,6 +131,10 @@ class OrderChange:
     record: tuple[tuple[str, object], ...] = ()
     # The sequence number of the first ledger entry: a refund adds to the sale's entries.
     ledger_from: int = 0
+    # The shopper's counters, referrers' earnings and coupons that move with this change.
+    member: MemberDelta | None = None
+    earnings: tuple[Earning, ...] = ()
+    coupons: tuple[IssuedCoupon, ...] = ()
 
     def __post_init__(self) -> None:
         if self.to_status not in NEXT[self.from_status]:
@@ -212,18 +234,62 @@ def lapse(order: Order) -> OrderChange:
     return OrderChange(order.id, S.PENDING, S.EXPIRED, keys=KeyMove.RETURN)
 
 
+def shopper_account(order: Order) -> str:
+    return f"shopper:{order.shopper_key[:16]}"
+
+
+def referrer_account(referrer: str) -> str:
+    return f"referrer:{referrer[:16]}"
+
+
 def ledger_for(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
-    """Shopper pays the total; main station earns wholesale; the substation keeps the margin."""
-    entries = [LedgerEntry(order.id, f"shopper:{order.shopper_key[:16]}", -order.total, order.currency, "paid")]
+    """Who gets what of a sale; the entries sum to zero.
+
+    The shopper pays the total. The main station earns the wholesale cost (the
+    whole sale, on its own station). The selling station keeps the gross margin
+    and bears what came off it: the level and coupon discounts, the platform fee
+    and the referral commissions.
+    """
+    currency = order.currency
+    seller = f"station:{order.station}"
+    main = f"station:{main_station}"
+
+    def entry(account: str, amount: int, memo: str) -> LedgerEntry:
+        return LedgerEntry(order.id, account, amount, currency, memo)
+
+    entries = [entry(shopper_account(order), -order.total, "paid")]
     if order.station == main_station:
-        entries.append(LedgerEntry(order.id, f"station:{main_station}", order.total, order.currency, "sale"))
+        entries.append(entry(main, order.subtotal, "sale"))
     else:
-        entries.append(LedgerEntry(order.id, f"station:{main_station}", order.wholesale_total, order.currency, "wholesale"))
-        entries.append(LedgerEntry(order.id, f"station:{order.station}", order.total - order.wholesale_total, order.currency, "margin"))
+        entries.append(entry(main, order.wholesale_total, "wholesale"))
+        entries.append(entry(seller, order.subtotal - order.wholesale_total, "margin"))
+    if order.level_discount:
+        entries.append(entry(seller, -order.level_discount, f"level discount ({order.level})"))
+    if order.coupon_discount:
+        entries.append(entry(seller, -order.coupon_discount, f"coupon {order.coupon}"))
+    if order.platform_fee:
+        entries.append(entry(seller, -order.platform_fee, "platform fee"))
+        entries.append(entry(main, order.platform_fee, "platform fee"))
+    for commission in order.commissions:
+        if commission.amount:
+            memo = f"referral commission, level {commission.level}"
+            entries.append(entry(seller, -commission.amount, memo))
+            entries.append(entry(referrer_account(commission.referrer), commission.amount, memo))
     return tuple(entries)
 
 
-def deliver(order: Order, main_station: str) -> OrderChange | None:
+def deliver(order: Order, main_station: str, now: datetime, points: int = 0, holding_days: int = 0,
+            reward: IssuedCoupon | None = None) -> OrderChange | None:
+    """Sell the keys, book the sale, and credit the shopper (spend, `points`) and their referrers.
+
+    `reward` is the referrer's coupon when this is the shopper's first delivered order.
+    """
     if order.status is not S.PAID:
         return None
-    return OrderChange(order.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(order, main_station))
+    return OrderChange(
+        order.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(order, main_station),
+        member=MemberDelta(order.station, order.shopper_key, spend=order.total, points=points, orders=1),
+        earnings=earnings_for(order.station, order.id, order.commissions, now, holding_days),
+        coupons=() if reward is None else (reward,),
+        record=(("points", points),),
+    )

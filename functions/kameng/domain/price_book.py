@@ -55,6 +55,8 @@ class PriceBook(BaseModel):
     flash_sales: tuple[FlashSale, ...] = ()
     referrals: ReferralRule | None = None
     points: PointsRule | None = None
+    coupons: tuple[CouponRule, ...] = ()
+    """The station's own coupon codes (a shopper's personal coupons live in the store)."""
 
     @property
     def version(self) -> str:

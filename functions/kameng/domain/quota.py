@@ -1,4 +1,4 @@
-"""Counters an order takes its quantity from, under a cap: a flash sale's, and a shopper's per day.
+"""Counters an order takes its quantity from, under a cap: a flash sale's, a shopper's per day, a coupon's uses.
 
 The store takes them in the same transaction that reserves the order's keys
 (a counter goes up only while it stays within its cap) and gives them back in
@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kameng.domain.errors import FlashSaleSoldOut, ShopperLimit, SoldOut
+from kameng.domain.errors import CouponUsedUp, FlashSaleSoldOut, ShopperLimit, SoldOut
 
 if TYPE_CHECKING:
+    from kameng.domain.coupons import CouponRule
     from kameng.domain.price_book import PricedOrder
     from kameng.domain.pricing import FlashSale
 
@@ -26,6 +27,8 @@ class QuotaKind(StrEnum):
     FLASH_TOTAL = "flash_total"  # the sale's quantity, over every shopper
     FLASH_SHOPPER = "flash_shopper"  # the sale's per_shopper
     DAILY = "daily"  # a SKU's max_per_shopper_per_day, per UTC date
+    COUPON_TOTAL = "coupon_total"  # a coupon's max_uses, over every shopper (one use per order)
+    COUPON_SHOPPER = "coupon_shopper"  # a coupon's per_shopper
 
 
 class Quota(BaseModel):
@@ -36,7 +39,15 @@ class Quota(BaseModel):
     holder: str  # "*" for everyone, else the shopper's key
     cap: int = Field(ge=1)
 
+    def units(self, quantity: int) -> int:
+        """What an order of `quantity` keys counts in this quota: a coupon is used once per order."""
+        return 1 if self.kind in (QuotaKind.COUPON_TOTAL, QuotaKind.COUPON_SHOPPER) else quantity
+
     def refusal(self) -> SoldOut:
+        if self.kind is QuotaKind.COUPON_TOTAL:
+            return CouponUsedUp("优惠券已被领用完或已使用")
+        if self.kind is QuotaKind.COUPON_SHOPPER:
+            return CouponUsedUp(f"此优惠券每人限用 {self.cap} 次，您已用完")
         if self.kind is QuotaKind.FLASH_TOTAL:
             return FlashSaleSoldOut("秒杀名额已抢完：本场秒杀已结束，可按原价购买")
         if self.kind is QuotaKind.FLASH_SHOPPER:
@@ -49,9 +60,27 @@ def flash_sale_id(sale: FlashSale) -> str:
     return f"{sale.sku}@{sale.starts.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
 
 
-def quotas_for(priced: PricedOrder, station: str, shopper_key: str, now: datetime) -> tuple[Quota, ...]:
+def coupon_counter(station: str, code: str) -> str:
+    return f"COUPON#{station}#{code}"
+
+
+def coupon_quotas(station: str, coupon: CouponRule, shopper_key: str | None) -> list[Quota]:
+    """A coupon's use limits: in all, and this shopper's (when the shopper is known)."""
+    counter = coupon_counter(station, coupon.code)
+    quotas = []
+    if coupon.max_uses is not None:
+        quotas.append(Quota(kind=QuotaKind.COUPON_TOTAL, counter=counter, holder=EVERYONE, cap=coupon.max_uses))
+    if coupon.per_shopper is not None and shopper_key:
+        quotas.append(Quota(kind=QuotaKind.COUPON_SHOPPER, counter=counter, holder=shopper_key, cap=coupon.per_shopper))
+    return quotas
+
+
+def quotas_for(priced: PricedOrder, station: str, shopper_key: str, now: datetime,
+               coupon: CouponRule | None = None) -> tuple[Quota, ...]:
     """The counters an order priced so must stay within."""
     quotas: list[Quota] = []
+    if coupon is not None and priced.coupon is not None:
+        quotas += coupon_quotas(station, coupon, shopper_key)
     sale = priced.flash_sale
     if sale is not None:
         counter = f"FLASH#{station}#{flash_sale_id(sale)}"

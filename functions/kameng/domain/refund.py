@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from dataclasses import replace
+
+from kameng.domain.member import MemberDelta, earnings_for
 from kameng.domain.order import (
-    AMOUNT_MISMATCH, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus,
+    AMOUNT_MISMATCH, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, shopper_account,
 )
 
 S = OrderStatus
@@ -16,10 +19,6 @@ S = OrderStatus
 REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH)
 # Where an undelivered payment sits between arriving and going back.
 HELD_ACCOUNT = "gateway:undelivered"
-
-
-def shopper_account(order: Order) -> str:
-    return f"shopper:{order.shopper_key[:16]}"
 
 
 def wants_automatic_refund(order: Order) -> bool:
@@ -57,9 +56,16 @@ def reversal_of(order_id: str, sale: Iterable[tuple[str, int, str, str]]) -> tup
 
 
 def refund_delivered(order: Order, sale: list[tuple[str, int, str, str]], refund_id: str, reason: str) -> OrderChange:
-    """The keys stay sold (the shopper has seen them) and are flagged; the sale's entries are negated."""
+    """The keys stay sold (the shopper has seen them) and are flagged; the sale's entries are negated.
+
+    What delivery credited goes back too: the spend (level progress), the points
+    and the referrers' commissions. The first-order reward coupon stays given.
+    """
+    delivered = MemberDelta(order.station, order.shopper_key, spend=order.total, points=order.points)
+    earnings = earnings_for(order.station, order.id, order.commissions, order.updated_at, 0)
     return OrderChange(
         order.id, S.DELIVERED, S.REFUNDED, keys=KeyMove.FLAG_REFUNDED,
         ledger=reversal_of(order.id, sale), ledger_from=len(sale),
         record=(("refund_id", refund_id), ("refund_reason", reason)),
+        member=delivered.negated(), earnings=tuple(replace(e, reversed=True) for e in earnings),
     )

@@ -1,13 +1,26 @@
 """Revenue split (分账) for a substation paid out through its own connected account."""
 from __future__ import annotations
 
+from kameng.domain.member import Commission
 from kameng.domain.money import percent_of
-from kameng.domain.order import Order
-from kameng.domain.price_book import PriceBook
+from kameng.domain.price_book import PriceBook, PricedOrder
 
 
-def application_fee(order: Order, book: PriceBook) -> int:
-    """The main station's share: the wholesale cost of the keys plus the platform fee on the sale."""
+def platform_fee(priced: PricedOrder, book: PriceBook, commissions: tuple[Commission, ...]) -> int:
+    """The main station's fee on a substation's sale paid out through Stripe Connect.
+
+    It comes out of the margin after the referral commissions (which are capped at the
+    margin), so the platform's whole share never exceeds what the shopper paid.
+    """
     if not book.payout_account:
         return 0
-    return min(order.total, order.wholesale_total + percent_of(order.total, book.platform_fee_percent))
+    room = priced.margin - sum(c.amount for c in commissions)
+    return max(0, min(percent_of(priced.total, book.platform_fee_percent), room))
+
+
+def application_fee(priced: PricedOrder, book: PriceBook, commissions: tuple[Commission, ...]) -> int:
+    """What Stripe keeps for the platform: the keys' wholesale cost, the platform fee, and the
+    commissions the platform pays the referrers; the connected account gets the rest."""
+    if not book.payout_account:
+        return 0
+    return priced.wholesale_total + platform_fee(priced, book, commissions) + sum(c.amount for c in commissions)

@@ -9,11 +9,14 @@ from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable, UnknownStation
 from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
-from kameng.domain.price_book import price_order
+from kameng.domain.coupons import CouponRule
+from kameng.domain.member import Member
+from kameng.domain.price_book import PriceBook, PricedOrder, price_order
 from kameng.domain.quota import flash_sale_id, quotas_for
-from kameng.domain.split import application_fee
+from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.shopper import ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
+from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.notify import check_low_stock, seal_token
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
@@ -26,6 +29,13 @@ class CheckoutRequest(ShopperCredentials):
     station: str = Field(pattern=STATION_ID)
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=MAX_KEYS_PER_ORDER)
+    coupon: str | None = Field(default=None, max_length=40)
+
+    @field_validator("coupon", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # An empty coupon box in a form is no coupon.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("quantity", mode="before")
     @classmethod
@@ -53,7 +63,7 @@ class Placed:
             "order_id": self.order.id,
             "pay_url": self.pay_url,
             "order_url": self.order_url,
-            "total": self.order.total,
+            **breakdown(self.order),
             "currency": self.order.currency,
             "expires_at": self.order.expires_at.isoformat(),
         }
@@ -63,15 +73,51 @@ def order_page(deps: Deps, station: str, domain: str, order_id: str) -> str:
     return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}"
 
 
-def place(request: CheckoutRequest, deps: Deps) -> Placed:
+def breakdown(order: Order) -> dict:
+    """What the shopper is charged and why, as the order page and the quote show it."""
+    return {
+        "unit_price": order.unit_price, "subtotal": order.subtotal,
+        "level": order.level, "level_discount": order.level_discount,
+        "coupon": order.coupon, "coupon_discount": order.coupon_discount, "total": order.total,
+    }
+
+
+@dataclass(frozen=True)
+class Pricing:
+    priced: PricedOrder
+    coupon: CouponRule | None
+    member: Member
+
+
+def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shopper_key: str | None,
+              signed_in: bool, deps: Deps) -> Pricing:
+    """Price an order from the published book and what the store knows of this shopper.
+
+    The member level counts only for a signed-in shopper buying with their own
+    e-mail: an address typed at checkout proves nothing about who types it.
+    """
+    now = deps.clock()
+    member = deps.store.member(book.station, shopper_key) if shopper_key else Member(station=book.station, shopper_key="")
+    rule = None
+    if coupon is not None:
+        # Without an e-mail only the station's own codes can be found (a personal coupon has an owner).
+        rule = find_coupon(book, coupon, shopper_key or "", deps)
+        check_coupon_uses(book.station, rule, shopper_key, deps)
+    priced = price_order(book, sku, quantity, now, spend=member.spend if signed_in else 0, coupon=rule)
+    return Pricing(priced, rule, member)
+
+
+def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None) -> Placed:
+    """Place an order; `session_shopper` is the signed-in shopper's key at this station, if any."""
     book = deps.store.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
-    # The product page shows tier and flash-sale prices from this same book; it shows no member
-    # level and takes no coupon, so neither applies here yet (spend 0, no coupon) and the two agree.
-    priced = price_order(book, request.sku, request.quantity, now, spend=0, coupon=None)
     shopper_key = deps.cipher.keyed_hash("shopper", request.email)
+    pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
+                        session_shopper == shopper_key, deps)
+    priced = pricing.priced
+    commissions = commissions_for(book, pricing.member, priced)
     token = new_token()
     expires_at = now + deps.settings.reservation_ttl
     order_id = new_id(now)
@@ -85,7 +131,11 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
         token_sealed=seal_token(token, order_id, deps),
         # The store counts the flash sale's and the day's quantity in the reservation's transaction.
         flash_sale=None if priced.flash_sale is None else flash_sale_id(priced.flash_sale),
-        quotas=quotas_for(priced, book.station, shopper_key, now),
+        quotas=quotas_for(priced, book.station, shopper_key, now, coupon=pricing.coupon),
+        level=priced.level if priced.level_discount else None, level_discount=priced.level_discount,
+        coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
+        platform_fee=platform_fee(priced, book, commissions),
+        application_fee=application_fee(priced, book, commissions),
     ))
     check_low_stock(order.sku, priced.line.low_stock, deps)
     base = deps.settings.station_url(book.station, book.domain)
@@ -98,7 +148,8 @@ def place(request: CheckoutRequest, deps: Deps) -> Placed:
             order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
             unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
             success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=expires_at,
-            payout_account=book.payout_account, application_fee=application_fee(order, book),
+            payout_account=book.payout_account, application_fee=order.application_fee,
+            discount=order.level_discount + order.coupon_discount,
         ))
     except Exception as error:
         # Without a session nobody can pay: give the keys back now rather than at expiry.

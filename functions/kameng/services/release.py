@@ -5,6 +5,7 @@ import logging
 
 from kameng.deps import Deps
 from kameng.domain.order import Applied, Order, OrderStatus, deliver
+from kameng.services.membership import delivery_credits
 from kameng.services.notify import send_delivery_mail
 
 log = logging.getLogger(__name__)
@@ -16,10 +17,12 @@ def release(order_id: str, deps: Deps) -> Order | None:
         order = deps.store.order(order_id)
         if order is None:
             return None
-        change = deliver(order, deps.settings.main_station)
-        if change is None:
+        if order.status is not OrderStatus.PAID:
             return order
-        outcome, updated = deps.store.apply(change, deps.clock())
+        now = deps.clock()
+        credits = delivery_credits(order, deps.store.price_book(order.station), deps, now)
+        change = deliver(order, deps.settings.main_station, now, **credits)
+        outcome, updated = deps.store.apply(change, now)
         if outcome is Applied.DONE:
             log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
             # Only the worker whose transition applied sends: a repeated release sends nothing.

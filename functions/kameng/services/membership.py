@@ -1,0 +1,137 @@
+"""A shopper's standing at a station: referral codes and binding, coupons, points, what delivery credits."""
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from datetime import datetime
+
+from kameng.deps import Deps
+from kameng.domain.commissions import commissions
+from kameng.domain.coupons import CouponNotApplicable, CouponRule, normalize_code
+from kameng.domain.errors import NotEnoughPoints, ReferralRefused
+from kameng.domain.member import Commission, IssuedCoupon, Member, chain_below, personal_coupon
+from kameng.domain.order import Order
+from kameng.domain.points import points_earned, redeemable
+from kameng.domain.price_book import PriceBook, PricedOrder
+from kameng.domain.quota import coupon_quotas
+
+log = logging.getLogger(__name__)
+
+REFERRAL_CODE_LENGTH = 10
+
+
+def _code(deps: Deps, purpose: str, text: str, length: int) -> str:
+    """A code that is the same for the same input and unguessable without the shop's secret."""
+    digest = bytes.fromhex(deps.cipher.keyed_hash(purpose, text))
+    return base64.b32encode(digest).decode()[:length]
+
+
+def referral_code(deps: Deps, station: str, shopper_key: str) -> str:
+    return _code(deps, "referral-code", f"{station}:{shopper_key}", REFERRAL_CODE_LENGTH)
+
+
+def open_account(station: str, shopper_key: str, deps: Deps) -> Member:
+    """The member with their referral code: made on first sign-in, found afterwards."""
+    member = deps.store.member(station, shopper_key)
+    if member.referral_code is not None:
+        return member
+    code = referral_code(deps, station, shopper_key)
+    try:
+        return deps.store.open_member(station, shopper_key, code)
+    except ValueError:
+        # Two shoppers whose codes share 50 bits: the later one gets a longer code.
+        longer = _code(deps, "referral-code", f"{station}:{shopper_key}", 2 * REFERRAL_CODE_LENGTH)
+        return deps.store.open_member(station, shopper_key, longer)
+
+
+def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, deps: Deps) -> Member:
+    """Bind a new shopper to the owner of a referral code, giving them the station's welcome coupon.
+
+    First binding wins; a shopper's own code, an unknown code, or a shopper who is
+    not new (has bought, has a referrer, or has invitees of their own) is refused.
+    """
+    if book.referrals is None:
+        raise ReferralRefused("本站没有推广计划")
+    station = book.station
+    for _ in range(3):
+        referrer = deps.store.member_by_code(station, normalize_code(code))
+        if referrer is None:
+            raise ReferralRefused("推广链接无效")
+        if referrer.shopper_key == shopper_key:
+            raise ReferralRefused("不能使用自己的推广链接")
+        if not deps.store.member(station, shopper_key).is_new:
+            raise ReferralRefused("推广链接只对新用户有效")
+        welcome = None
+        if book.referrals.welcome_coupon:
+            welcome = personal_coupon(station, shopper_key, _code(deps, "welcome-coupon", f"{station}:{shopper_key}", 12),
+                                      book.referrals.welcome_coupon, "welcome", now)
+        if deps.store.bind_referrer(station, shopper_key, referrer, chain_below(referrer), welcome):
+            log.info("referral bound", extra={"station": station})
+            return deps.store.member(station, shopper_key)
+    raise ReferralRefused("推广链接只对新用户有效")
+
+
+def find_coupon(book: PriceBook, code: str, shopper_key: str, deps: Deps) -> CouponRule:
+    """A station coupon from the content, or a personal one of this shopper; else CouponNotApplicable.
+
+    Another shopper's personal coupon is answered like an unknown one: a code says nothing about its owner.
+    """
+    wanted = normalize_code(code)
+    for rule in book.coupons:
+        if rule.code == wanted:
+            return rule
+    issued = deps.store.coupon(book.station, wanted)
+    if issued is None or issued.owner != shopper_key:
+        raise CouponNotApplicable("coupon_unknown", "优惠券不存在")
+    return issued.rule
+
+
+def check_coupon_uses(station: str, rule: CouponRule, shopper_key: str | None, deps: Deps) -> None:
+    """Tell a shopper before payment that a coupon is used up; the reservation's transaction decides for certain."""
+    for quota in coupon_quotas(station, rule, shopper_key):
+        if deps.store.quota_count(quota.counter, quota.holder) >= quota.cap:
+            raise quota.refusal()
+
+
+def commissions_for(book: PriceBook, member: Member, priced: PricedOrder) -> tuple[Commission, ...]:
+    if book.referrals is None or not member.ancestors:
+        return ()
+    amounts = commissions(book.referrals, priced.total, priced.wholesale_total, len(member.ancestors))
+    return tuple(Commission(referrer=referrer, level=level, amount=amount)
+                 for level, (referrer, amount) in enumerate(zip(member.ancestors, amounts), start=1) if amount)
+
+
+def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: datetime) -> dict:
+    """What delivering this order gives besides the keys: its points, the commissions' holding
+    period, and the referrer's reward coupon when this is the shopper's first delivered order."""
+    if book is None:
+        return {}
+    credits: dict = {}
+    if book.points is not None:
+        credits["points"] = points_earned(book.points, order.total)
+    referrals = book.referrals
+    if referrals is not None:
+        credits["holding_days"] = referrals.holding_days
+        member = deps.store.member(order.station, order.shopper_key)
+        if referrals.referrer_reward and member.referrer and member.orders == 0:
+            # The same code for every delivery that reads orders == 0: racing first orders write one coupon.
+            code = _code(deps, "referral-reward", f"{order.station}:{order.shopper_key}", 12)
+            credits["reward"] = personal_coupon(order.station, member.referrer, code, referrals.referrer_reward,
+                                                "referral_reward", now)
+    return credits
+
+
+def redeem_points(book: PriceBook, shopper_key: str, now: datetime, deps: Deps) -> IssuedCoupon:
+    """Turn as many whole steps of the shopper's points as they have into one coupon."""
+    if book.points is None or book.points.redeem_points is None:
+        raise NotEnoughPoints("本站的成长值不能兑换优惠券")
+    member = deps.store.member(book.station, shopper_key)
+    spent, value = redeemable(book.points, member.points)
+    if spent == 0:
+        raise NotEnoughPoints(f"成长值满 {book.points.redeem_points} 才能兑换（当前 {max(member.points, 0)}）")
+    code = base64.b32encode(secrets.token_bytes(10)).decode()[:12]
+    coupon = personal_coupon(book.station, shopper_key, code, value, "points", now)
+    if not deps.store.redeem_points(book.station, shopper_key, spent, coupon):
+        raise NotEnoughPoints("成长值已变化，请刷新后再试")
+    return coupon

@@ -1,0 +1,209 @@
+"""Members, coupons, referrals, points and earnings on every store adapter, including their races."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from kameng.domain.errors import CouponUsedUp
+from kameng.domain.member import Commission, IssuedCoupon, chain_below, personal_coupon
+from kameng.domain.order import Applied, OrderChange, OrderStatus, PaymentEvent, PaymentKind, decide_payment, deliver, lapse
+from kameng.domain.quota import EVERYONE, Quota, QuotaKind, coupon_counter
+from kameng.domain.refund import refund_delivered
+
+from .store_world import START, an_order
+from .test_store_concurrency import race
+
+S = OrderStatus
+STATION = "game-zone"
+
+
+def coupon_order(sku: str, code: str, *, shopper: str = "shopper-a", max_uses: int | None = 1,
+                 per_shopper: int | None = None, **kwargs):
+    counter = coupon_counter(STATION, code)
+    quotas = []
+    if max_uses is not None:
+        quotas.append(Quota(kind=QuotaKind.COUPON_TOTAL, counter=counter, holder=EVERYONE, cap=max_uses))
+    if per_shopper is not None:
+        quotas.append(Quota(kind=QuotaKind.COUPON_SHOPPER, counter=counter, holder=shopper, cap=per_shopper))
+    order = an_order(sku, station=STATION, shopper_key=shopper, **kwargs)
+    return order.model_copy(update={"coupon": code, "coupon_discount": 500, "total": order.total - 500,
+                                    "quotas": tuple(quotas)})
+
+
+def pay_and_deliver(store, order, *, points: int = 0, reward: IssuedCoupon | None = None, holding_days: int = 7):
+    event = PaymentEvent(f"evt_{order.id}", PaymentKind.COMPLETED, order.id, "cs_x", True, order.total, "CNY", "pi_x")
+    store.apply(decide_payment(order, event, START), START)
+    paid = store.order(order.id)
+    outcome, delivered = store.apply(deliver(paid, "main", START, points=points, holding_days=holding_days,
+                                             reward=reward), START)
+    assert outcome is Applied.DONE
+    return delivered
+
+
+# coupons: each use once, even when twenty shoppers race for the last one
+
+
+def test_twenty_racing_orders_redeem_a_single_use_coupon_once(store, inventory):
+    sku = inventory.new_sku(30)
+    outcomes = race(20, lambda i: store.place_order(coupon_order(sku, "LUCKY", shopper=f"shopper-{i}")))
+    assert Counter(type(o).__name__ for o in outcomes) == {"Order": 1, "CouponUsedUp": 19}
+    assert store.quota_count(coupon_counter(STATION, "LUCKY"), EVERYONE) == 1
+    counted = inventory.count(sku)
+    assert (counted.reserved, inventory.balanced(sku)) == (1, True)
+
+
+def test_one_shopper_racing_their_own_orders_uses_a_coupon_at_most_per_shopper_times(store, inventory):
+    sku = inventory.new_sku(30)
+    outcomes = race(12, lambda i: store.place_order(
+        coupon_order(sku, "TWICE", shopper="greedy", max_uses=100, per_shopper=2)))
+    assert Counter(type(o).__name__ for o in outcomes) == {"Order": 2, "CouponUsedUp": 10}
+    assert store.quota_count(coupon_counter(STATION, "TWICE"), "greedy") == 2
+
+
+def test_an_order_that_lapses_gives_its_coupon_use_back(store, inventory):
+    sku = inventory.new_sku(5)
+    first = store.place_order(coupon_order(sku, "ONCE"))
+    with pytest.raises(CouponUsedUp):
+        store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+    assert store.apply(lapse(first), START + timedelta(minutes=20))[0] is Applied.DONE
+    assert store.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 0
+    second = store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+    assert second.status is S.PENDING
+
+
+def test_a_late_payment_whose_coupon_was_used_meanwhile_is_refused_not_sold_twice(store, inventory):
+    sku = inventory.new_sku(5)
+    first = store.place_order(coupon_order(sku, "ONCE"))
+    store.apply(lapse(first), START + timedelta(minutes=20))
+    store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+    late = store.order(first.id)
+    event = PaymentEvent("evt_late", PaymentKind.COMPLETED, late.id, "cs_x", True, late.total, "CNY", "pi_late")
+    with pytest.raises(CouponUsedUp):
+        store.apply(decide_payment(late, event, START + timedelta(minutes=30)), START + timedelta(minutes=30))
+    assert store.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 1
+    assert store.order(first.id).status is S.EXPIRED
+
+
+# delivery and refunds move the member, the referrers' earnings and the reward coupon
+
+
+def referred_order(sku: str, shopper: str = "buyer"):
+    order = an_order(sku, station=STATION, shopper_key=shopper)
+    return order.model_copy(update={"commissions": (
+        Commission(referrer="parent", level=1, amount=70), Commission(referrer="grandparent", level=2, amount=35))})
+
+
+def test_delivery_credits_spend_points_orders_earnings_and_a_reward_coupon(store, inventory):
+    sku = inventory.new_sku(3)
+    reward = personal_coupon(STATION, "parent", "REWARD-1", 200, "referral_reward", START)
+    delivered = pay_and_deliver(store, store.place_order(referred_order(sku)), points=102, reward=reward)
+    member = store.member(STATION, "buyer")
+    assert (member.spend, member.points, member.orders) == (delivered.total, 102, 1)
+    earned = store.earnings(STATION, "parent")
+    assert [(e.order_id, e.level, e.amount, e.available_at, e.reversed) for e in earned] == [
+        (delivered.id, 1, 70, START + timedelta(days=7), False)]
+    assert [(e.level, e.amount) for e in store.earnings(STATION, "grandparent")] == [(2, 35)]
+    assert [(c.code, used) for c, used in store.coupons_of(STATION, "parent")] == [("REWARD-1", 0)]
+    assert store.coupon(STATION, "REWARD-1") == reward
+
+
+def test_a_refund_takes_back_spend_points_and_commissions_exactly(store, inventory):
+    sku = inventory.new_sku(3)
+    keep = pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="buyer")), points=10)
+    refunded = pay_and_deliver(store, store.place_order(referred_order(sku)), points=102)
+    outcome, _ = store.apply(refund_delivered(refunded, store.ledger(refunded.id), "re_1", "owner"), START)
+    assert outcome is Applied.DONE
+    member = store.member(STATION, "buyer")
+    assert (member.spend, member.points, member.orders) == (keep.total, 10, 2)
+    assert [(e.amount, e.reversed, e.available_at) for e in store.earnings(STATION, "parent")] == [
+        (70, True, START + timedelta(days=7))]
+    assert sum(amount for _, amount, _, _ in store.ledger(refunded.id)) == 0
+
+
+def test_a_members_record_starts_empty(store):
+    member = store.member(STATION, "nobody")
+    assert (member.spend, member.points, member.orders, member.referrer, member.is_new) == (0, 0, 0, None, True)
+
+
+# referral binding: first wins, never a cycle, the chain as the referrer had it
+
+
+def test_open_member_gives_a_code_once_and_finds_the_member_by_it(store):
+    first = store.open_member(STATION, "alice", "ALICE0001")
+    again = store.open_member(STATION, "alice", "OTHER0002")
+    assert first.referral_code == again.referral_code == "ALICE0001"
+    assert store.member_by_code(STATION, "ALICE0001").shopper_key == "alice"
+    assert store.member_by_code(STATION, "NOPE00000") is None
+    with pytest.raises(ValueError):
+        store.open_member(STATION, "bob", "ALICE0001")
+
+
+def test_two_referrers_racing_for_one_new_shopper_bind_exactly_one(store):
+    referrers = [store.open_member(STATION, f"ref-{i}", f"REF{i:06d}") for i in range(8)]
+    won = race(8, lambda i: store.bind_referrer(STATION, "newbie", referrers[i], chain_below(referrers[i]), None))
+    assert won.count(True) == 1
+    winner = referrers[won.index(True)].shopper_key
+    assert store.member(STATION, "newbie").referrer == winner
+    assert sum(store.member(STATION, r.shopper_key).invitees for r in referrers) == 1
+
+
+def test_binding_gives_the_welcome_coupon_and_the_chain_of_three(store):
+    top = store.open_member(STATION, "top", "TOP000001")
+    for child, parent in (("mid", "top"), ("low", "mid"), ("base", "low")):
+        referrer = store.member(STATION, parent)
+        assert store.bind_referrer(STATION, child, referrer, chain_below(referrer), None)
+    welcome = personal_coupon(STATION, "leaf", "WELCOME-1", 500, "welcome", START)
+    base = store.member(STATION, "base")
+    assert store.bind_referrer(STATION, "leaf", base, chain_below(base), welcome)
+    assert store.member(STATION, "leaf").ancestors == ("base", "low", "mid")
+    assert [c.code for c, _ in store.coupons_of(STATION, "leaf")] == ["WELCOME-1"]
+    assert top.invitees == 0 and store.member(STATION, "top").invitees == 1
+
+
+def test_a_shopper_with_a_delivered_order_or_invitees_is_never_bound(store, inventory):
+    sku = inventory.new_sku(2)
+    pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="veteran")))
+    referrer = store.open_member(STATION, "ref", "REF000001")
+    assert not store.bind_referrer(STATION, "veteran", referrer, chain_below(referrer), None)
+    # A referred B; B can then never become A's (or anyone's) invitee: no cycle A → B → A.
+    a = store.open_member(STATION, "a", "AAAA00001")
+    assert store.bind_referrer(STATION, "b", a, chain_below(a), None)
+    b = store.member(STATION, "b")
+    assert not store.bind_referrer(STATION, "a", b, chain_below(b), None)
+    assert store.member(STATION, "a").referrer is None
+    assert store.member(STATION, "ref").invitees == 0
+
+
+def test_a_binding_made_from_a_stale_read_of_the_referrer_is_refused(store):
+    stale = store.open_member(STATION, "mid", "MID000001")
+    top = store.open_member(STATION, "top", "TOP000001")
+    assert store.bind_referrer(STATION, "mid", top, chain_below(top), None)
+    # `stale` says mid has no referrer: a chain copied from it would miss "top".
+    assert not store.bind_referrer(STATION, "leaf", stale, chain_below(stale), None)
+    fresh = store.member(STATION, "mid")
+    assert store.bind_referrer(STATION, "leaf", fresh, chain_below(fresh), None)
+    assert store.member(STATION, "leaf").ancestors == ("mid", "top")
+
+
+# points: redeemed only while the balance covers them
+
+
+def test_racing_redemptions_never_spend_more_points_than_the_balance(store, inventory):
+    sku = inventory.new_sku(1)
+    pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="saver")), points=250)
+    coupons = [personal_coupon(STATION, "saver", f"PTS-{i:03d}", 100, "points", START) for i in range(6)]
+    won = race(6, lambda i: store.redeem_points(STATION, "saver", 100, coupons[i]))
+    assert won.count(True) == 2
+    assert store.member(STATION, "saver").points == 50
+    assert len(store.coupons_of(STATION, "saver")) == 2
+
+
+def test_orders_placed_in_a_period_are_the_stations_own(store, inventory):
+    sku = inventory.new_sku(6)
+    inside = [store.place_order(an_order(sku, station=STATION, at=START + timedelta(hours=h))) for h in (0, 5)]
+    store.place_order(an_order(sku, station=STATION, at=START + timedelta(days=1)))
+    store.place_order(an_order(sku, station="other", at=START + timedelta(hours=1)))
+    found = store.orders_placed(STATION, START, START + timedelta(days=1))
+    assert [o.id for o in found] == [o.id for o in inside]
