@@ -25,6 +25,7 @@ class Route:
 
 ROUTES = (
     Route("POST", "/api/checkout", "kameng.handlers.checkout:handler"),
+    Route("POST", "/api/quote", "kameng.handlers.checkout:quote"),
     Route("POST", "/api/webhooks/stripe", "kameng.handlers.webhook:handler"),
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
@@ -33,6 +34,7 @@ ROUTES = (
     Route("POST", "/api/account/session", "kameng.handlers.account:start_session"),
     Route("POST", "/api/account/sign-out", "kameng.handlers.account:sign_out"),
     Route("GET", "/api/account", "kameng.handlers.account:get_account"),
+    Route("POST", "/api/account/points/redeem", "kameng.handlers.account:redeem_points"),
 )
 
 

@@ -260,3 +260,50 @@ def test_every_mistake_of_the_new_sections_is_reported_at_once(project: Project)
     append(project, "game-zone", REFERRALS.replace("[10, 5, 3]", "[1, 1, 1, 1]"))
     assert [message.split(":")[0] for message in errors(project)] == [
         "content/main/products/qq-coin.md", "content/en-shop/station.yaml", "content/game-zone/station.yaml"]
+
+
+# --- coupons -----------------------------------------------------------------------
+
+COUPONS = """
+coupons:
+  - code: welcome10
+    amount: 10.00
+    min_spend: 100.00
+    max_uses: 1000
+  - code: QQ-95
+    percent: 5
+    products: [qq-coin]
+    starts: 2026-12-01T00:00:00+08:00
+    ends: 2026-12-31T00:00:00+08:00
+    per_shopper: 3
+"""
+
+
+def test_coupons_reach_the_book_with_their_codes_in_capitals(project: Project) -> None:
+    append(project, "game-zone", COUPONS)
+    welcome, qq = book_of(project.build().price_books, "game-zone").coupons
+    assert (welcome.code, welcome.kind, welcome.amount, welcome.min_spend, welcome.max_uses, welcome.per_shopper,
+            welcome.products) == ("WELCOME10", "fixed", 1000, 10000, 1000, 1, None)
+    assert (qq.code, qq.kind, qq.percent, qq.products, qq.per_shopper, qq.max_uses) == (
+        "QQ-95", "percent", Decimal(5), ("qq-coin",), 3, None)
+    assert qq.ends == datetime(2026, 12, 30, 16, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("amount: 10.00", "amount: 10.00\n    percent: 5",
+     "coupons[0]: expected exactly one of amount (such as 5.00) or percent (such as 10)"),
+    ("amount: 10.00", "per_shopper: 2", "coupons[0]: expected exactly one of amount (such as 5.00) or percent (such as 10)"),
+    ("percent: 5", "percent: 150", "coupons[1].percent: expected a percentage above 0 and at most 100 (got 150)"),
+    ("code: welcome10", "code: 满减",
+     "coupons[0].code: expected 3 to 32 letters, digits or dashes, such as WELCOME10 (got '满减')"),
+    ("products: [qq-coin]", "products: [netflix]",
+     "coupons[1].products: expected all or ids of products this station sells (got 'netflix')"),
+    ("code: QQ-95", "code: WELCOME10", "coupons[1].code: expected a code used by one coupon only (got 'WELCOME10')"),
+    ("ends: 2026-12-31T00:00:00+08:00", "ends: 2026-11-30T00:00:00+08:00",
+     "coupons[1].ends: must be after starts 2026-12-01T00:00:00+08:00 (got 2026-11-30T00:00:00+08:00)"),
+    ("max_uses: 1000", "max_uses: 0", "coupons[0].max_uses: expected a number ≥ 1 (got 0)"),
+])
+def test_a_wrong_coupon_is_named_at_its_field(project: Project, old: str, new: str, message: str) -> None:
+    append(project, "game-zone", COUPONS.replace(old, new))
+    found = errors(project)
+    assert len(found) == 1 and found[0].startswith(f"content/game-zone/station.yaml: {message}"), found

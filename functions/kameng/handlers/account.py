@@ -12,17 +12,25 @@ def sign_in(event, context=None):
 
 @api
 def start_session(event, context=None):
-    session, value = account.start_session(parse(account.SessionStart, body_fields(event)), deps())
-    body = {"email_masked": session.email_masked, "expires_at": session.expires_at.isoformat()}
+    request = parse(account.SessionStart, body_fields(event))
+    session, value = account.start_session(request, deps())
+    body = {"email_masked": session.email_masked, "expires_at": session.expires_at.isoformat(),
+            "referral": account.join(session, request.ref, deps())}
     return respond(200, body) | {"cookies": [account.session_cookie(value, secure=is_https(event))]}
 
 
 @api
 def sign_out(event, context=None):
-    return respond(200, {"signed_out": True}) | {"cookies": [account.cleared_cookie(secure=is_https(event))]}
+    return respond(200, {"signed_out": True}) | {"cookies": account.cleared_cookies(secure=is_https(event))}
 
 
 @api
 def get_account(event, context=None):
     session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
     return respond(200, account.overview(session, deps()))
+
+
+@api
+def redeem_points(event, context=None):
+    session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
+    return respond(201, account.redeem(session, deps()))

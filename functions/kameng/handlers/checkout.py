@@ -1,6 +1,7 @@
 from kameng.domain.errors import DomainError
-from kameng.http import api, body_fields, html_error, is_form, is_https, parse, redirect, respond
+from kameng.http import api, body_fields, cookie, html_error, is_form, is_https, parse, redirect, respond
 from kameng.services import checkout
+from kameng.services.account import SESSION_COOKIE, session_shopper
 from kameng.wiring import deps
 
 
@@ -8,10 +9,19 @@ from kameng.wiring import deps
 def handler(event, context=None):
     form = is_form(event)
     try:
-        placed = checkout.place(parse(checkout.CheckoutRequest, body_fields(event)), deps())
+        request = parse(checkout.CheckoutRequest, body_fields(event))
+        shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
+        placed = checkout.place(request, deps(), session_shopper=shopper)
     except DomainError as error:
         if form:
             return html_error(error)
         raise
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
     return response | {"cookies": [placed.cookie(secure=is_https(event))]}
+
+
+@api
+def quote(event, context=None):
+    request = parse(checkout.QuoteRequest, body_fields(event))
+    shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
+    return respond(200, checkout.quote(request, deps(), session_shopper=shopper))

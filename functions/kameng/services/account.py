@@ -17,24 +17,28 @@ from datetime import datetime, timedelta, timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.deps import Deps
-from kameng.domain.errors import InvalidSignIn, RateLimited, SignedOut, UnknownStation
+from kameng.domain.errors import InvalidSignIn, RateLimited, ReferralRefused, SignedOut, UnknownStation
 from kameng.domain.ids import new_token
-from kameng.domain.order import OrderStatus
+from kameng.domain.member import IssuedCoupon, Member, summarize
+from kameng.domain.price_book import PriceBook
+from kameng.domain.pricing import level_for, next_level
 from kameng.domain.shopper import Email, hash_token
 from kameng.ports import SignInGrant
 from kameng.services.checkout import STATION_ID
 from kameng.services.lookup import view
+from kameng.services.membership import bind_referral, open_account, redeem_points
 
 SIGN_IN_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(days=30)
 SESSION_COOKIE = "account_session"
-SESSION_PATH = "/api/account"
+# Checkout and the quote read the session too (a signed-in member's level), so the cookie goes to all of /api.
+SESSION_PATH = "/api"
+# Where sessions made before that lived; signing out clears both.
+OLD_SESSION_PATH = "/api/account"
 SIGN_IN_WINDOW_SECONDS = 600
 SIGN_INS_PER_ADDRESS = 20
 SIGN_INS_PER_SHOPPER = 5
 ACCOUNT_ORDERS = 50
-# Spend is summed over the shopper's newest orders up to this many (one query and batch reads).
-SPEND_ORDERS = 1000
 
 MAIL = {
     "zh-CN": (
@@ -61,6 +65,8 @@ class SessionStart(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     token: str = Field(min_length=16, max_length=128)
+    # The referral code of the link the shopper arrived through, kept by the browser until sign-in.
+    ref: str | None = Field(default=None, max_length=40)
 
 
 @dataclass(frozen=True)
@@ -149,29 +155,106 @@ def session_cookie(value: str, secure: bool) -> str:
     return f"{SESSION_COOKIE}={value}; {attributes}" + ("; Secure" if secure else "")
 
 
-def cleared_cookie(secure: bool) -> str:
-    return f"{SESSION_COOKIE}=; Path={SESSION_PATH}; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+def cleared_cookies(secure: bool) -> list[str]:
+    return [f"{SESSION_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+            for path in (SESSION_PATH, OLD_SESSION_PATH)]
+
+
+def session_shopper(value: str | None, station: str, deps: Deps) -> str | None:
+    """The signed-in shopper's key at `station`, or None for a guest (no cookie, another station, expired)."""
+    try:
+        session = read_session(value, deps)
+    except SignedOut:
+        return None
+    return session.shopper_key if session.station == station else None
+
+
+def join(session: Session, ref: str | None, deps: Deps) -> dict:
+    """After sign-in: open the member (with their referral code) and bind the referral they arrived through."""
+    book = deps.store.price_book(session.station)
+    if book is None:
+        return {"bound": False}
+    open_account(session.station, session.shopper_key, deps)
+    if not ref or book.referrals is None:
+        return {"bound": False}
+    try:
+        bind_referral(book, session.shopper_key, ref, deps.clock(), deps)
+    except ReferralRefused as refused:
+        # Signing in worked; the referral is only an extra, so it is reported, not raised.
+        return {"bound": False, "code": refused.code, "message": refused.message}
+    return {"bound": True, "welcome_coupon": book.referrals.welcome_coupon}
 
 
 def overview(session: Session, deps: Deps) -> dict:
-    """The account page's data: the orders of this e-mail at this station, and what they add up to.
-
-    Member level, points, referrals and coupons are not built yet: they are null
-    or empty, never made up.
-    """
-    orders = [o for o in deps.store.orders_of_shopper(session.shopper_key, SPEND_ORDERS) if o.station == session.station]
-    # A refunded order leaves `delivered`, so the sum is net of refunds.
-    spend = sum(o.total for o in orders if o.status is OrderStatus.DELIVERED)
+    """The account page's data: orders, level and progress, points, referral link and earnings, coupons."""
+    orders = [o for o in deps.store.orders_of_shopper(session.shopper_key, ACCOUNT_ORDERS) if o.station == session.station]
     book = deps.store.price_book(session.station)
+    member = deps.store.member(session.station, session.shopper_key)
     currency = book.currency if book is not None else (orders[0].currency if orders else None)
+    now = deps.clock()
     return {
         "email_masked": session.email_masked,
         "station": session.station,
         "currency": currency,
-        "orders": [view(o, deps) for o in orders[:ACCOUNT_ORDERS]],
-        "spend": spend,
-        "level": None,
-        "points": None,
-        "referral": None,
-        "coupons": [],
+        "orders": [view(o, deps) for o in orders],
+        # Delivered orders net of refunds, kept by the store as each delivery and refund happens.
+        "spend": member.spend,
+        **_level(book, member),
+        "points": _points(book, member),
+        "referral": _referral(book, member, now, deps),
+        "coupons": [_coupon_view(coupon, used, now) for coupon, used in deps.store.coupons_of(session.station, session.shopper_key)],
     }
+
+
+def _level(book: PriceBook | None, member: Member) -> dict:
+    if book is None or not book.levels:
+        return {"level": None, "next_level": None}
+    level, upcoming = level_for(book.levels, member.spend), next_level(book.levels, member.spend)
+    return {
+        "level": None if level is None else {"name": level.name, "discount_percent": str(level.discount_percent)},
+        "next_level": None if upcoming is None else {
+            "name": upcoming.name, "spend": upcoming.spend, "remaining": upcoming.spend - member.spend,
+            "discount_percent": str(upcoming.discount_percent)},
+    }
+
+
+def _points(book: PriceBook | None, member: Member) -> dict | None:
+    if book is None or book.points is None:
+        return None
+    return {"balance": member.points, "redeem_points": book.points.redeem_points, "redeem_coupon": book.points.redeem_coupon,
+            "per_yuan": str(book.points.per_yuan)}
+
+
+def _referral(book: PriceBook | None, member: Member, now: datetime, deps: Deps) -> dict | None:
+    if book is None or book.referrals is None or member.referral_code is None:
+        return None
+    earned = summarize(deps.store.earnings(member.station, member.shopper_key), now)
+    return {
+        "code": member.referral_code,
+        "link": f"{deps.settings.station_url(book.station, book.domain)}/?ref={member.referral_code}",
+        "invitees": member.invitees,
+        "referred": member.referrer is not None,
+        "levels_percent": [str(p) for p in book.referrals.levels_percent],
+        "holding_days": book.referrals.holding_days,
+        "pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
+    }
+
+
+def _coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
+    rule = coupon.rule
+    expired = rule.ends is not None and now >= rule.ends
+    return {
+        "code": rule.code, "source": coupon.source, "kind": rule.kind, "amount": rule.amount,
+        "percent": str(rule.percent), "min_spend": rule.min_spend,
+        "ends": None if rule.ends is None else rule.ends.isoformat(),
+        "state": "used" if rule.max_uses is not None and used >= rule.max_uses else ("expired" if expired else "available"),
+    }
+
+
+def redeem(session: Session, deps: Deps) -> dict:
+    book = deps.store.price_book(session.station)
+    if book is None:
+        raise UnknownStation(f"站点不存在：{session.station}")
+    coupon = redeem_points(book, session.shopper_key, deps.clock(), deps)
+    return {"coupon": _coupon_view(coupon, 0, deps.clock()),
+            "points": deps.store.member(session.station, session.shopper_key).points}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable, UnknownStation
@@ -14,7 +14,7 @@ from kameng.domain.member import Member
 from kameng.domain.price_book import PriceBook, PricedOrder, price_order
 from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee, platform_fee
-from kameng.domain.shopper import ShopperCredentials, hash_token, password_digest
+from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.notify import check_low_stock, seal_token
@@ -24,8 +24,10 @@ ORDER_COOKIE = "order_token"
 ORDER_COOKIE_SECONDS = 30 * 24 * 3600
 
 
-class CheckoutRequest(ShopperCredentials):
+class OrderLine(BaseModel):
     # Anything else the client sends (a price, a total) is ignored, never believed.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
     station: str = Field(pattern=STATION_ID)
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=MAX_KEYS_PER_ORDER)
@@ -44,6 +46,20 @@ class CheckoutRequest(ShopperCredentials):
         if isinstance(value, bool):
             raise ValueError("须为整数")
         return value
+
+
+class CheckoutRequest(ShopperCredentials, OrderLine):
+    pass
+
+
+class QuoteRequest(OrderLine):
+    # Optional: with it, the shopper's own coupons and (signed in) their level count.
+    email: Email | None = None
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_email_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,24 @@ def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shop
         check_coupon_uses(book.station, rule, shopper_key, deps)
     priced = price_order(book, sku, quantity, now, spend=member.spend if signed_in else 0, coupon=rule)
     return Pricing(priced, rule, member)
+
+
+def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None) -> dict:
+    """What checkout would charge this shopper now, and why: shown before payment, decided again at checkout."""
+    book = deps.store.price_book(request.station)
+    if book is None:
+        raise UnknownStation(f"站点不存在：{request.station}")
+    shopper_key = deps.cipher.keyed_hash("shopper", request.email) if request.email else session_shopper
+    pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
+                        session_shopper is not None and session_shopper == shopper_key, deps)
+    priced = pricing.priced
+    return {
+        "sku": priced.line.sku, "quantity": priced.quantity, "unit_price": priced.unit_price,
+        "subtotal": priced.subtotal, "level": priced.level if priced.level_discount else None,
+        "level_discount": priced.level_discount, "coupon": priced.coupon, "coupon_discount": priced.coupon_discount,
+        "total": priced.total, "currency": priced.currency, "flash_sale": priced.flash_sale is not None,
+        "signed_in": session_shopper is not None,
+    }
 
 
 def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None) -> Placed:

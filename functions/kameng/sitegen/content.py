@@ -19,9 +19,11 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from kameng.domain.commissions import check_levels_percent
+from kameng.domain.coupons import COUPON_CODE, normalize_code
 from kameng.domain.money import MINOR_DIGITS, parse_major
 
 MAX_PER_ORDER = 50
@@ -127,6 +129,13 @@ def _rate(value: Any) -> Decimal:
     if not rate.is_finite() or not 0 <= rate <= 1000:
         raise ValueError(f"expected a number from 0 to 1000 (got {value!r})")
     return rate
+
+
+def _coupon_code(value: str) -> str:
+    code = normalize_code(value)
+    if not re.fullmatch(COUPON_CODE, code):
+        raise ValueError(f"expected 3 to 32 letters, digits or dashes, such as WELCOME10 (got {value!r})")
+    return code
 
 
 def _all_or_list(value: Any) -> Any:
@@ -272,6 +281,43 @@ class Points(_Strict):
     redeem: Redeem | None = None
 
 
+class Coupon(_Strict):
+    """A station coupon code: a fixed amount or a percentage off, under the station's own limits."""
+
+    code: Annotated[str, AfterValidator(_coupon_code)]
+    amount: Money | None = None
+    percent: Percent | None = None
+    min_spend: Money = 0
+    starts: AwareTime | None = None
+    ends: AwareTime | None = None
+    products: Annotated[list[Id] | None, BeforeValidator(_all_or_list)] = None
+    max_uses: int | None = Field(None, ge=1)
+    per_shopper: int | None = Field(1, ge=1)
+
+    @field_validator("percent")
+    @classmethod
+    def _at_most_everything(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and not 0 < value <= 100:
+            raise ValueError(f"expected a percentage above 0 and at most 100 (got {value})")
+        return value
+
+    @field_validator("ends")
+    @classmethod
+    def _after_start(cls, ends: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts = info.data.get("starts")
+        if ends is not None and starts is not None and ends <= starts:
+            raise ValueError(f"must be after starts {starts.isoformat()} (got {ends.isoformat()})")
+        return ends
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Coupon:
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("expected exactly one of amount (such as 5.00) or percent (such as 10)")
+        if self.amount == 0:
+            raise ValueError("expected an amount above 0.00 (got 0.00)")
+        return self
+
+
 class _Station(_Strict):
     name: OneLine
     domain: Domain
@@ -286,6 +332,7 @@ class _Station(_Strict):
     flash_sales: list[FlashSale] = []
     referrals: Referrals | None = None
     points: Points | None = None
+    coupons: list[Coupon] = []
 
 
 class MainStation(_Station):

@@ -68,6 +68,7 @@ def _price_book(
         "currency": catalog.currency,
         "skus": dict(sorted(lines.items())),
         **_commerce(config, flash_sales),
+        **_coupons(station, problems),
         **({"payout_account": config.payouts.stripe_account,
             "platform_fee_percent": config.payouts.platform_fee_percent}
            if substation and config.payouts else {}),
@@ -138,6 +139,29 @@ def _commerce(config: Any, flash_sales: list[dict[str, Any]]) -> dict[str, Any]:
                           **({"redeem_points": points.redeem.points, "redeem_coupon": points.redeem.coupon}
                              if points.redeem else {})}
     return book
+
+
+def _coupons(station: Station, problems: Problems) -> dict[str, Any]:
+    """The station's coupon codes: each unique, each scoped to products the station sells."""
+    coupons, seen = [], set()
+    for index, coupon in enumerate(station.config.coupons):
+        if coupon.code in seen:
+            problems.add(station.source, f"coupons[{index}].code", "expected a code used by one coupon only", coupon.code)
+            continue
+        seen.add(coupon.code)
+        unknown = sorted(set(coupon.products or ()) - set(station.sells))
+        if unknown:
+            problems.add(station.source, f"coupons[{index}].products",
+                         "expected all or ids of products this station sells", ", ".join(unknown))
+            continue
+        coupons.append({
+            "code": coupon.code, "kind": "fixed" if coupon.amount is not None else "percent",
+            **({"amount": coupon.amount} if coupon.amount is not None else {"percent": coupon.percent}),
+            "min_spend": coupon.min_spend, "starts": coupon.starts, "ends": coupon.ends,
+            "products": None if coupon.products is None else tuple(coupon.products),
+            "max_uses": coupon.max_uses, "per_shopper": coupon.per_shopper,
+        })
+    return {"coupons": coupons} if coupons else {}
 
 
 def _source_of(station: Station, product: Product, sku: Sku, index: int) -> tuple[str, str]:
