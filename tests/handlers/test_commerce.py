@@ -1,0 +1,311 @@
+"""Member levels, coupons, referrals, commissions and points, through the handlers a shopper's browser calls."""
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from threading import Barrier
+
+import pytest
+
+from kameng.domain.commissions import ReferralRule
+from kameng.domain.coupons import CouponRule
+from kameng.domain.points import PointsRule
+from kameng.domain.pricing import Level
+from kameng.handlers import account as account_handler
+from kameng.handlers import checkout as checkout_handler
+from kameng.services.account import SESSION_COOKIE
+from kameng.services.refunds import refund_order
+from tests.handlers.conftest import QUERY_PASSWORD, Placed, Response
+from tests.handlers.test_account import cookie_value, last_link, token_of
+
+ALICE, BOB, CAROL, DAVE = "alice@example.com", "bob@example.com", "carol@example.com", "dave@example.com"
+PRICE, WHOLESALE = 10500, 9500
+LEVELS = (Level(name="普通", spend=0, discount_percent=Decimal(0)),
+          Level(name="白银", spend=20000, discount_percent=Decimal(5)))
+REFERRALS = ReferralRule(basis="margin", levels_percent=(Decimal(10), Decimal(5), Decimal(3)),
+                         welcome_coupon=500, referrer_reward=200, holding_days=7)
+COUPONS = (
+    CouponRule(code="TENOFF", kind="fixed", amount=1000, min_spend=10000, max_uses=3, per_shopper=1),
+    CouponRule(code="PERCENT5", kind="percent", percent=Decimal(5)),
+)
+
+
+@pytest.fixture
+def shop(deps, stations, sku_with_keys):
+    """game-zone with levels, coupons, referrals and points, selling one SKU at 105.00 (wholesale 95.00)."""
+    stocked = sku_with_keys(40, price=PRICE, wholesale=WHOLESALE, substation_price=PRICE)
+    book = deps.store.price_book(stations.substation)
+    deps.store.put_price_book(book.model_copy(update={
+        "levels": LEVELS, "referrals": REFERRALS, "coupons": COUPONS,
+        "points": PointsRule(per_yuan=Decimal(1), redeem_points=100, redeem_coupon=100)}))
+    return stocked
+
+
+def with_session(event: dict, session: str | None) -> dict:
+    event["cookies"] = [f"{SESSION_COOKIE}={session}"] if session else []
+    return event
+
+
+@pytest.fixture
+def buy(deps, events, stations, shop):
+    def post(email: str, *, session: str | None = None, coupon: str | None = None, quantity: int = 1) -> Response:
+        fields = {"station": stations.substation, "sku": shop.sku, "quantity": quantity, "email": email,
+                  "query_password": QUERY_PASSWORD, **({"coupon": coupon} if coupon else {})}
+        return Response(checkout_handler.handler(with_session(events.checkout(fields), session), None))
+
+    return post
+
+
+@pytest.fixture
+def bought(buy, pay, stations, shop):
+    """An order placed and paid (so delivered) by `email`."""
+
+    def run(email: str, **kwargs) -> Placed:
+        response = buy(email, **kwargs)
+        assert response.status == 201, response.raw
+        placed = Placed(response, stations.substation, shop.sku)
+        pay(placed)
+        return placed
+
+    return run
+
+
+@pytest.fixture
+def quote(deps, api_event, stations, shop):
+    def post(*, session: str | None = None, **fields) -> Response:
+        body = {"station": stations.substation, "sku": shop.sku, "quantity": 1, **fields}
+        return Response(checkout_handler.quote(with_session(api_event("POST", "/api/quote", body=body), session), None))
+
+    return post
+
+
+@pytest.fixture
+def sign_in_as(deps, api_event, stations, shop):
+    """Sign in through the mailed link, optionally arriving with a referral code; the session and its answer."""
+
+    def run(email: str, ref: str | None = None) -> tuple[str, dict]:
+        asked = api_event("POST", "/api/account/sign-in", body={"station": stations.substation, "email": email})
+        assert account_handler.sign_in(asked, None)["statusCode"] == 202
+        body = {"token": token_of(last_link(deps.mail, email)), **({"ref": ref} if ref else {})}
+        started = Response(account_handler.start_session(api_event("POST", "/api/account/session", body=body), None))
+        assert started.status == 200, started.raw
+        return cookie_value(started), started.json
+
+    return run
+
+
+@pytest.fixture
+def account(api_event):
+    def get(session: str) -> dict:
+        response = Response(account_handler.get_account(with_session(api_event("GET", "/api/account"), session), None))
+        assert response.status == 200, response.raw
+        return response.json
+
+    return get
+
+
+def order_of(deps, placed: Placed):
+    return deps.store.order(placed.order_id)
+
+
+# ---------------------------------------------------------------- member levels
+
+
+def test_a_signed_in_member_sees_and_pays_their_level_price(deps, bought, buy, quote, sign_in_as, shop, stations):
+    for _ in range(2):
+        bought(ALICE)  # 210.00 delivered: 白银 from 200.00
+    session, _ = sign_in_as(ALICE)
+    shown = quote(session=session, email=ALICE).json
+    assert (shown["level"], shown["level_discount"], shown["total"]) == ("白银", 525, PRICE - 525)
+    placed = buy(ALICE, session=session)
+    assert (placed.json["level"], placed.json["total"]) == ("白银", PRICE - 525)
+    # the gateway was asked for exactly what the page showed
+    assert deps.gateway.session(Placed(placed, stations.substation, shop.sku).session_id).total == PRICE - 525
+
+
+def test_a_guest_or_another_email_gets_no_level_price(deps, bought, buy, quote, sign_in_as):
+    for _ in range(2):
+        bought(ALICE)
+    assert (quote(email=ALICE).json["level_discount"], buy(ALICE).json["total"]) == (0, PRICE)
+    session, _ = sign_in_as(BOB)
+    assert buy(ALICE, session=session).json["total"] == PRICE
+    assert quote(session=session, email=ALICE).json["level"] is None
+
+
+def test_a_refund_takes_the_level_away_again(deps, bought, quote, sign_in_as):
+    first, _ = bought(ALICE), bought(ALICE)
+    refund_order(first.order_id, "owner refund", deps)
+    session, _ = sign_in_as(ALICE)
+    assert quote(session=session, email=ALICE).json["level_discount"] == 0
+
+
+def test_the_account_shows_the_level_and_what_is_left_to_the_next(bought, sign_in_as, account):
+    bought(ALICE)
+    session, _ = sign_in_as(ALICE)
+    shown = account(session)
+    assert shown["spend"] == PRICE
+    assert shown["level"] == {"name": "普通", "discount_percent": "0"}
+    assert shown["next_level"] == {"name": "白银", "spend": 20000, "remaining": 20000 - PRICE, "discount_percent": "5"}
+
+
+# ---------------------------------------------------------------- coupons
+
+
+def test_a_coupon_is_shown_before_payment_and_charged_at_checkout(deps, buy, quote):
+    shown = quote(email=ALICE, coupon=" tenoff ").json
+    assert (shown["coupon"], shown["coupon_discount"], shown["total"]) == ("TENOFF", 1000, PRICE - 1000)
+    placed = buy(ALICE, coupon="tenoff")
+    assert (placed.status, placed.json["coupon_discount"], placed.json["total"]) == (201, 1000, PRICE - 1000)
+    assert deps.store.order(placed.json["order_id"]).coupon == "TENOFF"
+
+
+def test_a_coupon_is_used_once_per_shopper_and_its_total_uses_are_capped(buy):
+    assert buy(ALICE, coupon="TENOFF").status == 201
+    again = buy(ALICE, coupon="TENOFF")
+    assert (again.status, again.error["code"]) == (409, "coupon_used_up")
+    assert buy(BOB, coupon="TENOFF").status == 201
+    assert buy(CAROL, coupon="TENOFF").status == 201
+    last = buy(DAVE, coupon="TENOFF")
+    assert (last.status, last.error["code"]) == (409, "coupon_used_up")
+
+
+def test_ten_shoppers_racing_for_a_three_use_coupon_get_exactly_three_orders(buy, shop):
+    gate = Barrier(10)
+
+    def attempt(i: int) -> int:
+        gate.wait()
+        return buy(f"racer{i}@example.com", coupon="TENOFF").status
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = Counter(pool.map(attempt, range(10)))
+    assert statuses == {201: 3, 409: 7}
+    assert shop.stock().reserved == 3
+
+
+def test_an_unpaid_order_gives_its_coupon_use_back_when_it_lapses(deps, buy, sweep, clock):
+    assert buy(ALICE, coupon="TENOFF").status == 201
+    assert buy(ALICE, coupon="TENOFF").status == 409
+    clock.advance(minutes=20)
+    sweep()
+    assert buy(ALICE, coupon="TENOFF").status == 201
+
+
+@pytest.mark.parametrize(("code", "status", "reason"), [
+    ("NOPE123", 422, "coupon_unknown"),
+    ("PERCENT5", 201, None),
+])
+def test_coupon_answers(buy, code, status, reason):
+    response = buy(ALICE, coupon=code)
+    assert response.status == status
+    if reason:
+        assert (response.error["code"], response.error["reason"]) == ("coupon_not_applicable", reason)
+        assert response.error["message"]
+
+
+def test_a_coupon_below_its_minimum_spend_is_refused_with_the_reason(deps, stations, quote, shop):
+    book = deps.store.price_book(stations.substation)
+    deps.store.put_price_book(book.model_copy(update={"coupons": (
+        CouponRule(code="BIGONLY", kind="fixed", amount=500, min_spend=50000),)}))
+    refused = quote(email=ALICE, coupon="BIGONLY")
+    assert (refused.status, refused.error["reason"]) == (422, "coupon_min_spend")
+
+
+def test_a_discount_never_takes_the_price_below_wholesale(deps, stations, buy):
+    book = deps.store.price_book(stations.substation)
+    deps.store.put_price_book(book.model_copy(update={"coupons": (
+        CouponRule(code="HUGE", kind="fixed", amount=99999),)}))
+    assert buy(ALICE, coupon="HUGE").json["total"] == WHOLESALE
+
+
+# ---------------------------------------------------------------- referrals, commissions, points
+
+
+def test_a_referred_shopper_is_bound_once_and_gets_the_welcome_coupon(sign_in_as, account):
+    alice, _ = sign_in_as(ALICE)
+    code = account(alice)["referral"]["code"]
+    assert account(alice)["referral"]["link"].endswith(f"/?ref={code}")
+    bob, answer = sign_in_as(BOB, ref=code.lower())
+    assert answer["referral"] == {"bound": True, "welcome_coupon": 500}
+    assert [(c["source"], c["amount"], c["state"]) for c in account(bob)["coupons"]] == [("welcome", 500, "available")]
+    assert account(alice)["referral"]["invitees"] == 1
+    # a second link later changes nothing: the first binding wins
+    carol, _ = sign_in_as(CAROL)
+    _, again = sign_in_as(BOB, ref=account(carol)["referral"]["code"])
+    assert (again["referral"]["bound"], again["referral"]["code"]) == (False, "referral_refused")
+    assert account(carol)["referral"]["invitees"] == 0
+
+
+def test_a_shopper_cannot_refer_themselves_and_a_customer_is_not_new(bought, sign_in_as, account):
+    alice, _ = sign_in_as(ALICE)
+    code = account(alice)["referral"]["code"]
+    _, own = sign_in_as(ALICE, ref=code)
+    assert own["referral"]["bound"] is False and "自己" in own["referral"]["message"]
+    bought(BOB)
+    _, customer = sign_in_as(BOB, ref=code)
+    assert customer["referral"]["bound"] is False and "新用户" in customer["referral"]["message"]
+    _, unknown = sign_in_as(CAROL, ref="NOSUCHCODE")
+    assert unknown["referral"]["bound"] is False
+
+
+def test_commissions_reach_three_levels_are_held_then_withdrawable_and_a_refund_reverses_them(
+        deps, bought, sign_in_as, account, clock):
+    # alice ← bob ← carol ← dave: dave's order pays carol 10 %, bob 5 %, alice 3 % of the 10.00 margin
+    sessions = {ALICE: sign_in_as(ALICE)[0]}
+    for invitee, referrer in ((BOB, ALICE), (CAROL, BOB), (DAVE, CAROL)):
+        sessions[invitee], answer = sign_in_as(invitee, ref=account(sessions[referrer])["referral"]["code"])
+        assert answer["referral"]["bound"]
+    placed = bought(DAVE)
+    order = order_of(deps, placed)
+    assert [(c.level, c.amount) for c in order.commissions] == [(1, 100), (2, 50), (3, 30)]
+    pending = {email: account(sessions[email])["referral"]["pending"] for email in (CAROL, BOB, ALICE)}
+    assert pending == {CAROL: 100, BOB: 50, ALICE: 30}
+    clock.advance(days=7, seconds=1)
+    assert account(sessions[CAROL])["referral"]["withdrawable"] == 100
+    refund_order(placed.order_id, "owner refund", deps)
+    after = account(sessions[CAROL])["referral"]
+    assert (after["withdrawable"], after["pending"], after["reversed"]) == (0, 0, 100)
+    assert sum(amount for _, amount, _, _ in deps.store.ledger(placed.order_id)) == 0
+
+
+def test_the_referrer_is_rewarded_once_on_the_invitees_first_delivered_order(bought, sign_in_as, account):
+    alice, _ = sign_in_as(ALICE)
+    sign_in_as(BOB, ref=account(alice)["referral"]["code"])
+    bought(BOB)
+    bought(BOB)
+    rewards = [c for c in account(alice)["coupons"] if c["source"] == "referral_reward"]
+    assert [(c["amount"], c["state"]) for c in rewards] == [(200, "available")]
+
+
+def test_the_welcome_coupon_pays_once_and_only_for_its_owner(deps, buy, sign_in_as, account):
+    alice, _ = sign_in_as(ALICE)
+    bob, _ = sign_in_as(BOB, ref=account(alice)["referral"]["code"])
+    (welcome,) = account(bob)["coupons"]
+    stolen = buy(CAROL, coupon=welcome["code"])
+    assert (stolen.status, stolen.error["reason"]) == (422, "coupon_unknown")
+    assert buy(BOB, coupon=welcome["code"]).json["total"] == PRICE - 500
+    assert buy(BOB, coupon=welcome["code"]).status == 409
+    assert account(bob)["coupons"][0]["state"] == "used"
+
+
+def test_points_are_earned_redeemed_into_a_coupon_and_clawed_back_by_a_refund(deps, bought, sign_in_as, account, api_event):
+    placed = bought(ALICE)
+    alice, _ = sign_in_as(ALICE)
+    assert account(alice)["points"]["balance"] == 105  # 1 point per whole yuan of 105.00
+
+    def redeem() -> Response:
+        return Response(account_handler.redeem_points(with_session(api_event("POST", "/api/account/points/redeem"), alice), None))
+
+    redeemed = redeem()
+    assert redeemed.status == 201, redeemed.raw
+    assert (redeemed.json["points"], redeemed.json["coupon"]["amount"]) == (5, 100)
+    refused = redeem()
+    assert (refused.status, refused.error["code"]) == (409, "not_enough_points")
+    refund_order(placed.order_id, "owner refund", deps)
+    # the refund takes back all 105: the balance goes below zero rather than the coupon being unmade
+    assert account(alice)["points"]["balance"] == -100
+
+
+def test_redeeming_needs_a_session(api_event):
+    response = Response(account_handler.redeem_points(api_event("POST", "/api/account/points/redeem"), None))
+    assert (response.status, response.error["code"]) == (401, "signed_out")
