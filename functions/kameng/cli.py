@@ -418,6 +418,51 @@ def refund_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- settlement
+
+
+def settlement_command(args: argparse.Namespace) -> int:
+    from kameng.domain.settlement import settle
+
+    deps = _deps()
+    book = deps.store.price_book(args.station)
+    if book is None:
+        raise UnknownStation(f"no station {args.station!r}: build and publish its content first")
+    start, end = args.start, args.end
+    if end <= start:
+        raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})", EXIT_USAGE)
+    orders = deps.store.orders_placed(book.station, start, end)
+    report = settle(book.station, book.currency, ((order, deps.store.ledger(order.id)) for order in orders))
+    if args.csv is not None:
+        text = report.csv()
+        if str(args.csv) == "-":
+            sys.stdout.write(text)
+            return EXIT_OK
+        args.csv.write_text(text, encoding="utf-8")
+    totals = report.totals
+    if args.json:
+        _print_json({"station": report.station, "currency": report.currency, "from": start.isoformat(),
+                     "to": end.isoformat(), "orders": len(report.lines), **totals})
+        return EXIT_OK
+    def money(amount: int) -> str:
+        return format_minor(amount, report.currency)
+
+    print(f"settlement of {report.station}, orders placed {start.isoformat()} to {end.isoformat()}:")
+    rows = (
+        ("orders delivered", str(len(report.lines))), ("shoppers paid", money(totals["paid"])),
+        ("gross margin" if report.station != deps.settings.main_station else "sales", money(totals["gross"])),
+        ("discounts", money(-totals["discounts"])), ("platform fee", money(-totals["platform_fee"])),
+        ("referral commissions", money(-totals["commissions"])), ("refunded", money(-totals["refunded"])),
+        ("net", money(totals["net"])), ("paid out by Stripe", money(totals["transferred"])),
+        ("balance due", money(totals["balance_due"])),
+    )
+    for label, value in rows:
+        print(f"  {label:<22}{value:>16}")
+    if args.csv is not None:
+        print(f"one line per order: {args.csv}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- publish
 
 
@@ -543,6 +588,23 @@ here: a payment that could not be delivered is refunded automatically.
 """
 
 
+SETTLEMENT_EPILOG = """\
+examples:
+  kameng settlement game-zone --from 2026-11-01 --to 2026-12-01
+  kameng settlement game-zone --from 2026-11-01T00:00+08:00 --to 2026-12-01T00:00+08:00 --csv game-zone-11.csv
+  kameng settlement game-zone --from 2026-11-01 --to 2026-12-01 --csv -     (the CSV on stdout)
+
+A station's orders placed in [--from, --to) (dates without a time zone are
+UTC), read from the ledger: what shoppers paid, the station's gross margin,
+the discounts, platform fee and referral commissions it bore, refunds (a
+refund reverses its order's entries exactly, in the period of the order),
+and its net. For a substation paid through Stripe Connect, "paid out by
+Stripe" is what Stripe transferred (the charges minus the application fees
+sent with them); "balance due" is what is still owed to the station
+(negative: what the station owes the main station).
+"""
+
+
 PUBLISH_EPILOG = """\
 examples:
   kameng publish --bucket kameng-sites --distribution E2ABCDEF123 --dry-run
@@ -628,6 +690,22 @@ def _refund_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2026-11-01 or 2026-11-01T00:00+08:00, got {text!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _settlement_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("station", metavar="STATION", help="a station id, e.g. game-zone")
+    sub.add_argument("--from", dest="start", metavar="WHEN", type=_moment, required=True, help="first day (or instant) of the period")
+    sub.add_argument("--to", dest="end", metavar="WHEN", type=_moment, required=True, help="the day (or instant) after the period")
+    sub.add_argument("--csv", metavar="FILE", type=Path, help="also write one line per order to FILE (- for stdout)")
+    sub.add_argument("--json", action="store_true", help="print the totals as JSON for scripts")
+
+
 def _publish_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bucket", required=True, help="the S3 bucket the CDN serves from")
     sub.add_argument("--distribution", metavar="ID", help="the CloudFront distribution id to invalidate")
@@ -651,6 +729,8 @@ COMMANDS = (
     ("sweep", "Run the sweeper once and print what it did.", SWEEP_EPILOG, sweep_command, _sweep_arguments),
     ("refund", "Refund a delivered order through the payment gateway.", REFUND_EPILOG,
      refund_command, _refund_arguments),
+    ("settlement", "A station's settlement for a period: sales, margin, commissions, refunds, balance.",
+     SETTLEMENT_EPILOG, settlement_command, _settlement_arguments),
     ("publish", "Upload the built site to S3, publish price books, invalidate CloudFront.", PUBLISH_EPILOG,
      publish_command, _publish_arguments),
     ("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,

@@ -94,6 +94,7 @@ class Order(BaseModel):
     # whole share Stripe was told to keep for the platform (wholesale + fee + commissions).
     platform_fee: int = 0
     application_fee: int = 0
+    payout_account: str | None = None
     # Points credited at delivery: what a refund claws back.
     points: int = 0
 

@@ -169,7 +169,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         level=priced.level if priced.level_discount else None, level_discount=priced.level_discount,
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),
-        application_fee=application_fee(priced, book, commissions),
+        application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
     ))
     check_low_stock(order.sku, priced.line.low_stock, deps)
     base = deps.settings.station_url(book.station, book.domain)

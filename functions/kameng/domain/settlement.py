@@ -1,0 +1,104 @@
+"""The settlement report (分账结算) of one station for a period, read from the ledger alone.
+
+One line per order placed in the period that was ever delivered, with what it
+did to the station's account: its gross margin (or whole sale, on the main
+station), the discounts, platform fee and referral commissions it bore, and
+any refund, which reverses each of those exactly. `net` is the sum of the
+station's own ledger entries. A station paid through Stripe Connect was
+already paid `transferred` by Stripe (the charge minus the application fee,
+reversed in full by a refund); `balance_due` is what the main station still
+owes it (negative: what it owes the main station).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+
+from kameng.domain.order import Order, OrderStatus
+
+Entry = tuple[str, int, str, str]  # account, amount, currency, memo (as the store reads them)
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    order_id: str
+    status: str
+    paid: int  # what the shopper paid
+    gross: int  # margin over wholesale (the whole sale on the main station), before discounts
+    discounts: int
+    platform_fee: int
+    commissions: int
+    refunded: int  # the station's share given back by a refund
+    net: int
+    transferred: int
+    balance_due: int
+
+
+COLUMNS = tuple(field.name for field in fields(SettlementLine))
+_NUMBERS = COLUMNS[2:]
+
+
+def _kind(memo: str) -> str:
+    base = memo.removeprefix("refund: ")
+    if base in ("margin", "sale"):
+        return "gross"
+    if base.startswith(("level discount", "coupon")):
+        return "discounts"
+    if base == "platform fee":
+        return "platform_fee"
+    if base.startswith("referral commission"):
+        return "commissions"
+    return "other"
+
+
+def settlement_line(order: Order, entries: Sequence[Entry]) -> SettlementLine | None:
+    """The order's line, or None when it never sold anything (expired, failed, refunded undelivered)."""
+    account = f"station:{order.station}"
+    own = [(amount, memo) for acc, amount, _, memo in entries if acc == account]
+    sold = [(amount, memo) for amount, memo in own if not memo.startswith("refund: ")]
+    if not any(_kind(memo) == "gross" for _, memo in sold):
+        return None
+    sums = {"gross": 0, "discounts": 0, "platform_fee": 0, "commissions": 0}
+    for amount, memo in sold:
+        kind = _kind(memo)
+        if kind in sums:
+            sums[kind] += amount if kind == "gross" else -amount
+    refunded = -sum(amount for amount, memo in own if memo.startswith("refund: "))
+    net = sum(amount for amount, _ in own)
+    paid = -sum(amount for acc, amount, _, memo in entries if acc.startswith("shopper:") and memo == "paid")
+    # A refund reverses the transfer in full (and gives the application fee back).
+    connect = order.payout_account is not None and order.status is not OrderStatus.REFUNDED
+    transferred = order.total - order.application_fee if connect else 0
+    return SettlementLine(
+        order_id=order.id, status=order.status.value, paid=paid, gross=sums["gross"], discounts=sums["discounts"],
+        platform_fee=sums["platform_fee"], commissions=sums["commissions"], refunded=refunded, net=net,
+        transferred=transferred, balance_due=net - transferred,
+    )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    station: str
+    currency: str
+    lines: tuple[SettlementLine, ...]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {name: sum(getattr(line, name) for line in self.lines) for name in _NUMBERS}
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for line in self.lines:
+            writer.writerow([getattr(line, name) for name in COLUMNS])
+        totals = self.totals
+        writer.writerow(["total", ""] + [totals[name] for name in _NUMBERS])
+        return out.getvalue()
+
+
+def settle(station: str, currency: str, orders: Iterable[tuple[Order, Sequence[Entry]]]) -> Settlement:
+    lines = [line for order, entries in orders if (line := settlement_line(order, entries)) is not None]
+    return Settlement(station, currency, tuple(lines))
