@@ -25,7 +25,9 @@ EXPECTED = {
     "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"} | MAIL,
     "SweeperFunction": READ | WRITE | SECRET | MAIL,
     "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET | MAIL,
-    "AccountSessionFunction": {"dynamodb:UpdateItem"} | SECRET,
+    "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
+    "RedeemPointsFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
+    "QuoteFunction": {"dynamodb:GetItem"} | SECRET,
     "AccountSignOutFunction": set(),
     "AccountFunction": READ | OPEN | SECRET,
 }
