@@ -106,6 +106,14 @@ class Order(BaseModel):
     def subtotal(self) -> int:
         return self.total + self.level_discount + self.coupon_discount
 
+    def charges(self) -> dict:
+        """What the shopper is charged and why, as the quote, checkout and the order page show it."""
+        return {
+            "unit_price": self.unit_price, "subtotal": self.subtotal,
+            "level": self.level, "level_discount": self.level_discount,
+            "coupon": self.coupon, "coupon_discount": self.coupon_discount, "total": self.total,
+        }
+
 
 @dataclass(frozen=True)
 class LedgerEntry:

@@ -79,7 +79,7 @@ class Placed:
             "order_id": self.order.id,
             "pay_url": self.pay_url,
             "order_url": self.order_url,
-            **breakdown(self.order),
+            **self.order.charges(),
             "currency": self.order.currency,
             "expires_at": self.order.expires_at.isoformat(),
         }
@@ -87,15 +87,6 @@ class Placed:
 
 def order_page(deps: Deps, station: str, domain: str, order_id: str) -> str:
     return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}"
-
-
-def breakdown(order: Order) -> dict:
-    """What the shopper is charged and why, as the order page and the quote show it."""
-    return {
-        "unit_price": order.unit_price, "subtotal": order.subtotal,
-        "level": order.level, "level_discount": order.level_discount,
-        "coupon": order.coupon, "coupon_discount": order.coupon_discount, "total": order.total,
-    }
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ def view(order: Order, deps: Deps) -> dict:
             keys.append({"code": card_key.code, "password": card_key.password})
     return {
         "id": order.id, "station": order.station, "status": order.status.value, "sku": order.sku,
-        "title": order.title, "quantity": order.quantity, "unit_price": order.unit_price,
-        "total": order.total, "currency": order.currency, "created_at": order.created_at.isoformat(),
+        "title": order.title, "quantity": order.quantity, **order.charges(),
+        "currency": order.currency, "created_at": order.created_at.isoformat(),
         "keys": keys,
     }
 
