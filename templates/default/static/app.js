@@ -1,5 +1,6 @@
 // Kameng default theme. Every page works without this file: it only adds
-// live stock, a JSON checkout with inline errors, and the order page.
+// live stock, the price before payment and a JSON checkout with inline errors.
+// The order and account pages bring their own script (pages/order.js, pages/account.js).
 // User data is always set with textContent, never as HTML.
 "use strict";
 (() => {
@@ -12,16 +13,11 @@
     const major = Math.floor(amount / 100).toLocaleString("en-US");
     return sign + body.dataset.symbol + major + "." + String(amount % 100).padStart(2, "0");
   };
-  const make = (tag, className, content) => {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (content !== undefined) element.textContent = content;
-    return element;
-  };
   const postJson = async (url, data) => {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      // The station's language, so the server's messages come in it.
+      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang },
       body: JSON.stringify(data),
     });
     return { response, answer: await response.json().catch(() => ({})) };
@@ -33,6 +29,15 @@
       return false;
     }
   };
+
+  // Referral: the first code a shopper arrives with (?ref= on any page) is kept until
+  // they sign in; pages/account.js sends it then. A later link does not replace it.
+  try {
+    const ref = new URLSearchParams(location.search).get("ref");
+    if (ref && /^[\w-]{1,40}$/.test(ref) && !localStorage.getItem("kameng.ref")) localStorage.setItem("kameng.ref", ref);
+  } catch {
+    // Storage can be off (private windows, policies): the link still shows the shop.
+  }
 
   // Live stock: one request per page, never baked into the HTML.
   const soldOut = new Set();
@@ -111,13 +116,74 @@
           unit = Math.min(unit, Number(price));
         }
       }
-      total.textContent = Number.isInteger(count) && count >= min && count <= max ? money(unit * count) : "";
+      const valid = Number.isInteger(count) && count >= min && count <= max;
+      total.textContent = valid ? money(unit * count) : "";
       submit.disabled = soldOut.has(sku.value);
+      return valid ? unit * count : null;
     };
     form.addEventListener("change", update);
     quantity.addEventListener("input", update);
     stockLoaded.then(() => update());
     update();
+
+    // The quote: what checkout would charge now (member level, coupon), asked of the server
+    // a moment after the shopper stops typing. Checkout decides again; this only shows it.
+    const coupon = form.elements.coupon;
+    const couponError = document.getElementById("buy-coupon-error");
+    const quote = document.getElementById("buy-quote");
+    const memberHint = document.getElementById("quote-member-hint");
+    const row = (id, label, amount, shown) => {
+      const value = document.getElementById(id);
+      value.textContent = "-" + money(amount);
+      value.hidden = value.previousElementSibling.hidden = !shown;
+      value.previousElementSibling.textContent = label;
+    };
+    let email = "";
+    let asked = 0;
+    let timer = 0;
+    const hideQuote = () => {
+      quote.hidden = true;
+      memberHint.hidden = true;
+    };
+    const askQuote = async () => {
+      const sku = chosen();
+      const estimate = update();
+      const mine = ++asked;
+      if (!sku || estimate === null) return hideQuote();
+      const data = { station: body.dataset.station, sku: sku.value, quantity: Number(quantity.value) };
+      if (coupon.value.trim()) data.coupon = coupon.value.trim();
+      if (email) data.email = email;
+      try {
+        const { response, answer } = await postJson("/api/quote", data);
+        if (mine !== asked) return;
+        const problem = answer.error || {};
+        couponError.textContent = ["coupon_not_applicable", "coupon_used_up"].includes(problem.code) ? problem.message || "" : "";
+        if (!response.ok) return hideQuote();
+        row("quote-level", text(quote, "level").replace("{name}", () => answer.level || ""), answer.level_discount, answer.level_discount > 0);
+        // An accepted coupon is listed even when it takes little or nothing off (never below the wholesale price).
+        row("quote-coupon", text(quote, "coupon").replace("{code}", () => answer.coupon || ""), answer.coupon_discount, Boolean(answer.coupon));
+        document.getElementById("quote-subtotal").textContent = money(answer.subtotal);
+        document.getElementById("quote-total").textContent = money(answer.total);
+        // Shown when it says more than the estimate above: a discount, or a price the page could not know.
+        quote.hidden = !(answer.level_discount || answer.coupon || answer.total !== estimate);
+        memberHint.hidden = answer.signed_in || !("levels" in form.dataset);
+      } catch {
+        if (mine === asked) hideQuote();
+      }
+    };
+    const later = () => {
+      clearTimeout(timer);
+      timer = setTimeout(askQuote, 300);
+    };
+    form.addEventListener("input", (event) => {
+      if (event.target === coupon) couponError.textContent = "";
+      if (["sku", "quantity", "coupon"].includes(event.target.name)) later();
+    });
+    // The e-mail counts once it is typed in full (a half-typed one is not an address yet).
+    form.elements.email.addEventListener("change", (event) => {
+      email = event.target.validity.valid ? event.target.value.trim() : "";
+      later();
+    });
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -125,6 +191,7 @@
       submit.disabled = true;
       const data = Object.fromEntries(new FormData(form));
       data.quantity = Number(data.quantity);
+      if (!data.coupon.trim()) delete data.coupon;
       try {
         const { response, answer } = await postJson(form.action, data);
         if (response.status === 201 && isWebUrl(answer.pay_url)) {
@@ -133,6 +200,7 @@
         }
         const problem = answer.error || {};
         if (problem.code === "sold_out") soldOut.add(data.sku);
+        if (["coupon_not_applicable", "coupon_used_up"].includes(problem.code)) couponError.textContent = problem.message || "";
         error.textContent = problem.message || text(form, "error");
       } catch {
         error.textContent = text(form, "network");
@@ -140,244 +208,4 @@
       update();
     });
   }
-
-  // Order page: /order/?id=<order id>, with the order token either in the #t= fragment
-  // (a link the shopper keeps) or in the HttpOnly cookie checkout set; neither reaches a log.
-  const orderPage = document.getElementById("order-page");
-  if (orderPage) {
-    const t = (key) => text(orderPage, key);
-    const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded"];
-    const keyLine = (key) => (key.password ? key.code + " " + key.password : key.code);
-    const download = (orderId, keys) => {
-      const blob = new Blob([keys.map(keyLine).join("\n") + "\n"], { type: "text/plain;charset=utf-8" });
-      const link = make("a");
-      link.href = URL.createObjectURL(blob);
-      link.download = orderId + ".txt";
-      body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-    };
-    const keyItems = (keys) =>
-      keys.map((key) => {
-        const item = make("li", "card-key");
-        item.append(make("code", "", key.code));
-        if (key.password) {
-          const password = make("span", "key-password", t("key-password") + " ");
-          password.append(make("samp", "", key.password));
-          item.append(" ", password);
-        }
-        const copy = make("button", "copy", t("copy"));
-        copy.type = "button";
-        copy.addEventListener("click", async () => {
-          try {
-            await navigator.clipboard.writeText(keyLine(key));
-            copy.textContent = t("copied");
-          } catch {
-            copy.textContent = t("copy");
-          }
-        });
-        item.append(" ", copy);
-        return item;
-      });
-    const summary = (order) =>
-      order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total);
-
-    const id = new URLSearchParams(location.search).get("id");
-    const token = new URLSearchParams(location.hash.slice(1)).get("t");
-    if (id) {
-      const status = document.getElementById("order-status");
-      let keys = [];
-      document.getElementById("order").hidden = false;
-      document.getElementById("download-keys").addEventListener("click", () => download(id, keys));
-      status.textContent = t("order-loading");
-      const show = (order) => {
-        status.textContent = t("status-" + order.status) || order.status;
-        status.dataset.status = order.status;
-        document.getElementById("order-summary").textContent = summary(order);
-        if (order.status === "delivered" && order.keys) {
-          keys = order.keys;
-          document.getElementById("order-keys").replaceChildren(...keyItems(keys));
-          document.getElementById("order-keys-box").hidden = false;
-        }
-      };
-      const started = Date.now();
-      const poll = async () => {
-        let order = null;
-        try {
-          const response = await fetch("/api/orders/" + encodeURIComponent(id), {
-            headers: token ? { Authorization: "Bearer " + token, Accept: "application/json" } : { Accept: "application/json" },
-            credentials: "same-origin",
-            cache: "no-store",
-          });
-          if (response.status === 404) {
-            status.textContent = t("order-not-found");
-            return;
-          }
-          if (response.ok) order = (await response.json()).order;
-        } catch {
-          // A dropped connection is retried by the next poll.
-        }
-        if (order) show(order);
-        if (order && finalStatuses.includes(order.status)) return;
-        if (Date.now() - started > 60000) {
-          status.textContent = (order ? status.textContent + " · " : "") + t("order-timeout");
-          return;
-        }
-        setTimeout(poll, 1000);
-      };
-      poll();
-    }
-
-    const lookup = document.getElementById("lookup-form");
-    const results = document.getElementById("lookup-results");
-    const lookupError = document.getElementById("lookup-error");
-    lookup.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      lookupError.textContent = "";
-      results.replaceChildren();
-      try {
-        const { response, answer } = await postJson(lookup.action, Object.fromEntries(new FormData(lookup)));
-        if (!response.ok) {
-          lookupError.textContent = (answer.error && answer.error.message) || t("error-generic");
-          return;
-        }
-        const orders = answer.orders || [];
-        if (!orders.length) lookupError.textContent = t("lookup-empty");
-        results.replaceChildren(
-          ...orders.map((order) => {
-            const article = make("article", "order-result");
-            article.dataset.order = order.id;
-            article.append(make("h3", "", summary(order)));
-            const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
-            const state = make("p", "", (t("status-" + order.status) || order.status) + " · " + created);
-            article.append(state);
-            if (order.keys && order.keys.length) {
-              const list = make("ul", "card-keys");
-              list.append(...keyItems(order.keys));
-              const button = make("button", "button download", t("download-keys"));
-              button.type = "button";
-              button.addEventListener("click", () => download(order.id, order.keys));
-              article.append(list, button);
-            }
-            return article;
-          }),
-        );
-      } catch {
-        lookupError.textContent = t("error-network");
-      }
-    });
-  }
-})();
-
-// Account page: /account/. The mailed link carries a one-time token in the #signin=
-// fragment, which no server or Referer ever sees; the session it buys is an HttpOnly cookie.
-(() => {
-  const page = document.getElementById("account-page");
-  if (!page) return;
-  const t = (key) => page.dataset["t" + key.replace(/(?:^|[-_])(\w)/g, (_, letter) => letter.toUpperCase())] || "";
-  const money = (minor) =>
-    document.body.dataset.symbol + Math.floor(minor / 100).toLocaleString("en-US") + "." + String(minor % 100).padStart(2, "0");
-  const make = (tag, className, content) => {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (content !== undefined) element.textContent = content;
-    return element;
-  };
-  const post = (url, data) =>
-    fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(data || {}),
-      credentials: "same-origin",
-    });
-  const problem = async (response) => {
-    const answer = await response.json().catch(() => ({}));
-    return (answer.error && answer.error.message) || t("error-generic");
-  };
-  const status = document.getElementById("account-status");
-  const signInBox = document.getElementById("account-sign-in");
-  const accountBox = document.getElementById("account");
-  const form = document.getElementById("account-sign-in-form");
-  const formError = document.getElementById("account-sign-in-error");
-
-  const orderItem = (order) => {
-    const article = make("article", "order-result");
-    article.dataset.order = order.id;
-    article.append(make("h3", "", order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total)));
-    const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
-    article.append(make("p", "", (t("status-" + order.status) || order.status) + " · " + created));
-    if (order.keys && order.keys.length) {
-      const list = make("ul", "card-keys");
-      for (const key of order.keys) {
-        const item = make("li", "card-key");
-        item.append(make("code", "", key.code));
-        if (key.password) item.append(" ", make("span", "key-password", t("key-password") + " " + key.password));
-        list.append(item);
-      }
-      article.append(list);
-    }
-    return article;
-  };
-  // Level, points, referral and coupons keep the page's "not available yet" until the API has them.
-  const show = (account) => {
-    document.getElementById("account-email").textContent = account.email_masked;
-    document.getElementById("account-spend").textContent = money(account.spend);
-    document.getElementById("account-orders").replaceChildren(...account.orders.map(orderItem));
-    document.getElementById("account-no-orders").hidden = account.orders.length > 0;
-    signInBox.hidden = true;
-    accountBox.hidden = false;
-  };
-  const showSignIn = () => {
-    accountBox.hidden = true;
-    signInBox.hidden = false;
-  };
-  const load = async () => {
-    try {
-      const response = await fetch("/api/account", { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
-      if (response.ok) return show(await response.json());
-    } catch {
-      status.textContent = t("error-network");
-    }
-    showSignIn();
-  };
-  const start = async () => {
-    const token = new URLSearchParams(location.hash.slice(1)).get("signin");
-    if (token) {
-      // Single use: out of the address bar and the history before anything else.
-      history.replaceState(null, "", location.pathname + location.search);
-      status.textContent = t("signing-in");
-      try {
-        const response = await post("/api/account/session", { token });
-        status.textContent = response.ok ? "" : await problem(response);
-      } catch {
-        status.textContent = t("error-network");
-      }
-    }
-    await load();
-  };
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.textContent = "";
-    try {
-      const response = await post(form.action, Object.fromEntries(new FormData(form)));
-      if (response.status === 202) {
-        status.textContent = t("sign-in-sent");
-        form.reset();
-      } else {
-        formError.textContent = await problem(response);
-      }
-    } catch {
-      formError.textContent = t("error-network");
-    }
-  });
-  document.getElementById("account-sign-out").addEventListener("click", async () => {
-    await post("/api/account/sign-out").catch(() => {});
-    status.textContent = "";
-    showSignIn();
-  });
-  // A link opened in a tab that already shows this page changes only the fragment.
-  window.addEventListener("hashchange", start);
-  start();
 })();

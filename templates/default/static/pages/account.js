@@ -1,0 +1,289 @@
+// Account page: /account/. The mailed link carries a one-time token in the #signin=
+// fragment, which no server or Referer ever sees; the session it buys is an HttpOnly cookie.
+// User data is always set with textContent, never as HTML.
+"use strict";
+(() => {
+  const page = document.getElementById("account-page");
+  if (!page) return;
+  const t = (key, values) =>
+    Object.entries(values || {}).reduce(
+      (line, [name, value]) => line.replace("{" + name + "}", () => value),
+      page.dataset["t" + key.replace(/(?:^|[-_])(\w)/g, (_, letter) => letter.toUpperCase())] || "",
+    );
+  const money = (minor) =>
+    (minor < 0 ? "-" : "") + document.body.dataset.symbol + Math.floor(Math.abs(minor) / 100).toLocaleString("en-US") + "." +
+    String(Math.abs(minor) % 100).padStart(2, "0");
+  const make = (tag, className, content) => {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    if (content !== undefined) element.textContent = content;
+    return element;
+  };
+  const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
+  const post = (url, data) =>
+    fetch(url, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify(data || {}),
+      credentials: "same-origin",
+    });
+  const problem = async (response) => {
+    const answer = await response.json().catch(() => ({}));
+    return (answer.error && answer.error.message) || t("error-generic");
+  };
+  // The referral code app.js kept from a ?ref= link; storage may be off.
+  const REF = "kameng.ref";
+  const storedRef = () => {
+    try {
+      return localStorage.getItem(REF);
+    } catch {
+      return null;
+    }
+  };
+  const forgetRef = () => {
+    try {
+      localStorage.removeItem(REF);
+    } catch {
+      // Nothing was kept.
+    }
+  };
+  const status = document.getElementById("account-status");
+  const welcome = document.getElementById("account-welcome");
+  const signInBox = document.getElementById("account-sign-in");
+  const accountBox = document.getElementById("account");
+  const form = document.getElementById("account-sign-in-form");
+  const formError = document.getElementById("account-sign-in-error");
+
+  const orderItem = (order) => {
+    const article = make("article", "order-result");
+    article.dataset.order = order.id;
+    article.append(make("h3", "", order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total)));
+    const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
+    article.append(make("p", "", (t("status-" + order.status) || order.status) + " · " + created));
+    if (order.keys && order.keys.length) {
+      const list = make("ul", "card-keys");
+      for (const key of order.keys) {
+        const item = make("li", "card-key");
+        item.append(make("code", "", key.code));
+        if (key.password) item.append(" ", make("span", "key-password", t("key-password") + " " + key.password));
+        list.append(item);
+      }
+      article.append(list);
+    }
+    return article;
+  };
+
+  // One fact of the account: its <dd> gets the parts, or the pair is hidden when the station has no such thing.
+  const fact = (id, parts) => {
+    const value = document.getElementById(id);
+    value.hidden = value.previousElementSibling.hidden = parts === null;
+    if (parts === null) return;
+    delete value.dataset.empty;
+    value.replaceChildren(...parts);
+  };
+  const level = (account) => {
+    const current = account.level;
+    const next = account.next_level;
+    if (!current && !next) return null;
+    const parts = [];
+    if (current) {
+      parts.push(make("strong", "", current.name));
+      if (Number(current.discount_percent) > 0) parts.push(" · " + t("account-level-percent", { percent: current.discount_percent }));
+    }
+    if (next) {
+      const bar = make("progress", "level-progress");
+      bar.id = "account-level-progress";
+      bar.max = next.spend;
+      bar.value = Math.max(0, next.spend - next.remaining);
+      parts.push(bar, make("small", "", t("account-level-next", {
+        remaining: money(next.remaining), name: next.name, percent: next.discount_percent,
+      })));
+    } else {
+      parts.push(make("small", "", t("account-level-top")));
+    }
+    return parts;
+  };
+  const couponItem = (coupon) => {
+    const item = make("li", "coupon");
+    item.dataset.code = coupon.code;
+    item.dataset.state = coupon.state;
+    const value = coupon.kind === "percent" ? t("coupon-percent", { percent: coupon.percent }) : t("coupon-fixed", { amount: money(coupon.amount) });
+    const terms = [
+      coupon.min_spend ? t("coupon-min-spend", { amount: money(coupon.min_spend) }) : t("coupon-no-minimum"),
+      coupon.ends ? t("coupon-ends", { date: String(coupon.ends).slice(0, 10) }) : t("coupon-no-end"),
+    ];
+    const source = t("coupon-source-" + coupon.source);
+    if (source) terms.unshift(source);
+    item.append(make("code", "", coupon.code), " ", make("strong", "coupon-value", value), " ",
+      make("span", "coupon-terms", terms.join(" · ")), " ",
+      make("span", "coupon-state", t("coupon-state-" + coupon.state) || coupon.state));
+    return item;
+  };
+  const coupons = (list) => {
+    if (!list.length) return [make("span", "muted", t("account-no-coupons"))];
+    const items = make("ul", "coupons");
+    items.id = "account-coupon-list";
+    items.append(...list.map(couponItem));
+    return [items];
+  };
+  const points = (account) => {
+    const data = account.points;
+    if (!data) return null;
+    const balance = make("strong", "", String(data.balance));
+    balance.id = "account-points-balance";
+    const parts = [balance];
+    if (data.redeem_points) {
+      const button = make("button", "button small", t("account-points-redeem"));
+      button.type = "button";
+      button.id = "account-redeem";
+      button.disabled = data.balance < data.redeem_points;
+      const message = make("p", "note");
+      message.id = "account-redeem-message";
+      message.setAttribute("aria-live", "polite");
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        message.textContent = "";
+        try {
+          const response = await post("/api/account/points/redeem");
+          if (response.status === 201) {
+            const answer = await response.json();
+            data.balance = answer.points;
+            balance.textContent = String(answer.points);
+            message.textContent = t("account-points-redeemed", { code: answer.coupon.code });
+            account.coupons = [answer.coupon, ...account.coupons];
+            fact("account-coupons", coupons(account.coupons));
+          } else {
+            message.textContent = await problem(response);
+          }
+        } catch {
+          message.textContent = t("error-network");
+        }
+        button.disabled = data.balance < data.redeem_points;
+      });
+      parts.push(" ", button, make("small", "", t("account-points-rule", {
+        per_yuan: data.per_yuan, points: data.redeem_points, coupon: money(data.redeem_coupon),
+      })), message);
+    }
+    return parts;
+  };
+  const referral = (data) => {
+    if (!data) return null;
+    const link = make("input", "referral-link");
+    link.id = "account-referral-link";
+    link.readOnly = true;
+    link.value = data.link;
+    link.setAttribute("aria-label", t("referral"));
+    const copy = make("button", "copy", t("copy"));
+    copy.type = "button";
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(data.link);
+        copy.textContent = t("copied");
+      } catch {
+        // Without clipboard access the link is selected, for the shopper to copy.
+        link.select();
+      }
+    });
+    const line = make("span", "referral-copy");
+    line.append(link, copy);
+    const earnings = make("dl", "earnings");
+    const earned = (key, amount, id) => {
+      const value = make("dd", "", money(amount));
+      value.id = id;
+      earnings.append(make("dt", "", t(key)), value);
+    };
+    earned("account-referral-pending", data.pending, "account-referral-pending");
+    earned("account-referral-withdrawable", data.withdrawable, "account-referral-withdrawable");
+    if (data.reversed) earned("account-referral-reversed", data.reversed, "account-referral-reversed");
+    const invitees = make("span", "", t("account-referral-invitees", { count: data.invitees }));
+    invitees.id = "account-referral-invitees";
+    const facts = [invitees];
+    if (data.levels_percent && data.levels_percent.length) {
+      facts.push(t("account-referral-rates", { rates: data.levels_percent.map((p) => p + "%").join(" / ") }));
+    }
+    const about = make("small");
+    about.append(...facts.flatMap((part, index) => (index ? [" · ", part] : [part])));
+    return [line, about, earnings, make("small", "", t("account-referral-holding", { days: data.holding_days }))];
+  };
+
+  const show = (account) => {
+    document.getElementById("account-email").textContent = account.email_masked;
+    document.getElementById("account-spend").textContent = money(account.spend);
+    fact("account-level", level(account));
+    fact("account-points", points(account));
+    fact("account-referral", referral(account.referral));
+    fact("account-coupons", account.coupons ? coupons(account.coupons) : null);
+    document.getElementById("account-orders").replaceChildren(...account.orders.map(orderItem));
+    document.getElementById("account-no-orders").hidden = account.orders.length > 0;
+    signInBox.hidden = true;
+    accountBox.hidden = false;
+  };
+  const showSignIn = () => {
+    accountBox.hidden = true;
+    welcome.hidden = true;
+    signInBox.hidden = false;
+  };
+  const load = async () => {
+    try {
+      const response = await fetch("/api/account", { headers, credentials: "same-origin", cache: "no-store" });
+      if (response.ok) return show(await response.json());
+    } catch {
+      status.textContent = t("error-network");
+    }
+    showSignIn();
+  };
+  const start = async () => {
+    const token = new URLSearchParams(location.hash.slice(1)).get("signin");
+    if (token) {
+      // Single use: out of the address bar and the history before anything else.
+      history.replaceState(null, "", location.pathname + location.search);
+      status.textContent = t("signing-in");
+      const ref = storedRef();
+      try {
+        const response = await post("/api/account/session", ref ? { token, ref } : { token });
+        if (response.ok) {
+          forgetRef();
+          const joined = (await response.json().catch(() => ({}))).referral || {};
+          status.textContent = "";
+          if (joined.bound) {
+            welcome.textContent = joined.welcome_coupon
+              ? t("account-referral-welcome", { amount: money(joined.welcome_coupon) }) : t("account-referral-joined");
+            welcome.hidden = false;
+          } else if (joined.message) {
+            // A referral that could not be used is not an error: signing in worked.
+            status.textContent = joined.message;
+          }
+        } else {
+          status.textContent = await problem(response);
+        }
+      } catch {
+        status.textContent = t("error-network");
+      }
+    }
+    await load();
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError.textContent = "";
+    try {
+      const response = await post(form.action, Object.fromEntries(new FormData(form)));
+      if (response.status === 202) {
+        status.textContent = t("sign-in-sent");
+        form.reset();
+      } else {
+        formError.textContent = await problem(response);
+      }
+    } catch {
+      formError.textContent = t("error-network");
+    }
+  });
+  document.getElementById("account-sign-out").addEventListener("click", async () => {
+    await post("/api/account/sign-out").catch(() => {});
+    status.textContent = "";
+    showSignIn();
+  });
+  // A link opened in a tab that already shows this page changes only the fragment.
+  window.addEventListener("hashchange", start);
+  start();
+})();

@@ -1,0 +1,163 @@
+"""A shopper in a real Chromium sees coupons and member prices before paying, joins through a
+friend's referral link, and turns points into a coupon on the account page (game-zone's demo rules)."""
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_account import sign_in_link
+
+pytestmark = pytest.mark.browser
+STATION, PRODUCT, SKU = "game-zone", "qq-coin", "qq-coin-30"
+PAY_PAGE = re.compile(r"/_sandbox/pay/cs_test_")
+
+
+@pytest.fixture(scope="module")
+def keys(shop, tmp_path_factory):
+    made = [f"COMMERCE-{secrets.token_hex(5).upper()}" for _ in range(10)]
+    shop.import_keys(SKU, made, tmp_path_factory.mktemp("keys"))
+    return made
+
+
+@pytest.fixture
+def context(browser):
+    made = browser.new_context()
+    errors: list[str] = []
+    made.on("weberror", lambda error: errors.append(str(error.error)))
+    yield made
+    made.close()
+    assert not errors, errors
+
+
+def fresh_email(name: str) -> str:
+    return f"{name}-{secrets.token_hex(3)}@example.com"
+
+
+def yuan(text: str) -> Decimal:
+    return Decimal(re.sub(r"[^\d.-]", "", text))
+
+
+def fill_buy_form(page, shop, email: str) -> None:
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    page.locator(f"input[name=sku][value='{SKU}']").check()
+    page.fill("input[name=email]", email)
+    page.fill("input[name=query_password]", "5678")
+
+
+def sign_in(page, shop, email: str) -> None:
+    page.goto(f"http://{shop.host(STATION)}/account/")
+    page.wait_for_selector("#account-sign-in:not([hidden])")
+    page.fill("#account-sign-in-form input[name=email]", email)
+    page.click("#account-sign-in-submit")
+    page.wait_for_selector("#account-status:not(:empty)")
+    page.goto(sign_in_link(shop, email))
+    page.wait_for_selector("#account:not([hidden])")
+
+
+def test_a_coupon_shows_its_discount_before_payment_and_the_order_is_charged_that_total(context, shop, keys):
+    page = context.new_page()
+    fill_buy_form(page, shop, fresh_email("coupon"))
+    page.fill("#buy-coupon", "qq95")  # typed in any case
+
+    expect(page.locator("#quote-coupon")).to_be_visible()
+    subtotal = yuan(page.locator("#quote-subtotal").inner_text())
+    assert subtotal == yuan(page.locator("#buy-total").inner_text())  # the page's estimate, before the coupon
+    off = (subtotal * Decimal("0.05")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert yuan(page.locator("#quote-coupon").inner_text()) == -off
+    assert "QQ95" in page.locator("#quote-coupon-label").inner_text()
+    to_pay = page.locator("#quote-total").inner_text()
+    assert yuan(to_pay) == subtotal - off
+    assert page.locator("#buy-coupon-error").inner_text() == ""
+
+    page.click("#buy-submit")
+    page.wait_for_url(PAY_PAGE)
+    assert page.locator("#pay-amount").inner_text() == to_pay
+    page.click("#pay-succeed")
+    page.wait_for_url(re.compile(r"/order/\?id="))
+    expect(page.locator("#order-summary")).to_contain_text(to_pay)
+    assert "QQ95" in page.locator("#order-summary").inner_text()
+
+
+def test_an_unknown_code_gets_the_servers_message_inline_and_a_blank_code_does_not_block_checkout(context, shop, keys):
+    refused = shop.post("/api/quote", json={"station": STATION, "sku": SKU, "quantity": 1, "coupon": "NO-SUCH-CODE"})
+    assert refused.status_code == 422
+    page = context.new_page()
+    fill_buy_form(page, shop, fresh_email("blank"))
+
+    page.fill("#buy-coupon", "NO-SUCH-CODE")
+    expect(page.locator("#buy-coupon-error")).to_have_text(refused.json()["error"]["message"])
+    assert page.locator("#buy-quote").is_hidden()
+    page.fill("#buy-coupon", "")
+    expect(page.locator("#buy-coupon-error")).to_be_empty()
+
+    estimate = page.locator("#buy-total").inner_text()
+    page.click("#buy-submit")
+    page.wait_for_url(PAY_PAGE)
+    assert page.locator("#pay-amount").inner_text() == estimate
+
+
+def test_a_friend_who_opens_a_referral_link_and_signs_in_gets_the_welcome_coupon(browser, context, shop):
+    referrer = context.new_page()
+    sign_in(referrer, shop, fresh_email("referrer"))
+    link = referrer.locator("#account-referral-link").input_value()
+    assert re.fullmatch(rf"http://{re.escape(shop.host(STATION))}/\?ref=[A-Z0-9]+", link)
+    expect(referrer.locator("#account-referral-invitees")).to_have_text("已邀请 0 人")
+
+    friend_context = browser.new_context()
+    friend = friend_context.new_page()
+    friend.goto(link)
+    friend.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")  # the code stays while the friend browses
+    sign_in(friend, shop, fresh_email("friend"))
+
+    expect(friend.locator("#account-welcome")).to_be_visible()
+    assert "¥5.00" in friend.locator("#account-welcome").inner_text()
+    welcome = friend.locator("#account-coupon-list .coupon[data-state=available]")
+    expect(welcome).to_have_count(1)
+    assert "¥5.00" in welcome.inner_text() and "新人券" in welcome.inner_text()
+    assert friend.evaluate("localStorage.getItem('kameng.ref')") is None
+    friend_context.close()
+
+    referrer.reload()
+    expect(referrer.locator("#account-referral-invitees")).to_have_text("已邀请 1 人")
+
+
+def test_points_from_a_delivered_order_become_a_coupon_on_the_account_page(context, shop, keys):
+    email = fresh_email("points")
+    placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 4, "email": email,
+                                              "query_password": "4321"}).json()
+    assert placed["total"] >= 100_00  # game-zone: 1 point per yuan, 100 points for a 1.00 coupon
+    paid = shop.post(urlsplit(placed["pay_url"]).path, data={"action": "pay", "method": "card"})
+    assert paid.status_code == 303
+    points = placed["total"] // 100
+
+    page = context.new_page()
+    sign_in(page, shop, email)
+    balance = page.locator("#account-points-balance")
+    assert balance.inner_text() == str(points)
+    assert "白银" in page.locator("#account-level").inner_text()  # the next level, with how far it is
+    assert page.locator("#account-level-progress").is_visible()
+
+    page.click("#account-redeem")
+    expect(balance).to_have_text(str(points - 100))
+    expect(page.locator("#account-redeem")).to_be_disabled()
+    coupon = page.locator("#account-coupon-list .coupon[data-state=available]")
+    expect(coupon).to_have_count(1)
+    assert "¥1.00" in coupon.inner_text()
+    assert coupon.get_attribute("data-code") in page.locator("#account-redeem-message").inner_text()
+
+
+def test_without_javascript_the_coupon_is_posted_with_the_form(browser, shop, keys):
+    quoted = shop.post("/api/quote", json={"station": STATION, "sku": SKU, "quantity": 1, "coupon": "QQ95"}).json()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    fill_buy_form(page, shop, fresh_email("nojs"))
+    page.fill("#buy-coupon", "QQ95")
+    page.click("#buy-submit")
+    page.wait_for_url(PAY_PAGE)
+    assert yuan(page.locator("#pay-amount").inner_text()) * 100 == quoted["total"] < quoted["subtotal"]
+    context.close()
