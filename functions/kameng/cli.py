@@ -425,9 +425,7 @@ def settlement_command(args: argparse.Namespace) -> int:
     from kameng.domain.settlement import settle
 
     deps = _deps()
-    book = deps.store.price_book(args.station)
-    if book is None:
-        raise UnknownStation(f"no station {args.station!r}: build and publish its content first")
+    book = _price_book(deps, args.station)
     start, end = args.start, args.end
     if end <= start:
         raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})", EXIT_USAGE)
@@ -460,6 +458,41 @@ def settlement_command(args: argparse.Namespace) -> int:
         print(f"  {label:<22}{value:>16}")
     if args.csv is not None:
         print(f"one line per order: {args.csv}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- withdrawals
+
+
+def withdrawals_command(args: argparse.Namespace) -> int:
+    from kameng.domain.member import WithdrawalStatus
+
+    deps = _deps()
+    book = _price_book(deps, args.station)
+    note = " ".join((args.note or "").split()) or None
+    if args.pay or args.reject:
+        wanted, status = (args.pay, WithdrawalStatus.PAID) if args.pay else (args.reject, WithdrawalStatus.REJECTED)
+        settled = deps.store.settle_withdrawal(book.station, wanted.strip().upper(), status, deps.clock(), note)
+        if settled is None:
+            raise Failure(f"no withdrawal {wanted!r} waiting at {book.station}: see `kameng withdrawals {book.station}`")
+        if args.json:
+            _print_json(settled.model_dump(mode="json"))
+        else:
+            done = "marked paid" if status is WithdrawalStatus.PAID else "rejected, its amount is withdrawable again"
+            print(f"withdrawal {settled.id} of {format_minor(settled.amount, book.currency)}: {done}")
+        return EXIT_OK
+    status = WithdrawalStatus(args.status) if args.status else None
+    found = deps.store.withdrawals(book.station, status)
+    if args.json:
+        _print_json([w.model_dump(mode="json") for w in found])
+        return EXIT_OK
+    if not found:
+        print("no withdrawals")
+        return EXIT_OK
+    headers = ["id", "requested (UTC)", "amount", "method", "account", "name", "status"]
+    rows = [[w.id, _utc(w.requested_at), format_minor(w.amount, book.currency), w.method, w.account, w.name,
+             w.status.value] for w in found]
+    print(_table(headers, rows, right=(2,)))
     return EXIT_OK
 
 
@@ -605,6 +638,20 @@ sent with them); "balance due" is what is still owed to the station
 """
 
 
+WITHDRAWALS_EPILOG = """\
+examples:
+  kameng withdrawals game-zone --status requested
+  kameng withdrawals game-zone --pay 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --note "支付宝转账 2026-12-01"
+  kameng withdrawals game-zone --reject 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --note "账号与姓名不符"
+
+Referrers ask on their account page to be paid their withdrawable
+commissions (matured past the holding period, less what they asked for
+before), to an Alipay, WeChat or bank account. Pay each by hand, then mark it
+paid; a rejected request makes its amount withdrawable again. Each request is
+settled once: a second --pay or --reject is refused.
+"""
+
+
 PUBLISH_EPILOG = """\
 examples:
   kameng publish --bucket kameng-sites --distribution E2ABCDEF123 --dry-run
@@ -706,6 +753,16 @@ def _settlement_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print the totals as JSON for scripts")
 
 
+def _withdrawals_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("station", metavar="STATION", help="a station id, e.g. game-zone")
+    sub.add_argument("--status", choices=["requested", "paid", "rejected"], help="only withdrawals in this status")
+    action = sub.add_mutually_exclusive_group()
+    action.add_argument("--pay", metavar="ID", help="mark this requested withdrawal paid")
+    action.add_argument("--reject", metavar="ID", help="reject this requested withdrawal")
+    sub.add_argument("--note", metavar="TEXT", help="kept with a paid or rejected withdrawal")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def _publish_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bucket", required=True, help="the S3 bucket the CDN serves from")
     sub.add_argument("--distribution", metavar="ID", help="the CloudFront distribution id to invalidate")
@@ -731,6 +788,8 @@ COMMANDS = (
      refund_command, _refund_arguments),
     ("settlement", "A station's settlement for a period: sales, margin, commissions, refunds, balance.",
      SETTLEMENT_EPILOG, settlement_command, _settlement_arguments),
+    ("withdrawals", "List referrers' withdrawal requests; mark one paid or rejected.", WITHDRAWALS_EPILOG,
+     withdrawals_command, _withdrawals_arguments),
     ("publish", "Upload the built site to S3, publish price books, invalidate CloudFront.", PUBLISH_EPILOG,
      publish_command, _publish_arguments),
     ("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,

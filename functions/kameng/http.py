@@ -30,6 +30,7 @@ STATUS = {
     errors.CouponNotApplicable: 422,
     errors.ReferralRefused: 409,
     errors.NotEnoughPoints: 409,
+    errors.NothingToWithdraw: 409,
     errors.QuantityOutOfRange: 422,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
@@ -122,6 +123,7 @@ ENGLISH = {
     "coupon_not_applicable": "This coupon does not apply to this order.",
     "referral_refused": "This referral link cannot be used for your account.",
     "not_enough_points": "You do not have enough points for that.",
+    "nothing_to_withdraw": "Not enough commission is withdrawable yet.",
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Protocol, Sequence
 
-from kameng.domain.member import Earning, IssuedCoupon, Member
+from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, PaymentEvent
 from kameng.domain.price_book import PriceBook
 
@@ -131,6 +131,21 @@ class Store(Protocol):
     def quota_count(self, counter: str, holder: str) -> int: ...
 
     def earnings(self, station: str, referrer: str) -> list[Earning]: ...
+
+    def request_withdrawal(self, withdrawal: Withdrawal, seen_withdrawn: int) -> bool:
+        """Record the request and add its amount to the member's `withdrawn`, only if that is still
+        `seen_withdrawn` (what the amount was worked out from); False otherwise."""
+
+    def withdrawals_of(self, station: str, referrer: str) -> list[Withdrawal]:
+        """A referrer's withdrawals, newest first."""
+
+    def withdrawals(self, station: str, status: WithdrawalStatus | None = None) -> list[Withdrawal]:
+        """A station's withdrawals, oldest first: the owner's payout list."""
+
+    def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
+                          note: str | None) -> Withdrawal | None:
+        """Mark a requested withdrawal paid or rejected (a rejection gives its amount back), once;
+        None if it is unknown or already settled."""
 
     def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
         """The station's orders placed in [start, end), oldest first: the settlement report's input."""

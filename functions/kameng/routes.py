@@ -35,6 +35,7 @@ ROUTES = (
     Route("POST", "/api/account/sign-out", "kameng.handlers.account:sign_out"),
     Route("GET", "/api/account", "kameng.handlers.account:get_account"),
     Route("POST", "/api/account/points/redeem", "kameng.handlers.account:redeem_points"),
+    Route("POST", "/api/account/withdrawals", "kameng.handlers.account:request_withdrawal"),
 )
 
 

@@ -226,8 +226,8 @@ def test_the_price_basis_check_counts_the_lowest_tier_and_flash_price(project: P
     ("welcome_coupon: 5.00", "welcome_coupon: -5", "referrals.welcome_coupon: must not be negative (got -5)"),
     ("holding_days: 7", "holding_days: -1", "referrals.holding_days: expected a number ≥ 0 (got -1)"),
     ("holding_days: 7", "holding_days: 7\n  depth: 4",
-     "referrals.depth: unknown field; expected one of: basis, holding_days, levels_percent, referrer_reward,"
-     " welcome_coupon"),
+     "referrals.depth: unknown field; expected one of: basis, holding_days, levels_percent, min_withdrawal,"
+     " referrer_reward, welcome_coupon"),
 ])
 def test_a_wrong_referral_field_is_named(project: Project, old: str, new: str, message: str) -> None:
     append(project, "game-zone", REFERRALS.replace(old, new))

@@ -54,6 +54,31 @@ def test_a_period_outside_the_orders_is_empty_and_bad_arguments_are_named(shop, 
     backwards = kameng("settlement", "game-zone", "--from", "2026-05-01", "--to", "2026-04-01")
     assert backwards.code == 2 and "must be after --from" in backwards.err
     unknown = kameng("settlement", "nowhere", *PERIOD)
-    assert unknown.code == 1 and "no station 'nowhere'" in unknown.err
+    assert unknown.code == 1 and "unknown station 'nowhere'" in unknown.err
     garbled = kameng("settlement", "game-zone", "--from", "last week", "--to", "2026-04-01")
     assert garbled.code == 2 and "expected a date such as 2026-11-01" in garbled.err
+
+
+def test_withdrawals_are_listed_paid_once_or_rejected(shop, kameng):
+    from datetime import datetime, timezone
+
+    from kameng.domain.member import Withdrawal
+
+    store = shop.deps.store
+    store.open_member("game-zone", "referrer-key", "REFERRER01")
+    for n, amount in enumerate((1200, 800), start=1):
+        assert store.request_withdrawal(Withdrawal(
+            id=f"01JW{n:022d}", station="game-zone", referrer="referrer-key", amount=amount, method="alipay",
+            account="13800000000", name="张三", requested_at=datetime(2026, 3, 9, tzinfo=timezone.utc)),
+            1200 if n == 2 else 0)
+    listed = kameng("withdrawals", "game-zone", "--status", "requested")
+    assert listed.code == 0 and "¥12.00" in listed.out and "13800000000" in listed.out and "张三" in listed.out
+    first, second = (f"01JW{n:022d}" for n in (1, 2))
+    paid = kameng("withdrawals", "game-zone", "--pay", first, "--note", "支付宝 转账")
+    assert paid.code == 0 and "marked paid" in paid.out
+    twice = kameng("withdrawals", "game-zone", "--pay", first)
+    assert twice.code == 1 and "no withdrawal" in twice.err
+    assert kameng("withdrawals", "game-zone", "--reject", second).code == 0
+    assert store.member("game-zone", "referrer-key").withdrawn == 1200
+    statuses = [w["status"] for w in json_of(kameng("withdrawals", "game-zone", "--json"))]
+    assert statuses == ["paid", "rejected"]

@@ -207,3 +207,39 @@ def test_orders_placed_in_a_period_are_the_stations_own(store, inventory):
     store.place_order(an_order(sku, station="other", at=START + timedelta(hours=1)))
     found = store.orders_placed(STATION, START, START + timedelta(days=1))
     assert [o.id for o in found] == [o.id for o in inside]
+
+
+# withdrawals: what was withdrawn is asked for once, settled once
+
+
+def a_withdrawal(amount: int, n: int = 0):
+    from kameng.domain.member import Withdrawal
+
+    return Withdrawal(id=f"01JW{n:022d}", station=STATION, referrer="parent", amount=amount, method="alipay",
+                      account="13800000000", name="张三", requested_at=START)
+
+
+def test_racing_withdrawal_requests_from_one_read_record_one(store):
+    store.open_member(STATION, "parent", "PARENT001")
+    won = race(6, lambda i: store.request_withdrawal(a_withdrawal(500, i), 0))
+    assert won.count(True) == 1
+    assert store.member(STATION, "parent").withdrawn == 500
+    assert [w.amount for w in store.withdrawals_of(STATION, "parent")] == [500]
+
+
+def test_a_withdrawal_is_settled_once_and_a_rejection_gives_its_amount_back(store):
+    from kameng.domain.member import WithdrawalStatus
+
+    store.open_member(STATION, "parent", "PARENT001")
+    assert store.request_withdrawal(a_withdrawal(500, 1), 0)
+    assert store.request_withdrawal(a_withdrawal(300, 2), 500)
+    paid = store.settle_withdrawal(STATION, a_withdrawal(0 + 1, 1).id, WithdrawalStatus.PAID, START, "alipay 123")
+    assert (paid.status, paid.note, paid.settled_at) == (WithdrawalStatus.PAID, "alipay 123", START)
+    assert store.settle_withdrawal(STATION, paid.id, WithdrawalStatus.REJECTED, START, None) is None
+    rejected = store.settle_withdrawal(STATION, a_withdrawal(1, 2).id, WithdrawalStatus.REJECTED, START, "wrong name")
+    assert rejected.status is WithdrawalStatus.REJECTED
+    assert store.member(STATION, "parent").withdrawn == 500
+    assert [w.status for w in store.withdrawals(STATION)] == [WithdrawalStatus.PAID, WithdrawalStatus.REJECTED]
+    assert [w.id for w in store.withdrawals(STATION, WithdrawalStatus.REJECTED)] == [rejected.id]
+    assert [w.status for w in store.withdrawals_of(STATION, "parent")] == [WithdrawalStatus.REJECTED, WithdrawalStatus.PAID]
+    assert store.settle_withdrawal(STATION, "01JWNOSUCH", WithdrawalStatus.PAID, START, None) is None

@@ -211,6 +211,17 @@ def test_a_coupon_below_its_minimum_spend_is_refused_with_the_reason(deps, stati
     assert (refused.status, refused.error["reason"]) == (422, "coupon_min_spend")
 
 
+def test_a_coupon_that_could_take_nothing_off_is_refused_and_not_spent(deps, stations, sku_with_keys, events):
+    floor = sku_with_keys(3, price=WHOLESALE, wholesale=WHOLESALE, substation_price=WHOLESALE)
+    book = deps.store.price_book(stations.substation)
+    deps.store.put_price_book(book.model_copy(update={"coupons": COUPONS}))
+    fields = {"station": stations.substation, "sku": floor.sku, "quantity": 1, "email": ALICE,
+              "query_password": QUERY_PASSWORD, "coupon": "PERCENT5"}
+    refused = Response(checkout_handler.handler(events.checkout(fields), None))
+    assert (refused.status, refused.error["reason"]) == (422, "coupon_no_room")
+    assert floor.stock().reserved == 0
+
+
 def test_a_discount_never_takes_the_price_below_wholesale(deps, stations, buy):
     book = deps.store.price_book(stations.substation)
     deps.store.put_price_book(book.model_copy(update={"coupons": (
@@ -309,3 +320,44 @@ def test_points_are_earned_redeemed_into_a_coupon_and_clawed_back_by_a_refund(de
 def test_redeeming_needs_a_session(api_event):
     response = Response(account_handler.redeem_points(api_event("POST", "/api/account/points/redeem"), None))
     assert (response.status, response.error["code"]) == (401, "signed_out")
+
+
+# ---------------------------------------------------------------- withdrawals of commissions
+
+
+@pytest.fixture
+def withdraw(api_event):
+    def post(session: str | None, **fields) -> Response:
+        body = {"method": "alipay", "account": "13800000000", "name": "张三", **fields}
+        event = with_session(api_event("POST", "/api/account/withdrawals", body=body), session)
+        return Response(account_handler.request_withdrawal(event, None))
+
+    return post
+
+
+def test_matured_commissions_are_withdrawn_once_and_refunds_after_that_are_made_up_later(
+        deps, bought, sign_in_as, account, clock, withdraw):
+    alice, _ = sign_in_as(ALICE)
+    sign_in_as(BOB, ref=account(alice)["referral"]["code"])
+    first = bought(BOB)
+    bought(BOB)  # two orders: 2 × 10 % of the 10.00 margin
+    held = withdraw(alice)
+    assert (held.status, held.error["code"]) == (409, "nothing_to_withdraw")  # still in the holding period
+    clock.advance(days=7, seconds=1)
+    asked = withdraw(alice)
+    assert asked.status == 201, asked.raw
+    assert (asked.json["withdrawal"]["amount"], asked.json["withdrawal"]["account"]) == (200, "138***00")
+    again = withdraw(alice)
+    assert (again.status, again.error["code"]) == (409, "nothing_to_withdraw")
+    referral = account(alice)["referral"]
+    assert (referral["withdrawable"], [w["status"] for w in referral["withdrawals"]]) == (0, ["requested"])
+    refund_order(first.order_id, "owner refund", deps)
+    # the refunded order's commission was already asked for: the next ones make it up first
+    assert account(alice)["referral"]["withdrawable"] == -100
+
+
+def test_a_withdrawal_needs_a_session_and_a_payout_account(withdraw, sign_in_as):
+    assert withdraw(None).status == 401
+    alice, _ = sign_in_as(ALICE)
+    bad = withdraw(alice, method="paypal", account="x")
+    assert bad.status == 400 and {f["loc"] for f in bad.error["fields"]} == {"method", "account"}

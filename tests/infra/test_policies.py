@@ -28,6 +28,7 @@ EXPECTED = {
     "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
     "RedeemPointsFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
     "QuoteFunction": {"dynamodb:GetItem"} | SECRET,
+    "WithdrawFunction": READ | WRITE | SECRET,
     "AccountSignOutFunction": set(),
     "AccountFunction": READ | OPEN | SECRET,
 }

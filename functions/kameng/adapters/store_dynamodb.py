@@ -40,6 +40,9 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | member's coupon | MEMBER#<station>#<shopper>| COUPON#<code>     | body (written with the COUPON item)                    | coupons_of |
 | earning         | MEMBER#<station>#<referrer>| EARN#<order>#<n> | amount, available_at, reversed (BOOL)                  | earnings, apply |
 | referral code   | REFCODE#<station>#<code>  | REFCODE           | shopper_key (put if absent)                            | open_member, member_by_code |
+| withdrawal      | WITHDRAWALS#<station>     | <withdrawal id>   | body (Withdrawal JSON), status; with a copy at         | request_withdrawal, withdrawals, |
+|                 |                           |                   | MEMBER#<station>#<referrer> / WITHDRAW#<id>; the       | withdrawals_of, settle_withdrawal |
+|                 |                           |                   | member's `withdrawn` moves in the same transaction     |         |
 
 The quota counts (domain/quota.py) ride in the reservation's transaction: at
 most 5 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
@@ -108,7 +111,7 @@ from botocore.exceptions import ClientError
 
 from kameng.domain.errors import Busy, SoldOut
 from kameng.domain.ids import id_floor
-from kameng.domain.member import Earning, IssuedCoupon, Member
+from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.domain.quota import EVERYONE, Quota
@@ -253,7 +256,7 @@ def _member_from(station: str, shopper_key: str, item: dict | None) -> Member:
 
     return Member(
         station=station, shopper_key=shopper_key, spend=number("spend"), points=number("points"),
-        orders=number("orders"), invitees=number("invitees"),
+        orders=number("orders"), invitees=number("invitees"), withdrawn=number("withdrawn"),
         referral_code=item.get("referral_code", {}).get("S"), referrer=item.get("referrer", {}).get("S"),
         ancestors=tuple(a["S"] for a in item.get("ancestors", {}).get("L", [])),
     )
@@ -1058,3 +1061,71 @@ class DynamoStore:
             )]
         # BETWEEN includes its upper end; the period does not.
         return self._orders(sorted(i for i in ids if i < id_floor(end)))
+
+    # ------------------------------------------------------------ withdrawals of commissions
+
+    def _withdrawal_items(self, withdrawal: Withdrawal, condition: dict | None) -> list[dict]:
+        body = _s(withdrawal.model_dump_json())
+        keys = ({"pk": _s(f"WITHDRAWALS#{withdrawal.station}"), "sk": _s(withdrawal.id)},
+                {"pk": _s(f"MEMBER#{withdrawal.station}#{withdrawal.referrer}"), "sk": _s(f"WITHDRAW#{withdrawal.id}")})
+        items = []
+        for key in keys:
+            put: dict = {"TableName": self.table, "Item": key | {"body": body, "status": _s(withdrawal.status.value)}}
+            put |= condition or {"ConditionExpression": "attribute_not_exists(pk)"}
+            items.append({"Put": put})
+        return items
+
+    def request_withdrawal(self, withdrawal: Withdrawal, seen_withdrawn: int) -> bool:
+        still = "#withdrawn = :seen" + (" OR attribute_not_exists(#withdrawn)" if seen_withdrawn == 0 else "")
+        items = [{"Update": {
+            "TableName": self.table, "Key": _member_key(withdrawal.station, withdrawal.referrer),
+            "UpdateExpression": "ADD #withdrawn :amount", "ConditionExpression": still,
+            "ExpressionAttributeNames": {"#withdrawn": "withdrawn"},
+            "ExpressionAttributeValues": {":amount": _n(withdrawal.amount), ":seen": _n(seen_withdrawn)},
+        }}] + self._withdrawal_items(withdrawal, None)
+        try:
+            self._transact(items)
+        except _Cancelled as cancelled:
+            if cancelled.failed():
+                return False
+            raise StoreBusy("a withdrawal kept conflicting") from None
+        return True
+
+    def withdrawals_of(self, station: str, referrer: str) -> list[Withdrawal]:
+        return [Withdrawal.model_validate_json(item["body"]["S"]) for item in self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :w)", ConsistentRead=True, ScanIndexForward=False,
+            ExpressionAttributeValues={":pk": _s(f"MEMBER#{station}#{referrer}"), ":w": _s("WITHDRAW#")},
+        )]
+
+    def withdrawals(self, station: str, status: WithdrawalStatus | None = None) -> list[Withdrawal]:
+        found = [Withdrawal.model_validate_json(item["body"]["S"]) for item in self._query(
+            KeyConditionExpression="pk = :pk", ConsistentRead=True,
+            ExpressionAttributeValues={":pk": _s(f"WITHDRAWALS#{station}")},
+        )]
+        return [w for w in found if status is None or w.status is status]
+
+    def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
+                          note: str | None) -> Withdrawal | None:
+        item = self._get({"pk": _s(f"WITHDRAWALS#{station}"), "sk": _s(withdrawal_id)})
+        if item is None:
+            return None
+        current = Withdrawal.model_validate_json(item["body"]["S"])
+        if current.status is not WithdrawalStatus.REQUESTED:
+            return None
+        settled = current.model_copy(update={"status": status, "settled_at": now, "note": note})
+        still = {"ConditionExpression": "#status = :requested", "ExpressionAttributeNames": {"#status": "status"},
+                 "ExpressionAttributeValues": {":requested": _s(WithdrawalStatus.REQUESTED.value)}}
+        items = self._withdrawal_items(settled, still)
+        if status is WithdrawalStatus.REJECTED:
+            items.append({"Update": {
+                "TableName": self.table, "Key": _member_key(station, settled.referrer),
+                "UpdateExpression": "ADD #withdrawn :back", "ExpressionAttributeNames": {"#withdrawn": "withdrawn"},
+                "ExpressionAttributeValues": {":back": _n(-settled.amount)},
+            }})
+        try:
+            self._transact(items)
+        except _Cancelled as cancelled:
+            if cancelled.failed():
+                return None
+            raise StoreBusy("settling a withdrawal kept conflicting") from None
+        return settled

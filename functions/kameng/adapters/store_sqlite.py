@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.ids import id_floor
-from kameng.domain.member import Earning, IssuedCoupon, Member
+from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.domain.quota import EVERYONE
@@ -67,9 +67,13 @@ CREATE TABLE IF NOT EXISTS earnings (
     station TEXT NOT NULL, referrer TEXT NOT NULL, order_id TEXT NOT NULL, level INTEGER NOT NULL,
     amount INTEGER NOT NULL, available_at TEXT NOT NULL, reversed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (station, referrer, order_id, level));
+CREATE TABLE IF NOT EXISTS withdrawals (
+    id TEXT PRIMARY KEY, station TEXT NOT NULL, referrer TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS withdrawals_station ON withdrawals (station, id);
+CREATE INDEX IF NOT EXISTS withdrawals_referrer ON withdrawals (station, referrer, id);
 """
 
-_MEMBER_COLUMNS = "station, shopper_key, spend, points, orders, referral_code, referrer, ancestors, invitees"
+_MEMBER_COLUMNS = "station, shopper_key, spend, points, orders, referral_code, referrer, ancestors, invitees, withdrawn"
 
 _KEY_STATUS_FROM = {KeyMove.RETURN: "reserved", KeyMove.SELL: "reserved"}
 _KEY_STATUS_TO = {KeyMove.RETURN: "available", KeyMove.SELL: "sold"}
@@ -119,9 +123,10 @@ def _give_back_quotas(conn: sqlite3.Connection, order: Order) -> None:
 
 
 def _member_from(row: tuple) -> Member:
-    station, shopper_key, spend, points, orders, code, referrer, ancestors, invitees = row
+    station, shopper_key, spend, points, orders, code, referrer, ancestors, invitees, withdrawn = row
     return Member(station=station, shopper_key=shopper_key, spend=spend, points=points, orders=orders,
-                  referral_code=code, referrer=referrer, ancestors=tuple(json.loads(ancestors)), invitees=invitees)
+                  referral_code=code, referrer=referrer, ancestors=tuple(json.loads(ancestors)), invitees=invitees,
+                  withdrawn=withdrawn)
 
 
 def _put_coupons(conn: sqlite3.Connection, coupons: Iterable[IssuedCoupon]) -> None:
@@ -162,6 +167,7 @@ def _credit(conn: sqlite3.Connection, change: OrderChange) -> None:
 _ADDED_COLUMNS = {
     "card_keys": ("refunded", "INTEGER NOT NULL DEFAULT 0"),
     "stock_counts": ("low_alerted", "INTEGER NOT NULL DEFAULT 0"),
+    "members": ("withdrawn", "INTEGER NOT NULL DEFAULT 0"),
 }
 
 
@@ -507,3 +513,46 @@ class SqliteStore:
             (station, id_floor(start), id_floor(end)),
         ).fetchall()
         return [Order.model_validate_json(r[0]) for r in rows]
+
+    # withdrawals of commissions
+
+    def request_withdrawal(self, withdrawal: Withdrawal, seen_withdrawn: int) -> bool:
+        with self._write() as conn:
+            if conn.execute(
+                "UPDATE members SET withdrawn = withdrawn + ? WHERE station = ? AND shopper_key = ? AND withdrawn = ?",
+                (withdrawal.amount, withdrawal.station, withdrawal.referrer, seen_withdrawn),
+            ).rowcount != 1:
+                return False
+            conn.execute("INSERT INTO withdrawals (id, station, referrer, status, body) VALUES (?, ?, ?, ?, ?)",
+                         (withdrawal.id, withdrawal.station, withdrawal.referrer, withdrawal.status.value,
+                          withdrawal.model_dump_json()))
+        return True
+
+    def withdrawals_of(self, station: str, referrer: str) -> list[Withdrawal]:
+        rows = self._conn().execute(
+            "SELECT body FROM withdrawals WHERE station = ? AND referrer = ? ORDER BY id DESC", (station, referrer)
+        ).fetchall()
+        return [Withdrawal.model_validate_json(r[0]) for r in rows]
+
+    def withdrawals(self, station: str, status: WithdrawalStatus | None = None) -> list[Withdrawal]:
+        rows = self._conn().execute(
+            "SELECT body FROM withdrawals WHERE station = ? AND (? IS NULL OR status = ?) ORDER BY id",
+            (station, status and status.value, status and status.value),
+        ).fetchall()
+        return [Withdrawal.model_validate_json(r[0]) for r in rows]
+
+    def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
+                          note: str | None) -> Withdrawal | None:
+        with self._write() as conn:
+            row = conn.execute("SELECT body FROM withdrawals WHERE id = ? AND station = ? AND status = ?",
+                               (withdrawal_id, station, WithdrawalStatus.REQUESTED.value)).fetchone()
+            if row is None:
+                return None
+            settled = Withdrawal.model_validate_json(row[0]).model_copy(
+                update={"status": status, "settled_at": now, "note": note})
+            conn.execute("UPDATE withdrawals SET status = ?, body = ? WHERE id = ?",
+                         (status.value, settled.model_dump_json(), withdrawal_id))
+            if status is WithdrawalStatus.REJECTED:
+                conn.execute("UPDATE members SET withdrawn = withdrawn - ? WHERE station = ? AND shopper_key = ?",
+                             (settled.amount, station, settled.referrer))
+        return settled

@@ -29,6 +29,8 @@ class ReferralRule(BaseModel):
     """Minor units: the referrer's reward on the invitee's first delivered order."""
     holding_days: int = Field(7, ge=0)
     """Commissions become withdrawable this many days after delivery (refunds reverse them before)."""
+    min_withdrawal: int = Field(100, ge=1)
+    """Minor units: the least a referrer may ask to be paid out at once."""
 
     @field_validator("levels_percent")
     @classmethod

@@ -113,3 +113,9 @@ class CouponNotApplicable(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class NothingToWithdraw(DomainError):
+    """Less is withdrawable than the station's minimum payout."""
+
+    code = "nothing_to_withdraw"

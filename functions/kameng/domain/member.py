@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,8 @@ class Member(BaseModel):
     ancestors: tuple[str, ...] = ()
     """The referral chain above this shopper, nearest first, at most three long."""
     invitees: int = 0
+    withdrawn: int = 0
+    """Commissions asked to be paid out (requested or paid; a rejected request gives its amount back)."""
 
     @property
     def is_new(self) -> bool:
@@ -97,13 +100,45 @@ class EarningsSummary:
     reversed: int
 
 
-def summarize(earnings: list[Earning], now: datetime) -> EarningsSummary:
+def summarize(earnings: list[Earning], now: datetime, withdrawn: int = 0) -> EarningsSummary:
+    """Held, withdrawable (matured, less what was asked for already) and reversed commissions.
+
+    A refund after a commission matured and was withdrawn leaves `withdrawable`
+    below zero: later commissions make it up before anything more is paid out.
+    """
     live = [e for e in earnings if not e.reversed]
     return EarningsSummary(
         pending=sum(e.amount for e in live if e.available_at > now),
-        withdrawable=sum(e.amount for e in live if e.available_at <= now),
+        withdrawable=sum(e.amount for e in live if e.available_at <= now) - withdrawn,
         reversed=sum(e.amount for e in earnings if e.reversed),
     )
+
+
+class WithdrawalStatus(StrEnum):
+    REQUESTED = "requested"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
+PAYOUT_METHODS = ("alipay", "wechat", "bank")
+
+
+class Withdrawal(BaseModel):
+    """A referrer's request to be paid their withdrawable commissions; the owner pays it by hand."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    station: str
+    referrer: str
+    amount: int = Field(gt=0)
+    method: str
+    account: str
+    name: str
+    status: WithdrawalStatus = WithdrawalStatus.REQUESTED
+    requested_at: datetime
+    settled_at: datetime | None = None
+    note: str | None = None
 
 
 class IssuedCoupon(BaseModel):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.domain.commissions import ReferralRule
-from kameng.domain.coupons import CouponRule, coupon_discount
+from kameng.domain.coupons import CouponNotApplicable, CouponRule, coupon_discount
 from kameng.domain.errors import QuantityOutOfRange, UnknownSku
 from kameng.domain.points import PointsRule
 from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
@@ -148,6 +148,9 @@ def price_order(
     room = max(0, subtotal - wholesale_total)
     level_off = min(level_off, room)
     coupon_off = min(coupon_off, room - level_off)
+    if coupon is not None and coupon_off == 0:
+        # A use would be spent for nothing: the price is already at its floor.
+        raise CouponNotApplicable("coupon_no_room", "此商品已是最低价，优惠券无法再抵扣")
     return PricedOrder(
         line=line, quantity=quantity, unit_price=unit, subtotal=subtotal,
         level=None if level is None else level.name, level_discount=level_off,

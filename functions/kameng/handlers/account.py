@@ -1,4 +1,4 @@
-from kameng.http import api, body_fields, client_address, cookie, is_https, parse, respond
+from kameng.http import ENGLISH, api, body_fields, client_address, cookie, is_https, parse, prefers_english, respond
 from kameng.services import account
 from kameng.wiring import deps
 
@@ -14,8 +14,11 @@ def sign_in(event, context=None):
 def start_session(event, context=None):
     request = parse(account.SessionStart, body_fields(event))
     session, value = account.start_session(request, deps())
-    body = {"email_masked": session.email_masked, "expires_at": session.expires_at.isoformat(),
-            "referral": account.join(session, request.ref, deps())}
+    referral = account.join(session, request.ref, deps())
+    if "code" in referral and prefers_english(event):
+        # A refused referral is not an error, so the error path's translation does not reach it.
+        referral["message"] = ENGLISH.get(referral["code"], referral["message"])
+    body = {"email_masked": session.email_masked, "expires_at": session.expires_at.isoformat(), "referral": referral}
     return respond(200, body) | {"cookies": [account.session_cookie(value, secure=is_https(event))]}
 
 
@@ -34,3 +37,10 @@ def get_account(event, context=None):
 def redeem_points(event, context=None):
     session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
     return respond(201, account.redeem(session, deps()))
+
+
+@api
+def request_withdrawal(event, context=None):
+    session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
+    request = parse(account.WithdrawalRequest, body_fields(event))
+    return respond(201, account.request_withdrawal(session, request, deps()))

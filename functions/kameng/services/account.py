@@ -19,14 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from kameng.deps import Deps
 from kameng.domain.errors import InvalidSignIn, RateLimited, ReferralRefused, SignedOut, UnknownStation
 from kameng.domain.ids import new_token
-from kameng.domain.member import IssuedCoupon, Member, summarize
+from kameng.domain.member import IssuedCoupon, Member, Withdrawal, summarize
 from kameng.domain.price_book import PriceBook
 from kameng.domain.pricing import level_for, next_level
 from kameng.domain.shopper import Email, hash_token
 from kameng.ports import SignInGrant
 from kameng.services.checkout import STATION_ID
 from kameng.services.lookup import view
-from kameng.services.membership import bind_referral, open_account, redeem_points
+from kameng.services.membership import WithdrawalRequest, bind_referral, open_account, redeem_points, withdraw
 
 SIGN_IN_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(days=30)
@@ -228,7 +228,7 @@ def _points(book: PriceBook | None, member: Member) -> dict | None:
 def _referral(book: PriceBook | None, member: Member, now: datetime, deps: Deps) -> dict | None:
     if book is None or book.referrals is None or member.referral_code is None:
         return None
-    earned = summarize(deps.store.earnings(member.station, member.shopper_key), now)
+    earned = summarize(deps.store.earnings(member.station, member.shopper_key), now, member.withdrawn)
     return {
         "code": member.referral_code,
         "link": f"{deps.settings.station_url(book.station, book.domain)}/?ref={member.referral_code}",
@@ -237,7 +237,18 @@ def _referral(book: PriceBook | None, member: Member, now: datetime, deps: Deps)
         "levels_percent": [str(p) for p in book.referrals.levels_percent],
         "holding_days": book.referrals.holding_days,
         "pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
+        "min_withdrawal": book.referrals.min_withdrawal,
+        "withdrawals": [withdrawal_view(w) for w in deps.store.withdrawals_of(member.station, member.shopper_key)],
     }
+
+
+def withdrawal_view(withdrawal: Withdrawal) -> dict:
+    # The page shows where the money goes without spelling the whole account out again.
+    account = withdrawal.account
+    shown = account[:3] + "***" + account[-2:] if len(account) > 6 else account[:1] + "***"
+    return {"id": withdrawal.id, "amount": withdrawal.amount, "method": withdrawal.method, "account": shown,
+            "status": withdrawal.status.value, "requested_at": withdrawal.requested_at.isoformat(),
+            "settled_at": None if withdrawal.settled_at is None else withdrawal.settled_at.isoformat()}
 
 
 def _coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
@@ -249,6 +260,13 @@ def _coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
         "ends": None if rule.ends is None else rule.ends.isoformat(),
         "state": "used" if rule.max_uses is not None and used >= rule.max_uses else ("expired" if expired else "available"),
     }
+
+
+def request_withdrawal(session: Session, request: WithdrawalRequest, deps: Deps) -> dict:
+    book = deps.store.price_book(session.station)
+    if book is None:
+        raise UnknownStation(f"站点不存在：{session.station}")
+    return {"withdrawal": withdrawal_view(withdraw(book, session.shopper_key, request, deps))}
 
 
 def redeem(session: Session, deps: Deps) -> dict:

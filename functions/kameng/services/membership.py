@@ -5,12 +5,19 @@ import base64
 import logging
 import secrets
 from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.deps import Deps
 from kameng.domain.commissions import commissions
 from kameng.domain.coupons import CouponNotApplicable, CouponRule, normalize_code
-from kameng.domain.errors import NotEnoughPoints, ReferralRefused
-from kameng.domain.member import Commission, IssuedCoupon, Member, chain_below, personal_coupon
+from kameng.domain.errors import Busy, NotEnoughPoints, NothingToWithdraw, ReferralRefused
+from kameng.domain.ids import new_id
+from kameng.domain.member import (
+    PAYOUT_METHODS, Commission, IssuedCoupon, Member, Withdrawal, chain_below, personal_coupon, summarize,
+)
+from kameng.domain.money import format_minor
 from kameng.domain.order import Order
 from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
@@ -135,3 +142,33 @@ def redeem_points(book: PriceBook, shopper_key: str, now: datetime, deps: Deps) 
     if not deps.store.redeem_points(book.station, shopper_key, spent, coupon):
         raise NotEnoughPoints("成长值已变化，请刷新后再试")
     return coupon
+
+
+class WithdrawalRequest(BaseModel):
+    """Where a referrer wants their commissions paid (the owner pays by hand and marks it paid)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    method: Literal[PAYOUT_METHODS]  # type: ignore[valid-type]
+    account: str = Field(min_length=3, max_length=64, pattern=r"^[^\s<>]+$")
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[^<>\n]+$")
+
+
+def withdraw(book: PriceBook, shopper_key: str, request: WithdrawalRequest, deps: Deps) -> Withdrawal:
+    """Ask for everything withdrawable at once; racing requests cannot both take the same commissions."""
+    if book.referrals is None:
+        raise NothingToWithdraw("本站没有推广计划")
+    least = book.referrals.min_withdrawal
+    for _ in range(3):
+        now = deps.clock()
+        member = deps.store.member(book.station, shopper_key)
+        available = summarize(deps.store.earnings(book.station, shopper_key), now, member.withdrawn).withdrawable
+        if available < least:
+            raise NothingToWithdraw(
+                f"可提现佣金满 {format_minor(least, book.currency)} 才能申请（当前 {format_minor(max(available, 0), book.currency)}）")
+        withdrawal = Withdrawal(id=new_id(now), station=book.station, referrer=shopper_key, amount=available,
+                                method=request.method, account=request.account, name=request.name, requested_at=now)
+        if deps.store.request_withdrawal(withdrawal, member.withdrawn):
+            log.info("withdrawal requested", extra={"station": book.station, "withdrawal_id": withdrawal.id})
+            return withdrawal
+    raise Busy("请稍后再试")

@@ -254,6 +254,14 @@ class Referrals(_Strict):
     welcome_coupon: Money = 0
     referrer_reward: Money = 0
     holding_days: int = Field(7, ge=0, le=365)
+    min_withdrawal: Money = 100
+
+    @field_validator("min_withdrawal")
+    @classmethod
+    def _above_zero(cls, amount: int) -> int:
+        if amount == 0:
+            raise ValueError("expected an amount above 0.00 (got 0.00)")
+        return amount
 
     @field_validator("levels_percent")
     @classmethod

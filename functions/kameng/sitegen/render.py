@@ -177,6 +177,8 @@ class _StationPlan:
             "support_email": config.support_email,
             "currency": self.currency,
             "symbol": CURRENCY_SYMBOLS.get(self.currency, self.currency + " "),
+            # The product page invites a guest to sign in for the member price only where there is one.
+            "levels": any(level.discount_percent > 0 for level in config.levels),
             "categories": [{"id": c.id, "name": c.name, "url": f"/c/{c.id}/"} for c, _ in self.categories],
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
         }
