@@ -161,3 +161,44 @@ def test_without_javascript_the_coupon_is_posted_with_the_form(browser, shop, ke
     page.wait_for_url(PAY_PAGE)
     assert yuan(page.locator("#pay-amount").inner_text()) * 100 == quoted["total"] < quoted["subtotal"]
     context.close()
+
+
+def test_a_referrer_asks_for_matured_commissions_and_sees_the_owner_pay_them(context, shop, tmp_path):
+    import sqlite3
+
+    shop.import_keys("hok-3280", [f"HOK-{secrets.token_hex(5).upper()}"], tmp_path)  # 18.89 margin: 1.89 at 10 %
+    page = context.new_page()
+    sign_in(page, shop, fresh_email("earner"))
+    code = page.locator("#account-referral-link").input_value().rsplit("=", 1)[1]
+    expect(page.locator("#account-withdraw button")).to_be_disabled()  # nothing withdrawable yet
+
+    # A friend joins through the link, buys and pays; the holding period then passes.
+    friend = fresh_email("buyer")
+    assert shop.post("/api/account/sign-in", json={"station": STATION, "email": friend},
+                     headers={"Host": shop.host(STATION)}).status_code == 202
+    token = sign_in_link(shop, friend).split("#signin=", 1)[1]
+    joined = shop.post("/api/account/session", json={"token": token, "ref": code}, headers={"Host": shop.host(STATION)})
+    assert joined.json()["referral"]["bound"] is True
+    placed = shop.post("/api/checkout", json={"station": STATION, "sku": "hok-3280", "quantity": 1, "email": friend,
+                                              "query_password": "4321"}).json()
+    assert shop.post(urlsplit(placed["pay_url"]).path, data={"action": "pay", "method": "card"}).status_code == 303
+    with sqlite3.connect(shop.data_dir / "kameng.db") as db:
+        assert db.execute("UPDATE earnings SET available_at = '2000-01-01T00:00:00.000000Z'").rowcount == 1
+
+    page.reload()
+    withdrawable = page.locator("#account-referral-withdrawable").inner_text()
+    assert yuan(withdrawable) >= Decimal("1.00")
+    page.select_option("#account-withdraw select[name=method]", "alipay")
+    page.fill("#account-withdraw input[name=account]", "13800001234")
+    page.fill("#account-withdraw input[name=name]", "李四")
+    page.click("#account-withdraw button")
+    expect(page.locator("#account-withdraw-message")).to_contain_text(withdrawable)
+    expect(page.locator("#account-withdrawals .withdrawal[data-status=requested]")).to_have_count(1)
+    expect(page.locator("#account-referral-withdrawable")).to_have_text("¥0.00")
+
+    listed = shop.kameng("withdrawals", STATION, "--status", "requested", "--json")
+    (asked,) = [w for w in __import__("json").loads(listed.stdout) if w["account"] == "13800001234"]
+    assert shop.kameng("withdrawals", STATION, "--pay", asked["id"]).returncode == 0
+    page.reload()
+    expect(page.locator("#account-withdrawals .withdrawal[data-status=paid]")).to_have_count(1)
+    assert "已打款" in page.locator("#account-withdrawals").inner_text()

@@ -1,6 +1,8 @@
 """A shopper in a real Chromium buys on a substation through the sandbox and reads the key."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 import secrets
 
@@ -44,6 +46,13 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
     saved = tmp_path / "keys.txt"
     download.value.save_as(saved)
     assert first_key.inner_text().strip() in saved.read_text()
+    with page.expect_download() as download:
+        page.click("#download-keys-csv")
+    assert download.value.suggested_filename.endswith(".csv")
+    sheet = tmp_path / "keys.csv"
+    download.value.save_as(sheet)
+    rows = list(csv.reader(io.StringIO(sheet.read_text("utf-8-sig"))))
+    assert rows[0] == ["code", "password"] and first_key.inner_text().strip() in {row[0] for row in rows[1:]}
     assert not errors, errors
     context.close()
 

@@ -203,7 +203,66 @@
     }
     const about = make("small");
     about.append(...facts.flatMap((part, index) => (index ? [" · ", part] : [part])));
-    return [line, about, earnings, make("small", "", t("account-referral-holding", { days: data.holding_days }))];
+    return [line, about, earnings, make("small", "", t("account-referral-holding", { days: data.holding_days })),
+      ...withdrawals(data)];
+  };
+  const withdrawalItem = (w) => {
+    const item = make("li", "withdrawal");
+    item.dataset.status = w.status;
+    item.append(make("strong", "", money(w.amount)), " ",
+      make("span", "", t("account-withdraw-method-" + w.method) + " " + w.account + " · " + String(w.requested_at).slice(0, 10)),
+      " ", make("span", "coupon-state", t("withdrawal-status-" + w.status) || w.status));
+    return item;
+  };
+  // Asking for the matured commissions: the shop pays by hand to the account given here.
+  const withdrawals = (data) => {
+    const list = make("ul", "withdrawals");
+    list.id = "account-withdrawals";
+    list.append(...(data.withdrawals || []).map(withdrawalItem));
+    const form = make("form", "withdraw");
+    form.id = "account-withdraw";
+    const method = make("select");
+    method.name = "method";
+    method.setAttribute("aria-label", t("account-withdraw-method"));
+    method.append(...["alipay", "wechat", "bank"].map((value) => {
+      const option = make("option", "", t("account-withdraw-method-" + value));
+      option.value = value;
+      return option;
+    }));
+    const field = (name, label, max) => {
+      const input = make("input");
+      Object.assign(input, { name, required: true, maxLength: max, placeholder: label });
+      input.setAttribute("aria-label", label);
+      return input;
+    };
+    const button = make("button", "button small", t("account-withdraw"));
+    button.type = "submit";
+    const message = make("p", "note", t("account-withdraw-min", { amount: money(data.min_withdrawal) }));
+    message.id = "account-withdraw-message";
+    message.setAttribute("aria-live", "polite");
+    form.append(method, field("account", t("account-withdraw-account"), 64), field("name", t("account-withdraw-name"), 32),
+      button, message);
+    button.disabled = data.withdrawable < data.min_withdrawal;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      try {
+        const response = await post("/api/account/withdrawals", Object.fromEntries(new FormData(form)));
+        if (response.status === 201) {
+          const { withdrawal } = await response.json();
+          message.textContent = t("account-withdraw-requested", { amount: money(withdrawal.amount) });
+          list.prepend(withdrawalItem(withdrawal));
+          data.withdrawable -= withdrawal.amount;
+          document.getElementById("account-referral-withdrawable").textContent = money(data.withdrawable);
+        } else {
+          message.textContent = await problem(response);
+        }
+      } catch {
+        message.textContent = t("error-network");
+      }
+      button.disabled = data.withdrawable < data.min_withdrawal;
+    });
+    return [form, list];
   };
 
   const show = (account) => {

@@ -30,11 +30,20 @@
   const t = (key) => text(orderPage, key);
   const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded"];
   const keyLine = (key) => (key.password ? key.code + " " + key.password : key.code);
-  const download = (orderId, keys) => {
-    const blob = new Blob([keys.map(keyLine).join("\n") + "\n"], { type: "text/plain;charset=utf-8" });
+  // A spreadsheet cell that starts with = + - @ would be run as a formula: quote it as text.
+  const csvCell = (value) => {
+    const text = /^[=+\-@\t\r]/.test(value) ? "'" + value : value;
+    return '"' + text.replace(/"/g, '""') + '"';
+  };
+  const csv = (keys) =>
+    "\uFEFF" + ["code,password", ...keys.map((key) => csvCell(key.code) + "," + csvCell(key.password || ""))].join("\r\n") + "\r\n";
+  const download = (orderId, keys, format) => {
+    const blob = format === "csv"
+      ? new Blob([csv(keys)], { type: "text/csv;charset=utf-8" })
+      : new Blob([keys.map(keyLine).join("\n") + "\n"], { type: "text/plain;charset=utf-8" });
     const link = make("a");
     link.href = URL.createObjectURL(blob);
-    link.download = orderId + ".txt";
+    link.download = orderId + "." + format;
     body.append(link);
     link.click();
     link.remove();
@@ -75,7 +84,8 @@
     const status = document.getElementById("order-status");
     let keys = [];
     document.getElementById("order").hidden = false;
-    document.getElementById("download-keys").addEventListener("click", () => download(id, keys));
+    document.getElementById("download-keys").addEventListener("click", () => download(id, keys, "txt"));
+    document.getElementById("download-keys-csv").addEventListener("click", () => download(id, keys, "csv"));
     status.textContent = t("order-loading");
     const show = (order) => {
       status.textContent = t("status-" + order.status) || order.status;
