@@ -149,8 +149,8 @@ def price_order(
     level_off = min(level_off, room)
     coupon_off = min(coupon_off, room - level_off)
     if coupon is not None and coupon_off == 0:
-        # A use would be spent for nothing: the price is already at its floor.
-        raise CouponNotApplicable("coupon_no_room", "此商品已是最低价，优惠券无法再抵扣")
+        # A use would be spent for nothing: the price is at its floor, or the percentage rounds to 0.
+        raise CouponNotApplicable("coupon_no_room", "优惠券在此订单上抵扣不到任何金额（价格已是最低），未使用")
     return PricedOrder(
         line=line, quantity=quantity, unit_price=unit, subtotal=subtotal,
         level=None if level is None else level.name, level_discount=level_off,
