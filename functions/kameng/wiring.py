@@ -1,11 +1,10 @@
 """Deps built from the environment once per process; tests build their own."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from datetime import timedelta
-
-import requests
 
 from kameng import config as configuration
 from kameng.adapters import secret_file
@@ -16,15 +15,22 @@ from kameng.adapters.store_sqlite import SqliteStore
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
 
-_http = requests.Session()
+@functools.cache
+def _http():
+    # Only the sandbox posts webhooks; a function on AWS never pays for importing requests.
+    import requests
+
+    return requests.Session()
 
 
 def post_webhook(url: str):
+    import requests
+
     def send(payload: bytes, headers: dict[str, str]) -> None:
         # Stripe retries failed deliveries for days; the sandbox tries a few times, then says so.
         for attempt in range(3):
             try:
-                response = _http.post(url, data=payload, headers=headers, timeout=10)
+                response = _http().post(url, data=payload, headers=headers, timeout=10)
                 if response.status_code < 500:
                     response.raise_for_status()
                     return

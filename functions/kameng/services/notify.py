@@ -15,7 +15,8 @@ import secrets
 import time
 from pathlib import Path
 
-import jinja2
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kameng.config import REPO
@@ -23,6 +24,9 @@ from kameng.deps import Deps
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order
 from kameng.ports import StockCount
+
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ DEFAULT_LANGUAGE = "zh-CN"
 
 @functools.cache
 def _environment(folder: Path) -> jinja2.Environment:
+    # Imported on the first mail: most calls (a duplicate webhook, a stock check) send none.
+    import jinja2
+
     # Text mail: HTML escaping would garble "&" in a link; no value here is markup from a user.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder), autoescape=False, undefined=jinja2.StrictUndefined,
