@@ -143,7 +143,9 @@ def error_response(error: errors.DomainError, english: bool = False) -> dict:
         extra["retry-after"] = str(error.retry_after)
     if isinstance(error, errors.Busy):
         extra["retry-after"] = "1"
-    return respond(STATUS.get(type(error), 400), {"error": body}, extra)
+    # An adapter's own subclass (StoreBusy is a Busy) answers as its parent does.
+    status = next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 400)
+    return respond(status, {"error": body}, extra)
 
 
 def api(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:

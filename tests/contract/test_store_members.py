@@ -243,3 +243,31 @@ def test_a_withdrawal_is_settled_once_and_a_rejection_gives_its_amount_back(stor
     assert [w.id for w in store.withdrawals(STATION, WithdrawalStatus.REJECTED)] == [rejected.id]
     assert [w.status for w in store.withdrawals_of(STATION, "parent")] == [WithdrawalStatus.REJECTED, WithdrawalStatus.PAID]
     assert store.settle_withdrawal(STATION, "01JWNOSUCH", WithdrawalStatus.PAID, START, None) is None
+
+
+def test_an_order_of_several_keys_uses_one_of_a_coupons_remaining_uses(store, inventory):
+    sku = inventory.new_sku(10)
+    store.place_order(coupon_order(sku, "MULTI", shopper="a", max_uses=3))
+    store.place_order(coupon_order(sku, "MULTI", shopper="b", max_uses=3, quantity=3))
+    assert store.quota_count(coupon_counter(STATION, "MULTI"), EVERYONE) == 2
+
+
+def test_a_first_order_larger_than_a_quotas_cap_is_refused_on_every_store(store, inventory):
+    from kameng.domain.errors import ShopperLimit
+
+    sku = inventory.new_sku(10)
+    daily = Quota(kind=QuotaKind.DAILY, counter=f"DAILY#{STATION}#{sku}#2026-03-02", holder="s", cap=2)
+    order = an_order(sku, quantity=3, station=STATION, shopper_key="s").model_copy(update={"quotas": (daily,)})
+    with pytest.raises(ShopperLimit):
+        store.place_order(order)
+    assert inventory.count(sku).reserved == 0
+
+
+def test_refunding_an_order_delivered_without_credits_takes_nothing_off_the_member(store, inventory):
+    sku = inventory.new_sku(2)
+    delivered = pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="old")))
+    uncredited = delivered.model_copy(update={"credited": False, "points": 0})
+    change = refund_delivered(uncredited, store.ledger(delivered.id), "re_1", "owner")
+    assert (change.member, change.earnings) == (None, ())
+    assert store.apply(change, START)[0] is Applied.DONE
+    assert store.member(STATION, "old").spend == delivered.total  # the credit the refund could not know of stays

@@ -361,3 +361,44 @@ def test_a_withdrawal_needs_a_session_and_a_payout_account(withdraw, sign_in_as)
     alice, _ = sign_in_as(ALICE)
     bad = withdraw(alice, method="paypal", account="x")
     assert bad.status == 400 and {f["loc"] for f in bad.error["fields"]} == {"method", "account"}
+
+
+# ---------------------------------------------------------------- hostile and unlucky requests
+
+
+@pytest.mark.parametrize("cookie", ["eA.é", "..", "x" * 4000, "eyJrIjoxfQ.sig"])
+def test_a_garbled_session_cookie_prices_as_a_guest_never_a_500(buy, quote, cookie):
+    assert quote(session=cookie).status == 200
+    assert buy(ALICE, session=cookie).status == 201
+
+
+def test_a_quote_does_not_tell_a_stranger_whether_an_address_used_its_coupon(bought, quote, sign_in_as):
+    bought(BOB, coupon="TENOFF")
+    assert quote(email=BOB, coupon="TENOFF").status == quote(email=ALICE, coupon="TENOFF").status == 200
+    bob, _ = sign_in_as(BOB)
+    own = quote(session=bob, email=BOB, coupon="TENOFF")
+    assert (own.status, own.error["code"]) == (409, "coupon_used_up")  # the owner, signed in, is told
+
+
+def test_a_busy_store_while_binding_a_referral_still_signs_the_shopper_in(deps, sign_in_as, account, monkeypatch):
+    from kameng.domain.errors import Busy
+
+    alice, _ = sign_in_as(ALICE)
+    code = account(alice)["referral"]["code"]
+
+    def conflicting(*args, **kwargs):
+        raise Busy("the referrer's record kept changing")
+
+    monkeypatch.setattr(deps.store, "bind_referrer", conflicting)
+    bob, answer = sign_in_as(BOB, ref=code)
+    assert bob and answer["referral"] == {"bound": False, "code": "busy", "message": "the referrer's record kept changing"}
+    assert account(bob)["email_masked"] == "b***b@example.com"
+
+
+@pytest.mark.parametrize("fields", [
+    {"account": "138\x1b[2J0000"}, {"name": "张三\r李四"}, {"account": "a b c"}, {"method": True},
+])
+def test_payout_fields_with_control_characters_are_refused(withdraw, sign_in_as, fields):
+    alice, _ = sign_in_as(ALICE)
+    refused = withdraw(alice, **fields)
+    assert (refused.status, refused.error["code"]) == (400, "invalid_request")

@@ -223,6 +223,9 @@ def _quota_items(table: str, order: Order, take: bool) -> list[dict]:
     items = []
     for quota in order.quotas:
         units = quota.units(order.quantity)
+        if take and units > quota.cap:
+            # The condition below lets a counter's first use through: more than the cap never fits.
+            raise quota.refusal()
         update: dict = {
             "TableName": table, "Key": _quota_key(quota), "UpdateExpression": "ADD #sold :n",
             "ExpressionAttributeNames": {"#sold": "sold"},
@@ -369,6 +372,19 @@ class DynamoStore:
                 # An item too large, an item collection over 10 GB: retrying cannot help.
                 raise RuntimeError(f"DynamoDB refused the transaction: {reasons}") from error
             raise _Cancelled(reasons) from None
+
+    def _transact_or_refuse(self, items: list[dict], what: str) -> bool:
+        """True once the transaction applies, False if a condition refused it; a conflict with
+        another transaction (nothing refused) is tried again with jitter."""
+        for attempt in range(ATTEMPTS):
+            try:
+                self._transact(items)
+                return True
+            except _Cancelled as cancelled:
+                if cancelled.failed():
+                    return False
+                _pause(attempt)
+        raise StoreBusy(f"{what} kept conflicting")
 
     def _get(self, key: dict, attributes: Sequence[str] = ()) -> dict | None:
         params: dict = {"TableName": self.table, "Key": key, "ConsistentRead": True}
@@ -998,13 +1014,7 @@ class DynamoStore:
                 "ExpressionAttributeValues": {":one": _n(1)} | still_values,
             }},
         ] + _coupon_puts(self.table, () if welcome is None else (welcome,))
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            if cancelled.failed():
-                return False
-            raise StoreBusy("a referral binding kept conflicting") from None
-        return True
+        return self._transact_or_refuse(items, "a referral binding")
 
     def redeem_points(self, station: str, shopper_key: str, points: int, coupon: IssuedCoupon) -> bool:
         items = [{"Update": {
@@ -1013,13 +1023,7 @@ class DynamoStore:
             "ExpressionAttributeNames": {"#points": "points"},
             "ExpressionAttributeValues": {":spent": _n(-points), ":points": _n(points)},
         }}] + _coupon_puts(self.table, (coupon,))
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            if cancelled.failed():
-                return False
-            raise StoreBusy("a points redemption kept conflicting") from None
-        return True
+        return self._transact_or_refuse(items, "a points redemption")
 
     def coupon(self, station: str, code: str) -> IssuedCoupon | None:
         item = self._get(_coupon_key(station, code))
@@ -1083,13 +1087,7 @@ class DynamoStore:
             "ExpressionAttributeNames": {"#withdrawn": "withdrawn"},
             "ExpressionAttributeValues": {":amount": _n(withdrawal.amount), ":seen": _n(seen_withdrawn)},
         }}] + self._withdrawal_items(withdrawal, None)
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            if cancelled.failed():
-                return False
-            raise StoreBusy("a withdrawal kept conflicting") from None
-        return True
+        return self._transact_or_refuse(items, "a withdrawal")
 
     def withdrawals_of(self, station: str, referrer: str) -> list[Withdrawal]:
         return [Withdrawal.model_validate_json(item["body"]["S"]) for item in self._query(
@@ -1122,10 +1120,4 @@ class DynamoStore:
                 "UpdateExpression": "ADD #withdrawn :back", "ExpressionAttributeNames": {"#withdrawn": "withdrawn"},
                 "ExpressionAttributeValues": {":back": _n(-settled.amount)},
             }})
-        try:
-            self._transact(items)
-        except _Cancelled as cancelled:
-            if cancelled.failed():
-                return None
-            raise StoreBusy("settling a withdrawal kept conflicting") from None
-        return settled
+        return settled if self._transact_or_refuse(items, "settling a withdrawal") else None

@@ -251,7 +251,7 @@ class SqliteStore:
             row = self._conn().execute(
                 "SELECT sold FROM quota_counts WHERE counter = ? AND holder = ?", (quota.counter, quota.holder)
             ).fetchone()
-            if row is not None and row[0] + order.quantity > quota.cap:
+            if row is not None and row[0] + quota.units(order.quantity) > quota.cap:
                 raise quota.refusal()
         with self._write() as conn:
             _take_quotas(conn, order)

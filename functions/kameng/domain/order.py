@@ -95,7 +95,9 @@ class Order(BaseModel):
     platform_fee: int = 0
     application_fee: int = 0
     payout_account: str | None = None
-    # Points credited at delivery: what a refund claws back.
+    # What delivery credited the shopper and the referrers (spend, `points`, earnings): a refund
+    # takes back exactly that, and nothing for an order delivered before such credits existed.
+    credited: bool = False
     points: int = 0
 
     @property
@@ -300,5 +302,5 @@ def deliver(order: Order, main_station: str, now: datetime, points: int = 0, hol
         member=MemberDelta(order.station, order.shopper_key, spend=order.total, points=points, orders=1),
         earnings=earnings_for(order.station, order.id, order.commissions, now, holding_days),
         coupons=() if reward is None else (reward,),
-        record=(("points", points),),
+        record=(("credited", True), ("points", points)),
     )

@@ -61,11 +61,12 @@ def refund_delivered(order: Order, sale: list[tuple[str, int, str, str]], refund
     What delivery credited goes back too: the spend (level progress), the points
     and the referrers' commissions. The first-order reward coupon stays given.
     """
-    delivered = MemberDelta(order.station, order.shopper_key, spend=order.total, points=order.points)
+    credited = MemberDelta(order.station, order.shopper_key, spend=order.total, points=order.points)
     earnings = earnings_for(order.station, order.id, order.commissions, order.updated_at, 0)
     return OrderChange(
         order.id, S.DELIVERED, S.REFUNDED, keys=KeyMove.FLAG_REFUNDED,
         ledger=reversal_of(order.id, sale), ledger_from=len(sale),
         record=(("refund_id", refund_id), ("refund_reason", reason)),
-        member=delivered.negated(), earnings=tuple(replace(e, reversed=True) for e in earnings),
+        member=credited.negated() if order.credited else None,
+        earnings=tuple(replace(e, reversed=True) for e in earnings) if order.credited else (),
     )

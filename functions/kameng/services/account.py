@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.deps import Deps
-from kameng.domain.errors import InvalidSignIn, RateLimited, ReferralRefused, SignedOut, UnknownStation
+from kameng.domain.errors import Busy, InvalidSignIn, RateLimited, ReferralRefused, SignedOut, UnknownStation
 from kameng.domain.ids import new_token
 from kameng.domain.member import IssuedCoupon, Member, Withdrawal, summarize
 from kameng.domain.price_book import PriceBook
@@ -138,7 +138,8 @@ def start_session(request: SessionStart, deps: Deps) -> tuple[Session, str]:
 
 def read_session(value: str | None, deps: Deps) -> Session:
     payload, _, signature = (value or "").partition(".")
-    if not payload or not hmac.compare_digest(_signature(payload, deps), signature):
+    # Bytes: compare_digest refuses a str with characters beyond ASCII, which a cookie can carry.
+    if not payload or not hmac.compare_digest(_signature(payload, deps).encode(), signature.encode("utf-8", "replace")):
         raise SignedOut("请先登录")
     try:
         fields = json.loads(_unb64(payload))
@@ -179,8 +180,8 @@ def join(session: Session, ref: str | None, deps: Deps) -> dict:
         return {"bound": False}
     try:
         bind_referral(book, session.shopper_key, ref, deps.clock(), deps)
-    except ReferralRefused as refused:
-        # Signing in worked; the referral is only an extra, so it is reported, not raised.
+    except (ReferralRefused, Busy) as refused:
+        # Signing in worked (its link is used up): the referral is only an extra, so it is reported, not raised.
         return {"bound": False, "code": refused.code, "message": refused.message}
     return {"bound": True, "welcome_coupon": book.referrals.welcome_coupon}
 

@@ -97,11 +97,14 @@ class Pricing:
 
 
 def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shopper_key: str | None,
-              signed_in: bool, deps: Deps) -> Pricing:
+              signed_in: bool, deps: Deps, own_uses: bool = True) -> Pricing:
     """Price an order from the published book and what the store knows of this shopper.
 
     The member level counts only for a signed-in shopper buying with their own
     e-mail: an address typed at checkout proves nothing about who types it.
+    `own_uses`: whether to say now that this shopper's uses of the coupon are
+    gone (a quote does so only for the signed-in owner of the address, or it
+    would tell anyone whether an address has shopped here).
     """
     now = deps.clock()
     member = deps.store.member(book.station, shopper_key) if shopper_key else Member(station=book.station, shopper_key="")
@@ -109,7 +112,7 @@ def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shop
     if coupon is not None:
         # Without an e-mail only the station's own codes can be found (a personal coupon has an owner).
         rule = find_coupon(book, coupon, shopper_key or "", deps)
-        check_coupon_uses(book.station, rule, shopper_key, deps)
+        check_coupon_uses(book.station, rule, shopper_key if own_uses else None, deps)
     priced = price_order(book, sku, quantity, now, spend=member.spend if signed_in else 0, coupon=rule)
     return Pricing(priced, rule, member)
 
@@ -120,9 +123,9 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     shopper_key = deps.cipher.keyed_hash("shopper", request.email) if request.email else session_shopper
-    pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
-                        session_shopper is not None and session_shopper == shopper_key, deps)
-    priced = pricing.priced
+    signed_in = session_shopper is not None and session_shopper == shopper_key
+    priced = price_for(book, request.sku, request.quantity, request.coupon, shopper_key, signed_in, deps,
+                       own_uses=signed_in).priced
     return {
         "sku": priced.line.sku, "quantity": priced.quantity, "unit_price": priced.unit_price,
         "subtotal": priced.subtotal, "level": priced.level if priced.level_discount else None,

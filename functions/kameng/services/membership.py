@@ -150,8 +150,9 @@ class WithdrawalRequest(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     method: Literal[PAYOUT_METHODS]  # type: ignore[valid-type]
-    account: str = Field(min_length=3, max_length=64, pattern=r"^[^\s<>]+$")
-    name: str = Field(min_length=1, max_length=32, pattern=r"^[^<>\n]+$")
+    # No spaces, no markup, no control characters: the owner reads these in a terminal.
+    account: str = Field(min_length=3, max_length=64, pattern=r"^[^\s<>\x00-\x1f\x7f]+$")
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[^<>\x00-\x1f\x7f]+$")
 
 
 def withdraw(book: PriceBook, shopper_key: str, request: WithdrawalRequest, deps: Deps) -> Withdrawal:
