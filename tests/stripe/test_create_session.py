@@ -137,9 +137,21 @@ def test_with_a_payout_account_it_is_a_destination_charge_with_the_platforms_fee
     assert "payment_intent_data[on_behalf_of]" not in form
 
 
+def test_a_discounted_order_is_one_line_for_exactly_its_total_naming_quantity_and_discount(opened):
+    # 3 × 102.00 less a member discount and a coupon of 25.03 in all: 280.97, which 3 does not divide.
+    _, sent = opened(session_request(quantity=3, unit_price=10200, total=28097, discount=2503, title="Steam 100 元"))
+    form = sent.form
+    assert (form["line_items[0][price_data][unit_amount]"], form["line_items[0][quantity]"]) == ("28097", "1")
+    assert form["line_items[0][price_data][product_data][name]"] == "Steam 100 元 × 3"
+    assert form["line_items[0][price_data][product_data][description]"] == "3 × ¥102.00 − ¥25.03"
+    assert not any(key.startswith("line_items[1]") for key in form)
+
+
 def test_a_total_that_is_not_quantity_times_price_is_refused_before_anything_is_sent(api, gateway):
     with pytest.raises(ValueError, match="total"):
         gateway.create_session(session_request(quantity=2, unit_price=10500, total=10500))
+    with pytest.raises(ValueError, match="total"):
+        gateway.create_session(session_request(quantity=2, unit_price=10500, total=20000, discount=500))
     assert api.sent == []
 
 
