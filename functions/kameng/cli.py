@@ -461,6 +461,83 @@ def settlement_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- members
+
+
+def _shopper_key(deps: Deps, email: str) -> str:
+    from kameng.domain.shopper import normalise_email
+
+    return deps.cipher.keyed_hash("shopper", normalise_email(email))
+
+
+def member_command(args: argparse.Namespace) -> int:
+    from kameng.domain.member import summarize
+    from kameng.domain.pricing import level_for, next_level
+
+    deps = _deps()
+    book = _price_book(deps, args.station)
+    member = deps.store.member(book.station, _shopper_key(deps, args.email))
+    now = deps.clock()
+    earned = summarize(deps.store.earnings(book.station, member.shopper_key), now, member.withdrawn)
+    level, upcoming = level_for(book.levels, member.spend), next_level(book.levels, member.spend)
+    coupons = deps.store.coupons_of(book.station, member.shopper_key)
+    facts = {
+        "station": book.station, "spend": member.spend, "level": None if level is None else level.name,
+        "next_level": None if upcoming is None else {"name": upcoming.name, "remaining": upcoming.spend - member.spend},
+        "orders_delivered": member.orders, "points": member.points, "referral_code": member.referral_code,
+        "referred": member.referrer is not None, "invitees": member.invitees,
+        "commissions": {"pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
+                        "withdrawn": member.withdrawn},
+        "coupons": [{"code": c.code, "source": c.source, "amount": c.rule.amount, "used": used,
+                     "ends": None if c.rule.ends is None else c.rule.ends.isoformat()} for c, used in coupons],
+    }
+    if args.json:
+        _print_json(facts)
+        return EXIT_OK
+
+    def money(amount: int) -> str:
+        return format_minor(amount, book.currency)
+
+    print(f"{args.email} at {book.station}:")
+    rows = [
+        ("spend (delivered, net)", money(member.spend)),
+        ("level", (facts["level"] or "-") + (f" (next: {upcoming.name} in {money(upcoming.spend - member.spend)})"
+                                             if upcoming else "")),
+        ("orders delivered", str(member.orders)), ("points", str(member.points)),
+        ("referral code", member.referral_code or "- (never signed in)"),
+        ("referred by someone", "yes" if member.referrer else "no"), ("invitees", str(member.invitees)),
+        ("commissions", f"{money(earned.pending)} held, {money(earned.withdrawable)} withdrawable, "
+                        f"{money(member.withdrawn)} asked for, {money(earned.reversed)} reversed"),
+    ]
+    for label, value in rows:
+        print(f"  {label:<24}{_plain(value)}")
+    for coupon, used in coupons:
+        state = "used" if used else ("expired" if coupon.rule.ends and coupon.rule.ends <= now else "available")
+        print(f"  coupon {coupon.code}  {money(coupon.rule.amount)}  {coupon.source}  {state}")
+    return EXIT_OK
+
+
+def give_coupon_command(args: argparse.Namespace) -> int:
+    from kameng.domain.money import parse_major
+    from kameng.services.membership import give_coupon
+
+    deps = _deps()
+    book = _price_book(deps, args.station)
+    try:
+        amount = parse_major(args.amount)
+    except ValueError as error:
+        raise Failure(f"AMOUNT: {error}", EXIT_USAGE) from None
+    if amount == 0:
+        raise Failure("AMOUNT: expected an amount above 0.00", EXIT_USAGE)
+    coupon = give_coupon(book, _shopper_key(deps, args.email), amount, args.days, deps)
+    if args.json:
+        _print_json({"code": coupon.code, "amount": amount, "ends": coupon.rule.ends.isoformat()})
+    else:
+        print(f"coupon {coupon.code}: {format_minor(amount, book.currency)} off one order at {book.station}, "
+              f"for {args.email} only, until {_utc(coupon.rule.ends)} UTC; it shows on their account page")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- withdrawals
 
 
@@ -638,6 +715,29 @@ sent with them); "balance due" is what is still owed to the station
 """
 
 
+MEMBER_EPILOG = """\
+examples:
+  kameng member game-zone buyer@example.com
+  kameng member game-zone buyer@example.com --json
+
+A shopper's standing at a station: spend (delivered orders net of refunds)
+and level, points, referral code and invitees, commissions, and their own
+coupons. The e-mail is looked up by its keyed hash, as checkout does.
+"""
+
+
+GIVE_COUPON_EPILOG = """\
+examples:
+  kameng give-coupon game-zone buyer@example.com 5.00
+  kameng give-coupon game-zone buyer@example.com 20 --days 30
+
+Gives one shopper a single-use coupon (say, to make up for a key that was
+slow to arrive). Only orders with that e-mail can use it; it appears on their
+account page. Like every coupon it never takes an order below its wholesale
+cost.
+"""
+
+
 WITHDRAWALS_EPILOG = """\
 examples:
   kameng withdrawals game-zone --status requested
@@ -753,6 +853,20 @@ def _settlement_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--json", action="store_true", help="print the totals as JSON for scripts")
 
 
+def _member_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("station", metavar="STATION", help="a station id, e.g. game-zone")
+    sub.add_argument("email", metavar="EMAIL", help="the shopper's e-mail")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _give_coupon_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("station", metavar="STATION", help="a station id, e.g. game-zone")
+    sub.add_argument("email", metavar="EMAIL", help="the shopper's e-mail")
+    sub.add_argument("amount", metavar="AMOUNT", help="the amount off, e.g. 5.00")
+    sub.add_argument("--days", metavar="N", type=_positive, default=90, help="valid for N days (default 90)")
+    sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def _withdrawals_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("station", metavar="STATION", help="a station id, e.g. game-zone")
     sub.add_argument("--status", choices=["requested", "paid", "rejected"], help="only withdrawals in this status")
@@ -788,6 +902,10 @@ COMMANDS = (
      refund_command, _refund_arguments),
     ("settlement", "A station's settlement for a period: sales, margin, commissions, refunds, balance.",
      SETTLEMENT_EPILOG, settlement_command, _settlement_arguments),
+    ("member", "Show a shopper's level, points, referrals, commissions and coupons.", MEMBER_EPILOG,
+     member_command, _member_arguments),
+    ("give-coupon", "Give one shopper a single-use coupon.", GIVE_COUPON_EPILOG,
+     give_coupon_command, _give_coupon_arguments),
     ("withdrawals", "List referrers' withdrawal requests; mark one paid or rejected.", WITHDRAWALS_EPILOG,
      withdrawals_command, _withdrawals_arguments),
     ("publish", "Upload the built site to S3, publish price books, invalidate CloudFront.", PUBLISH_EPILOG,

@@ -125,6 +125,9 @@ class Store(Protocol):
 
     def coupon(self, station: str, code: str) -> IssuedCoupon | None: ...
 
+    def issue_coupon(self, coupon: IssuedCoupon) -> None:
+        """Give a shopper a coupon of their own (the owner's goodwill)."""
+
     def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
         """The shopper's own coupons, each with how many of its uses orders hold."""
 

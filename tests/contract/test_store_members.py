@@ -271,3 +271,11 @@ def test_refunding_an_order_delivered_without_credits_takes_nothing_off_the_memb
     assert (change.member, change.earnings) == (None, ())
     assert store.apply(change, START)[0] is Applied.DONE
     assert store.member(STATION, "old").spend == delivered.total  # the credit the refund could not know of stays
+
+
+def test_an_issued_coupon_is_found_by_its_code_and_listed_for_its_owner_only(store):
+    coupon = personal_coupon(STATION, "lucky", "GIFT-0001", 300, "owner", START)
+    store.issue_coupon(coupon)
+    assert store.coupon(STATION, "GIFT-0001") == coupon
+    assert store.coupons_of(STATION, "lucky") == [(coupon, 0)]
+    assert store.coupons_of(STATION, "someone-else") == []

@@ -402,3 +402,13 @@ def test_payout_fields_with_control_characters_are_refused(withdraw, sign_in_as,
     alice, _ = sign_in_as(ALICE)
     refused = withdraw(alice, **fields)
     assert (refused.status, refused.error["code"]) == (400, "invalid_request")
+
+
+def test_discounts_and_commissions_sent_by_the_browser_are_ignored(deps, buy, events, stations, shop):
+    fields = {"station": stations.substation, "sku": shop.sku, "quantity": 1, "email": ALICE,
+              "query_password": QUERY_PASSWORD, "total": 1, "level_discount": PRICE - 1, "coupon_discount": PRICE,
+              "level": "黄金", "commissions": [{"referrer": "me", "level": 1, "amount": 9999}], "unit_price": 1}
+    placed = Response(checkout_handler.handler(events.checkout(fields), None))
+    assert (placed.status, placed.json["total"], placed.json["level_discount"], placed.json["coupon_discount"]) == (
+        201, PRICE, 0, 0)
+    assert deps.store.order(placed.json["order_id"]).commissions == ()

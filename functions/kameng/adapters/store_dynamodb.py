@@ -1025,6 +1025,9 @@ class DynamoStore:
         }}] + _coupon_puts(self.table, (coupon,))
         return self._transact_or_refuse(items, "a points redemption")
 
+    def issue_coupon(self, coupon: IssuedCoupon) -> None:
+        self._transact_or_refuse(_coupon_puts(self.table, (coupon,)), "issuing a coupon")
+
     def coupon(self, station: str, code: str) -> IssuedCoupon | None:
         item = self._get(_coupon_key(station, code))
         return None if item is None else IssuedCoupon.model_validate_json(item["body"]["S"])

@@ -480,6 +480,10 @@ class SqliteStore:
             _put_coupons(conn, (coupon,))
         return True
 
+    def issue_coupon(self, coupon: IssuedCoupon) -> None:
+        with self._write() as conn:
+            _put_coupons(conn, (coupon,))
+
     def coupon(self, station: str, code: str) -> IssuedCoupon | None:
         row = self._conn().execute("SELECT body FROM coupons WHERE station = ? AND code = ?", (station, code)).fetchone()
         return None if row is None else IssuedCoupon.model_validate_json(row[0])

@@ -149,7 +149,7 @@ class IssuedCoupon(BaseModel):
     station: str
     owner: str
     rule: CouponRule
-    source: str  # welcome | referral_reward | points
+    source: str  # welcome | referral_reward | points | owner
     issued_at: datetime
 
     @property
@@ -157,9 +157,10 @@ class IssuedCoupon(BaseModel):
         return self.rule.code
 
 
-def personal_coupon(station: str, owner: str, code: str, amount: int, source: str, now: datetime) -> IssuedCoupon:
+def personal_coupon(station: str, owner: str, code: str, amount: int, source: str, now: datetime,
+                    days: int = PERSONAL_COUPON_DAYS) -> IssuedCoupon:
     rule = CouponRule(code=code, kind="fixed", amount=amount, starts=None,
-                      ends=now + timedelta(days=PERSONAL_COUPON_DAYS), max_uses=1, per_shopper=1)
+                      ends=now + timedelta(days=days), max_uses=1, per_shopper=1)
     return IssuedCoupon(station=station, owner=owner, rule=rule, source=source, issued_at=now)
 
 

@@ -34,6 +34,10 @@ def _code(deps: Deps, purpose: str, text: str, length: int) -> str:
     return base64.b32encode(digest).decode()[:length]
 
 
+def _random_code() -> str:
+    return base64.b32encode(secrets.token_bytes(10)).decode()[:12]
+
+
 def referral_code(deps: Deps, station: str, shopper_key: str) -> str:
     return _code(deps, "referral-code", f"{station}:{shopper_key}", REFERRAL_CODE_LENGTH)
 
@@ -129,6 +133,13 @@ def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: date
     return credits
 
 
+def give_coupon(book: PriceBook, shopper_key: str, amount: int, days: int, deps: Deps) -> IssuedCoupon:
+    """The owner's goodwill: a single-use coupon of `amount` for one shopper, shown on their account page."""
+    coupon = personal_coupon(book.station, shopper_key, _random_code(), amount, "owner", deps.clock(), days=days)
+    deps.store.issue_coupon(coupon)
+    return coupon
+
+
 def redeem_points(book: PriceBook, shopper_key: str, now: datetime, deps: Deps) -> IssuedCoupon:
     """Turn as many whole steps of the shopper's points as they have into one coupon."""
     if book.points is None or book.points.redeem_points is None:
@@ -137,8 +148,7 @@ def redeem_points(book: PriceBook, shopper_key: str, now: datetime, deps: Deps) 
     spent, value = redeemable(book.points, member.points)
     if spent == 0:
         raise NotEnoughPoints(f"成长值满 {book.points.redeem_points} 才能兑换（当前 {max(member.points, 0)}）")
-    code = base64.b32encode(secrets.token_bytes(10)).decode()[:12]
-    coupon = personal_coupon(book.station, shopper_key, code, value, "points", now)
+    coupon = personal_coupon(book.station, shopper_key, _random_code(), value, "points", now)
     if not deps.store.redeem_points(book.station, shopper_key, spent, coupon):
         raise NotEnoughPoints("成长值已变化，请刷新后再试")
     return coupon
