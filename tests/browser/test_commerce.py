@@ -63,6 +63,7 @@ def test_a_coupon_shows_its_discount_before_payment_and_the_order_is_charged_tha
     page = context.new_page()
     fill_buy_form(page, shop, fresh_email("coupon"))
     page.fill("#buy-coupon", "qq95")  # typed in any case
+    assert page.locator("#buy-referral-hint").is_hidden()  # no referral link was followed here
 
     expect(page.locator("#quote-coupon")).to_be_visible()
     subtotal = yuan(page.locator("#quote-subtotal").inner_text())
@@ -112,6 +113,8 @@ def test_a_friend_who_opens_a_referral_link_and_signs_in_gets_the_welcome_coupon
     friend = friend_context.new_page()
     friend.goto(link)
     friend.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")  # the code stays while the friend browses
+    expect(friend.locator("#buy-referral-hint")).to_be_visible()  # signing in first brings the welcome coupon
+    assert "¥5.00" in friend.locator("#buy-referral-hint").inner_text()
     sign_in(friend, shop, fresh_email("friend"))
 
     expect(friend.locator("#account-welcome")).to_be_visible()

@@ -179,6 +179,9 @@ class _StationPlan:
             "symbol": CURRENCY_SYMBOLS.get(self.currency, self.currency + " "),
             # The product page invites a guest to sign in for the member price only where there is one.
             "levels": any(level.discount_percent > 0 for level in config.levels),
+            # A visitor who came through a referral link is told that signing in brings this coupon.
+            "welcome_coupon": format_minor(config.referrals.welcome_coupon, self.currency)
+            if config.referrals and config.referrals.welcome_coupon else None,
             "categories": [{"id": c.id, "name": c.name, "url": f"/c/{c.id}/"} for c, _ in self.categories],
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
         }

@@ -35,6 +35,9 @@
   try {
     const ref = new URLSearchParams(location.search).get("ref");
     if (ref && /^[\w-]{1,40}$/.test(ref) && !localStorage.getItem("kameng.ref")) localStorage.setItem("kameng.ref", ref);
+    // Signing in is what binds the referral and gives the welcome coupon: say so where the shopper buys.
+    const hint = document.getElementById("buy-referral-hint");
+    if (hint && localStorage.getItem("kameng.ref")) hint.hidden = false;
   } catch {
     // Storage can be off (private windows, policies): the link still shows the shop.
   }
