@@ -428,7 +428,8 @@ def settlement_command(args: argparse.Namespace) -> int:
     book = _price_book(deps, args.station)
     start, end = args.start, args.end
     if end <= start:
-        raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()})", EXIT_USAGE)
+        raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()}): --to is the first "
+                      "moment after the period, so one day is --from 2026-11-27 --to 2026-11-28", EXIT_USAGE)
     orders = deps.store.orders_placed(book.station, start, end)
     report = settle(book.station, book.currency, ((order, deps.store.ledger(order.id)) for order in orders))
     if args.csv is not None:
@@ -446,16 +447,21 @@ def settlement_command(args: argparse.Namespace) -> int:
         return format_minor(amount, report.currency)
 
     print(f"settlement of {report.station}, orders placed {start.isoformat()} to {end.isoformat()}:")
+    refunded = sum(1 for line in report.lines if line.status == OrderStatus.REFUNDED.value)
     rows = (
-        ("orders delivered", str(len(report.lines))), ("shoppers paid", money(totals["paid"])),
+        ("orders delivered", f"{len(report.lines)} ({refunded} refunded since)"),
+        ("shoppers paid", money(totals["paid"]) + " (before refunds)"),
         ("gross margin" if report.station != deps.settings.main_station else "sales", money(totals["gross"])),
         ("discounts", money(-totals["discounts"])), ("platform fee", money(-totals["platform_fee"])),
-        ("referral commissions", money(-totals["commissions"])), ("refunded", money(-totals["refunded"])),
+        ("referral commissions", money(-totals["commissions"])),
+        ("refunds, station's share", money(-totals["refunded"])),
         ("net", money(totals["net"])), ("paid out by Stripe", money(totals["transferred"])),
-        ("balance due", money(totals["balance_due"])),
+        ("balance due to station", money(totals["balance_due"])
+         + (" (negative: the station owes the main station)" if totals["balance_due"] < 0 else "")),
     )
     for label, value in rows:
-        print(f"  {label:<22}{value:>16}")
+        print(f"  {label:<26}{value}")
+    print("(times are UTC unless --from/--to carry an offset; the CSV's amounts are in minor units, fen)")
     if args.csv is not None:
         print(f"one line per order: {args.csv}")
     return EXIT_OK
@@ -481,11 +487,13 @@ def member_command(args: argparse.Namespace) -> int:
     earned = summarize(deps.store.earnings(book.station, member.shopper_key), now, member.withdrawn)
     level, upcoming = level_for(book.levels, member.spend), next_level(book.levels, member.spend)
     coupons = deps.store.coupons_of(book.station, member.shopper_key)
+    # The referrer as the owner can look them up: by their referral code (e-mails are kept only as hashes).
+    referrer_code = (deps.store.member(book.station, member.referrer).referral_code or "?") if member.referrer else None
     facts = {
         "station": book.station, "spend": member.spend, "level": None if level is None else level.name,
         "next_level": None if upcoming is None else {"name": upcoming.name, "remaining": upcoming.spend - member.spend},
         "orders_delivered": member.orders, "points": member.points, "referral_code": member.referral_code,
-        "referred": member.referrer is not None, "invitees": member.invitees,
+        "referred_by": referrer_code, "invitees": member.invitees,
         "commissions": {"pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
                         "withdrawn": member.withdrawn},
         "coupons": [{"code": c.code, "source": c.source, "amount": c.rule.amount, "used": used,
@@ -503,9 +511,9 @@ def member_command(args: argparse.Namespace) -> int:
         ("spend (delivered, net)", money(member.spend)),
         ("level", (facts["level"] or "-") + (f" (next: {upcoming.name} in {money(upcoming.spend - member.spend)})"
                                              if upcoming else "")),
-        ("orders delivered", str(member.orders)), ("points", str(member.points)),
+        ("orders ever delivered", str(member.orders)), ("points", str(member.points)),
         ("referral code", member.referral_code or "- (never signed in)"),
-        ("referred by someone", "yes" if member.referrer else "no"), ("invitees", str(member.invitees)),
+        ("referred by", referrer_code or "-"), ("invitees", str(member.invitees)),
         ("commissions", f"{money(earned.pending)} held, {money(earned.withdrawable)} withdrawable, "
                         f"{money(member.withdrawn)} asked for, {money(earned.reversed)} reversed"),
     ]
@@ -521,6 +529,10 @@ def give_coupon_command(args: argparse.Namespace) -> int:
     from kameng.domain.money import parse_major
     from kameng.services.membership import give_coupon
 
+    from kameng.domain.shopper import EMAIL
+
+    if not EMAIL.match(args.email.strip()):
+        raise Failure(f"EMAIL: expected an e-mail address such as buyer@example.com (got {args.email!r})", EXIT_USAGE)
     deps = _deps()
     book = _price_book(deps, args.station)
     try:
@@ -624,6 +636,12 @@ examples:
   kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7     one order, keys masked
   kameng sweep                                expire lapsed reservations now
   kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7    give a delivered order's money back
+  kameng settlement game-zone --from 2026-11-01 --to 2026-12-01
+                                              a station's month: margin, commissions, balance
+  kameng member game-zone buyer@example.com   a shopper's level, points, referrals, coupons
+  kameng give-coupon game-zone buyer@example.com 5.00
+                                              a single-use coupon for one shopper
+  kameng withdrawals game-zone                referrers waiting to be paid their commissions
 
 The data folder is KAMENG_DATA_DIR (default ./var in the repository).
 Exit status: 0 done, 1 the command could not be done (unknown SKU, station or

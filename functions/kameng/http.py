@@ -127,12 +127,26 @@ ENGLISH = {
 }
 
 
+# A refused coupon says which rule refused it.
+ENGLISH_COUPON = {
+    "coupon_unknown": "There is no such coupon.",
+    "coupon_expired": "This coupon is not valid at this time.",
+    "coupon_scope": "This coupon does not apply to this item.",
+    "coupon_min_spend": "This order does not reach the coupon's minimum spend.",
+    "coupon_no_room": "This coupon would take nothing off this order (the price is at its floor), so it was not used.",
+    "coupon_sign_in": "This coupon is in your account: sign in, then order with the same e-mail.",
+}
+
+
 def prefers_english(event: dict) -> bool:
     return (header(event, "accept-language") or "").strip().lower().startswith("en")
 
 
 def error_response(error: errors.DomainError, english: bool = False) -> dict:
-    message = ENGLISH.get(error.code, error.message) if english else error.message
+    message = error.message
+    if english:
+        reason = getattr(error, "reason", None)
+        message = ENGLISH_COUPON.get(reason) or ENGLISH.get(error.code, error.message)
     body: dict[str, Any] = {"code": error.code, "message": message}
     extra: dict[str, str] = {}
     if isinstance(error, errors.InvalidRequest) and error.fields:

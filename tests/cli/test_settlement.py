@@ -22,13 +22,14 @@ def test_the_summary_counts_delivered_orders_and_nets_out_the_refund(shop, kamen
     three_orders(shop, kameng, keys_file)
     ran = kameng("settlement", "game-zone", *PERIOD)
     assert ran.code == 0, ran.err
-    lines = dict(line.strip().rsplit(None, 1) for line in ran.out.splitlines()[1:])
-    assert lines["orders delivered"] == "2"
-    assert lines["shoppers paid"] == "¥210.00"
+    lines = {line[:28].strip(): line[28:].strip() for line in ran.out.splitlines()[1:-1]}
+    assert lines["orders delivered"] == "2 (1 refunded since)"
+    assert lines["shoppers paid"] == "¥210.00 (before refunds)"
     assert lines["gross margin"] == "¥17.00"
-    assert lines["refunded"] == "-¥8.50"
+    assert lines["refunds, station's share"] == "-¥8.50"
     assert lines["net"] == "¥8.50"
-    assert lines["balance due"] == "¥8.50"
+    assert lines["balance due to station"] == "¥8.50"
+    assert "minor units" in ran.out.splitlines()[-1]
 
 
 def test_the_csv_has_one_line_per_delivered_order_and_a_total(shop, kameng, keys_file, tmp_path):
@@ -101,6 +102,9 @@ def test_member_shows_a_shoppers_standing_and_give_coupon_gives_them_one_they_ca
 
     request = CheckoutRequest(station="game-zone", sku=STEAM, quantity=1, email="buyer@example.com",
                               query_password="8642", coupon=code.lower())
-    assert place(request, shop.deps).order.coupon_discount == 500
+    owner = shop.deps.cipher.keyed_hash("shopper", "buyer@example.com")
+    assert place(request, shop.deps, session_shopper=owner).order.coupon_discount == 500  # signed in as its owner
     bad = kameng("give-coupon", "game-zone", "buyer@example.com", "five")
     assert bad.code == 2 and "AMOUNT: expected an amount" in bad.err
+    nobody = kameng("give-coupon", "game-zone", "not-an-email", "5")
+    assert nobody.code == 2 and "EMAIL: expected an e-mail address" in nobody.err

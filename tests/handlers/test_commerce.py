@@ -294,8 +294,11 @@ def test_the_welcome_coupon_pays_once_and_only_for_its_owner(deps, buy, sign_in_
     (welcome,) = account(bob)["coupons"]
     stolen = buy(CAROL, coupon=welcome["code"])
     assert (stolen.status, stolen.error["reason"]) == (422, "coupon_unknown")
-    assert buy(BOB, coupon=welcome["code"]).json["total"] == PRICE - 500
-    assert buy(BOB, coupon=welcome["code"]).status == 409
+    # Bob's code and Bob's e-mail typed by anyone: the coupon needs Bob signed in.
+    typed = buy(BOB, coupon=welcome["code"])
+    assert (typed.status, typed.error["reason"]) == (422, "coupon_sign_in")
+    assert buy(BOB, session=bob, coupon=welcome["code"]).json["total"] == PRICE - 500
+    assert buy(BOB, session=bob, coupon=welcome["code"]).status == 409
     assert account(bob)["coupons"][0]["state"] == "used"
 
 

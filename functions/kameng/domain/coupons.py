@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kameng.domain.errors import CouponNotApplicable
-from kameng.domain.money import percent_of
+from kameng.domain.money import format_minor, percent_of
 
 
 __all__ = ["CouponNotApplicable", "CouponRule", "coupon_discount", "normalize_code"]
@@ -49,13 +49,13 @@ class CouponRule(BaseModel):
         return self
 
 
-def coupon_discount(rule: CouponRule, amount: int, product: str, now: datetime) -> int:
+def coupon_discount(rule: CouponRule, amount: int, product: str, now: datetime, currency: str = "CNY") -> int:
     """What the coupon takes off `amount` (after the level discount); raises CouponNotApplicable."""
     if rule.starts is not None and now < rule.starts or rule.ends is not None and now >= rule.ends:
         raise CouponNotApplicable("coupon_expired", "优惠券不在有效期内")
     if rule.products is not None and product not in rule.products:
         raise CouponNotApplicable("coupon_scope", "优惠券不适用于此商品")
     if amount < rule.min_spend:
-        raise CouponNotApplicable("coupon_min_spend", "未达到优惠券的最低消费")
+        raise CouponNotApplicable("coupon_min_spend", f"满 {format_minor(rule.min_spend, currency)} 才能使用此优惠券")
     off = rule.amount if rule.kind == "fixed" else percent_of(amount, rule.percent)
     return min(amount, off)

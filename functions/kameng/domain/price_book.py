@@ -144,7 +144,7 @@ def price_order(
     wholesale_total = line.wholesale * quantity
     level = level_for(book.levels, spend)
     level_off = 0 if level is None or sale is not None else percent_of(subtotal, level.discount_percent)
-    coupon_off = 0 if coupon is None else coupon_discount(coupon, subtotal - level_off, line.product, now)
+    coupon_off = 0 if coupon is None else coupon_discount(coupon, subtotal - level_off, line.product, now, book.currency)
     room = max(0, subtotal - wholesale_total)
     level_off = min(level_off, room)
     coupon_off = min(coupon_off, room - level_off)

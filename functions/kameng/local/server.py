@@ -30,7 +30,7 @@ HERE = Path(__file__).parent
 Response = tuple[int, list[tuple[str, str]], bytes]
 StartResponse = Callable[..., object]
 
-REASONS = {200: "OK", 201: "Created", 301: "Moved Permanently", 303: "See Other", 304: "Not Modified",
+REASONS = {200: "OK", 201: "Created", 202: "Accepted", 301: "Moved Permanently", 303: "See Other", 304: "Not Modified",
            400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
            413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests",
            500: "Internal Server Error", 503: "Service Unavailable"}

@@ -111,7 +111,7 @@ def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shop
     rule = None
     if coupon is not None:
         # Without an e-mail only the station's own codes can be found (a personal coupon has an owner).
-        rule = find_coupon(book, coupon, shopper_key or "", deps)
+        rule = find_coupon(book, coupon, shopper_key or "", signed_in, deps)
         check_coupon_uses(book.station, rule, shopper_key if own_uses else None, deps)
     priced = price_order(book, sku, quantity, now, spend=member.spend if signed_in else 0, coupon=rule)
     return Pricing(priced, rule, member)

@@ -83,10 +83,11 @@ def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, d
     raise ReferralRefused("推广链接只对新用户有效")
 
 
-def find_coupon(book: PriceBook, code: str, shopper_key: str, deps: Deps) -> CouponRule:
+def find_coupon(book: PriceBook, code: str, shopper_key: str, signed_in: bool, deps: Deps) -> CouponRule:
     """A station coupon from the content, or a personal one of this shopper; else CouponNotApplicable.
 
-    Another shopper's personal coupon is answered like an unknown one: a code says nothing about its owner.
+    Another shopper's personal coupon is answered like an unknown one: a code says nothing about its
+    owner. A personal coupon needs its owner signed in: an e-mail typed at checkout proves nothing.
     """
     wanted = normalize_code(code)
     for rule in book.coupons:
@@ -95,6 +96,8 @@ def find_coupon(book: PriceBook, code: str, shopper_key: str, deps: Deps) -> Cou
     issued = deps.store.coupon(book.station, wanted)
     if issued is None or issued.owner != shopper_key:
         raise CouponNotApplicable("coupon_unknown", "优惠券不存在")
+    if not signed_in:
+        raise CouponNotApplicable("coupon_sign_in", "这是您账户里的优惠券：请先登录，再用同一邮箱下单")
     return issued.rule
 
 

@@ -183,7 +183,8 @@ def _send_stock_alert(sku: str, low_stock: int, counted: StockCount, deps: Deps)
     title = line.title if line is not None else sku
     language = book.language if book is not None else DEFAULT_LANGUAGE
     extra = {"sku": sku, "available": counted.available, "low_stock": low_stock}
-    log.warning("stock is low", extra=extra)
+    # The message names the SKU too: a terminal (the CLI, the local server) shows messages, not extras.
+    log.warning("stock is low: %s has %d left (threshold %d)", sku, counted.available, low_stock, extra=extra)
     if not deps.settings.owner_email:
         return
     subject, body = render("stock_low", language, sku=sku, title=title, available=counted.available,
