@@ -17,9 +17,11 @@ class OutboxMail:
 
     def send(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
+        message["From"] = "Kameng outbox <outbox@localhost>"
         message["To"] = to
         message["Subject"] = subject
-        message.set_content(body)
+        # 8-bit UTF-8, not base64: an owner can read or grep the file (a sign-in link, say) as it is.
+        message.set_content(body, cte="8bit")
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{new_id(datetime.now(timezone.utc))}.eml"
         path.write_bytes(bytes(message))
