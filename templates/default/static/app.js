@@ -18,10 +18,19 @@
       method: "POST",
       // The station's language, so the server's messages come in it.
       headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang },
-      body: JSON.stringify(data),
+      body: JSON.stringify(data || {}),
+      credentials: "same-origin",
     });
     return { response, answer: await response.json().catch(() => ({})) };
   };
+  const make = (tag, className, content) => {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    if (content !== undefined) element.textContent = content;
+    return element;
+  };
+  // The order and account pages' scripts run after this one (both deferred) and use these.
+  window.kameng = Object.freeze({ text, money, postJson, make });
   const isWebUrl = (url) => {
     try {
       return ["http:", "https:"].includes(new URL(url, location.href).protocol);

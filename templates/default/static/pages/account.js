@@ -5,32 +5,11 @@
 (() => {
   const page = document.getElementById("account-page");
   if (!page) return;
+  const { text, money, make, postJson } = window.kameng;
   const t = (key, values) =>
-    Object.entries(values || {}).reduce(
-      (line, [name, value]) => line.replace("{" + name + "}", () => value),
-      page.dataset["t" + key.replace(/(?:^|[-_])(\w)/g, (_, letter) => letter.toUpperCase())] || "",
-    );
-  const money = (minor) =>
-    (minor < 0 ? "-" : "") + document.body.dataset.symbol + Math.floor(Math.abs(minor) / 100).toLocaleString("en-US") + "." +
-    String(Math.abs(minor) % 100).padStart(2, "0");
-  const make = (tag, className, content) => {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (content !== undefined) element.textContent = content;
-    return element;
-  };
+    Object.entries(values || {}).reduce((line, [name, value]) => line.replace("{" + name + "}", () => value), text(page, key));
   const headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang };
-  const post = (url, data) =>
-    fetch(url, {
-      method: "POST",
-      headers: { ...headers, "Content-Type": "application/json" },
-      body: JSON.stringify(data || {}),
-      credentials: "same-origin",
-    });
-  const problem = async (response) => {
-    const answer = await response.json().catch(() => ({}));
-    return (answer.error && answer.error.message) || t("error-generic");
-  };
+  const problem = (answer) => (answer.error && answer.error.message) || t("error-generic");
   // The referral code app.js kept from a ?ref= link; storage may be off.
   const REF = "kameng.ref";
   const storedRef = () => {
@@ -144,16 +123,15 @@
         button.disabled = true;
         message.textContent = "";
         try {
-          const response = await post("/api/account/points/redeem");
+          const { response, answer } = await postJson("/api/account/points/redeem");
           if (response.status === 201) {
-            const answer = await response.json();
             data.balance = answer.points;
             balance.textContent = String(answer.points);
             message.textContent = t("account-points-redeemed", { code: answer.coupon.code });
             account.coupons = [answer.coupon, ...account.coupons];
             fact("account-coupons", coupons(account.coupons));
           } else {
-            message.textContent = await problem(response);
+            message.textContent = problem(answer);
           }
         } catch {
           message.textContent = t("error-network");
@@ -247,15 +225,15 @@
       event.preventDefault();
       button.disabled = true;
       try {
-        const response = await post("/api/account/withdrawals", Object.fromEntries(new FormData(form)));
+        const { response, answer } = await postJson("/api/account/withdrawals", Object.fromEntries(new FormData(form)));
         if (response.status === 201) {
-          const { withdrawal } = await response.json();
+          const { withdrawal } = answer;
           message.textContent = t("account-withdraw-requested", { amount: money(withdrawal.amount) });
           list.prepend(withdrawalItem(withdrawal));
           data.withdrawable -= withdrawal.amount;
           document.getElementById("account-referral-withdrawable").textContent = money(data.withdrawable);
         } else {
-          message.textContent = await problem(response);
+          message.textContent = problem(answer);
         }
       } catch {
         message.textContent = t("error-network");
@@ -299,10 +277,10 @@
       status.textContent = t("signing-in");
       const ref = storedRef();
       try {
-        const response = await post("/api/account/session", ref ? { token, ref } : { token });
+        const { response, answer } = await postJson("/api/account/session", ref ? { token, ref } : { token });
         if (response.ok) {
           forgetRef();
-          const joined = (await response.json().catch(() => ({}))).referral || {};
+          const joined = answer.referral || {};
           status.textContent = "";
           if (joined.bound) {
             welcome.textContent = joined.welcome_coupon
@@ -313,7 +291,7 @@
             status.textContent = joined.message;
           }
         } else {
-          status.textContent = await problem(response);
+          status.textContent = problem(answer);
         }
       } catch {
         status.textContent = t("error-network");
@@ -326,19 +304,19 @@
     event.preventDefault();
     formError.textContent = "";
     try {
-      const response = await post(form.action, Object.fromEntries(new FormData(form)));
+      const { response, answer } = await postJson(form.action, Object.fromEntries(new FormData(form)));
       if (response.status === 202) {
         status.textContent = t("sign-in-sent");
         form.reset();
       } else {
-        formError.textContent = await problem(response);
+        formError.textContent = problem(answer);
       }
     } catch {
       formError.textContent = t("error-network");
     }
   });
   document.getElementById("account-sign-out").addEventListener("click", async () => {
-    await post("/api/account/sign-out").catch(() => {});
+    await postJson("/api/account/sign-out").catch(() => {});
     status.textContent = "";
     showSignIn();
   });

@@ -6,27 +6,7 @@
   const orderPage = document.getElementById("order-page");
   if (!orderPage) return;
   const body = document.body;
-  const text = (element, key) =>
-    element.dataset["t" + key.replace(/(?:^|[-_])(\w)/g, (_, letter) => letter.toUpperCase())] || "";
-  const money = (minor) => {
-    const sign = minor < 0 ? "-" : "";
-    const amount = Math.abs(minor);
-    return sign + body.dataset.symbol + Math.floor(amount / 100).toLocaleString("en-US") + "." + String(amount % 100).padStart(2, "0");
-  };
-  const make = (tag, className, content) => {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (content !== undefined) element.textContent = content;
-    return element;
-  };
-  const postJson = async (url, data) => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang },
-      body: JSON.stringify(data),
-    });
-    return { response, answer: await response.json().catch(() => ({})) };
-  };
+  const { text, money, make, postJson } = window.kameng;
   const t = (key) => text(orderPage, key);
   const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded"];
   const keyLine = (key) => (key.password ? key.code + " " + key.password : key.code);
