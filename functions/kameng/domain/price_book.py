@@ -114,6 +114,11 @@ class PricedOrder(BaseModel):
     def margin(self) -> int:
         return self.total - self.wholesale_total
 
+    @property
+    def charged_level(self) -> str | None:
+        """The level the order names: only one that took something off."""
+        return self.level if self.level_discount else None
+
 
 def price_order(
     book: PriceBook,

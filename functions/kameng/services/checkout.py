@@ -128,7 +128,7 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
                        own_uses=signed_in).priced
     return {
         "sku": priced.line.sku, "quantity": priced.quantity, "unit_price": priced.unit_price,
-        "subtotal": priced.subtotal, "level": priced.level if priced.level_discount else None,
+        "subtotal": priced.subtotal, "level": priced.charged_level,
         "level_discount": priced.level_discount, "coupon": priced.coupon, "coupon_discount": priced.coupon_discount,
         "total": priced.total, "currency": priced.currency, "flash_sale": priced.flash_sale is not None,
         "signed_in": session_shopper is not None,
@@ -160,7 +160,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         # The store counts the flash sale's and the day's quantity in the reservation's transaction.
         flash_sale=None if priced.flash_sale is None else flash_sale_id(priced.flash_sale),
         quotas=quotas_for(priced, book.station, shopper_key, now, coupon=pricing.coupon),
-        level=priced.level if priced.level_discount else None, level_discount=priced.level_discount,
+        level=priced.charged_level, level_discount=priced.level_discount,
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
