@@ -354,11 +354,11 @@ def stock_counts(data_dir: Path) -> tuple[dict[str, dict[str, int]], str]:
             pass
     # Fallback while the CLI lacks the command: the store adapter read directly.
     sys.path.insert(0, str(REPO / "functions"))
-    from kameng.adapters.store_sqlite import SqliteStore
+    from kameng.adapters.store_sqlite import open_store
 
-    store = SqliteStore(data_dir / "kameng.db")
+    store = open_store(data_dir / "kameng.db")
     skus = [row[0] for row in store.db.conn().execute("SELECT DISTINCT sku FROM card_keys")]
-    counts = store.stock(skus)
+    counts = store.inventory.stock(skus)
     return ({sku: {f: getattr(c, f) for f in ("available", "reserved", "sold", "void", "imported")}
              for sku, c in counts.items()}, "store adapter (kameng stock --json unavailable)")
 

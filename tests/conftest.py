@@ -226,8 +226,8 @@ class Stations:
     substation_lines: dict[str, PricedSku] = field(default_factory=dict)
 
     def publish(self) -> None:
-        self.deps.store.put_price_book(PriceBook(station=self.main, domain="shop.example", currency="CNY", skus=self.main_lines))
-        self.deps.store.put_price_book(PriceBook(
+        self.deps.store.price_books.put_price_book(PriceBook(station=self.main, domain="shop.example", currency="CNY", skus=self.main_lines))
+        self.deps.store.price_books.put_price_book(PriceBook(
             station=self.substation, domain="game-zone.example", currency="CNY", skus=self.substation_lines))
 
     def add(self, line: PricedSku, substation_price: int | None) -> None:
@@ -260,7 +260,7 @@ class StockedSku:
         return len(self.codes)
 
     def stock(self) -> StockCount:
-        return self.deps.store.stock([self.sku])[self.sku]
+        return self.deps.store.inventory.stock([self.sku])[self.sku]
 
 
 _sku_numbers = itertools.count(1)

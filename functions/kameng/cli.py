@@ -26,6 +26,7 @@ from kameng.domain.errors import DomainError, NotFound, UnknownStation
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.price_book import PriceBook
+from kameng.ports import Conflict, UnknownRecord
 
 PROG = "kameng"
 # Below this a file imports in a moment; in a log, progress lines would only be noise.
@@ -120,7 +121,7 @@ def _deps() -> Deps:
 
 
 def _price_book(deps: Deps, station: str) -> PriceBook:
-    book = deps.store.price_book(station)
+    book = deps.store.price_books.price_book(station)
     if book is None:
         if station == deps.settings.main_station:
             raise UnknownStation(f"no price book published for the main station {station!r}: run the build first")
@@ -233,7 +234,7 @@ def import_keys_command(args: argparse.Namespace) -> int:
 def stock_command(args: argparse.Namespace) -> int:
     deps = _deps()
     book = _price_book(deps, args.station or deps.settings.main_station)
-    counts = deps.store.stock(book.skus)
+    counts = deps.store.inventory.stock(book.skus)
     rows = []
     for sku, line in sorted(book.skus.items()):
         count = counts[sku]
@@ -269,7 +270,7 @@ def orders_command(args: argparse.Namespace) -> int:
     if args.station:
         _price_book(deps, args.station)  # a mistyped station would otherwise look like a quiet shop
     status = OrderStatus(args.status) if args.status else None
-    orders = deps.store.recent_orders(args.limit, station=args.station, status=status)
+    orders = deps.store.orders.recent_orders(args.limit, station=args.station, status=status)
     if args.json:
         _print_json([_order_summary(order) for order in orders])
         return EXIT_OK
@@ -290,7 +291,7 @@ def _masked_keys(order: Order, deps: Deps) -> list[dict]:
     from kameng.services.lookup import key_context
 
     keys = []
-    for sealed in deps.store.sealed_keys(order):
+    for sealed in deps.store.inventory.sealed_keys(order):
         entry: dict = {"key_id": sealed.key_id}
         try:
             card_key = CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
@@ -307,10 +308,10 @@ def _masked_keys(order: Order, deps: Deps) -> list[dict]:
 def order_command(args: argparse.Namespace) -> int:
     deps = _deps()
     wanted = args.order_id.strip()
-    order = deps.store.order(wanted) or deps.store.order(wanted.upper())
+    order = deps.store.orders.order(wanted) or deps.store.orders.order(wanted.upper())
     if order is None:
         raise NotFound(f"no order {wanted!r} in {configuration.load().data_dir}")
-    ledger = deps.store.ledger(order.id)
+    ledger = deps.store.orders.ledger(order.id)
     keys = _masked_keys(order, deps)
     if args.json:
         detail = _order_summary(order) | {
@@ -322,7 +323,7 @@ def order_command(args: argparse.Namespace) -> int:
         }
         _print_json({
             "order": detail,
-            "ledger": [{"account": a, "amount": amount, "currency": c, "memo": m} for a, amount, c, m in ledger],
+            "ledger": [{"account": e.account, "amount": e.amount, "currency": e.currency, "memo": e.memo} for e in ledger],
             "keys": keys,
         })
         return EXIT_OK
@@ -352,8 +353,8 @@ def order_command(args: argparse.Namespace) -> int:
     print()
     print("ledger")
     if ledger:
-        rows = [[account, format_minor(amount, currency), memo] for account, amount, currency, memo in ledger]
-        rows.append(["balance", format_minor(sum(entry[1] for entry in ledger), order.currency), ""])
+        rows = [[e.account, format_minor(e.amount, e.currency), e.memo] for e in ledger]
+        rows.append(["balance", format_minor(sum(e.amount for e in ledger), order.currency), ""])
         print(_indent(_table(["account", "amount", "memo"], rows, right=(1,))))
     else:
         print("  no entries (written when the order is delivered)")
@@ -402,7 +403,7 @@ def refund_command(args: argparse.Namespace) -> int:
 
     deps = _deps()
     wanted = args.order_id.strip()
-    order = deps.store.order(wanted) or deps.store.order(wanted.upper())
+    order = deps.store.orders.order(wanted) or deps.store.orders.order(wanted.upper())
     if order is None:
         raise NotFound(f"no order {wanted!r} in {configuration.load().data_dir}")
     reason = " ".join((args.reason or "").split()) or "owner refund"
@@ -430,8 +431,8 @@ def settlement_command(args: argparse.Namespace) -> int:
     if end <= start:
         raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()}): --to is the first "
                       "moment after the period, so one day is --from 2026-11-27 --to 2026-11-28", EXIT_USAGE)
-    orders = deps.store.orders_placed(book.station, start, end)
-    report = settle(book.station, book.currency, ((order, deps.store.ledger(order.id)) for order in orders))
+    orders = deps.store.orders.orders_placed(book.station, start, end)
+    report = settle(book.station, book.currency, ((order, deps.store.orders.ledger(order.id)) for order in orders))
     if args.csv is not None:
         text = report.csv()
         if str(args.csv) == "-":
@@ -482,13 +483,13 @@ def member_command(args: argparse.Namespace) -> int:
 
     deps = _deps()
     book = _price_book(deps, args.station)
-    member = deps.store.member(book.station, _shopper_key(deps, args.email))
+    member = deps.store.members.member(book.station, _shopper_key(deps, args.email))
     now = deps.clock()
-    earned = summarize(deps.store.earnings(book.station, member.shopper_key), now, member.withdrawn)
+    earned = summarize(deps.store.payouts.earnings(book.station, member.shopper_key), now, member.withdrawn)
     level, upcoming = level_for(book.levels, member.spend), next_level(book.levels, member.spend)
-    coupons = deps.store.coupons_of(book.station, member.shopper_key)
+    coupons = deps.store.members.coupons_of(book.station, member.shopper_key)
     # The referrer as the owner can look them up: by their referral code (e-mails are kept only as hashes).
-    referrer_code = (deps.store.member(book.station, member.referrer).referral_code or "?") if member.referrer else None
+    referrer_code = (deps.store.members.member(book.station, member.referrer).referral_code or "?") if member.referrer else None
     facts = {
         "station": book.station, "spend": member.spend, "level": None if level is None else level.name,
         "next_level": None if upcoming is None else {"name": upcoming.name, "remaining": upcoming.spend - member.spend},
@@ -561,9 +562,10 @@ def withdrawals_command(args: argparse.Namespace) -> int:
     note = " ".join((args.note or "").split()) or None
     if args.pay or args.reject:
         wanted, status = (args.pay, WithdrawalStatus.PAID) if args.pay else (args.reject, WithdrawalStatus.REJECTED)
-        settled = deps.store.settle_withdrawal(book.station, wanted.strip().upper(), status, deps.clock(), note)
-        if settled is None:
-            raise Failure(f"no withdrawal {wanted!r} waiting at {book.station}: see `kameng withdrawals {book.station}`")
+        try:
+            settled = deps.store.payouts.settle_withdrawal(book.station, wanted.strip().upper(), status, deps.clock(), note)
+        except (UnknownRecord, Conflict):
+            raise Failure(f"no withdrawal {wanted!r} waiting at {book.station}: see `kameng withdrawals {book.station}`") from None
         if args.json:
             _print_json(settled.model_dump(mode="json"))
         else:
@@ -571,7 +573,7 @@ def withdrawals_command(args: argparse.Namespace) -> int:
             print(f"withdrawal {settled.id} of {format_minor(settled.amount, book.currency)}: {done}")
         return EXIT_OK
     status = WithdrawalStatus(args.status) if args.status else None
-    found = deps.store.withdrawals(book.station, status)
+    found = deps.store.payouts.withdrawals(book.station, status)
     if args.json:
         _print_json([w.model_dump(mode="json") for w in found])
         return EXIT_OK
@@ -600,7 +602,7 @@ def publish_command(args: argparse.Namespace) -> int:
         boto3.client("cloudfront") if args.distribution else None, max_workers=16)
     try:
         report = publish(args.site, args.station or None, args.bucket, args.distribution, publisher,
-                         publish_price_books=None if args.dry_run else _deps().store.put_price_book,
+                         publish_price_books=None if args.dry_run else _deps().store.price_books.put_price_book,
                          dry_run=args.dry_run, echo=print)
     except PublishError as error:
         raise Failure(str(error)) from None

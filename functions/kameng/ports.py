@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Iterable, Protocol, Sequence
 
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
-from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, PaymentEvent
+from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent
 from kameng.domain.price_book import PriceBook
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
@@ -57,63 +57,103 @@ class SignInGrant:
     expires_at: datetime
 
 
-class Store(Protocol):
-    def put_price_book(self, book: PriceBook) -> None: ...
+class StoreError(Exception):
+    """A store refused a request for what it holds, not for a fault of its own (those raise as they are)."""
 
-    def price_book(self, station: str) -> PriceBook | None: ...
+
+class UnknownRecord(StoreError, LookupError):
+    """The id names nothing the store holds."""
+
+
+class Duplicate(StoreError):
+    """What the caller asked to create already exists."""
+
+
+class Conflict(StoreError):
+    """The record is no longer as the caller read it (settled, used, changed by a racing call)."""
+
+
+class PriceBooks(Protocol):
+    """The published prices, one book per station: checkout never believes a price from anywhere else."""
+
+    def put_price_book(self, book: PriceBook) -> None:
+        """Replace the station's book (the newest publish wins)."""
+
+    def price_book(self, station: str) -> PriceBook | None:
+        """None for a station that has never been published."""
+
+
+class Inventory(Protocol):
+    """Card keys and their counts. Keys move between available, reserved and sold only with an order
+    (`Orders.place_order`, `Orders.apply`), so available + reserved + sold + void = imported always."""
 
     def add_card_keys(self, keys: Sequence[SealedKey]) -> ImportResult:
-        """Idempotent by fingerprint: a key already held (in any SKU) is a duplicate."""
+        """Idempotent by fingerprint: a key already held (in any SKU) is counted a duplicate, never raised."""
 
-    def stock(self, skus: Iterable[str]) -> dict[str, StockCount]: ...
+    def stock(self, skus: Iterable[str]) -> dict[str, StockCount]:
+        """Every SKU asked for, with zeros for one never stocked."""
 
-    def place_order(self, order: Order) -> Order:
-        """Create a pending order holding `order.quantity` reserved keys, or raise SoldOut."""
-
-    def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
-        """Apply a change only if the order is still in `change.from_status` and the
-        event (if any) was never applied; raise SoldOut when a RESERVE finds too few keys."""
-
-    def set_payment_session(self, order_id: str, session_id: str) -> None: ...
-
-    def order(self, order_id: str) -> Order | None: ...
-
-    def event_seen(self, event_id: str) -> bool: ...
-
-    def sealed_keys(self, order: Order) -> list[SealedKey]: ...
-
-    def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]: ...
-
-    def due_orders(self, now: datetime, limit: int) -> list[Order]:
-        """Pending orders whose reservation lapsed and paid orders not yet delivered."""
-
-    def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]: ...
-
-    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]: ...
+    def sealed_keys(self, order: Order) -> list[SealedKey]:
+        """The keys the order holds now (reserved or sold), sorted by key id; [] for an unknown order."""
 
     def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
         """Set the SKU's low-stock flag under a condition; True only for the caller that changed it."""
 
-    def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
-        """Count one request in the bucket's current window and return the window's count."""
 
-    def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
-        """Keep a sign-in link by the hash of its token (never the token itself)."""
+class Orders(Protocol):
+    """Orders, their payments and ledgers. Every change is `apply`: one conditional transaction that also
+    moves the order's keys, quotas, member credits and ledger entries, and records the event that caused it."""
 
-    def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
-        """Mark the link used under a condition and return its grant; of racing callers exactly
-        one gets it, and a used, unknown or expired link gives None."""
+    def place_order(self, order: Order) -> Order:
+        """Create a pending order holding `order.quantity` reserved keys and its quotas.
 
-    # A shopper's standing at a station. Delivery and refunds move it inside `apply`.
+        Raises SoldOut when too few keys are left, the quota's own refusal when a cap is reached,
+        Duplicate when an order of that id exists, and Busy when racing buyers kept winning."""
+
+    def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
+        """Apply a change only if the order is still in `change.from_status` and the event (if any) was
+        never applied: (DONE, the order as changed); a repeat gives DUPLICATE and a stale read (or an
+        unknown order) CONFLICT, with None, changing nothing. Raises SoldOut when a RESERVE finds too
+        few keys."""
+
+    def set_payment_session(self, order_id: str, session_id: str) -> None:
+        """Remember the gateway's session of the order; raises UnknownRecord for an unknown order."""
+
+    def order(self, order_id: str) -> Order | None:
+        """None for an unknown order."""
+
+    def event_seen(self, event_id: str) -> bool:
+        """Whether a change carrying this event id was applied."""
+
+    def ledger(self, order_id: str) -> list[LedgerEntry]:
+        """The order's entries in the order they were written; [] for an unknown order."""
+
+    def orders_of_shopper(self, shopper_key: str, limit: int) -> list[Order]:
+        """The shopper's newest orders first."""
+
+    def due_orders(self, now: datetime, limit: int) -> list[Order]:
+        """Pending orders whose reservation lapsed and paid orders not yet delivered, oldest due first."""
+
+    def recent_orders(self, limit: int, station: str | None = None, status: OrderStatus | None = None) -> list[Order]:
+        """The newest orders first, of one station and one status when given."""
+
+    def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
+        """The station's orders placed in [start, end), oldest first: the settlement report's input."""
+
+
+class Members(Protocol):
+    """A shopper's standing at a station, their referral chain and their coupons. Delivery and refunds
+    move a member's spend, points and orders inside `Orders.apply`; what lost a race here returns False."""
 
     def member(self, station: str, shopper_key: str) -> Member:
         """The shopper's record, or an empty one (nothing spent, no referrer) if they have none."""
 
     def open_member(self, station: str, shopper_key: str, referral_code: str) -> Member:
         """Make sure the member exists and owns a referral code (the first one given stays);
-        raise ValueError if another shopper of the station owns that code."""
+        raises Duplicate if another shopper of the station owns that code."""
 
-    def member_by_code(self, station: str, referral_code: str) -> Member | None: ...
+    def member_by_code(self, station: str, referral_code: str) -> Member | None:
+        """None for a code nobody owns."""
 
     def bind_referrer(self, station: str, shopper_key: str, referrer: Member, ancestors: tuple[str, ...],
                       welcome: IssuedCoupon | None) -> bool:
@@ -123,17 +163,21 @@ class Store(Protocol):
     def redeem_points(self, station: str, shopper_key: str, points: int, coupon: IssuedCoupon) -> bool:
         """Spend `points` for `coupon` only while the balance covers them; False otherwise."""
 
-    def coupon(self, station: str, code: str) -> IssuedCoupon | None: ...
-
     def issue_coupon(self, coupon: IssuedCoupon) -> None:
-        """Give a shopper a coupon of their own (the owner's goodwill)."""
+        """Give a shopper a coupon of their own; writing the same coupon again changes nothing."""
+
+    def coupon(self, station: str, code: str) -> IssuedCoupon | None:
+        """A personal coupon by its code; None for a code never issued."""
 
     def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
-        """The shopper's own coupons, each with how many of its uses orders hold."""
+        """The shopper's own coupons by code, each with how many of its uses orders hold."""
 
-    def quota_count(self, counter: str, holder: str) -> int: ...
 
-    def earnings(self, station: str, referrer: str) -> list[Earning]: ...
+class Payouts(Protocol):
+    """Referral commissions and their withdrawal. Earnings are written and reversed by `Orders.apply`."""
+
+    def earnings(self, station: str, referrer: str) -> list[Earning]:
+        """The referrer's earnings by order and level; [] for someone who never earned."""
 
     def request_withdrawal(self, withdrawal: Withdrawal, seen_withdrawn: int) -> bool:
         """Record the request and add its amount to the member's `withdrawn`, only if that is still
@@ -146,12 +190,44 @@ class Store(Protocol):
         """A station's withdrawals, oldest first: the owner's payout list."""
 
     def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
-                          note: str | None) -> Withdrawal | None:
-        """Mark a requested withdrawal paid or rejected (a rejection gives its amount back), once;
-        None if it is unknown or already settled."""
+                          note: str | None) -> Withdrawal:
+        """Mark a requested withdrawal paid or rejected (a rejection gives its amount back), once.
+        Raises UnknownRecord for a withdrawal the station does not have, Conflict for one already settled."""
 
-    def orders_placed(self, station: str, start: datetime, end: datetime) -> list[Order]:
-        """The station's orders placed in [start, end), oldest first: the settlement report's input."""
+
+class Counters(Protocol):
+    """Counts that bound what one holder may do: quotas (flash sales, daily limits, coupon uses), which
+    orders take and give back in their own transactions, and request rates."""
+
+    def quota_count(self, counter: str, holder: str) -> int:
+        """How many units the holder's orders hold of the counter; 0 for a counter never taken."""
+
+    def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
+        """Count one request in the bucket's current window and return the window's count."""
+
+
+class SignIns(Protocol):
+    """One-time sign-in links, kept by the hash of their token (never the token itself)."""
+
+    def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
+        """Keep a new link; raises Duplicate for a hash already kept."""
+
+    def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
+        """Mark the link used under a condition and return its grant; of racing callers exactly
+        one gets it, and a used, unknown or expired link gives None."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """The store's ports, each on one adapter's shared connection or table."""
+
+    price_books: PriceBooks
+    inventory: Inventory
+    orders: Orders
+    members: Members
+    payouts: Payouts
+    counters: Counters
+    sign_ins: SignIns
 
 
 @dataclass(frozen=True)

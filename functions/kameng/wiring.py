@@ -11,7 +11,7 @@ from kameng.adapters import secret_file
 from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.gateway_sandbox import SandboxGateway
 from kameng.adapters.mail_outbox import OutboxMail
-from kameng.adapters.store_sqlite import SqliteStore
+from kameng.adapters.store_sqlite import open_store as open_sqlite_store
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
 
@@ -48,12 +48,12 @@ def store(config: configuration.Config):
         import boto3
         from botocore.config import Config as BotoConfig
 
-        from kameng.adapters.store_dynamodb import DynamoStore
+        from kameng.adapters.store_dynamodb import open_store as open_dynamodb_store
 
         client = boto3.client("dynamodb", endpoint_url=config.dynamodb_endpoint,
                               config=BotoConfig(retries={"mode": "standard", "max_attempts": 8}))
-        return DynamoStore(config.table, client=client)
-    return SqliteStore(config.sqlite_path)
+        return open_dynamodb_store(config.table, client=client)
+    return open_sqlite_store(config.sqlite_path)
 
 
 def gateway(config: configuration.Config):
@@ -124,4 +124,4 @@ def use(chosen: Deps | None) -> None:
 def publish_price_books(books: list[PriceBook]) -> None:
     store = deps().store
     for book in books:
-        store.put_price_book(book)
+        store.price_books.put_price_book(book)

@@ -39,7 +39,7 @@ def test_publish_uploads_every_station_and_publishes_its_price_book(s3, tmp_path
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="sites", MaxKeys=1000)["Contents"]}
     assert {"game-zone/index.html", "main/p/qq-coin/index.html", "av-club/sitemap.xml"} <= keys
     assert not any(".price-books" in key or ".build-digest" in key for key in keys)
-    assert wiring.deps().store.price_book("game-zone").line("qq-coin-10") is not None
+    assert wiring.deps().store.price_books.price_book("game-zone").line("qq-coin-10") is not None
 
 
 def test_a_dry_run_changes_nothing(s3, tmp_path, capsys):
@@ -48,7 +48,7 @@ def test_a_dry_run_changes_nothing(s3, tmp_path, capsys):
     assert cli.main(["publish", "--bucket", "sites", "--site", str(site), "--dry-run"]) == 0
 
     assert s3.list_objects_v2(Bucket="sites").get("KeyCount") == 0
-    assert wiring.deps().store.price_book("game-zone") is None
+    assert wiring.deps().store.price_books.price_book("game-zone") is None
     assert "would publish" in capsys.readouterr().out
 
 

@@ -86,9 +86,9 @@ class Shop:
 
     def publish(self) -> None:
         store = self.deps.store
-        store.put_price_book(PriceBook(station=MAIN, domain="shop.example", currency="CNY",
+        store.price_books.put_price_book(PriceBook(station=MAIN, domain="shop.example", currency="CNY",
                                        skus={STEAM: STEAM_LINE, WINDOWS: WINDOWS_LINE}))
-        store.put_price_book(PriceBook(station=SUBSTATION, domain="game-zone.example", currency="CNY",
+        store.price_books.put_price_book(PriceBook(station=SUBSTATION, domain="game-zone.example", currency="CNY",
                                        skus={STEAM: STEAM_LINE.model_copy(update={"price": 10500})}))
 
     def place(self, sku: str = STEAM, quantity: int = 1, station: str = SUBSTATION,
@@ -101,11 +101,11 @@ class Shop:
         return place(request, at_that_time).order
 
     def pay(self, order: Order) -> Order:
-        self.deps.gateway.pay(self.deps.store.order(order.id).payment_session, "card")
-        return self.deps.store.order(order.id)
+        self.deps.gateway.pay(self.deps.store.orders.order(order.id).payment_session, "card")
+        return self.deps.store.orders.order(order.id)
 
     def stock(self, sku: str = STEAM):
-        return self.deps.store.stock([sku])[sku]
+        return self.deps.store.inventory.stock([sku])[sku]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def test_refund_refunds_a_delivered_order_in_full(shop, kameng, keys_file):
 
     ran = kameng("refund", order.id, "--reason", "key did not work")
 
-    stored = shop.deps.store.order(order.id)
+    stored = shop.deps.store.orders.order(order.id)
     assert ran.code == 0, ran.err
     assert ran.out.startswith(f"refunded order {order.id}: ¥210.00 back to the shopper (refund re_")
     assert asked == [(order.payment_ref, 21000, order.id)]
@@ -39,15 +39,15 @@ def test_a_refunded_orders_keys_stay_sold_and_are_flagged_in_the_listing(shop, k
 
 def test_a_refund_reverses_the_sale_exactly(shop, kameng, keys_file):
     order = delivered(shop, kameng, keys_file)
-    sale = shop.deps.store.ledger(order.id)
+    sale = shop.deps.store.orders.ledger(order.id)
     kameng("refund", order.id)
 
-    rows = shop.deps.store.ledger(order.id)
+    rows = shop.deps.store.orders.ledger(order.id)
     per_account = defaultdict(int)
-    for account, amount, _, _ in rows:
-        per_account[account] += amount
-    assert rows[:len(sale)] == sale and [r[1] for r in rows[len(sale):]] == [-r[1] for r in sale]
-    assert sum(r[1] for r in rows) == 0 and set(per_account.values()) == {0}
+    for entry in rows:
+        per_account[entry.account] += entry.amount
+    assert rows[:len(sale)] == sale and [e.amount for e in rows[len(sale):]] == [-e.amount for e in sale]
+    assert sum(e.amount for e in rows) == 0 and set(per_account.values()) == {0}
 
 
 def test_refunding_twice_refunds_once(shop, kameng, keys_file):
@@ -56,12 +56,12 @@ def test_refunding_twice_refunds_once(shop, kameng, keys_file):
     refund = shop.deps.gateway.refund
     shop.deps.gateway.refund = lambda *args: calls.append(args) or refund(*args)
     kameng("refund", order.id)
-    rows = shop.deps.store.ledger(order.id)
+    rows = shop.deps.store.orders.ledger(order.id)
 
     again = kameng("refund", order.id)
 
     assert again.code == 0 and again.out.startswith(f"order {order.id} was already refunded")
-    assert (len(calls), shop.deps.store.ledger(order.id)) == (1, rows)
+    assert (len(calls), shop.deps.store.orders.ledger(order.id)) == (1, rows)
 
 
 def test_a_refund_of_an_order_that_was_not_delivered_is_refused(shop, kameng, keys_file):
@@ -72,12 +72,12 @@ def test_a_refund_of_an_order_that_was_not_delivered_is_refused(shop, kameng, ke
 
     assert ran.code == 1 and ran.out == ""
     assert ran.err == f"kameng: order {pending.id} is pending: only a delivered order can be refunded\n"
-    assert shop.deps.store.order(pending.id).status.value == "pending"
+    assert shop.deps.store.orders.order(pending.id).status.value == "pending"
 
 
 def test_a_refund_the_gateway_refuses_changes_nothing(shop, kameng, keys_file):
     order = delivered(shop, kameng, keys_file)
-    sale = shop.deps.store.ledger(order.id)
+    sale = shop.deps.store.orders.ledger(order.id)
 
     def down(*args):
         raise ConnectionError("gateway unreachable")
@@ -86,7 +86,7 @@ def test_a_refund_the_gateway_refuses_changes_nothing(shop, kameng, keys_file):
     ran = kameng("refund", order.id)
 
     assert ran.code == 1 and "nothing was changed" in ran.err
-    assert (shop.deps.store.order(order.id).status.value, shop.deps.store.ledger(order.id)) == ("delivered", sale)
+    assert (shop.deps.store.orders.order(order.id).status.value, shop.deps.store.orders.ledger(order.id)) == ("delivered", sale)
 
 
 def test_a_refund_of_an_unknown_order_is_refused(shop, kameng):

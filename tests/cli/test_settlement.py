@@ -66,9 +66,9 @@ def test_withdrawals_are_listed_paid_once_or_rejected(shop, kameng):
     from kameng.domain.member import Withdrawal
 
     store = shop.deps.store
-    store.open_member("game-zone", "referrer-key", "REFERRER01")
+    store.members.open_member("game-zone", "referrer-key", "REFERRER01")
     for n, amount in enumerate((1200, 800), start=1):
-        assert store.request_withdrawal(Withdrawal(
+        assert store.payouts.request_withdrawal(Withdrawal(
             id=f"01JW{n:022d}", station="game-zone", referrer="referrer-key", amount=amount, method="alipay",
             account="13800000000", name="张三", requested_at=datetime(2026, 3, 9, tzinfo=timezone.utc)),
             1200 if n == 2 else 0)
@@ -80,7 +80,7 @@ def test_withdrawals_are_listed_paid_once_or_rejected(shop, kameng):
     twice = kameng("withdrawals", "game-zone", "--pay", first)
     assert twice.code == 1 and "no withdrawal" in twice.err
     assert kameng("withdrawals", "game-zone", "--reject", second).code == 0
-    assert store.member("game-zone", "referrer-key").withdrawn == 1200
+    assert store.members.member("game-zone", "referrer-key").withdrawn == 1200
     statuses = [w["status"] for w in json_of(kameng("withdrawals", "game-zone", "--json"))]
     assert statuses == ["paid", "rejected"]
 

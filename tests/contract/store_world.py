@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from kameng.adapters.store_sqlite import SqliteStore
+from kameng.adapters.store_sqlite import open_store
 from kameng.domain.ids import new_id
 from kameng.domain.order import Order, OrderStatus
 from kameng.ports import SealedKey, StockCount, Store
@@ -19,7 +19,7 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 @contextlib.contextmanager
 def sqlite_store(folder: Path) -> Iterator[Store]:
-    yield SqliteStore(folder / "kameng.db")
+    yield open_store(folder / "kameng.db")
 
 
 # Every adapter of the store port, by name; each test of the contract runs against each of them.
@@ -62,11 +62,11 @@ class Inventory:
 
     def add(self, sku: str, n: int) -> list[SealedKey]:
         keys = sealed_keys_for(sku, n)
-        self.imported[sku] += self.store.add_card_keys(keys).added
+        self.imported[sku] += self.store.inventory.add_card_keys(keys).added
         return keys
 
     def count(self, sku: str) -> StockCount:
-        return self.store.stock([sku])[sku]
+        return self.store.inventory.stock([sku])[sku]
 
     def balanced(self, sku: str) -> bool:
         counted = self.count(sku)

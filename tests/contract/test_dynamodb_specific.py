@@ -69,7 +69,7 @@ def dynamo():
 
 
 def recorder(store: DynamoStore) -> Recorder:
-    return store.client
+    return store.orders.client
 
 
 def keys_one_per_shard(sku: str, shards: int = DEFAULT_SHARDS) -> list[SealedKey]:
@@ -83,8 +83,8 @@ def keys_one_per_shard(sku: str, shards: int = DEFAULT_SHARDS) -> list[SealedKey
 
 
 def paid_and_delivered(store: DynamoStore, order, **credits) -> None:
-    paid = store.apply(OrderChange(order.id, S.PENDING, S.PAID, event_id=f"evt_{order.id}", payment_ref="pi_1"), START)[1]
-    assert store.apply(deliver(paid, "main", START, **credits), START)[0] is Applied.DONE
+    paid = store.orders.apply(OrderChange(order.id, S.PENDING, S.PAID, event_id=f"evt_{order.id}", payment_ref="pi_1"), START)[1]
+    assert store.orders.apply(deliver(paid, "main", START, **credits), START)[0] is Applied.DONE
 
 
 def with_every_extra(order):
@@ -108,66 +108,66 @@ def test_the_default_shards_carry_five_thousand_single_key_orders_a_second():
 
 def test_a_hot_skus_keys_spread_over_every_shard(dynamo):
     keys = [replace(key, key_id=f"01HOT{i:05d}") for i, key in enumerate(sealed_keys_for("sku-hot", 640))]
-    dynamo.add_card_keys(keys)
+    dynamo.inventory.add_card_keys(keys)
     per_shard = Counter(shard_of(key.key_id) for key in keys)
-    counters = [dynamo.client.get_item(TableName=dynamo.table, Key={
+    counters = [dynamo.orders.client.get_item(TableName=dynamo.orders.table, Key={
         "pk": {"S": f"POOL#sku-hot#{shard:02d}"}, "sk": {"S": "COUNT"}})["Item"] for shard in range(DEFAULT_SHARDS)]
     assert [int(c["available"]["N"]) for c in counters] == [per_shard[s] for s in range(DEFAULT_SHARDS)]
     assert min(per_shard.values()) > 0 and max(per_shard.values()) < 3 * 640 / DEFAULT_SHARDS
 
 
 def test_stock_reads_the_shard_counters_in_one_request_never_the_keys(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-hot", 200))
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-hot", 200))
     recorder(dynamo).calls.clear()
-    assert dynamo.stock(["sku-hot"])["sku-hot"].available == 200
+    assert dynamo.inventory.stock(["sku-hot"])["sku-hot"].available == 200
     (name, request), = recorder(dynamo).calls
     # One counter per shard, and the SKU's low-stock flag.
-    keys = request["RequestItems"][dynamo.table]["Keys"]
+    keys = request["RequestItems"][dynamo.orders.table]["Keys"]
     assert (name, len(keys), keys[-1]["pk"]["S"]) == ("batch_get_item", DEFAULT_SHARDS + 1, "ALERT#sku-hot")
 
 
 def test_a_reservation_that_needs_keys_from_several_shards_takes_them_in_one_transaction(dynamo):
-    dynamo.add_card_keys(keys_one_per_shard("sku-thin"))
+    dynamo.inventory.add_card_keys(keys_one_per_shard("sku-thin"))
     recorder(dynamo).calls.clear()
-    placed = dynamo.place_order(an_order("sku-thin", quantity=10))
-    counted = dynamo.stock(["sku-thin"])["sku-thin"]
+    placed = dynamo.orders.place_order(an_order("sku-thin", quantity=10))
+    counted = dynamo.inventory.stock(["sku-thin"])["sku-thin"]
     assert len({shard_of(k) for k in placed.key_ids}) == 10
     assert (counted.available, counted.reserved, recorder(dynamo).transaction_sizes()) == (54, 10, [1 + 10 + 10])
 
 
 def test_an_order_of_fifty_keys_stays_within_one_hundred_items_per_transaction(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-big", 300))
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-big", 300))
     recorder(dynamo).calls.clear()
-    placed = dynamo.place_order(an_order("sku-big", quantity=MAX_KEYS_PER_ORDER, station="game-zone"))
+    placed = dynamo.orders.place_order(an_order("sku-big", quantity=MAX_KEYS_PER_ORDER, station="game-zone"))
     paid_and_delivered(dynamo, placed)
     sizes = recorder(dynamo).transaction_sizes()
-    counted = dynamo.stock(["sku-big"])["sku-big"]
-    assert (counted.available, counted.sold, len(dynamo.ledger(placed.id))) == (250, 50, 3)
+    counted = dynamo.inventory.stock(["sku-big"])["sku-big"]
+    assert (counted.available, counted.sold, len(dynamo.orders.ledger(placed.id))) == (250, 50, 3)
     assert len(sizes) == 3 and max(sizes) <= MAX_TRANSACTION_ITEMS
 
 
 def test_stock_spread_too_thin_for_one_transaction_refuses_the_order_and_writes_nothing(dynamo):
-    dynamo.add_card_keys(keys_one_per_shard("sku-thin"))
+    dynamo.inventory.add_card_keys(keys_one_per_shard("sku-thin"))
     recorder(dynamo).calls.clear()
     order = an_order("sku-thin", quantity=MAX_KEYS_PER_ORDER)
     with pytest.raises(SoldOut):
-        dynamo.place_order(order)
-    assert (dynamo.order(order.id), dynamo.stock(["sku-thin"])["sku-thin"].available) == (None, DEFAULT_SHARDS)
+        dynamo.orders.place_order(order)
+    assert (dynamo.orders.order(order.id), dynamo.inventory.stock(["sku-thin"])["sku-thin"].available) == (None, DEFAULT_SHARDS)
     assert "transact_write_items" not in recorder(dynamo).operations()
 
 
 def test_the_widest_order_the_thinnest_stock_allows_is_delivered_within_the_limit(dynamo):
-    dynamo.add_card_keys(keys_one_per_shard("sku-thin"))
+    dynamo.inventory.add_card_keys(keys_one_per_shard("sku-thin"))
     recorder(dynamo).calls.clear()
-    placed = dynamo.place_order(with_every_extra(an_order("sku-thin", quantity=39, station="game-zone")))
+    placed = dynamo.orders.place_order(with_every_extra(an_order("sku-thin", quantity=39, station="game-zone")))
     reward = personal_coupon("game-zone", "ref-1", "REWARD", 200, "referral_reward", START)
     paid_and_delivered(dynamo, placed, points=10, holding_days=7, reward=reward)
     sizes = recorder(dynamo).transaction_sizes()
     # reserve: order + 39 keys + 39 counters; deliver: order + 39 keys + 39 counters
     # + 13 ledger entries + member + 3 earnings + the reward coupon's 2 items
-    assert (dynamo.stock(["sku-thin"])["sku-thin"].sold, sizes[0], max(sizes)) == (39, 79, 98)
+    assert (dynamo.inventory.stock(["sku-thin"])["sku-thin"].sold, sizes[0], max(sizes)) == (39, 79, 98)
     with pytest.raises(SoldOut):
-        dynamo.place_order(an_order("sku-thin", quantity=40, station="game-zone"))
+        dynamo.orders.place_order(an_order("sku-thin", quantity=40, station="game-zone"))
 
 
 # ---------------------------------------------------------------- races
@@ -197,29 +197,29 @@ def steal_the_keys_first(store: DynamoStore, times: int = 1) -> list[str]:
 
 
 def test_a_lost_race_for_a_key_is_retried_with_other_keys(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-race", 5))
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-race", 5))
     stolen = steal_the_keys_first(dynamo)
-    placed = dynamo.place_order(an_order("sku-race"))
-    counted = dynamo.stock(["sku-race"])["sku-race"]
+    placed = dynamo.orders.place_order(an_order("sku-race"))
+    counted = dynamo.inventory.stock(["sku-race"])["sku-race"]
     assert len(stolen) == 1 and not set(stolen) & set(placed.key_ids)
     assert (len(recorder(dynamo).cancelled), counted.available, counted.reserved) == (1, 3, 2)
 
 
 def test_a_buyer_who_keeps_losing_races_hears_busy_not_sold_out_while_keys_remain(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-race", 30))
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-race", 30))
     steal_the_keys_first(dynamo, times=1000)
     order = an_order("sku-race")
     with pytest.raises(StoreBusy):
-        dynamo.place_order(order)
-    assert dynamo.order(order.id) is None and dynamo.stock(["sku-race"])["sku-race"].available > 0
+        dynamo.orders.place_order(order)
+    assert dynamo.orders.order(order.id) is None and dynamo.inventory.stock(["sku-race"])["sku-race"].available > 0
 
 
 def test_a_late_payment_that_loses_a_race_is_retried(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-race", 4))
-    placed = dynamo.place_order(an_order("sku-race"))
-    expired = dynamo.apply(OrderChange(placed.id, S.PENDING, S.EXPIRED, keys=KeyMove.RETURN), START)[1]
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-race", 4))
+    placed = dynamo.orders.place_order(an_order("sku-race"))
+    expired = dynamo.orders.apply(OrderChange(placed.id, S.PENDING, S.EXPIRED, keys=KeyMove.RETURN), START)[1]
     stolen = steal_the_keys_first(dynamo)
-    outcome, paid = dynamo.apply(OrderChange(expired.id, S.EXPIRED, S.PAID, keys=KeyMove.RESERVE, event_id="evt_late"), START)
+    outcome, paid = dynamo.orders.apply(OrderChange(expired.id, S.EXPIRED, S.PAID, keys=KeyMove.RESERVE, event_id="evt_late"), START)
     assert (outcome.value, len(paid.key_ids), bool(set(stolen) & set(paid.key_ids))) == ("done", 1, False)
 
 
@@ -227,7 +227,7 @@ def test_many_threads_buying_few_keys_spread_over_the_shards_never_oversell():
     """The multi-process race of the contract, with threads: moto's table lives in one process."""
     with dynamodb_store(shards=DEFAULT_SHARDS) as store:
         keys = sealed_keys_for("sku-flash", 24)
-        store.add_card_keys(keys)
+        store.inventory.add_card_keys(keys)
         gate = threading.Barrier(16)
 
         def buyer(_: int) -> tuple[list[str], int, int]:
@@ -235,7 +235,7 @@ def test_many_threads_buying_few_keys_spread_over_the_shards_never_oversell():
             bought, sold_out, busy = [], 0, 0
             for _ in range(6):
                 try:
-                    bought += store.place_order(an_order("sku-flash", at=START + timedelta(seconds=1))).key_ids
+                    bought += store.orders.place_order(an_order("sku-flash", at=START + timedelta(seconds=1))).key_ids
                 except SoldOut:
                     sold_out += 1
                 except StoreBusy:
@@ -244,7 +244,7 @@ def test_many_threads_buying_few_keys_spread_over_the_shards_never_oversell():
 
         with ThreadPoolExecutor(max_workers=16) as pool:
             reports = list(pool.map(buyer, range(16)))
-        counted = store.stock(["sku-flash"])["sku-flash"]
+        counted = store.inventory.stock(["sku-flash"])["sku-flash"]
     bought = [key for keys_bought, _, _ in reports for key in keys_bought]
     assert (len(bought), len(set(bought)), sum(r[1] for r in reports), sum(r[2] for r in reports)) == (24, 24, 72, 0)
     assert (counted.available, counted.reserved, len({shard_of(k.key_id) for k in keys}) > 12) == (0, 24, True)
@@ -255,51 +255,51 @@ def test_many_threads_buying_few_keys_spread_over_the_shards_never_oversell():
 
 def test_duplicate_fingerprints_across_batches_are_counted_exactly(dynamo):
     first = sealed_keys_for("sku-a", 40)
-    assert dynamo.add_card_keys(first).added == 40
+    assert dynamo.inventory.add_card_keys(first).added == 40
     again = [replace(k, key_id=fresh.key_id) for k, fresh in zip(first[:25], sealed_keys_for("sku-a", 25))]
     new = sealed_keys_for("sku-a", 30)
     repeats = [replace(k, key_id=fresh.key_id) for k, fresh in zip(new[:5], sealed_keys_for("sku-a", 5))]
     mixed = [key for trio in zip(again, new, repeats + [None] * 25) for key in trio if key is not None] + new[25:]
-    result = dynamo.add_card_keys(mixed)
+    result = dynamo.inventory.add_card_keys(mixed)
     assert (result.added, result.duplicates, len(recorder(dynamo).cancelled) > 0) == (30, 30, True)
-    assert (dynamo.add_card_keys(first).added, dynamo.stock(["sku-a"])["sku-a"].available) == (0, 70)
+    assert (dynamo.inventory.add_card_keys(first).added, dynamo.inventory.stock(["sku-a"])["sku-a"].available) == (0, 70)
 
 
 def test_importing_a_file_twice_adds_nothing_the_second_time(dynamo):
     keys = sealed_keys_for("sku-a", 150)
-    dynamo.add_card_keys(keys)
+    dynamo.inventory.add_card_keys(keys)
     rerun = [replace(k, key_id=fresh.key_id) for k, fresh in zip(keys, sealed_keys_for("sku-a", 150))]
-    assert (dynamo.add_card_keys(rerun).duplicates, dynamo.stock(["sku-a"])["sku-a"].imported) == (150, 150)
+    assert (dynamo.inventory.add_card_keys(rerun).duplicates, dynamo.inventory.stock(["sku-a"])["sku-a"].imported) == (150, 150)
 
 
 # ---------------------------------------------------------------- what is never done, and what is kept
 
 
 def test_no_operation_ever_scans_the_table(dynamo):
-    dynamo.put_price_book(PriceBook(station="main", domain="shop.example", currency="CNY", skus={}))
-    dynamo.price_book("main")
-    dynamo.add_card_keys(sealed_keys_for("sku-a", 10))
-    dynamo.stock(["sku-a"])
-    placed = dynamo.place_order(an_order("sku-a", quantity=2, station="game-zone"))
-    dynamo.set_payment_session(placed.id, "cs_test_1")
-    paid = dynamo.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_1", due_at=START), START)[1]
-    dynamo.due_orders(START + timedelta(minutes=5), 10)
-    dynamo.apply(OrderChange(paid.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(paid, "main")), START)
-    dynamo.sealed_keys(paid)
-    dynamo.orders_of_shopper("shopper-a", 10)
-    dynamo.recent_orders(10, station="game-zone", status=S.DELIVERED)
-    dynamo.ledger(placed.id)
-    dynamo.event_seen("evt_1")
-    dynamo.count_hit("lookup:addr:1.2.3.4", 600, START)
+    dynamo.price_books.put_price_book(PriceBook(station="main", domain="shop.example", currency="CNY", skus={}))
+    dynamo.price_books.price_book("main")
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 10))
+    dynamo.inventory.stock(["sku-a"])
+    placed = dynamo.orders.place_order(an_order("sku-a", quantity=2, station="game-zone"))
+    dynamo.orders.set_payment_session(placed.id, "cs_test_1")
+    paid = dynamo.orders.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_1", due_at=START), START)[1]
+    dynamo.orders.due_orders(START + timedelta(minutes=5), 10)
+    dynamo.orders.apply(OrderChange(paid.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(paid, "main")), START)
+    dynamo.inventory.sealed_keys(paid)
+    dynamo.orders.orders_of_shopper("shopper-a", 10)
+    dynamo.orders.recent_orders(10, station="game-zone", status=S.DELIVERED)
+    dynamo.orders.ledger(placed.id)
+    dynamo.orders.event_seen("evt_1")
+    dynamo.counters.count_hit("lookup:addr:1.2.3.4", 600, START)
     assert recorder(dynamo).operations() <= READS_AND_WRITES and "scan" not in recorder(dynamo).operations()
 
 
 def test_a_processed_event_outlives_stripes_three_days_of_retries(dynamo):
-    dynamo.add_card_keys(sealed_keys_for("sku-a", 1))
-    placed = dynamo.place_order(an_order("sku-a"))
-    dynamo.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_kept"), START)
-    item = dynamo.client.get_item(TableName=dynamo.table, Key={"pk": {"S": "EVENT#evt_kept"}, "sk": {"S": "EVENT"}})["Item"]
-    ttl = dynamo.client.describe_time_to_live(TableName=dynamo.table)["TimeToLiveDescription"]
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 1))
+    placed = dynamo.orders.place_order(an_order("sku-a"))
+    dynamo.orders.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_kept"), START)
+    item = dynamo.orders.client.get_item(TableName=dynamo.orders.table, Key={"pk": {"S": "EVENT#evt_kept"}, "sk": {"S": "EVENT"}})["Item"]
+    ttl = dynamo.orders.client.describe_time_to_live(TableName=dynamo.orders.table)["TimeToLiveDescription"]
     assert int(item["expires"]["N"]) >= (START + timedelta(days=3)).timestamp()
     assert (ttl["AttributeName"], ttl["TimeToLiveStatus"]) == ("expires", "ENABLED")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kameng.adapters.store_sqlite import SqliteStore
+from kameng.adapters.store_sqlite import open_store
 
 from .store_world import sealed_keys_for
 
@@ -22,13 +22,13 @@ def test_an_older_store_file_keeps_its_stock_and_gains_the_new_columns(tmp_path)
     path = tmp_path / "kameng.db"
     with sqlite3.connect(path) as conn:
         conn.executescript(OLD_SCHEMA)
-    store = SqliteStore(path)
-    store.add_card_keys(sealed_keys_for("sku-old", 1))
-    assert (store.stock(["sku-old"])["sku-old"].available, store.set_low_stock_alert("sku-old", True)) == (5, True)
+    store = open_store(path)
+    store.inventory.add_card_keys(sealed_keys_for("sku-old", 1))
+    assert (store.inventory.stock(["sku-old"])["sku-old"].available, store.inventory.set_low_stock_alert("sku-old", True)) == (5, True)
 
 
 def test_opening_a_store_twice_adds_each_column_once(tmp_path):
-    SqliteStore(tmp_path / "kameng.db")
-    store = SqliteStore(tmp_path / "kameng.db")
-    columns = [row[1] for row in store.db.conn().execute("PRAGMA table_info(card_keys)")]
+    open_store(tmp_path / "kameng.db")
+    store = open_store(tmp_path / "kameng.db")
+    columns = [row[1] for row in store.orders.db.conn().execute("PRAGMA table_info(card_keys)")]
     assert columns.count("refunded") == 1

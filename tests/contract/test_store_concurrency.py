@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from kameng.adapters.store_sqlite import SqliteStore
+from kameng.adapters.store_sqlite import open_store
 from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, lapse
 
 from .store_race_worker import buy_one_key_at_a_time
@@ -36,7 +36,7 @@ def race(n: int, attempt):
 def flash_sale(store, inventory):
     """50 shoppers, one key each, a SKU with 20 keys."""
     sku = inventory.new_sku(20)
-    outcomes = race(50, lambda i: store.place_order(an_order(sku)))
+    outcomes = race(50, lambda i: store.orders.place_order(an_order(sku)))
     return sku, outcomes
 
 
@@ -58,17 +58,17 @@ def test_the_stock_equation_holds_after_the_race(flash_sale, inventory):
 
 
 def test_racing_deliveries_of_one_event_apply_once(store, inventory):
-    placed = store.place_order(an_order(inventory.new_sku(1)))
+    placed = store.orders.place_order(an_order(inventory.new_sku(1)))
     change = OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_same", payment_ref="pi_1")
-    outcomes = race(12, lambda i: store.apply(change, START)[0])
+    outcomes = race(12, lambda i: store.orders.apply(change, START)[0])
     assert Counter(outcomes) == {Applied.DONE: 1, Applied.DUPLICATE: 11}
 
 
 def test_racing_payment_and_lapse_let_exactly_one_win(store, inventory):
     sku = inventory.new_sku(1)
-    placed = store.place_order(an_order(sku))
+    placed = store.orders.place_order(an_order(sku))
     changes = [OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_pay"), lapse(placed)] * 5
-    outcomes = race(10, lambda i: store.apply(changes[i], START)[0])
+    outcomes = race(10, lambda i: store.orders.apply(changes[i], START)[0])
     assert outcomes.count(Applied.DONE) == 1 and inventory.balanced(sku)
 
 
@@ -76,19 +76,19 @@ def test_racing_late_payments_never_reserve_more_keys_than_exist(store, inventor
     sku = inventory.new_sku(10)
     expired = []
     for _ in range(10):
-        placed = store.place_order(an_order(sku))
-        expired.append(store.apply(lapse(placed), START)[1])
-    inventory.store.place_order(an_order(sku, quantity=5))
-    outcomes = race(10, lambda i: store.apply(OrderChange(
+        placed = store.orders.place_order(an_order(sku))
+        expired.append(store.orders.apply(lapse(placed), START)[1])
+    inventory.store.orders.place_order(an_order(sku, quantity=5))
+    outcomes = race(10, lambda i: store.orders.apply(OrderChange(
         expired[i].id, S.EXPIRED, S.PAID, keys=KeyMove.RESERVE, event_id=f"evt_{i}"), START)[0])
     assert Counter(type(o).__name__ if isinstance(o, Exception) else o for o in outcomes) == {Applied.DONE: 5, "SoldOut": 5}
 
 
 def test_four_processes_sharing_the_store_file_never_oversell(tmp_path):
     path = tmp_path / "kameng.db"
-    inventory = Inventory(SqliteStore(path))
+    inventory = Inventory(open_store(path))
     sku = "sku-flash"
-    inventory.store.add_card_keys(sealed_keys_for(sku, 40))
+    inventory.store.inventory.add_card_keys(sealed_keys_for(sku, 40))
     context = multiprocessing.get_context("spawn")
     start, results = context.Event(), context.Queue()
     workers = [context.Process(target=buy_one_key_at_a_time, args=(str(path), sku, 15, start, results)) for _ in range(4)]

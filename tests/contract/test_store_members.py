@@ -11,6 +11,7 @@ from kameng.domain.member import Commission, IssuedCoupon, chain_below, personal
 from kameng.domain.order import Applied, OrderChange, OrderStatus, PaymentEvent, PaymentKind, decide_payment, deliver, lapse
 from kameng.domain.quota import EVERYONE, Quota, QuotaKind, coupon_counter
 from kameng.domain.refund import refund_delivered
+from kameng.ports import Conflict, Duplicate, UnknownRecord
 
 from .store_world import START, an_order
 from .test_store_concurrency import race
@@ -34,9 +35,9 @@ def coupon_order(sku: str, code: str, *, shopper: str = "shopper-a", max_uses: i
 
 def pay_and_deliver(store, order, *, points: int = 0, reward: IssuedCoupon | None = None, holding_days: int = 7):
     event = PaymentEvent(f"evt_{order.id}", PaymentKind.COMPLETED, order.id, "cs_x", True, order.total, "CNY", "pi_x")
-    store.apply(decide_payment(order, event, START), START)
-    paid = store.order(order.id)
-    outcome, delivered = store.apply(deliver(paid, "main", START, points=points, holding_days=holding_days,
+    store.orders.apply(decide_payment(order, event, START), START)
+    paid = store.orders.order(order.id)
+    outcome, delivered = store.orders.apply(deliver(paid, "main", START, points=points, holding_days=holding_days,
                                              reward=reward), START)
     assert outcome is Applied.DONE
     return delivered
@@ -47,43 +48,43 @@ def pay_and_deliver(store, order, *, points: int = 0, reward: IssuedCoupon | Non
 
 def test_twenty_racing_orders_redeem_a_single_use_coupon_once(store, inventory):
     sku = inventory.new_sku(30)
-    outcomes = race(20, lambda i: store.place_order(coupon_order(sku, "LUCKY", shopper=f"shopper-{i}")))
+    outcomes = race(20, lambda i: store.orders.place_order(coupon_order(sku, "LUCKY", shopper=f"shopper-{i}")))
     assert Counter(type(o).__name__ for o in outcomes) == {"Order": 1, "CouponUsedUp": 19}
-    assert store.quota_count(coupon_counter(STATION, "LUCKY"), EVERYONE) == 1
+    assert store.counters.quota_count(coupon_counter(STATION, "LUCKY"), EVERYONE) == 1
     counted = inventory.count(sku)
     assert (counted.reserved, inventory.balanced(sku)) == (1, True)
 
 
 def test_one_shopper_racing_their_own_orders_uses_a_coupon_at_most_per_shopper_times(store, inventory):
     sku = inventory.new_sku(30)
-    outcomes = race(12, lambda i: store.place_order(
+    outcomes = race(12, lambda i: store.orders.place_order(
         coupon_order(sku, "TWICE", shopper="greedy", max_uses=100, per_shopper=2)))
     assert Counter(type(o).__name__ for o in outcomes) == {"Order": 2, "CouponUsedUp": 10}
-    assert store.quota_count(coupon_counter(STATION, "TWICE"), "greedy") == 2
+    assert store.counters.quota_count(coupon_counter(STATION, "TWICE"), "greedy") == 2
 
 
 def test_an_order_that_lapses_gives_its_coupon_use_back(store, inventory):
     sku = inventory.new_sku(5)
-    first = store.place_order(coupon_order(sku, "ONCE"))
+    first = store.orders.place_order(coupon_order(sku, "ONCE"))
     with pytest.raises(CouponUsedUp):
-        store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
-    assert store.apply(lapse(first), START + timedelta(minutes=20))[0] is Applied.DONE
-    assert store.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 0
-    second = store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+        store.orders.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+    assert store.orders.apply(lapse(first), START + timedelta(minutes=20))[0] is Applied.DONE
+    assert store.counters.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 0
+    second = store.orders.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
     assert second.status is S.PENDING
 
 
 def test_a_late_payment_whose_coupon_was_used_meanwhile_is_refused_not_sold_twice(store, inventory):
     sku = inventory.new_sku(5)
-    first = store.place_order(coupon_order(sku, "ONCE"))
-    store.apply(lapse(first), START + timedelta(minutes=20))
-    store.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
-    late = store.order(first.id)
+    first = store.orders.place_order(coupon_order(sku, "ONCE"))
+    store.orders.apply(lapse(first), START + timedelta(minutes=20))
+    store.orders.place_order(coupon_order(sku, "ONCE", shopper="shopper-b"))
+    late = store.orders.order(first.id)
     event = PaymentEvent("evt_late", PaymentKind.COMPLETED, late.id, "cs_x", True, late.total, "CNY", "pi_late")
     with pytest.raises(CouponUsedUp):
-        store.apply(decide_payment(late, event, START + timedelta(minutes=30)), START + timedelta(minutes=30))
-    assert store.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 1
-    assert store.order(first.id).status is S.EXPIRED
+        store.orders.apply(decide_payment(late, event, START + timedelta(minutes=30)), START + timedelta(minutes=30))
+    assert store.counters.quota_count(coupon_counter(STATION, "ONCE"), EVERYONE) == 1
+    assert store.orders.order(first.id).status is S.EXPIRED
 
 
 # delivery and refunds move the member, the referrers' earnings and the reward coupon
@@ -98,32 +99,32 @@ def referred_order(sku: str, shopper: str = "buyer"):
 def test_delivery_credits_spend_points_orders_earnings_and_a_reward_coupon(store, inventory):
     sku = inventory.new_sku(3)
     reward = personal_coupon(STATION, "parent", "REWARD-1", 200, "referral_reward", START)
-    delivered = pay_and_deliver(store, store.place_order(referred_order(sku)), points=102, reward=reward)
-    member = store.member(STATION, "buyer")
+    delivered = pay_and_deliver(store, store.orders.place_order(referred_order(sku)), points=102, reward=reward)
+    member = store.members.member(STATION, "buyer")
     assert (member.spend, member.points, member.orders) == (delivered.total, 102, 1)
-    earned = store.earnings(STATION, "parent")
+    earned = store.payouts.earnings(STATION, "parent")
     assert [(e.order_id, e.level, e.amount, e.available_at, e.reversed) for e in earned] == [
         (delivered.id, 1, 70, START + timedelta(days=7), False)]
-    assert [(e.level, e.amount) for e in store.earnings(STATION, "grandparent")] == [(2, 35)]
-    assert [(c.code, used) for c, used in store.coupons_of(STATION, "parent")] == [("REWARD-1", 0)]
-    assert store.coupon(STATION, "REWARD-1") == reward
+    assert [(e.level, e.amount) for e in store.payouts.earnings(STATION, "grandparent")] == [(2, 35)]
+    assert [(c.code, used) for c, used in store.members.coupons_of(STATION, "parent")] == [("REWARD-1", 0)]
+    assert store.members.coupon(STATION, "REWARD-1") == reward
 
 
 def test_a_refund_takes_back_spend_points_and_commissions_exactly(store, inventory):
     sku = inventory.new_sku(3)
-    keep = pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="buyer")), points=10)
-    refunded = pay_and_deliver(store, store.place_order(referred_order(sku)), points=102)
-    outcome, _ = store.apply(refund_delivered(refunded, store.ledger(refunded.id), "re_1", "owner"), START)
+    keep = pay_and_deliver(store, store.orders.place_order(an_order(sku, station=STATION, shopper_key="buyer")), points=10)
+    refunded = pay_and_deliver(store, store.orders.place_order(referred_order(sku)), points=102)
+    outcome, _ = store.orders.apply(refund_delivered(refunded, store.orders.ledger(refunded.id), "re_1", "owner"), START)
     assert outcome is Applied.DONE
-    member = store.member(STATION, "buyer")
+    member = store.members.member(STATION, "buyer")
     assert (member.spend, member.points, member.orders) == (keep.total, 10, 2)
-    assert [(e.amount, e.reversed, e.available_at) for e in store.earnings(STATION, "parent")] == [
+    assert [(e.amount, e.reversed, e.available_at) for e in store.payouts.earnings(STATION, "parent")] == [
         (70, True, START + timedelta(days=7))]
-    assert sum(amount for _, amount, _, _ in store.ledger(refunded.id)) == 0
+    assert sum(entry.amount for entry in store.orders.ledger(refunded.id)) == 0
 
 
 def test_a_members_record_starts_empty(store):
-    member = store.member(STATION, "nobody")
+    member = store.members.member(STATION, "nobody")
     assert (member.spend, member.points, member.orders, member.referrer, member.is_new) == (0, 0, 0, None, True)
 
 
@@ -131,60 +132,61 @@ def test_a_members_record_starts_empty(store):
 
 
 def test_open_member_gives_a_code_once_and_finds_the_member_by_it(store):
-    first = store.open_member(STATION, "alice", "ALICE0001")
-    again = store.open_member(STATION, "alice", "OTHER0002")
+    first = store.members.open_member(STATION, "alice", "ALICE0001")
+    again = store.members.open_member(STATION, "alice", "OTHER0002")
     assert first.referral_code == again.referral_code == "ALICE0001"
-    assert store.member_by_code(STATION, "ALICE0001").shopper_key == "alice"
-    assert store.member_by_code(STATION, "NOPE00000") is None
-    with pytest.raises(ValueError):
-        store.open_member(STATION, "bob", "ALICE0001")
+    assert store.members.member_by_code(STATION, "ALICE0001").shopper_key == "alice"
+    assert store.members.member_by_code(STATION, "NOPE00000") is None
+    with pytest.raises(Duplicate):
+        store.members.open_member(STATION, "bob", "ALICE0001")
+    assert store.members.member_by_code(STATION, "ALICE0001").shopper_key == "alice"
 
 
 def test_two_referrers_racing_for_one_new_shopper_bind_exactly_one(store):
-    referrers = [store.open_member(STATION, f"ref-{i}", f"REF{i:06d}") for i in range(8)]
-    won = race(8, lambda i: store.bind_referrer(STATION, "newbie", referrers[i], chain_below(referrers[i]), None))
+    referrers = [store.members.open_member(STATION, f"ref-{i}", f"REF{i:06d}") for i in range(8)]
+    won = race(8, lambda i: store.members.bind_referrer(STATION, "newbie", referrers[i], chain_below(referrers[i]), None))
     assert won.count(True) == 1
     winner = referrers[won.index(True)].shopper_key
-    assert store.member(STATION, "newbie").referrer == winner
-    assert sum(store.member(STATION, r.shopper_key).invitees for r in referrers) == 1
+    assert store.members.member(STATION, "newbie").referrer == winner
+    assert sum(store.members.member(STATION, r.shopper_key).invitees for r in referrers) == 1
 
 
 def test_binding_gives_the_welcome_coupon_and_the_chain_of_three(store):
-    top = store.open_member(STATION, "top", "TOP000001")
+    top = store.members.open_member(STATION, "top", "TOP000001")
     for child, parent in (("mid", "top"), ("low", "mid"), ("base", "low")):
-        referrer = store.member(STATION, parent)
-        assert store.bind_referrer(STATION, child, referrer, chain_below(referrer), None)
+        referrer = store.members.member(STATION, parent)
+        assert store.members.bind_referrer(STATION, child, referrer, chain_below(referrer), None)
     welcome = personal_coupon(STATION, "leaf", "WELCOME-1", 500, "welcome", START)
-    base = store.member(STATION, "base")
-    assert store.bind_referrer(STATION, "leaf", base, chain_below(base), welcome)
-    assert store.member(STATION, "leaf").ancestors == ("base", "low", "mid")
-    assert [c.code for c, _ in store.coupons_of(STATION, "leaf")] == ["WELCOME-1"]
-    assert top.invitees == 0 and store.member(STATION, "top").invitees == 1
+    base = store.members.member(STATION, "base")
+    assert store.members.bind_referrer(STATION, "leaf", base, chain_below(base), welcome)
+    assert store.members.member(STATION, "leaf").ancestors == ("base", "low", "mid")
+    assert [c.code for c, _ in store.members.coupons_of(STATION, "leaf")] == ["WELCOME-1"]
+    assert top.invitees == 0 and store.members.member(STATION, "top").invitees == 1
 
 
 def test_a_shopper_with_a_delivered_order_or_invitees_is_never_bound(store, inventory):
     sku = inventory.new_sku(2)
-    pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="veteran")))
-    referrer = store.open_member(STATION, "ref", "REF000001")
-    assert not store.bind_referrer(STATION, "veteran", referrer, chain_below(referrer), None)
+    pay_and_deliver(store, store.orders.place_order(an_order(sku, station=STATION, shopper_key="veteran")))
+    referrer = store.members.open_member(STATION, "ref", "REF000001")
+    assert not store.members.bind_referrer(STATION, "veteran", referrer, chain_below(referrer), None)
     # A referred B; B can then never become A's (or anyone's) invitee: no cycle A → B → A.
-    a = store.open_member(STATION, "a", "AAAA00001")
-    assert store.bind_referrer(STATION, "b", a, chain_below(a), None)
-    b = store.member(STATION, "b")
-    assert not store.bind_referrer(STATION, "a", b, chain_below(b), None)
-    assert store.member(STATION, "a").referrer is None
-    assert store.member(STATION, "ref").invitees == 0
+    a = store.members.open_member(STATION, "a", "AAAA00001")
+    assert store.members.bind_referrer(STATION, "b", a, chain_below(a), None)
+    b = store.members.member(STATION, "b")
+    assert not store.members.bind_referrer(STATION, "a", b, chain_below(b), None)
+    assert store.members.member(STATION, "a").referrer is None
+    assert store.members.member(STATION, "ref").invitees == 0
 
 
 def test_a_binding_made_from_a_stale_read_of_the_referrer_is_refused(store):
-    stale = store.open_member(STATION, "mid", "MID000001")
-    top = store.open_member(STATION, "top", "TOP000001")
-    assert store.bind_referrer(STATION, "mid", top, chain_below(top), None)
+    stale = store.members.open_member(STATION, "mid", "MID000001")
+    top = store.members.open_member(STATION, "top", "TOP000001")
+    assert store.members.bind_referrer(STATION, "mid", top, chain_below(top), None)
     # `stale` says mid has no referrer: a chain copied from it would miss "top".
-    assert not store.bind_referrer(STATION, "leaf", stale, chain_below(stale), None)
-    fresh = store.member(STATION, "mid")
-    assert store.bind_referrer(STATION, "leaf", fresh, chain_below(fresh), None)
-    assert store.member(STATION, "leaf").ancestors == ("mid", "top")
+    assert not store.members.bind_referrer(STATION, "leaf", stale, chain_below(stale), None)
+    fresh = store.members.member(STATION, "mid")
+    assert store.members.bind_referrer(STATION, "leaf", fresh, chain_below(fresh), None)
+    assert store.members.member(STATION, "leaf").ancestors == ("mid", "top")
 
 
 # points: redeemed only while the balance covers them
@@ -192,20 +194,20 @@ def test_a_binding_made_from_a_stale_read_of_the_referrer_is_refused(store):
 
 def test_racing_redemptions_never_spend_more_points_than_the_balance(store, inventory):
     sku = inventory.new_sku(1)
-    pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="saver")), points=250)
+    pay_and_deliver(store, store.orders.place_order(an_order(sku, station=STATION, shopper_key="saver")), points=250)
     coupons = [personal_coupon(STATION, "saver", f"PTS-{i:03d}", 100, "points", START) for i in range(6)]
-    won = race(6, lambda i: store.redeem_points(STATION, "saver", 100, coupons[i]))
+    won = race(6, lambda i: store.members.redeem_points(STATION, "saver", 100, coupons[i]))
     assert won.count(True) == 2
-    assert store.member(STATION, "saver").points == 50
-    assert len(store.coupons_of(STATION, "saver")) == 2
+    assert store.members.member(STATION, "saver").points == 50
+    assert len(store.members.coupons_of(STATION, "saver")) == 2
 
 
 def test_orders_placed_in_a_period_are_the_stations_own(store, inventory):
     sku = inventory.new_sku(6)
-    inside = [store.place_order(an_order(sku, station=STATION, at=START + timedelta(hours=h))) for h in (0, 5)]
-    store.place_order(an_order(sku, station=STATION, at=START + timedelta(days=1)))
-    store.place_order(an_order(sku, station="other", at=START + timedelta(hours=1)))
-    found = store.orders_placed(STATION, START, START + timedelta(days=1))
+    inside = [store.orders.place_order(an_order(sku, station=STATION, at=START + timedelta(hours=h))) for h in (0, 5)]
+    store.orders.place_order(an_order(sku, station=STATION, at=START + timedelta(days=1)))
+    store.orders.place_order(an_order(sku, station="other", at=START + timedelta(hours=1)))
+    found = store.orders.orders_placed(STATION, START, START + timedelta(days=1))
     assert [o.id for o in found] == [o.id for o in inside]
 
 
@@ -220,36 +222,40 @@ def a_withdrawal(amount: int, n: int = 0):
 
 
 def test_racing_withdrawal_requests_from_one_read_record_one(store):
-    store.open_member(STATION, "parent", "PARENT001")
-    won = race(6, lambda i: store.request_withdrawal(a_withdrawal(500, i), 0))
+    store.members.open_member(STATION, "parent", "PARENT001")
+    won = race(6, lambda i: store.payouts.request_withdrawal(a_withdrawal(500, i), 0))
     assert won.count(True) == 1
-    assert store.member(STATION, "parent").withdrawn == 500
-    assert [w.amount for w in store.withdrawals_of(STATION, "parent")] == [500]
+    assert store.members.member(STATION, "parent").withdrawn == 500
+    assert [w.amount for w in store.payouts.withdrawals_of(STATION, "parent")] == [500]
 
 
 def test_a_withdrawal_is_settled_once_and_a_rejection_gives_its_amount_back(store):
     from kameng.domain.member import WithdrawalStatus
 
-    store.open_member(STATION, "parent", "PARENT001")
-    assert store.request_withdrawal(a_withdrawal(500, 1), 0)
-    assert store.request_withdrawal(a_withdrawal(300, 2), 500)
-    paid = store.settle_withdrawal(STATION, a_withdrawal(0 + 1, 1).id, WithdrawalStatus.PAID, START, "alipay 123")
+    store.members.open_member(STATION, "parent", "PARENT001")
+    assert store.payouts.request_withdrawal(a_withdrawal(500, 1), 0)
+    assert store.payouts.request_withdrawal(a_withdrawal(300, 2), 500)
+    paid = store.payouts.settle_withdrawal(STATION, a_withdrawal(0 + 1, 1).id, WithdrawalStatus.PAID, START, "alipay 123")
     assert (paid.status, paid.note, paid.settled_at) == (WithdrawalStatus.PAID, "alipay 123", START)
-    assert store.settle_withdrawal(STATION, paid.id, WithdrawalStatus.REJECTED, START, None) is None
-    rejected = store.settle_withdrawal(STATION, a_withdrawal(1, 2).id, WithdrawalStatus.REJECTED, START, "wrong name")
+    with pytest.raises(Conflict):
+        store.payouts.settle_withdrawal(STATION, paid.id, WithdrawalStatus.REJECTED, START, None)
+    rejected = store.payouts.settle_withdrawal(STATION, a_withdrawal(1, 2).id, WithdrawalStatus.REJECTED, START, "wrong name")
     assert rejected.status is WithdrawalStatus.REJECTED
-    assert store.member(STATION, "parent").withdrawn == 500
-    assert [w.status for w in store.withdrawals(STATION)] == [WithdrawalStatus.PAID, WithdrawalStatus.REJECTED]
-    assert [w.id for w in store.withdrawals(STATION, WithdrawalStatus.REJECTED)] == [rejected.id]
-    assert [w.status for w in store.withdrawals_of(STATION, "parent")] == [WithdrawalStatus.REJECTED, WithdrawalStatus.PAID]
-    assert store.settle_withdrawal(STATION, "01JWNOSUCH", WithdrawalStatus.PAID, START, None) is None
+    assert store.members.member(STATION, "parent").withdrawn == 500
+    assert [w.status for w in store.payouts.withdrawals(STATION)] == [WithdrawalStatus.PAID, WithdrawalStatus.REJECTED]
+    assert [w.id for w in store.payouts.withdrawals(STATION, WithdrawalStatus.REJECTED)] == [rejected.id]
+    assert [w.status for w in store.payouts.withdrawals_of(STATION, "parent")] == [WithdrawalStatus.REJECTED, WithdrawalStatus.PAID]
+    with pytest.raises(UnknownRecord):
+        store.payouts.settle_withdrawal(STATION, "01JWNOSUCH", WithdrawalStatus.PAID, START, None)
+    with pytest.raises(UnknownRecord):
+        store.payouts.settle_withdrawal("another-station", rejected.id, WithdrawalStatus.PAID, START, None)
 
 
 def test_an_order_of_several_keys_uses_one_of_a_coupons_remaining_uses(store, inventory):
     sku = inventory.new_sku(10)
-    store.place_order(coupon_order(sku, "MULTI", shopper="a", max_uses=3))
-    store.place_order(coupon_order(sku, "MULTI", shopper="b", max_uses=3, quantity=3))
-    assert store.quota_count(coupon_counter(STATION, "MULTI"), EVERYONE) == 2
+    store.orders.place_order(coupon_order(sku, "MULTI", shopper="a", max_uses=3))
+    store.orders.place_order(coupon_order(sku, "MULTI", shopper="b", max_uses=3, quantity=3))
+    assert store.counters.quota_count(coupon_counter(STATION, "MULTI"), EVERYONE) == 2
 
 
 def test_a_first_order_larger_than_a_quotas_cap_is_refused_on_every_store(store, inventory):
@@ -259,23 +265,23 @@ def test_a_first_order_larger_than_a_quotas_cap_is_refused_on_every_store(store,
     daily = Quota(kind=QuotaKind.DAILY, counter=f"DAILY#{STATION}#{sku}#2026-03-02", holder="s", cap=2)
     order = an_order(sku, quantity=3, station=STATION, shopper_key="s").model_copy(update={"quotas": (daily,)})
     with pytest.raises(ShopperLimit):
-        store.place_order(order)
+        store.orders.place_order(order)
     assert inventory.count(sku).reserved == 0
 
 
 def test_refunding_an_order_delivered_without_credits_takes_nothing_off_the_member(store, inventory):
     sku = inventory.new_sku(2)
-    delivered = pay_and_deliver(store, store.place_order(an_order(sku, station=STATION, shopper_key="old")))
+    delivered = pay_and_deliver(store, store.orders.place_order(an_order(sku, station=STATION, shopper_key="old")))
     uncredited = delivered.model_copy(update={"credited": False, "points": 0})
-    change = refund_delivered(uncredited, store.ledger(delivered.id), "re_1", "owner")
+    change = refund_delivered(uncredited, store.orders.ledger(delivered.id), "re_1", "owner")
     assert (change.member, change.earnings) == (None, ())
-    assert store.apply(change, START)[0] is Applied.DONE
-    assert store.member(STATION, "old").spend == delivered.total  # the credit the refund could not know of stays
+    assert store.orders.apply(change, START)[0] is Applied.DONE
+    assert store.members.member(STATION, "old").spend == delivered.total  # the credit the refund could not know of stays
 
 
 def test_an_issued_coupon_is_found_by_its_code_and_listed_for_its_owner_only(store):
     coupon = personal_coupon(STATION, "lucky", "GIFT-0001", 300, "owner", START)
-    store.issue_coupon(coupon)
-    assert store.coupon(STATION, "GIFT-0001") == coupon
-    assert store.coupons_of(STATION, "lucky") == [(coupon, 0)]
-    assert store.coupons_of(STATION, "someone-else") == []
+    store.members.issue_coupon(coupon)
+    assert store.members.coupon(STATION, "GIFT-0001") == coupon
+    assert store.members.coupons_of(STATION, "lucky") == [(coupon, 0)]
+    assert store.members.coupons_of(STATION, "someone-else") == []

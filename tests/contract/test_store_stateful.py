@@ -48,7 +48,7 @@ def machine_for(kind: str):
             self.exits.close()
 
         def _order(self, pick: int):
-            return self.store.order(self.order_ids[pick % len(self.order_ids)])
+            return self.store.orders.order(self.order_ids[pick % len(self.order_ids)])
 
         def _event(self, order, kind: PaymentKind, paid: bool, amount_off: int = 0) -> PaymentEvent:
             self.events += 1
@@ -58,11 +58,11 @@ def machine_for(kind: str):
             if change is None:
                 return
             try:
-                self.store.apply(change, self.now)
+                self.store.orders.apply(change, self.now)
             except SoldOut:
                 # A late payment found no keys: nothing was written, and the payment is kept for review.
-                assert self.store.order(order.id) == order and not self.store.event_seen(event.id)
-                assert self.store.apply(paid_too_late(order, event), self.now)[0] is Applied.DONE
+                assert self.store.orders.order(order.id) == order and not self.store.orders.event_seen(event.id)
+                assert self.store.orders.apply(paid_too_late(order, event), self.now)[0] is Applied.DONE
 
         @rule(n=st.integers(min_value=0, max_value=4))
         def import_keys(self, n):
@@ -72,7 +72,7 @@ def machine_for(kind: str):
         def place(self, quantity):
             self.now += timedelta(seconds=1)
             try:
-                self.order_ids.append(self.store.place_order(an_order(SKU, quantity, at=self.now)).id)
+                self.order_ids.append(self.store.orders.place_order(an_order(SKU, quantity, at=self.now)).id)
             except SoldOut:
                 pass
 
@@ -102,8 +102,8 @@ def machine_for(kind: str):
         def owner_refunds(self, pick):
             order = self._order(pick)
             if order.status is S.DELIVERED:
-                change = refund_delivered(order, self.store.ledger(order.id), f"re_{order.id}", "owner")
-                assert self.store.apply(change, self.now)[0] is Applied.DONE
+                change = refund_delivered(order, self.store.orders.ledger(order.id), f"re_{order.id}", "owner")
+                assert self.store.orders.apply(change, self.now)[0] is Applied.DONE
                 self.refunded_sales.add(order.id)
 
         @precondition(lambda self: self.order_ids)
@@ -111,15 +111,15 @@ def machine_for(kind: str):
         def undeliverable_payment_is_refunded(self, pick):
             order = self._order(pick)
             if wants_automatic_refund(order):
-                change = refund_undelivered(order, f"re_{order.id}", ledger_from=len(self.store.ledger(order.id)))
-                assert self.store.apply(change, self.now)[0] is Applied.DONE
+                change = refund_undelivered(order, f"re_{order.id}", ledger_from=len(self.store.orders.ledger(order.id)))
+                assert self.store.orders.apply(change, self.now)[0] is Applied.DONE
 
         @precondition(lambda self: self.order_ids)
         @rule(pick=st.integers(min_value=0))
         def stale_change_conflicts(self, pick):
             order = self._order(pick)
             if order.status is not S.PENDING:
-                assert self.store.apply(OrderChange(order.id, S.PENDING, S.FAILED, keys=KeyMove.RETURN), self.now) == (
+                assert self.store.orders.apply(OrderChange(order.id, S.PENDING, S.FAILED, keys=KeyMove.RETURN), self.now) == (
                     Applied.CONFLICT, None)
 
         @invariant()
@@ -131,8 +131,8 @@ def machine_for(kind: str):
             counted = self.inventory.count(SKU)
             held = {"reserved": [], "sold": []}
             for order_id in self.order_ids:
-                order = self.store.order(order_id)
-                keys = [k.key_id for k in self.store.sealed_keys(order)]
+                order = self.store.orders.order(order_id)
+                keys = [k.key_id for k in self.store.inventory.sealed_keys(order)]
                 if order.status in HOLDS_KEYS or order.id in self.refunded_sales:
                     assert len(keys) == order.quantity, order
                     held[HOLDS_KEYS.get(order.status, "sold")] += keys
@@ -145,9 +145,9 @@ def machine_for(kind: str):
         @invariant()
         def every_orders_ledger_balances_and_only_refunded_sales_keys_are_flagged(self):
             for order_id in self.order_ids:
-                order = self.store.order(order_id)
-                assert sum(row[1] for row in self.store.ledger(order_id)) == 0, order
-                flags = {k.refunded for k in self.store.sealed_keys(order)}
+                order = self.store.orders.order(order_id)
+                assert sum(entry.amount for entry in self.store.orders.ledger(order_id)) == 0, order
+                flags = {k.refunded for k in self.store.inventory.sealed_keys(order)}
                 assert flags <= ({True} if order_id in self.refunded_sales else {False}), order
 
     return StoreMachine

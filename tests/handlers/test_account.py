@@ -116,8 +116,8 @@ def test_in_production_the_link_is_https_on_the_stations_domain(deps, stations, 
 
 
 def test_the_mail_is_in_the_stations_language(deps, stations, sign_in, outbox):
-    book = deps.store.price_book("game-zone")
-    deps.store.put_price_book(book.model_copy(update={"station": "en-shop", "language": "en"}))
+    book = deps.store.price_books.price_book("game-zone")
+    deps.store.price_books.put_price_book(book.model_copy(update={"station": "en-shop", "language": "en"}))
     sign_in(ALICE, "game-zone")
     sign_in(BOB, "en-shop")
     chinese, english = outbox.sent()

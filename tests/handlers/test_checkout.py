@@ -70,7 +70,7 @@ def test_each_station_charges_its_own_price_for_the_same_sku(stations, sku_with_
 
 def test_a_substation_order_records_its_own_price_and_the_wholesale_price(stations, sku_with_keys, place, deps):
     stocked = sku_with_keys(1)
-    order = deps.store.order(place(stations.substation, stocked.sku).order_id)
+    order = deps.store.orders.order(place(stations.substation, stocked.sku).order_id)
     assert (order.unit_price, order.unit_wholesale) == (stocked.substation_price, stocked.wholesale)
 
 

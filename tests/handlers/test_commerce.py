@@ -35,8 +35,8 @@ COUPONS = (
 def shop(deps, stations, sku_with_keys):
     """game-zone with levels, coupons, referrals and points, selling one SKU at 105.00 (wholesale 95.00)."""
     stocked = sku_with_keys(40, price=PRICE, wholesale=WHOLESALE, substation_price=PRICE)
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={
         "levels": LEVELS, "referrals": REFERRALS, "coupons": COUPONS,
         "points": PointsRule(per_yuan=Decimal(1), redeem_points=100, redeem_coupon=100)}))
     return stocked
@@ -106,7 +106,7 @@ def account(api_event):
 
 
 def order_of(deps, placed: Placed):
-    return deps.store.order(placed.order_id)
+    return deps.store.orders.order(placed.order_id)
 
 
 # ---------------------------------------------------------------- member levels
@@ -157,7 +157,7 @@ def test_a_coupon_is_shown_before_payment_and_charged_at_checkout(deps, buy, quo
     assert (shown["coupon"], shown["coupon_discount"], shown["total"]) == ("TENOFF", 1000, PRICE - 1000)
     placed = buy(ALICE, coupon="tenoff")
     assert (placed.status, placed.json["coupon_discount"], placed.json["total"]) == (201, 1000, PRICE - 1000)
-    assert deps.store.order(placed.json["order_id"]).coupon == "TENOFF"
+    assert deps.store.orders.order(placed.json["order_id"]).coupon == "TENOFF"
 
 
 def test_a_coupon_is_used_once_per_shopper_and_its_total_uses_are_capped(buy):
@@ -204,8 +204,8 @@ def test_coupon_answers(buy, code, status, reason):
 
 
 def test_a_coupon_below_its_minimum_spend_is_refused_with_the_reason(deps, stations, quote, shop):
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={"coupons": (
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={"coupons": (
         CouponRule(code="BIGONLY", kind="fixed", amount=500, min_spend=50000),)}))
     refused = quote(email=ALICE, coupon="BIGONLY")
     assert (refused.status, refused.error["reason"]) == (422, "coupon_min_spend")
@@ -213,8 +213,8 @@ def test_a_coupon_below_its_minimum_spend_is_refused_with_the_reason(deps, stati
 
 def test_a_coupon_that_could_take_nothing_off_is_refused_and_not_spent(deps, stations, sku_with_keys, events):
     floor = sku_with_keys(3, price=WHOLESALE, wholesale=WHOLESALE, substation_price=WHOLESALE)
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={"coupons": COUPONS}))
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={"coupons": COUPONS}))
     fields = {"station": stations.substation, "sku": floor.sku, "quantity": 1, "email": ALICE,
               "query_password": QUERY_PASSWORD, "coupon": "PERCENT5"}
     refused = Response(checkout_handler.handler(events.checkout(fields), None))
@@ -223,8 +223,8 @@ def test_a_coupon_that_could_take_nothing_off_is_refused_and_not_spent(deps, sta
 
 
 def test_a_discount_never_takes_the_price_below_wholesale(deps, stations, buy):
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={"coupons": (
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={"coupons": (
         CouponRule(code="HUGE", kind="fixed", amount=99999),)}))
     assert buy(ALICE, coupon="HUGE").json["total"] == WHOLESALE
 
@@ -276,7 +276,7 @@ def test_commissions_reach_three_levels_are_held_then_withdrawable_and_a_refund_
     refund_order(placed.order_id, "owner refund", deps)
     after = account(sessions[CAROL])["referral"]
     assert (after["withdrawable"], after["pending"], after["reversed"]) == (0, 0, 100)
-    assert sum(amount for _, amount, _, _ in deps.store.ledger(placed.order_id)) == 0
+    assert sum(entry.amount for entry in deps.store.orders.ledger(placed.order_id)) == 0
 
 
 def test_the_referrer_is_rewarded_once_on_the_invitees_first_delivered_order(bought, sign_in_as, account):
@@ -392,7 +392,7 @@ def test_a_busy_store_while_binding_a_referral_still_signs_the_shopper_in(deps, 
     def conflicting(*args, **kwargs):
         raise Busy("the referrer's record kept changing")
 
-    monkeypatch.setattr(deps.store, "bind_referrer", conflicting)
+    monkeypatch.setattr(deps.store.members, "bind_referrer", conflicting)
     bob, answer = sign_in_as(BOB, ref=code)
     assert bob and answer["referral"] == {"bound": False, "code": "busy", "message": "the referrer's record kept changing"}
     assert account(bob)["email_masked"] == "b***b@example.com"
@@ -414,4 +414,4 @@ def test_discounts_and_commissions_sent_by_the_browser_are_ignored(deps, buy, ev
     placed = Response(checkout_handler.handler(events.checkout(fields), None))
     assert (placed.status, placed.json["total"], placed.json["level_discount"], placed.json["coupon_discount"]) == (
         201, PRICE, 0, 0)
-    assert deps.store.order(placed.json["order_id"]).commissions == ()
+    assert deps.store.orders.order(placed.json["order_id"]).commissions == ()

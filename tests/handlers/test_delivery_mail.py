@@ -52,8 +52,8 @@ def test_the_mail_is_in_chinese_by_default(stations, sku_with_keys, place, pay, 
 
 def test_the_mail_is_in_english_for_an_english_station(stations, sku_with_keys, place, pay, outbox, deps):
     stocked = sku_with_keys(1)
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={"language": "en"}))
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={"language": "en"}))
     pay(place(stations.substation, stocked.sku))
     (mail,) = delivery_mails(outbox)
     assert mail["Subject"].endswith("is delivered") and "Your card keys" in mail.get_content()

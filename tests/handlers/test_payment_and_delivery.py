@@ -50,15 +50,15 @@ def test_a_substation_delivery_books_wholesale_to_the_main_station_and_the_margi
     stocked = sku_with_keys(2, wholesale=9500, substation_price=10500)
     placed = place(stations.substation, stocked.sku, 2)
     pay(placed)
-    booked = {account: amount for account, amount, _, _ in deps.store.ledger(placed.order_id) if account.startswith("station:")}
+    booked = {entry.account: entry.amount for entry in deps.store.orders.ledger(placed.order_id) if entry.account.startswith("station:")}
     assert booked == {f"station:{stations.main}": 9500 * 2, f"station:{stations.substation}": (10500 - 9500) * 2}
 
 
 def test_a_deliverys_ledger_balances_to_zero(stations, sku_with_keys, place, pay, deps):
     placed = place(stations.substation, sku_with_keys(2).sku, 2)
     pay(placed)
-    entries = deps.store.ledger(placed.order_id)
-    assert entries and sum(amount for _, amount, _, _ in entries) == 0
+    entries = deps.store.orders.ledger(placed.order_id)
+    assert entries and sum(entry.amount for entry in entries) == 0
 
 
 def test_an_alipay_payment_is_delivered_once_although_two_success_events_arrive(stations, sku_with_keys, place, pay, deps,
@@ -66,7 +66,7 @@ def test_an_alipay_payment_is_delivered_once_although_two_success_events_arrive(
     stocked = sku_with_keys(3)
     placed = place(stations.substation, stocked.sku)
     pay(placed, "alipay")
-    accounts = [account for account, _, _, _ in deps.store.ledger(placed.order_id)]
+    accounts = [entry.account for entry in deps.store.orders.ledger(placed.order_id)]
     assert len(webhook_deliveries) == 2 and stocked.stock().sold == 1 and len(accounts) == len(set(accounts))
 
 
@@ -88,7 +88,7 @@ def test_an_expired_session_returns_the_keys_to_stock(stations, sku_with_keys, p
     stocked = sku_with_keys(2)
     placed = place(stations.substation, stocked.sku, 2)
     deps.gateway.expire_session(placed.session_id)
-    assert (stocked.stock().available, deps.store.order(placed.order_id).status) == (2, "expired")
+    assert (stocked.stock().available, deps.store.orders.order(placed.order_id).status) == (2, "expired")
 
 
 def test_an_expired_sessions_keys_can_be_bought_by_the_next_shopper(stations, sku_with_keys, place, pay, deps, order_view):

@@ -19,13 +19,13 @@ SUB = "game-zone"
 
 
 def republish(deps, station: str, sku: str | None = None, flash_sales: tuple[FlashSale, ...] | None = None, **line):
-    book = deps.store.price_book(station)
+    book = deps.store.price_books.price_book(station)
     updates: dict = {}
     if sku is not None:
         updates["skus"] = {**book.skus, sku: book.skus[sku].model_copy(update=line)}
     if flash_sales is not None:
         updates["flash_sales"] = flash_sales
-    deps.store.put_price_book(book.model_copy(update=updates))
+    deps.store.price_books.put_price_book(book.model_copy(update=updates))
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_the_tier_price_for_the_quantity_is_charged(tiered, place, order_view, d
     placed = place(SUB, tiered.sku, quantity)
     assert placed.total == unit * quantity
     assert order_view(placed)["total"] == unit * quantity
-    assert deps.store.order(placed.order_id).unit_price == unit
+    assert deps.store.orders.order(placed.order_id).unit_price == unit
     # Stripe charges unit_amount × quantity: the line item the gateway gets is the order's total.
     [session] = sessions
     assert (session.unit_price, session.quantity, session.total) == (unit, quantity, unit * quantity)
@@ -53,7 +53,7 @@ def test_a_tier_priced_order_is_delivered_and_its_ledger_balances_with_the_main_
     placed = place(SUB, tiered.sku, 10)
     pay(placed)
     assert order_view(placed)["status"] == "delivered"
-    ledger = {memo: amount for _, amount, _, memo in deps.store.ledger(placed.order_id)}
+    ledger = {entry.memo: entry.amount for entry in deps.store.orders.ledger(placed.order_id)}
     assert ledger == {"paid": -100000, "wholesale": 95000, "margin": 5000}
 
 
@@ -80,7 +80,7 @@ def test_inside_the_window_the_flash_price_is_charged_and_delivered(on_sale, pla
     assert placed.total == 19200
     pay(placed)
     assert order_view(placed)["status"] == "delivered"
-    assert sum(amount for _, amount, _, _ in deps.store.ledger(placed.order_id)) == 0
+    assert sum(entry.amount for entry in deps.store.orders.ledger(placed.order_id)) == 0
 
 
 def test_from_the_end_of_the_window_the_usual_price_is_charged_again(on_sale, place, clock):
@@ -136,9 +136,9 @@ def test_a_late_payment_after_the_sales_quantity_is_gone_is_refunded_in_full(
     place(SUB, on_sale.sku, 2, email="b@example.com")
     place(SUB, on_sale.sku, 2, email="c@example.com")
     assert deliver_webhook(payment_event(late, "stripe_checkout_session_completed_paid")).status == 200
-    order = deps.store.order(late.order_id)
+    order = deps.store.orders.order(late.order_id)
     assert (order.status.value, order.paid_amount, order.key_ids) == ("refunded", 19200, ())
-    assert sum(amount for _, amount, _, _ in deps.store.ledger(late.order_id)) == 0
+    assert sum(entry.amount for entry in deps.store.orders.ledger(late.order_id)) == 0
     assert on_sale.stock().reserved == 4 and on_sale.stock().available == 26
 
 
@@ -208,7 +208,7 @@ def page_unit_price(offer: dict, quantity: int, now: datetime) -> int:
 def demo_shop(demo, deps):
     site, books = demo
     for book in books:
-        deps.store.put_price_book(book)
+        deps.store.price_books.put_price_book(book)
     offers = page_offers((site / SUB / "p" / "qq-coin" / "index.html").read_text(encoding="utf-8"))
     for sku, offer in offers.items():
         lines = [f"QQ{secrets.token_hex(8).upper()}\n" for _ in range(4 * offer["max"])]

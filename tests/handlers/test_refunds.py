@@ -54,15 +54,15 @@ def paid_too_late(stations, sku_with_keys, place, pay, sweep, clock, deps, payme
 
 def balances(rows) -> tuple[int, set[int]]:
     per_account: dict[str, int] = defaultdict(int)
-    for account, amount, _, _ in rows:
-        per_account[account] += amount
-    return sum(amount for _, amount, _, _ in rows), set(per_account.values())
+    for entry in rows:
+        per_account[entry.account] += entry.amount
+    return sum(entry.amount for entry in rows), set(per_account.values())
 
 
 def test_a_late_payment_with_stock_gone_is_refunded_in_full(paid_too_late, refunds, deps):
     counted = refunds()
     late, event = paid_too_late()
-    order = deps.store.order(late.order_id)
+    order = deps.store.orders.order(late.order_id)
     payment_ref = event["data"]["object"]["payment_intent"]
     assert (order.status, counted.calls) == (OrderStatus.REFUNDED, [(payment_ref, None, late.order_id)])
     assert order.refund_id == deps.gateway.refund.refund(payment_ref, None, late.order_id)
@@ -70,14 +70,14 @@ def test_a_late_payment_with_stock_gone_is_refunded_in_full(paid_too_late, refun
 
 def test_a_refunded_late_payment_keeps_why_it_was_refunded(paid_too_late, deps):
     late, _ = paid_too_late()
-    order = deps.store.order(late.order_id)
+    order = deps.store.orders.order(late.order_id)
     assert order.attention_reason == order.refund_reason == "paid_after_reservation_lapsed_and_stock_is_gone"
 
 
 def test_a_refund_of_an_undelivered_payment_balances_to_zero(paid_too_late, deps):
     late, _ = paid_too_late()
-    rows = deps.store.ledger(late.order_id)
-    assert balances(rows) == (0, {0}) and sorted(r[1] for r in rows if r[0].startswith("shopper:")) == [-late.total, late.total]
+    rows = deps.store.orders.ledger(late.order_id)
+    assert balances(rows) == (0, {0}) and sorted(e.amount for e in rows if e.account.startswith("shopper:")) == [-late.total, late.total]
 
 
 def test_a_refunded_late_payment_shows_as_refunded_without_keys(paid_too_late, order_view):
@@ -89,8 +89,8 @@ def test_a_refunded_late_payment_shows_as_refunded_without_keys(paid_too_late, o
 def test_a_refund_that_fails_leaves_the_order_needing_attention(paid_too_late, refunds, deps):
     refunds(failures=1)
     late, _ = paid_too_late()
-    order = deps.store.order(late.order_id)
-    assert (order.status, order.refund_id, deps.store.ledger(late.order_id), order.due_at is not None) == (
+    order = deps.store.orders.order(late.order_id)
+    assert (order.status, order.refund_id, deps.store.orders.ledger(late.order_id), order.due_at is not None) == (
         OrderStatus.NEEDS_ATTENTION, None, [], True)
 
 
@@ -100,7 +100,7 @@ def test_the_sweeper_retries_a_failed_refund_once_it_is_due(paid_too_late, refun
     early = sweep()
     clock.advance(minutes=2)
     done = sweep()
-    order = deps.store.order(late.order_id)
+    order = deps.store.orders.order(late.order_id)
     assert (early.get("refunded", 0), done.get("refunded"), order.status, len(counted.calls)) == (
         0, 1, OrderStatus.REFUNDED, 2)
 
@@ -121,7 +121,7 @@ def test_a_gateway_that_keeps_failing_loses_nothing(paid_too_late, refunds, swee
     for _ in range(3):
         clock.advance(minutes=2)
         sweep()
-    order = deps.store.order(late.order_id)
+    order = deps.store.orders.order(late.order_id)
     assert (order.status, order.payment_ref is not None, len(counted.calls)) == (OrderStatus.NEEDS_ATTENTION, True, 4)
 
 
@@ -133,7 +133,7 @@ def test_the_same_late_payment_delivered_again_refunds_once(paid_too_late, refun
 
 def test_the_stock_equation_holds_through_a_refund(paid_too_late, deps):
     late, _ = paid_too_late()
-    counted = deps.store.stock([late.sku])[late.sku]
+    counted = deps.store.inventory.stock([late.sku])[late.sku]
     assert (counted.sold, counted.imported) == (1, 1)
 
 
@@ -149,21 +149,21 @@ def test_a_payment_of_the_wrong_amount_is_refunded_in_full(pending, refunds, pay
     counted = refunds()
     event = payment_event(pending, COMPLETED_PAID, amount=pending.total - 1)
     deliver_webhook(event)
-    order = deps.store.order(pending.order_id)
+    order = deps.store.orders.order(pending.order_id)
     assert (order.status, counted.calls) == (
         OrderStatus.REFUNDED, [(event["data"]["object"]["payment_intent"], None, pending.order_id)])
 
 
 def test_a_wrong_amount_refunded_is_recorded_at_the_amount_paid(pending, payment_event, deliver_webhook, deps):
     deliver_webhook(payment_event(pending, COMPLETED_PAID, amount=123))
-    rows = deps.store.ledger(pending.order_id)
-    assert balances(rows) == (0, {0}) and {abs(r[1]) for r in rows} == {123}
+    rows = deps.store.orders.ledger(pending.order_id)
+    assert balances(rows) == (0, {0}) and {abs(e.amount) for e in rows} == {123}
 
 
 def test_a_payment_in_the_wrong_currency_is_refunded_in_that_currency(pending, payment_event, deliver_webhook, deps):
     deliver_webhook(payment_event(pending, COMPLETED_PAID, currency="usd"))
-    order = deps.store.order(pending.order_id)
-    assert (order.status, {r[2] for r in deps.store.ledger(pending.order_id)}) == (OrderStatus.REFUNDED, {"USD"})
+    order = deps.store.orders.order(pending.order_id)
+    assert (order.status, {entry.currency for entry in deps.store.orders.ledger(pending.order_id)}) == (OrderStatus.REFUNDED, {"USD"})
 
 
 def test_a_payment_of_the_wrong_amount_whose_refund_failed_is_refunded_by_the_sweeper(
@@ -171,4 +171,4 @@ def test_a_payment_of_the_wrong_amount_whose_refund_failed_is_refunded_by_the_sw
     refunds(failures=1)
     deliver_webhook(payment_event(pending, COMPLETED_PAID, amount=1))
     clock.advance(minutes=2)
-    assert (sweep().get("refunded"), deps.store.order(pending.order_id).status) == (1, OrderStatus.REFUNDED)
+    assert (sweep().get("refunded"), deps.store.orders.order(pending.order_id).status) == (1, OrderStatus.REFUNDED)

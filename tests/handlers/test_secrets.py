@@ -94,7 +94,7 @@ def test_a_stored_query_password_cannot_be_checked_without_the_shops_key(station
     from kameng.domain.shopper import password_digest
 
     stocked = sku_with_keys(1)
-    order = deps.store.order(place(stations.substation, stocked.sku, query_password=QUERY_PASSWORD).order_id)
+    order = deps.store.orders.order(place(stations.substation, stocked.sku, query_password=QUERY_PASSWORD).order_id)
     other_shop = LocalCipher(b"\x07" * 32)
     assert order.password_hash == password_digest(deps.cipher.keyed_hash, QUERY_PASSWORD, order.shopper_key)
     assert order.password_hash != password_digest(other_shop.keyed_hash, QUERY_PASSWORD, order.shopper_key)
@@ -105,7 +105,7 @@ def test_the_order_token_is_kept_only_sealed_and_opens_with_the_shops_key_alone(
     from kameng.services.notify import open_token
 
     _, placed = after_deliveries
-    orders = [deps.store.order(p.order_id) for p in placed]
+    orders = [deps.store.orders.order(p.order_id) for p in placed]
     assert [p.token for p, order in zip(placed, orders) if p.token in order.model_dump_json()] == []
     assert [open_token(order, deps) for order in orders] == [p.token for p in placed]
     with pytest.raises(Exception):
@@ -116,7 +116,7 @@ def test_a_sealed_token_does_not_open_for_another_order(after_deliveries, deps):
     from kameng.services.notify import open_token
 
     _, placed = after_deliveries
-    first, second = (deps.store.order(p.order_id) for p in placed[:2])
+    first, second = (deps.store.orders.order(p.order_id) for p in placed[:2])
     with pytest.raises(Exception):
         open_token(second.model_copy(update={"token_sealed": first.token_sealed}), deps)
 

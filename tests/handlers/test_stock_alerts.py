@@ -55,7 +55,7 @@ def test_a_restock_above_the_threshold_rearms_the_alert(owner, stations, sku_wit
     stocked = sku_with_keys(4, low_stock=3)
     buy(place, stations, stocked.sku, 2)
     restock(owner, stocked.sku, 3)
-    assert owner.store.stock([stocked.sku])[stocked.sku].low_alerted is False
+    assert owner.store.inventory.stock([stocked.sku])[stocked.sku].low_alerted is False
     buy(place, stations, stocked.sku, 3)
     assert len(alerts(owner)) == 2
 
@@ -89,13 +89,13 @@ def test_without_an_owner_address_the_alert_is_only_logged(deps, stations, sku_w
     stocked = sku_with_keys(2, low_stock=2)
     buy(place, stations, stocked.sku)
     assert deps.mail.sent() == [] and [r.sku for r in caplog.records if r.getMessage().startswith("stock is low")] == [stocked.sku]
-    assert deps.store.stock([stocked.sku])[stocked.sku].low_alerted is True
+    assert deps.store.inventory.stock([stocked.sku])[stocked.sku].low_alerted is True
 
 
 def test_the_alert_is_in_the_main_stations_language(owner, stations, sku_with_keys, place):
     stocked = sku_with_keys(2, low_stock=2)
-    book = owner.store.price_book(stations.main)
-    owner.store.put_price_book(book.model_copy(update={"language": "en"}))
+    book = owner.store.price_books.price_book(stations.main)
+    owner.store.price_books.put_price_book(book.model_copy(update={"language": "en"}))
     buy(place, stations, stocked.sku)
     (mail,) = alerts(owner)
     assert mail["Subject"].startswith("Low stock:")
@@ -124,7 +124,7 @@ def test_a_late_payment_taking_fresh_keys_below_the_threshold_alerts(owner, stat
     late = place(stations.substation, stocked.sku)
     clock.advance(seconds=owner.settings.reservation_ttl.total_seconds() + 1)
     sweep()
-    owner.store.set_low_stock_alert(stocked.sku, False)  # as if a restock had re-armed it since the checkout
+    owner.store.inventory.set_low_stock_alert(stocked.sku, False)  # as if a restock had re-armed it since the checkout
     before = len(alerts(owner, stocked.sku))
     deliver_webhook(payment_event(late, "stripe_checkout_session_completed_paid"))
     assert len(alerts(owner, stocked.sku)) == before + 1
@@ -136,8 +136,8 @@ def test_a_process_may_look_at_a_skus_stock_at_most_once_per_interval(owner, sta
     stocked = sku_with_keys(3, low_stock=2)
     spaced = dataclasses.replace(owner, settings=dataclasses.replace(owner.settings, low_stock_check_seconds=60.0))
     reads = []
-    stock = owner.store.stock
-    monkeypatch.setattr(owner.store, "stock", lambda skus: reads.append(list(skus)) or stock(skus))
+    stock = owner.store.inventory.stock
+    monkeypatch.setattr(owner.store.inventory, "stock", lambda skus: reads.append(list(skus)) or stock(skus))
     results = [notify.check_low_stock(stocked.sku, 2, spaced) for _ in range(3)]
     assert (results, reads) == ([False, False, False], [[stocked.sku]])
 

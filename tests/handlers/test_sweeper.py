@@ -88,8 +88,8 @@ def test_a_late_payment_with_stock_gone_is_recorded_never_lost(stations, sku_wit
     pay(place(stations.substation, stocked.sku, email="quicker@example.com"))
     event = payment_event(late, COMPLETED_PAID)
     deliver_webhook(event)
-    order = deps.store.order(late.order_id)
-    assert (order.payment_ref, deps.store.event_seen(event["id"]), bool(order.attention_reason)) == (
+    order = deps.store.orders.order(late.order_id)
+    assert (order.payment_ref, deps.store.orders.event_seen(event["id"]), bool(order.attention_reason)) == (
         event["data"]["object"]["payment_intent"], True, True)
 
 

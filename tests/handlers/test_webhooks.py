@@ -24,7 +24,7 @@ def pending(stations, stocked, place):
 
 def state(deps, placed, stocked, event_id: str):
     """Everything a webhook may change: the order, the stock, the ledger, the record of processed events."""
-    return (deps.store.order(placed.order_id), stocked.stock(), deps.store.ledger(placed.order_id), deps.store.event_seen(event_id))
+    return (deps.store.orders.order(placed.order_id), stocked.stock(), deps.store.orders.ledger(placed.order_id), deps.store.orders.event_seen(event_id))
 
 
 # ---------------------------------------------------------------- the same event again and again
@@ -38,7 +38,7 @@ def test_a_signed_payment_event_delivers_the_order(pending, payment_event, deliv
 def test_the_same_event_three_times_delivers_once(pending, stocked, payment_event, deliver_webhook, deps):
     event = payment_event(pending, COMPLETED_PAID)
     statuses = [deliver_webhook(event).status for _ in range(3)]
-    accounts = [account for account, _, _, _ in deps.store.ledger(pending.order_id)]
+    accounts = [entry.account for entry in deps.store.orders.ledger(pending.order_id)]
     assert statuses == [200] * 3 and stocked.stock().sold == 2 and len(accounts) == len(set(accounts))
 
 
@@ -225,5 +225,5 @@ def test_a_payment_of_the_wrong_amount_returns_the_keys_to_stock(pending, stocke
 def test_a_payment_of_the_wrong_amount_is_kept_for_review(pending, payment_event, deliver_webhook, deps):
     event = payment_event(pending, COMPLETED_PAID, amount=1)
     deliver_webhook(event)
-    order = deps.store.order(pending.order_id)
+    order = deps.store.orders.order(pending.order_id)
     assert order.payment_ref == event["data"]["object"]["payment_intent"] and order.attention_reason

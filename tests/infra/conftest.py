@@ -2,8 +2,11 @@
 reads it (short-form tags become {"Ref": ...}), and again after the SAM transform."""
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from unittest import mock
 
@@ -13,6 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 TEMPLATE = INFRA / "template.yaml"
+GENERATOR = INFRA / "template.py"
 TABLE_YAML = INFRA / "table.yaml"
 HOST_ROUTER = INFRA / "cloudfront" / "host-router.js"
 HANDLERS = REPO / "functions" / "kameng" / "handlers"
@@ -66,8 +70,19 @@ def transformed() -> dict:
 @pytest.fixture(scope="session")
 def table_yaml() -> dict:
     if not TABLE_YAML.exists():
-        pytest.fail("infra/table.yaml is missing: the template's Table is copied from it")
+        pytest.fail("infra/table.yaml is missing: the template's Table is written from it")
     return yaml.safe_load(TABLE_YAML.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def generator() -> ModuleType:
+    """infra/template.py, which writes infra/template.yaml (infra/ is no package)."""
+    spec = importlib.util.spec_from_file_location("kameng_infra_template", GENERATOR)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def handler_target(function: dict) -> str:

@@ -24,9 +24,9 @@ def stripe_deps(deps, clock, api):
 def pay_out(deps, station):
     """The station is paid out through its own connected account, the platform keeping 5 %
     (after stocking: publishing a SKU rewrites the book)."""
-    book = deps.store.price_book(station)
-    deps.store.put_price_book(book.model_copy(update={"payout_account": PAYOUT, "platform_fee_percent": Decimal(5)}))
-    return deps.store.price_book(station)
+    book = deps.store.price_books.price_book(station)
+    deps.store.price_books.put_price_book(book.model_copy(update={"payout_account": PAYOUT, "platform_fee_percent": Decimal(5)}))
+    return deps.store.price_books.price_book(station)
 
 
 def place(deps, station, sku, quantity=1):
@@ -55,7 +55,7 @@ def test_a_substation_order_opens_a_destination_charge_session_priced_by_the_boo
     assert order.expires_at == clock() + timedelta(minutes=15)
     assert int(form["expires_at"]) >= (clock() + timedelta(minutes=31)).timestamp()
     assert placed.pay_url == recorded("checkout_session_open")["url"]
-    assert stripe_deps.store.order(order.id).payment_session == recorded("checkout_session_open")["id"]
+    assert stripe_deps.store.orders.order(order.id).payment_session == recorded("checkout_session_open")["id"]
 
 
 def test_a_main_station_order_is_not_split(api, stripe_deps, stations, sku_with_keys):
@@ -81,7 +81,7 @@ def test_the_sweeper_expires_the_session_of_a_lapsed_reservation(api, stripe_dep
     api.answer("checkout_session_expired")
     assert sweeper.sweep(stripe_deps)["expired"] == 1
     assert api.last.path == f"/v1/checkout/sessions/{recorded('checkout_session_open')['id']}/expire"
-    assert stripe_deps.store.order(order.id).status is OrderStatus.EXPIRED
+    assert stripe_deps.store.orders.order(order.id).status is OrderStatus.EXPIRED
     assert stocked.stock().available == 1
 
 

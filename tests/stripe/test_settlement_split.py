@@ -19,17 +19,17 @@ PAYOUT = "acct_1QwGameZoneStation"
 
 def test_what_stripe_transferred_is_the_stations_net_and_nothing_stays_due(deps, clock, api, stations, sku_with_keys):
     stocked = sku_with_keys(10, price=10200, wholesale=9500, substation_price=10500)
-    book = deps.store.price_book(stations.substation)
-    deps.store.put_price_book(book.model_copy(update={
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={
         "payout_account": PAYOUT, "platform_fee_percent": Decimal("2.5"),
         "referrals": ReferralRule(levels_percent=(Decimal(10), Decimal(5))),
         "coupons": (CouponRule(code="TWO", kind="fixed", amount=200),)}))
     # buyer ← parent ← grandparent: each of buyer's orders pays two commissions
-    grandparent = deps.store.open_member(stations.substation, "grandparent-key", "GRAND00001")
-    assert deps.store.bind_referrer(stations.substation, "parent-key", grandparent, chain_below(grandparent), None)
-    parent = deps.store.open_member(stations.substation, "parent-key", "PARENT0001")
+    grandparent = deps.store.members.open_member(stations.substation, "grandparent-key", "GRAND00001")
+    assert deps.store.members.bind_referrer(stations.substation, "parent-key", grandparent, chain_below(grandparent), None)
+    parent = deps.store.members.open_member(stations.substation, "parent-key", "PARENT0001")
     buyer_key = deps.cipher.keyed_hash("shopper", "buyer@example.com")
-    assert deps.store.bind_referrer(stations.substation, buyer_key, parent, chain_below(parent), None)
+    assert deps.store.members.bind_referrer(stations.substation, buyer_key, parent, chain_below(parent), None)
 
     stripe_deps = dataclasses.replace(deps, gateway=StripeGateway(API_KEY, WEBHOOK_SECRET, http_client=api, clock=clock))
     sent, orders = [], []
@@ -46,13 +46,13 @@ def test_what_stripe_transferred_is_the_stations_net_and_nothing_stays_due(deps,
         handle_event(PaymentEvent(f"evt_{order.id}", PaymentKind.COMPLETED, order.id, "cs_x", True, order.total,
                                   "cny", f"pi_{order.id}"), stripe_deps)
         orders.append(order.id)
-    assert all(len(deps.store.order(o).commissions) == 2 for o in orders)
+    assert all(len(deps.store.orders.order(o).commissions) == 2 for o in orders)
     api.answer("payment_intent_destination").answer("refund")
     refund_order(orders[1], "owner refund", stripe_deps)
     assert api.last.form["reverse_transfer"] == "true"
 
     report = settle(stations.substation, "CNY",
-                    ((deps.store.order(o), deps.store.ledger(o)) for o in orders))
+                    ((deps.store.orders.order(o), deps.store.orders.ledger(o)) for o in orders))
     kept = [amount - fee for (amount, fee), order_id in zip(sent, orders) if order_id != orders[1]]
     totals = report.totals
     assert totals["transferred"] == sum(kept) == totals["net"]

@@ -17,7 +17,8 @@ from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
-from kameng.adapters.store_dynamodb import DynamoStore
+from kameng.adapters.store_dynamodb import open_store
+from kameng.ports import Store
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE_YAML = REPO / "infra" / "table.yaml"
@@ -139,7 +140,7 @@ CONTRACT_SHARDS = 16
 
 @contextlib.contextmanager
 def dynamodb_store(folder: Path | None = None, *, shards: int = CONTRACT_SHARDS,
-                   wrap: Callable[[Any], Any] = lambda client: client) -> Iterator[DynamoStore]:
+                   wrap: Callable[[Any], Any] = lambda client: client) -> Iterator[Store]:
     """The contract's DynamoDB store (the folder is unused: moto keeps the table in memory)."""
     with moto_table() as client:
-        yield DynamoStore(TABLE_NAME, client=wrap(AtomicRequests(client)), shards=shards)
+        yield open_store(TABLE_NAME, client=wrap(AtomicRequests(client)), shards=shards)

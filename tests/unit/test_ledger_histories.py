@@ -70,20 +70,19 @@ def histories(draw):
 
 
 def replay(history):
-    """Each order's ledger entries (account, amount, currency, memo) after what became of it."""
+    """Each order's ledger entries after what became of it."""
     books = []
     for order, fate in history:
         if fate == "undeliverable":
             held = order.model_copy(update={"status": OrderStatus.NEEDS_ATTENTION})
-            entries = [(e.account, e.amount, e.currency, e.memo) for e in refund_undelivered(held, "re_1").ledger]
+            entries = list(refund_undelivered(held, "re_1").ledger)
             books.append((held.model_copy(update={"status": OrderStatus.REFUNDED}), entries))
             continue
         change = deliver(order, MAIN, NOW)
-        entries = [(e.account, e.amount, e.currency, e.memo) for e in change.ledger]
+        entries = list(change.ledger)
         final = order.model_copy(update={"status": OrderStatus.DELIVERED})
         if fate == "refunded":
-            entries += [(e.account, e.amount, e.currency, e.memo)
-                        for e in refund_delivered(final, entries, "re_1", "owner").ledger]
+            entries += refund_delivered(final, entries, "re_1", "owner").ledger
             final = final.model_copy(update={"status": OrderStatus.REFUNDED})
         books.append((final, entries))
     return books
@@ -95,10 +94,10 @@ def test_every_order_balances_and_every_account_holds_what_its_kept_sales_say(hi
     books = replay(history)
     balances: dict[str, int] = defaultdict(int)
     for order, entries in books:
-        assert sum(amount for _, amount, _, _ in entries) == 0
-        for account, amount, currency, _ in entries:
-            assert currency == order.currency
-            balances[account] += amount
+        assert sum(entry.amount for entry in entries) == 0
+        for entry in entries:
+            assert entry.currency == order.currency
+            balances[entry.account] += entry.amount
     kept = [order for (order, fate) in history if fate == "delivered"]
     expected: dict[str, int] = defaultdict(int)
     for order in kept:
@@ -121,8 +120,8 @@ def test_the_settlement_is_the_stations_ledger_and_connect_orders_owe_nothing(hi
     books = replay(history)
     substation = [(order, entries) for order, entries in books if order.station == "game-zone"]
     report = settle("game-zone", "CNY", substation)
-    ledger_net = sum(amount for _, entries in substation for account, amount, _, _ in entries
-                     if account == "station:game-zone")
+    ledger_net = sum(entry.amount for _, entries in substation for entry in entries
+                     if entry.account == "station:game-zone")
     assert report.totals["net"] == ledger_net
     orders = {order.id: order for order, _ in substation}
     for line in report.lines:

@@ -29,15 +29,15 @@ def per_account(entries) -> set[int]:
 @given(station=stations, price=prices, wholesale=prices, quantity=quantities)
 def test_a_refunded_sale_nets_to_zero_in_every_account(station, price, wholesale, quantity):
     order = an_order(OrderStatus.DELIVERED, station=station, unit_price=price, unit_wholesale=wholesale, quantity=quantity)
-    sale = rows(ledger_for(order, MAIN))
-    history = sale + rows(refund_delivered(order, sale, "re_1", "owner").ledger)
+    sale = list(ledger_for(order, MAIN))
+    history = rows(sale) + rows(refund_delivered(order, sale, "re_1", "owner").ledger)
     assert sum(r[1] for r in history) == 0 and per_account(history) <= {0}
 
 
 @given(station=stations, price=prices, wholesale=prices, quantity=quantities)
 def test_the_reversal_follows_the_sale_entries(station, price, wholesale, quantity):
     order = an_order(OrderStatus.DELIVERED, station=station, unit_price=price, unit_wholesale=wholesale, quantity=quantity)
-    sale = rows(ledger_for(order, MAIN))
+    sale = list(ledger_for(order, MAIN))
     change = refund_delivered(order, sale, "re_1", "owner")
     assert (change.ledger_from, change.keys, change.to_status) == (len(sale), KeyMove.FLAG_REFUNDED, OrderStatus.REFUNDED)
 

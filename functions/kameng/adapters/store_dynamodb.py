@@ -115,7 +115,9 @@ from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, With
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.domain.quota import EVERYONE, Quota
-from kameng.ports import MAX_KEYS_PER_ORDER, ImportResult, SealedKey, SignInGrant, StockCount
+from kameng.ports import (
+    MAX_KEYS_PER_ORDER, Conflict, Duplicate, ImportResult, SealedKey, SignInGrant, StockCount, Store, UnknownRecord,
+)
 
 DEFAULT_SHARDS = 64
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
@@ -702,7 +704,7 @@ class DynamoStore:
                 return placed
             except _Cancelled as cancelled:
                 if 0 in cancelled.failed():
-                    raise ValueError(f"order {order.id} already exists") from None
+                    raise Duplicate(f"order {order.id} already exists") from None
                 for i, quota in enumerate(order.quotas, start=1):
                     if i in cancelled.failed():
                         raise quota.refusal() from None
@@ -824,7 +826,7 @@ class DynamoStore:
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise LookupError(f"no order {order_id}") from None
+                raise UnknownRecord(f"no order {order_id}") from None
             raise
 
     def order(self, order_id: str) -> Order | None:
@@ -913,9 +915,9 @@ class DynamoStore:
             chosen += [o for o in self._orders(ids) if status is None or o.status is status]
         return chosen[:limit]
 
-    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]:
+    def ledger(self, order_id: str) -> list[LedgerEntry]:
         return [
-            (item["account"]["S"], int(item["amount"]["N"]), item["currency"]["S"], item["memo"]["S"])
+            LedgerEntry(order_id, item["account"]["S"], int(item["amount"]["N"]), item["currency"]["S"], item["memo"]["S"])
             for item in self._query(
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :ledger)", ConsistentRead=True,
                 ExpressionAttributeValues={":pk": _s(f"ORDER#{order_id}"), ":ledger": _s("LEDGER#")},
@@ -936,6 +938,14 @@ class DynamoStore:
     # ------------------------------------------------------------ sign-in links
 
     def put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
+        try:
+            self._put_sign_in(token_hash, grant)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise Duplicate("a sign-in link of that token is kept already") from None
+            raise
+
+    def _put_sign_in(self, token_hash: str, grant: SignInGrant) -> None:
         self.client.put_item(TableName=self.table, Item={
             "pk": _s(f"SIGNIN#{token_hash}"), "sk": _s("SIGNIN"), "shopper_key": _s(grant.shopper_key),
             "station": _s(grant.station), "email_masked": _s(grant.email_masked), "expires_at": _s(_ts(grant.expires_at)),
@@ -980,7 +990,7 @@ class DynamoStore:
             ])
         except _Cancelled as cancelled:
             if 0 in cancelled.failed():
-                raise ValueError(f"referral code {referral_code} belongs to another shopper") from None
+                raise Duplicate(f"referral code {referral_code} belongs to another shopper") from None
             # Given a code by a racing call already: that one stays.
         return self.member(station, shopper_key)
 
@@ -1106,13 +1116,13 @@ class DynamoStore:
         return [w for w in found if status is None or w.status is status]
 
     def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
-                          note: str | None) -> Withdrawal | None:
+                          note: str | None) -> Withdrawal:
         item = self._get({"pk": _s(f"WITHDRAWALS#{station}"), "sk": _s(withdrawal_id)})
         if item is None:
-            return None
+            raise UnknownRecord(f"no withdrawal {withdrawal_id} at {station}")
         current = Withdrawal.model_validate_json(item["body"]["S"])
         if current.status is not WithdrawalStatus.REQUESTED:
-            return None
+            raise Conflict(f"withdrawal {withdrawal_id} is {current.status.value} already")
         settled = current.model_copy(update={"status": status, "settled_at": now, "note": note})
         still = {"ConditionExpression": "#status = :requested", "ExpressionAttributeNames": {"#status": "status"},
                  "ExpressionAttributeValues": {":requested": _s(WithdrawalStatus.REQUESTED.value)}}
@@ -1123,4 +1133,12 @@ class DynamoStore:
                 "UpdateExpression": "ADD #withdrawn :back", "ExpressionAttributeNames": {"#withdrawn": "withdrawn"},
                 "ExpressionAttributeValues": {":back": _n(-settled.amount)},
             }})
-        return settled if self._transact_or_refuse(items, "settling a withdrawal") else None
+        if not self._transact_or_refuse(items, "settling a withdrawal"):
+            raise Conflict(f"withdrawal {withdrawal_id} was settled by another call")
+        return settled
+
+
+def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS) -> Store:
+    store = DynamoStore(table_name, client=client, shards=shards)
+    return Store(price_books=store, inventory=store, orders=store, members=store, payouts=store, counters=store,
+                 sign_ins=store)

@@ -16,10 +16,10 @@ from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.ids import id_floor
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
-from kameng.domain.order import Applied, KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
 from kameng.domain.quota import EVERYONE
-from kameng.ports import ImportResult, SealedKey, SignInGrant, StockCount
+from kameng.ports import Conflict, Duplicate, ImportResult, SealedKey, SignInGrant, StockCount, Store, UnknownRecord
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS price_books (
@@ -254,6 +254,8 @@ class SqliteStore:
             if row is not None and row[0] + quota.units(order.quantity) > quota.cap:
                 raise quota.refusal()
         with self._write() as conn:
+            if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone():
+                raise Duplicate(f"order {order.id} already exists")
             _take_quotas(conn, order)
             key_ids = self._reserve(conn, order.sku, order.id, order.quantity)
             placed = order.model_copy(update={"key_ids": tuple(key_ids)})
@@ -340,6 +342,8 @@ class SqliteStore:
     def set_payment_session(self, order_id: str, session_id: str) -> None:
         with self._write() as conn:
             row = conn.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
+            if row is None:
+                raise UnknownRecord(f"no order {order_id}")
             order = Order.model_validate_json(row[0]).model_copy(update={"payment_session": session_id})
             conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
 
@@ -382,10 +386,10 @@ class SqliteStore:
         rows = self._conn().execute(f"SELECT body FROM orders {where} ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
         return [Order.model_validate_json(r[0]) for r in rows]
 
-    def ledger(self, order_id: str) -> list[tuple[str, int, str, str]]:
-        return self._conn().execute(
+    def ledger(self, order_id: str) -> list[LedgerEntry]:
+        return [LedgerEntry(order_id, *row) for row in self._conn().execute(
             "SELECT account, amount, currency, memo FROM ledger_entries WHERE order_id = ? ORDER BY seq", (order_id,)
-        ).fetchall()
+        )]
 
     def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:
         window = int(now.timestamp()) // window_seconds
@@ -404,10 +408,13 @@ class SqliteStore:
         with self._write() as conn:
             # Nothing can use a link a day past its expiry; tidying here keeps the table small.
             conn.execute("DELETE FROM sign_in_tokens WHERE expires_at < ?", (_ts(grant.expires_at - timedelta(days=1)),))
-            conn.execute(
-                "INSERT INTO sign_in_tokens (token_hash, shopper_key, station, email_masked, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (token_hash, grant.shopper_key, grant.station, grant.email_masked, _ts(grant.expires_at)),
-            )
+            try:
+                conn.execute(
+                    "INSERT INTO sign_in_tokens (token_hash, shopper_key, station, email_masked, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    (token_hash, grant.shopper_key, grant.station, grant.email_masked, _ts(grant.expires_at)),
+                )
+            except sqlite3.IntegrityError:
+                raise Duplicate("a sign-in link of that token is kept already") from None
 
     def use_sign_in(self, token_hash: str, now: datetime) -> SignInGrant | None:
         with self._write() as conn:
@@ -439,7 +446,7 @@ class SqliteStore:
                     (referral_code, station, shopper_key),
                 )
             except sqlite3.IntegrityError:
-                raise ValueError(f"referral code {referral_code} belongs to another shopper") from None
+                raise Duplicate(f"referral code {referral_code} belongs to another shopper") from None
         return self.member(station, shopper_key)
 
     def member_by_code(self, station: str, referral_code: str) -> Member | None:
@@ -546,12 +553,14 @@ class SqliteStore:
         return [Withdrawal.model_validate_json(r[0]) for r in rows]
 
     def settle_withdrawal(self, station: str, withdrawal_id: str, status: WithdrawalStatus, now: datetime,
-                          note: str | None) -> Withdrawal | None:
+                          note: str | None) -> Withdrawal:
         with self._write() as conn:
-            row = conn.execute("SELECT body FROM withdrawals WHERE id = ? AND station = ? AND status = ?",
-                               (withdrawal_id, station, WithdrawalStatus.REQUESTED.value)).fetchone()
+            row = conn.execute("SELECT body, status FROM withdrawals WHERE id = ? AND station = ?",
+                               (withdrawal_id, station)).fetchone()
             if row is None:
-                return None
+                raise UnknownRecord(f"no withdrawal {withdrawal_id} at {station}")
+            if row[1] != WithdrawalStatus.REQUESTED.value:
+                raise Conflict(f"withdrawal {withdrawal_id} is {row[1]} already")
             settled = Withdrawal.model_validate_json(row[0]).model_copy(
                 update={"status": status, "settled_at": now, "note": note})
             conn.execute("UPDATE withdrawals SET status = ?, body = ? WHERE id = ?",
@@ -560,3 +569,9 @@ class SqliteStore:
                 conn.execute("UPDATE members SET withdrawn = withdrawn - ? WHERE station = ? AND shopper_key = ?",
                              (settled.amount, station, settled.referrer))
         return settled
+
+
+def open_store(path: Path | str) -> Store:
+    store = SqliteStore(path)
+    return Store(price_books=store, inventory=store, orders=store, members=store, payouts=store, counters=store,
+                 sign_ins=store)

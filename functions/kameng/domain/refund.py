@@ -5,7 +5,7 @@ refunded sale nets to zero: the reversal negates each sale entry exactly.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from dataclasses import replace
 
@@ -51,11 +51,11 @@ def refund_undelivered(order: Order, refund_id: str, ledger_from: int = 0) -> Or
     )
 
 
-def reversal_of(order_id: str, sale: Iterable[tuple[str, int, str, str]]) -> tuple[LedgerEntry, ...]:
-    return tuple(LedgerEntry(order_id, account, -amount, currency, f"refund: {memo}") for account, amount, currency, memo in sale)
+def reversal_of(order_id: str, sale: Iterable[LedgerEntry]) -> tuple[LedgerEntry, ...]:
+    return tuple(LedgerEntry(order_id, e.account, -e.amount, e.currency, f"refund: {e.memo}") for e in sale)
 
 
-def refund_delivered(order: Order, sale: list[tuple[str, int, str, str]], refund_id: str, reason: str) -> OrderChange:
+def refund_delivered(order: Order, sale: Sequence[LedgerEntry], refund_id: str, reason: str) -> OrderChange:
     """The keys stay sold (the shopper has seen them) and are flagged; the sale's entries are negated.
 
     What delivery credited goes back too: the spend (level progress), the points

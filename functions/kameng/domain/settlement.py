@@ -16,9 +16,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
-from kameng.domain.order import Order, OrderStatus
-
-Entry = tuple[str, int, str, str]  # account, amount, currency, memo (as the store reads them)
+from kameng.domain.order import LedgerEntry, Order, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -53,10 +51,10 @@ def _kind(memo: str) -> str:
     return "other"
 
 
-def settlement_line(order: Order, entries: Sequence[Entry]) -> SettlementLine | None:
+def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementLine | None:
     """The order's line, or None when it never sold anything (expired, failed, refunded undelivered)."""
     account = f"station:{order.station}"
-    own = [(amount, memo) for acc, amount, _, memo in entries if acc == account]
+    own = [(entry.amount, entry.memo) for entry in entries if entry.account == account]
     sold = [(amount, memo) for amount, memo in own if not memo.startswith("refund: ")]
     if not any(_kind(memo) == "gross" for _, memo in sold):
         return None
@@ -67,7 +65,7 @@ def settlement_line(order: Order, entries: Sequence[Entry]) -> SettlementLine | 
             sums[kind] += amount if kind == "gross" else -amount
     refunded = -sum(amount for amount, memo in own if memo.startswith("refund: "))
     net = sum(amount for amount, _ in own)
-    paid = -sum(amount for acc, amount, _, memo in entries if acc.startswith("shopper:") and memo == "paid")
+    paid = -sum(entry.amount for entry in entries if entry.account.startswith("shopper:") and entry.memo == "paid")
     # A refund reverses the transfer in full (and gives the application fee back).
     connect = order.payout_account is not None and order.status is not OrderStatus.REFUNDED
     transferred = order.total - order.application_fee if connect else 0
@@ -99,6 +97,6 @@ class Settlement:
         return out.getvalue()
 
 
-def settle(station: str, currency: str, orders: Iterable[tuple[Order, Sequence[Entry]]]) -> Settlement:
+def settle(station: str, currency: str, orders: Iterable[tuple[Order, Sequence[LedgerEntry]]]) -> Settlement:
     lines = [line for order, entries in orders if (line := settlement_line(order, entries)) is not None]
     return Settlement(station, currency, tuple(lines))

@@ -85,17 +85,17 @@ def mask_email(email: str) -> str:
 
 def request_sign_in(request: SignInRequest, client: str, deps: Deps) -> None:
     """Mail a one-time sign-in link. Whether the address ever bought anything changes nothing here."""
-    book = deps.store.price_book(request.station)
+    book = deps.store.price_books.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
     shopper_key = deps.cipher.keyed_hash("shopper", request.email)
     for bucket, limit in ((f"sign-in:addr:{client}", SIGN_INS_PER_ADDRESS),
                           (f"sign-in:shopper:{shopper_key}", SIGN_INS_PER_SHOPPER)):
-        if deps.store.count_hit(bucket, SIGN_IN_WINDOW_SECONDS, now) > limit:
+        if deps.store.counters.count_hit(bucket, SIGN_IN_WINDOW_SECONDS, now) > limit:
             raise RateLimited("登录请求过于频繁，请 10 分钟后再试", retry_after=SIGN_IN_WINDOW_SECONDS)
     token = new_token()
-    deps.store.put_sign_in(hash_token(token), SignInGrant(
+    deps.store.sign_ins.put_sign_in(hash_token(token), SignInGrant(
         shopper_key=shopper_key, station=book.station, email_masked=mask_email(request.email),
         expires_at=now + SIGN_IN_TTL))
     # The token travels in the fragment, which browsers never send to a server or in a Referer.
@@ -125,7 +125,7 @@ def _signature(payload: str, deps: Deps) -> str:
 def start_session(request: SessionStart, deps: Deps) -> tuple[Session, str]:
     """Use a sign-in link (once) and return the session with its cookie value."""
     now = deps.clock()
-    grant = deps.store.use_sign_in(hash_token(request.token), now)
+    grant = deps.store.sign_ins.use_sign_in(hash_token(request.token), now)
     if grant is None:
         raise InvalidSignIn("登录链接无效、已使用或已过期，请重新获取")
     session = Session(grant.shopper_key, grant.station, grant.email_masked, now + SESSION_TTL)
@@ -172,7 +172,7 @@ def session_shopper(value: str | None, station: str, deps: Deps) -> str | None:
 
 def join(session: Session, ref: str | None, deps: Deps) -> dict:
     """After sign-in: open the member (with their referral code) and bind the referral they arrived through."""
-    book = deps.store.price_book(session.station)
+    book = deps.store.price_books.price_book(session.station)
     if book is None:
         return {"bound": False}
     open_account(session.station, session.shopper_key, deps)
@@ -188,9 +188,9 @@ def join(session: Session, ref: str | None, deps: Deps) -> dict:
 
 def overview(session: Session, deps: Deps) -> dict:
     """The account page's data: orders, level and progress, points, referral link and earnings, coupons."""
-    orders = [o for o in deps.store.orders_of_shopper(session.shopper_key, ACCOUNT_ORDERS) if o.station == session.station]
-    book = deps.store.price_book(session.station)
-    member = deps.store.member(session.station, session.shopper_key)
+    orders = [o for o in deps.store.orders.orders_of_shopper(session.shopper_key, ACCOUNT_ORDERS) if o.station == session.station]
+    book = deps.store.price_books.price_book(session.station)
+    member = deps.store.members.member(session.station, session.shopper_key)
     currency = book.currency if book is not None else (orders[0].currency if orders else None)
     now = deps.clock()
     return {
@@ -203,7 +203,7 @@ def overview(session: Session, deps: Deps) -> dict:
         **_level(book, member),
         "points": _points(book, member),
         "referral": _referral(book, member, now, deps),
-        "coupons": [_coupon_view(coupon, used, now) for coupon, used in deps.store.coupons_of(session.station, session.shopper_key)],
+        "coupons": [_coupon_view(coupon, used, now) for coupon, used in deps.store.members.coupons_of(session.station, session.shopper_key)],
     }
 
 
@@ -229,7 +229,7 @@ def _points(book: PriceBook | None, member: Member) -> dict | None:
 def _referral(book: PriceBook | None, member: Member, now: datetime, deps: Deps) -> dict | None:
     if book is None or book.referrals is None or member.referral_code is None:
         return None
-    earned = summarize(deps.store.earnings(member.station, member.shopper_key), now, member.withdrawn)
+    earned = summarize(deps.store.payouts.earnings(member.station, member.shopper_key), now, member.withdrawn)
     return {
         "code": member.referral_code,
         "link": f"{deps.settings.station_url(book.station, book.domain)}/?ref={member.referral_code}",
@@ -239,7 +239,7 @@ def _referral(book: PriceBook | None, member: Member, now: datetime, deps: Deps)
         "holding_days": book.referrals.holding_days,
         "pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
         "min_withdrawal": book.referrals.min_withdrawal,
-        "withdrawals": [withdrawal_view(w) for w in deps.store.withdrawals_of(member.station, member.shopper_key)],
+        "withdrawals": [withdrawal_view(w) for w in deps.store.payouts.withdrawals_of(member.station, member.shopper_key)],
     }
 
 
@@ -264,16 +264,16 @@ def _coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
 
 
 def request_withdrawal(session: Session, request: WithdrawalRequest, deps: Deps) -> dict:
-    book = deps.store.price_book(session.station)
+    book = deps.store.price_books.price_book(session.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{session.station}")
     return {"withdrawal": withdrawal_view(withdraw(book, session.shopper_key, request, deps))}
 
 
 def redeem(session: Session, deps: Deps) -> dict:
-    book = deps.store.price_book(session.station)
+    book = deps.store.price_books.price_book(session.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{session.station}")
     coupon = redeem_points(book, session.shopper_key, deps.clock(), deps)
     return {"coupon": _coupon_view(coupon, 0, deps.clock()),
-            "points": deps.store.member(session.station, session.shopper_key).points}
+            "points": deps.store.members.member(session.station, session.shopper_key).points}

@@ -107,7 +107,7 @@ def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shop
     would tell anyone whether an address has shopped here).
     """
     now = deps.clock()
-    member = deps.store.member(book.station, shopper_key) if shopper_key else Member(station=book.station, shopper_key="")
+    member = deps.store.members.member(book.station, shopper_key) if shopper_key else Member(station=book.station, shopper_key="")
     rule = None
     if coupon is not None:
         # Without an e-mail only the station's own codes can be found (a personal coupon has an owner).
@@ -119,7 +119,7 @@ def price_for(book: PriceBook, sku: str, quantity: int, coupon: str | None, shop
 
 def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None) -> dict:
     """What checkout would charge this shopper now, and why: shown before payment, decided again at checkout."""
-    book = deps.store.price_book(request.station)
+    book = deps.store.price_books.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     shopper_key = deps.cipher.keyed_hash("shopper", request.email) if request.email else session_shopper
@@ -137,7 +137,7 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
 
 def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None) -> Placed:
     """Place an order; `session_shopper` is the signed-in shopper's key at this station, if any."""
-    book = deps.store.price_book(request.station)
+    book = deps.store.price_books.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
@@ -149,7 +149,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     token = new_token()
     expires_at = now + deps.settings.reservation_ttl
     order_id = new_id(now)
-    order = deps.store.place_order(Order(
+    order = deps.store.orders.place_order(Order(
         id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
         quantity=priced.quantity, unit_price=priced.unit_price, unit_wholesale=priced.line.wholesale,
         total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
@@ -181,7 +181,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         ))
     except Exception as error:
         # Without a session nobody can pay: give the keys back now rather than at expiry.
-        deps.store.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
+        deps.store.orders.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
         raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
-    deps.store.set_payment_session(order.id, session.id)
+    deps.store.orders.set_payment_session(order.id, session.id)
     return Placed(order=order, token=token, pay_url=session.url, order_url=f"{success}#t={token}")

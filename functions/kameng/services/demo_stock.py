@@ -21,10 +21,10 @@ def stock_demo(deps: Deps, per_sku: int = 40) -> dict[str, ImportReport]:
     A shop with any real stock is left alone, so fake keys can never be sold
     beside real ones.
     """
-    book = deps.store.price_book(deps.settings.main_station)
+    book = deps.store.price_books.price_book(deps.settings.main_station)
     if book is None:
         raise UnknownStation("the main station's price book is not published yet: run `make build` first")
-    counts = deps.store.stock(book.skus)
+    counts = deps.store.inventory.stock(book.skus)
     if any(count.imported for count in counts.values()):
         return {}
     reports = {}

@@ -34,14 +34,14 @@ def import_lines(
     sku: str, lines: Iterable[str], with_password: bool, deps: Deps,
     progress: Callable[[int], None] = lambda n: None,
 ) -> ImportReport:
-    book = deps.store.price_book(deps.settings.main_station)
+    book = deps.store.price_books.price_book(deps.settings.main_station)
     if book is None or book.line(sku) is None:
         raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog (run the build first)")
     report = ImportReport()
     batch: list[SealedKey] = []
 
     def flush() -> None:
-        result = deps.store.add_card_keys(batch)
+        result = deps.store.inventory.add_card_keys(batch)
         report.imported += result.added
         report.duplicates += result.duplicates
         batch.clear()

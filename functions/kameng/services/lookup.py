@@ -23,7 +23,7 @@ def key_context(sku: str, key_id: str) -> bytes:
 def view(order: Order, deps: Deps) -> dict:
     keys = []
     if order.status is OrderStatus.DELIVERED:
-        for sealed in deps.store.sealed_keys(order):
+        for sealed in deps.store.inventory.sealed_keys(order):
             card_key = CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
             keys.append({"code": card_key.code, "password": card_key.password})
     return {
@@ -35,7 +35,7 @@ def view(order: Order, deps: Deps) -> dict:
 
 
 def by_token(order_id: str, token: str | None, deps: Deps) -> dict:
-    order = deps.store.order(order_id) if order_id else None
+    order = deps.store.orders.order(order_id) if order_id else None
     # One answer for "no such order" and "wrong token": ids must not be probeable.
     if order is None or not token_matches(token, order.token_hash):
         raise NotFound("订单不存在")
@@ -46,9 +46,9 @@ def by_shopper(credentials: ShopperCredentials, client: str, deps: Deps) -> list
     now = deps.clock()
     shopper_key = deps.cipher.keyed_hash("shopper", credentials.email)
     for bucket, limit in ((f"lookup:addr:{client}", LOOKUPS_PER_ADDRESS), (f"lookup:shopper:{shopper_key}", LOOKUPS_PER_SHOPPER)):
-        if deps.store.count_hit(bucket, LOOKUP_WINDOW_SECONDS, now) > limit:
+        if deps.store.counters.count_hit(bucket, LOOKUP_WINDOW_SECONDS, now) > limit:
             raise RateLimited("查询过于频繁，请 10 分钟后再试", retry_after=LOOKUP_WINDOW_SECONDS)
-    orders = deps.store.orders_of_shopper(shopper_key, LOOKUP_LIMIT)
+    orders = deps.store.orders.orders_of_shopper(shopper_key, LOOKUP_LIMIT)
     if not orders:
         return []
     derived = password_digest(deps.cipher.keyed_hash, credentials.query_password, shopper_key)

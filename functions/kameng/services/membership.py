@@ -22,6 +22,7 @@ from kameng.domain.order import Order
 from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
 from kameng.domain.quota import coupon_quotas
+from kameng.ports import Duplicate
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,16 @@ def referral_code(deps: Deps, station: str, shopper_key: str) -> str:
 
 def open_account(station: str, shopper_key: str, deps: Deps) -> Member:
     """The member with their referral code: made on first sign-in, found afterwards."""
-    member = deps.store.member(station, shopper_key)
+    member = deps.store.members.member(station, shopper_key)
     if member.referral_code is not None:
         return member
     code = referral_code(deps, station, shopper_key)
     try:
-        return deps.store.open_member(station, shopper_key, code)
-    except ValueError:
+        return deps.store.members.open_member(station, shopper_key, code)
+    except Duplicate:
         # Two shoppers whose codes share 50 bits: the later one gets a longer code.
         longer = _code(deps, "referral-code", f"{station}:{shopper_key}", 2 * REFERRAL_CODE_LENGTH)
-        return deps.store.open_member(station, shopper_key, longer)
+        return deps.store.members.open_member(station, shopper_key, longer)
 
 
 def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, deps: Deps) -> Member:
@@ -66,20 +67,20 @@ def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, d
         raise ReferralRefused("本站没有推广计划")
     station = book.station
     for _ in range(3):
-        referrer = deps.store.member_by_code(station, normalize_code(code))
+        referrer = deps.store.members.member_by_code(station, normalize_code(code))
         if referrer is None:
             raise ReferralRefused("推广链接无效")
         if referrer.shopper_key == shopper_key:
             raise ReferralRefused("不能使用自己的推广链接")
-        if not deps.store.member(station, shopper_key).is_new:
+        if not deps.store.members.member(station, shopper_key).is_new:
             raise ReferralRefused("推广链接只对新用户有效")
         welcome = None
         if book.referrals.welcome_coupon:
             welcome = personal_coupon(station, shopper_key, _code(deps, "welcome-coupon", f"{station}:{shopper_key}", 12),
                                       book.referrals.welcome_coupon, "welcome", now)
-        if deps.store.bind_referrer(station, shopper_key, referrer, chain_below(referrer), welcome):
+        if deps.store.members.bind_referrer(station, shopper_key, referrer, chain_below(referrer), welcome):
             log.info("referral bound", extra={"station": station})
-            return deps.store.member(station, shopper_key)
+            return deps.store.members.member(station, shopper_key)
     raise ReferralRefused("推广链接只对新用户有效")
 
 
@@ -93,7 +94,7 @@ def find_coupon(book: PriceBook, code: str, shopper_key: str, signed_in: bool, d
     for rule in book.coupons:
         if rule.code == wanted:
             return rule
-    issued = deps.store.coupon(book.station, wanted)
+    issued = deps.store.members.coupon(book.station, wanted)
     if issued is None or issued.owner != shopper_key:
         raise CouponNotApplicable("coupon_unknown", "优惠券不存在")
     if not signed_in:
@@ -104,7 +105,7 @@ def find_coupon(book: PriceBook, code: str, shopper_key: str, signed_in: bool, d
 def check_coupon_uses(station: str, rule: CouponRule, shopper_key: str | None, deps: Deps) -> None:
     """Tell a shopper before payment that a coupon is used up; the reservation's transaction decides for certain."""
     for quota in coupon_quotas(station, rule, shopper_key):
-        if deps.store.quota_count(quota.counter, quota.holder) >= quota.cap:
+        if deps.store.counters.quota_count(quota.counter, quota.holder) >= quota.cap:
             raise quota.refusal()
 
 
@@ -127,7 +128,7 @@ def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: date
     referrals = book.referrals
     if referrals is not None:
         credits["holding_days"] = referrals.holding_days
-        member = deps.store.member(order.station, order.shopper_key)
+        member = deps.store.members.member(order.station, order.shopper_key)
         if referrals.referrer_reward and member.referrer and member.orders == 0:
             # The same code for every delivery that reads orders == 0: racing first orders write one coupon.
             code = _code(deps, "referral-reward", f"{order.station}:{order.shopper_key}", 12)
@@ -139,7 +140,7 @@ def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: date
 def give_coupon(book: PriceBook, shopper_key: str, amount: int, days: int, deps: Deps) -> IssuedCoupon:
     """The owner's goodwill: a single-use coupon of `amount` for one shopper, shown on their account page."""
     coupon = personal_coupon(book.station, shopper_key, _random_code(), amount, "owner", deps.clock(), days=days)
-    deps.store.issue_coupon(coupon)
+    deps.store.members.issue_coupon(coupon)
     return coupon
 
 
@@ -147,12 +148,12 @@ def redeem_points(book: PriceBook, shopper_key: str, now: datetime, deps: Deps) 
     """Turn as many whole steps of the shopper's points as they have into one coupon."""
     if book.points is None or book.points.redeem_points is None:
         raise NotEnoughPoints("本站的成长值不能兑换优惠券")
-    member = deps.store.member(book.station, shopper_key)
+    member = deps.store.members.member(book.station, shopper_key)
     spent, value = redeemable(book.points, member.points)
     if spent == 0:
         raise NotEnoughPoints(f"成长值满 {book.points.redeem_points} 才能兑换（当前 {max(member.points, 0)}）")
     coupon = personal_coupon(book.station, shopper_key, _random_code(), value, "points", now)
-    if not deps.store.redeem_points(book.station, shopper_key, spent, coupon):
+    if not deps.store.members.redeem_points(book.station, shopper_key, spent, coupon):
         raise NotEnoughPoints("成长值已变化，请刷新后再试")
     return coupon
 
@@ -175,14 +176,14 @@ def withdraw(book: PriceBook, shopper_key: str, request: WithdrawalRequest, deps
     least = book.referrals.min_withdrawal
     for _ in range(3):
         now = deps.clock()
-        member = deps.store.member(book.station, shopper_key)
-        available = summarize(deps.store.earnings(book.station, shopper_key), now, member.withdrawn).withdrawable
+        member = deps.store.members.member(book.station, shopper_key)
+        available = summarize(deps.store.payouts.earnings(book.station, shopper_key), now, member.withdrawn).withdrawable
         if available < least:
             raise NothingToWithdraw(
                 f"可提现佣金满 {format_minor(least, book.currency)} 才能申请（当前 {format_minor(max(available, 0), book.currency)}）")
         withdrawal = Withdrawal(id=new_id(now), station=book.station, referrer=shopper_key, amount=available,
                                 method=request.method, account=request.account, name=request.name, requested_at=now)
-        if deps.store.request_withdrawal(withdrawal, member.withdrawn):
+        if deps.store.payouts.request_withdrawal(withdrawal, member.withdrawn):
             log.info("withdrawal requested", extra={"station": book.station, "withdrawal_id": withdrawal.id})
             return withdrawal
     raise Busy("请稍后再试")

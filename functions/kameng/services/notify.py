@@ -98,7 +98,7 @@ def send_delivery_mail(order: Order, deps: Deps) -> bool:
         if token is None:
             log.warning("delivered order has no sealed token: no delivery mail", extra={"order_id": order.id})
             return False
-        book = deps.store.price_book(order.station)
+        book = deps.store.price_books.price_book(order.station)
         domain = book.domain if book is not None else order.station
         language = book.language if book is not None else DEFAULT_LANGUAGE
         order_url = f"{order_page(deps, order.station, domain, order.id)}#t={token}"
@@ -137,10 +137,10 @@ def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | 
             return False
         _last_checked[sku] = now
     try:
-        counted = counted or deps.store.stock([sku])[sku]
+        counted = counted or deps.store.inventory.stock([sku])[sku]
         if counted.available >= low_stock or counted.low_alerted:
             return False
-        if not deps.store.set_low_stock_alert(sku, True):
+        if not deps.store.inventory.set_low_stock_alert(sku, True):
             return False
         _send_stock_alert(sku, low_stock, counted, deps)
         return True
@@ -152,7 +152,7 @@ def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | 
 def check_low_stock_of(order: Order, deps: Deps) -> bool:
     """After a late payment reserved fresh keys: the same check as at checkout, for the order's SKU."""
     try:
-        book = deps.store.price_book(order.station)
+        book = deps.store.price_books.price_book(order.station)
         line = book.line(order.sku) if book is not None else None
     except Exception:
         log.exception("low-stock check failed", extra={"sku": order.sku})
@@ -163,22 +163,22 @@ def check_low_stock_of(order: Order, deps: Deps) -> bool:
 def after_restock(sku: str, deps: Deps) -> bool:
     """A restock that lifts the SKU back to its threshold re-arms the alert; True when it did."""
     try:
-        book = deps.store.price_book(deps.settings.main_station)
+        book = deps.store.price_books.price_book(deps.settings.main_station)
         line = book.line(sku) if book is not None else None
         if line is None:
             return False
-        counted = deps.store.stock([sku])[sku]
+        counted = deps.store.inventory.stock([sku])[sku]
         if counted.available < line.low_stock:
             # Still below: a restock that does not lift it leaves the owner's last alert standing.
             return False
-        return counted.low_alerted and deps.store.set_low_stock_alert(sku, False)
+        return counted.low_alerted and deps.store.inventory.set_low_stock_alert(sku, False)
     except Exception:
         log.exception("low-stock re-arm failed", extra={"sku": sku})
         return False
 
 
 def _send_stock_alert(sku: str, low_stock: int, counted: StockCount, deps: Deps) -> None:
-    book = deps.store.price_book(deps.settings.main_station)
+    book = deps.store.price_books.price_book(deps.settings.main_station)
     line = book.line(sku) if book is not None else None
     title = line.title if line is not None else sku
     language = book.language if book is not None else DEFAULT_LANGUAGE

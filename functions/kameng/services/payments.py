@@ -23,10 +23,10 @@ class Outcome(StrEnum):
 def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
     if event.kind is PaymentKind.OTHER or not event.order_id:
         return Outcome.IGNORED
-    if deps.store.event_seen(event.id):
+    if deps.store.orders.event_seen(event.id):
         return Outcome.DUPLICATE
     for _ in range(3):
-        order = deps.store.order(event.order_id)
+        order = deps.store.orders.order(event.order_id)
         if order is None:
             log.warning("payment event for an unknown order", extra={"event_id": event.id, "order_id": event.order_id})
             return Outcome.IGNORED
@@ -34,9 +34,9 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
         if change is None:
             return Outcome.IGNORED
         try:
-            outcome, updated = deps.store.apply(change, deps.clock())
+            outcome, updated = deps.store.orders.apply(change, deps.clock())
         except SoldOut:
-            outcome, updated = deps.store.apply(paid_too_late(order, event, deps.clock()), deps.clock())
+            outcome, updated = deps.store.orders.apply(paid_too_late(order, event, deps.clock()), deps.clock())
         if outcome is Applied.DUPLICATE:
             return Outcome.DUPLICATE
         if outcome is Applied.DONE:

@@ -22,7 +22,7 @@ class NotRefundable(DomainError):
 
 def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
     """Give back a payment whose order can never be delivered; on a gateway failure the sweeper retries."""
-    order = deps.store.order(order_id)
+    order = deps.store.orders.order(order_id)
     if order is None or not wants_automatic_refund(order):
         return order
     try:
@@ -31,18 +31,18 @@ def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
     except Exception:
         log.exception("automatic refund failed; the sweeper will try again", extra={"order_id": order.id})
         return order
-    outcome, updated = deps.store.apply(
-        refund_undelivered(order, refund_id, ledger_from=len(deps.store.ledger(order.id))), deps.clock())
+    outcome, updated = deps.store.orders.apply(
+        refund_undelivered(order, refund_id, ledger_from=len(deps.store.orders.ledger(order.id))), deps.clock())
     if outcome is Applied.DONE:
         log.info("order refunded automatically", extra={"order_id": order.id, "refund_id": refund_id,
                                                          "reason": order.attention_reason})
         return updated
-    return deps.store.order(order_id)
+    return deps.store.orders.order(order_id)
 
 
 def refund_order(order_id: str, reason: str, deps: Deps) -> tuple[Order, bool]:
     """The owner refunds a delivered order in full; returns the order and whether this call refunded it."""
-    order = deps.store.order(order_id)
+    order = deps.store.orders.order(order_id)
     if order is None:
         raise NotFound(f"no order {order_id!r}")
     if order.status is OrderStatus.REFUNDED:
@@ -60,12 +60,12 @@ def refund_order(order_id: str, reason: str, deps: Deps) -> tuple[Order, bool]:
         raise GatewayUnavailable(
             f"the payment gateway did not take the refund of order {order.id} ({type(error).__name__}); "
             "nothing was changed, run the command again") from None
-    outcome, updated = deps.store.apply(
-        refund_delivered(order, deps.store.ledger(order.id), refund_id, reason), deps.clock())
+    outcome, updated = deps.store.orders.apply(
+        refund_delivered(order, deps.store.orders.ledger(order.id), refund_id, reason), deps.clock())
     if outcome is Applied.DONE:
         log.info("order refunded by the owner", extra={"order_id": order.id, "refund_id": refund_id})
         return updated, True
-    current = deps.store.order(order.id)
+    current = deps.store.orders.order(order.id)
     if current is not None and current.status is OrderStatus.REFUNDED:
         return current, False
     raise NotRefundable(f"order {order.id} changed while it was being refunded; run the command again")

@@ -14,21 +14,21 @@ log = logging.getLogger(__name__)
 def release(order_id: str, deps: Deps) -> Order | None:
     """Deliver the order if it is paid; a repeat, or a race with another worker, is a no-op."""
     for _ in range(3):
-        order = deps.store.order(order_id)
+        order = deps.store.orders.order(order_id)
         if order is None:
             return None
         if order.status is not OrderStatus.PAID:
             return order
         now = deps.clock()
-        credits = delivery_credits(order, deps.store.price_book(order.station), deps, now)
+        credits = delivery_credits(order, deps.store.price_books.price_book(order.station), deps, now)
         change = deliver(order, deps.settings.main_station, now, **credits)
-        outcome, updated = deps.store.apply(change, now)
+        outcome, updated = deps.store.orders.apply(change, now)
         if outcome is Applied.DONE:
             log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
             # Only the worker whose transition applied sends: a repeated release sends nothing.
             send_delivery_mail(updated, deps)
             return updated
-    return deps.store.order(order_id)
+    return deps.store.orders.order(order_id)
 
 
 def is_final(order: Order) -> bool:

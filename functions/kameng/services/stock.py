@@ -12,10 +12,10 @@ def level(available: int, low_stock: int) -> str:
 
 
 def station_stock(station: str, deps: Deps) -> dict:
-    book = deps.store.price_book(station)
+    book = deps.store.price_books.price_book(station)
     if book is None:
         raise UnknownStation(f"站点不存在：{station}")
-    counts = deps.store.stock(book.skus)
+    counts = deps.store.inventory.stock(book.skus)
     return {
         "station": station,
         "skus": {

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 def sweep(deps: Deps, limit: int = 200) -> Counter:
     now = deps.clock()
     done: Counter = Counter()
-    for order in deps.store.due_orders(now, limit):
+    for order in deps.store.orders.due_orders(now, limit):
         if order.status is OrderStatus.PENDING and order.expires_at <= now:
-            outcome, _ = deps.store.apply(lapse(order), now)
+            outcome, _ = deps.store.orders.apply(lapse(order), now)
             if outcome is Applied.DONE:
                 done["expired"] += 1
                 if order.payment_session:

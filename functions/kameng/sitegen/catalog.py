@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStation, ProductFront, Substation
+from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
 
 HASH_LENGTH = 10
 
@@ -81,7 +81,7 @@ class Document:
 class Product:
     id: str
     source: str
-    front: ProductFront
+    front: ProductSpec
     html: str
     gallery: tuple[ImageFile, ...]
     body_images: tuple[ImageFile, ...]
@@ -114,7 +114,7 @@ class Station:
     id: str
     source: str
     """Display path of station.yaml, the file its errors name."""
-    config: MainStation | Substation
+    config: MainStationSpec | SubstationSpec
     logo: ImageFile | None
     landing: Document | None
     pages: dict[str, Document] = field(default_factory=dict)
@@ -124,7 +124,7 @@ class Station:
 
     @property
     def is_main(self) -> bool:
-        return isinstance(self.config, MainStation)
+        return isinstance(self.config, MainStationSpec)
 
 
 @dataclass(frozen=True)

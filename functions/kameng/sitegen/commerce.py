@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kameng.sitegen.content import Level, Sku, amount_text
+from kameng.sitegen.content import LevelSpec, SkuSpec, amount_text
 from kameng.sitegen.problems import Problems
 
 
-def check_tiers(problems: Problems, source: str, index: int, sku: Sku) -> bool:
+def check_tiers(problems: Problems, source: str, index: int, sku: SkuSpec) -> bool:
     """Tiers rise in quantity and fall (or stay) in price, from retail down to no lower than wholesale."""
     valid = True
     previous_min, previous_price, previous_name = sku.min_per_order, sku.retail, "retail"
@@ -41,7 +41,7 @@ def check_tiers(problems: Problems, source: str, index: int, sku: Sku) -> bool:
     return valid
 
 
-def check_levels(problems: Problems, source: str, levels: Sequence[Level]) -> None:
+def check_levels(problems: Problems, source: str, levels: Sequence[LevelSpec]) -> None:
     """The first level is everyone's (spend 0); thresholds rise; discounts never fall; names differ."""
     names: dict[str, int] = {}
     for position, level in enumerate(levels):

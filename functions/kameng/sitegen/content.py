@@ -154,7 +154,7 @@ OneLine = Annotated[
 ]
 Colour = Annotated[str, AfterValidator(_colour)]
 Domain = Annotated[str, AfterValidator(_domain)]
-Email = Annotated[str, AfterValidator(_email)]
+ContactEmail = Annotated[str, AfterValidator(_email)]
 ImageName = Annotated[str, AfterValidator(_file_name)]
 Percent = Annotated[Decimal, BeforeValidator(_percent)]
 Currency = Annotated[str, AfterValidator(_currency)]
@@ -162,12 +162,12 @@ AwareTime = Annotated[datetime, AfterValidator(_aware)]
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
 
 
-class _Strict(BaseModel):
+class _Spec(BaseModel):
     # YAML turns `name: 100` into an int; a SKU called "100" is still text.
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
-class Colors(_Strict):
+class ColorsSpec(_Spec):
     primary: Colour | None = None
     accent: Colour | None = None
 
@@ -180,17 +180,17 @@ class Colors(_Strict):
         return value
 
 
-class Category(_Strict):
+class CategorySpec(_Spec):
     id: Id
     name: OneLine
 
 
-class Pricing(_Strict):
+class PricingSpec(_Spec):
     markup_percent: Percent
     fixed: dict[Id, Money] = {}
 
 
-class Payouts(_Strict):
+class PayoutsSpec(_Spec):
     # Revenue split (分账): the substation is paid through its own Stripe connected
     # account; the main station keeps the wholesale cost plus this fee on each sale.
     stripe_account: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{6,64}$")]
@@ -204,7 +204,7 @@ class Payouts(_Strict):
         return value
 
 
-class Level(_Strict):
+class LevelSpec(_Spec):
     """会员等级: reached at a cumulative delivered spend, giving a discount."""
 
     name: OneLine
@@ -219,7 +219,7 @@ class Level(_Strict):
         return value
 
 
-class FlashSale(_Strict):
+class FlashSaleSpec(_Spec):
     """限时秒杀: one SKU's price for a window, for a limited quantity."""
 
     sku: Id
@@ -246,7 +246,7 @@ class FlashSale(_Strict):
         return per_shopper
 
 
-class Referrals(_Strict):
+class ReferralsSpec(_Spec):
     """分销: commissions on delivered orders, up to three levels (PRC law; the cap is in domain code)."""
 
     basis: Literal["margin", "price"] = "margin"
@@ -270,7 +270,7 @@ class Referrals(_Strict):
         return levels
 
 
-class Redeem(_Strict):
+class RedeemSpec(_Spec):
     points: int = Field(ge=1)
     coupon: Money
 
@@ -282,14 +282,14 @@ class Redeem(_Strict):
         return coupon
 
 
-class Points(_Strict):
+class PointsSpec(_Spec):
     """成长值: points per yuan paid on delivered orders, redeemed into coupons."""
 
     per_yuan: Rate = Decimal(1)
-    redeem: Redeem | None = None
+    redeem: RedeemSpec | None = None
 
 
-class Coupon(_Strict):
+class CouponSpec(_Spec):
     """A station coupon code: a fixed amount or a percentage off, under the station's own limits."""
 
     code: Annotated[str, AfterValidator(_coupon_code)]
@@ -318,7 +318,7 @@ class Coupon(_Strict):
         return ends
 
     @model_validator(mode="after")
-    def _one_kind(self) -> Coupon:
+    def _one_kind(self) -> CouponSpec:
         if (self.amount is None) == (self.percent is None):
             raise ValueError("expected exactly one of amount (such as 5.00) or percent (such as 10)")
         if self.amount == 0:
@@ -326,27 +326,27 @@ class Coupon(_Strict):
         return self
 
 
-class _Station(_Strict):
+class _StationSpec(_Spec):
     name: OneLine
     domain: Domain
     language: Literal["zh-CN", "en"] = "zh-CN"
     theme: Id = "default"
     logo: ImageName | None = None
-    colors: Colors = Colors()
+    colors: ColorsSpec = ColorsSpec()
     announcement: OneLine | None = None
     tagline: OneLine | None = None
-    support_email: Email | None = None
-    levels: list[Level] = []
-    flash_sales: list[FlashSale] = []
-    referrals: Referrals | None = None
-    points: Points | None = None
-    coupons: list[Coupon] = []
+    support_email: ContactEmail | None = None
+    levels: list[LevelSpec] = []
+    flash_sales: list[FlashSaleSpec] = []
+    referrals: ReferralsSpec | None = None
+    points: PointsSpec | None = None
+    coupons: list[CouponSpec] = []
 
 
-class MainStation(_Station):
+class MainStationSpec(_StationSpec):
     kind: Literal["main"]
     currency: Currency
-    categories: list[Category] = Field(min_length=1)
+    categories: list[CategorySpec] = Field(min_length=1)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -356,13 +356,13 @@ class MainStation(_Station):
         return value
 
 
-class Substation(_Station):
+class SubstationSpec(_StationSpec):
     kind: Literal["substation"]
     # None: the main station's currency, which is the only one allowed anyway.
     currency: Currency | None = None
     sells: Annotated[list[Id] | None, BeforeValidator(_all_or_list)] = None
-    pricing: Pricing
-    payouts: Payouts | None = None
+    pricing: PricingSpec
+    payouts: PayoutsSpec | None = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -372,14 +372,14 @@ class Substation(_Station):
         return value
 
 
-class Tier(_Strict):
+class TierSpec(_Spec):
     """From `min` keys in one order, each costs `price` at the main station."""
 
     min: int = Field(ge=2, le=MAX_PER_ORDER)
     price: Money
 
 
-class Sku(_Strict):
+class SkuSpec(_Spec):
     id: Id
     name: OneLine
     face_value: Money
@@ -388,7 +388,7 @@ class Sku(_Strict):
     min_per_order: int = Field(1, ge=1, le=MAX_PER_ORDER)
     max_per_order: int = Field(10, ge=1, le=MAX_PER_ORDER)
     low_stock: int = Field(10, ge=0)
-    tiers: list[Tier] = []
+    tiers: list[TierSpec] = []
     max_per_shopper_per_day: int | None = Field(None, ge=1)
 
     # Fields validate in declaration order, so wholesale and min_per_order are
@@ -420,7 +420,7 @@ class Sku(_Strict):
         return daily
 
 
-class ProductFront(_Strict):
+class ProductSpec(_Spec):
     title: OneLine
     category: Id
     summary: OneLine | None = None
@@ -428,8 +428,8 @@ class ProductFront(_Strict):
     images: list[ImageName] = []
     tags: list[OneLine] = []
     sort: int | None = None
-    skus: list[Sku] = Field(min_length=1)
+    skus: list[SkuSpec] = Field(min_length=1)
 
 
-class PageFront(_Strict):
+class PageSpec(_Spec):
     title: OneLine

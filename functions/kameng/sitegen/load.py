@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
 from kameng.sitegen.commerce import check_levels, check_tiers
-from kameng.sitegen.content import MainStation, PageFront, ProductFront, Substation, is_id
+from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
 from kameng.sitegen.parse import ParseError, YamlCache, normalise, read_front_matter, read_yaml
@@ -84,17 +84,17 @@ class _Loader:
         main: Station | None = None
         products: dict[str, Product] = {}
         if main_dir in station_dirs:
-            main = self.station(main_dir, MainStation)
+            main = self.station(main_dir, MainStationSpec)
             products = self.products(main_dir, main)
         else:
             self.problems.add(
                 f"{self.root}/{MAIN}/station.yaml", "file", "expected the main station's station.yaml (not found)"
             )
-        substations = [self.station(path, Substation) for path in station_dirs if path != main_dir]
+        substations = [self.station(path, SubstationSpec) for path in station_dirs if path != main_dir]
         if main is None:
             return None
 
-        assert isinstance(main.config, MainStation)
+        assert isinstance(main.config, MainStationSpec)
         main = _with_sells(main, tuple(sorted(products)))
         sold_substations = tuple(
             _with_sells(station, self.check_substation(station, main.config, products))
@@ -106,8 +106,8 @@ class _Loader:
 
     # --- one station ---------------------------------------------------------
 
-    def station(self, path: Path, model: type[MainStation] | type[Substation]) -> Station | None:
-        allowed, kind = (_MAIN_ENTRIES, "main station") if model is MainStation else (_SUBSTATION_ENTRIES, "substation")
+    def station(self, path: Path, model: type[MainStationSpec] | type[SubstationSpec]) -> Station | None:
+        allowed, kind = (_MAIN_ENTRIES, "main station") if model is MainStationSpec else (_SUBSTATION_ENTRIES, "substation")
         for entry in sorted(path.iterdir()):
             if not entry.name.startswith(".") and entry.name not in allowed:
                 expected = f"expected only {', '.join(sorted(allowed))} in a {kind} folder"
@@ -126,7 +126,7 @@ class _Loader:
         landing = None
         if (path / "landing.md").is_file():
             landing = self.document(path / "landing.md", images)
-        elif model is Substation:
+        elif model is SubstationSpec:
             self.problems.add(
                 self.show(path / "landing.md"), "file", "expected a landing page for the substation (not found)"
             )
@@ -136,8 +136,8 @@ class _Loader:
         return Station(path.name, source, config, logo, landing, pages)
 
     def station_config(
-        self, path: Path, model: type[MainStation] | type[Substation]
-    ) -> MainStation | Substation | None:
+        self, path: Path, model: type[MainStationSpec] | type[SubstationSpec]
+    ) -> MainStationSpec | SubstationSpec | None:
         source = self.show(path)
         if not path.is_file():
             self.problems.add(source, "file", "expected the station's config file (not found)")
@@ -150,8 +150,8 @@ class _Loader:
         except UnicodeDecodeError:
             self.problems.add(source, "file", "expected UTF-8 text")
             return None
-        other = Substation if model is MainStation else MainStation
-        hint = f"only {'a substation' if model is MainStation else 'the main station'} has this field"
+        other = SubstationSpec if model is MainStationSpec else MainStationSpec
+        hint = f"only {'a substation' if model is MainStationSpec else 'the main station'} has this field"
         hints = {name: hint for name in other.model_fields if name not in model.model_fields}
         return self.validate(source, data, model, hints)
 
@@ -181,7 +181,7 @@ class _Loader:
         if parsed is None:
             return None
         data, body = parsed
-        front = self.validate(source, data, PageFront)
+        front = self.validate(source, data, PageSpec)
         safe = self.markdown.convert(body, _image_url(images))
         shown = self.markdown_images(source, "body", safe, images)
         return None if front is None else Document(source, front.title, safe.html, shown)
@@ -195,7 +195,7 @@ class _Loader:
         images = ImageFolder(main_dir / "images", self.show(main_dir) + "/images/")
         categories = None
         if main is not None:
-            assert isinstance(main.config, MainStation)
+            assert isinstance(main.config, MainStationSpec)
             categories = [category.id for category in main.config.categories]
 
         files: list[tuple[str, Path, dict[str, Any], str]] = []
@@ -261,7 +261,7 @@ class _Loader:
         categories: list[str] | None,
         sku_sources: dict[str, str],
     ) -> Product | None:
-        front = self.validate(source, data, ProductFront)
+        front = self.validate(source, data, ProductSpec)
         body_images = self.markdown_images(source, "description", safe, images)
         if front is None:
             for sku in data.get("skus") or []:
@@ -296,9 +296,9 @@ class _Loader:
 
     # --- checks across files --------------------------------------------------
 
-    def check_substation(self, station: Station, main: MainStation, products: dict[str, Product]) -> tuple[str, ...]:
+    def check_substation(self, station: Station, main: MainStationSpec, products: dict[str, Product]) -> tuple[str, ...]:
         config = station.config
-        assert isinstance(config, Substation)
+        assert isinstance(config, SubstationSpec)
         if config.currency is not None and config.currency != main.currency:
             self.problems.add(
                 station.source, "currency", f"expected the main station's currency {main.currency}", config.currency

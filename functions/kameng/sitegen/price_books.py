@@ -9,7 +9,7 @@ from kameng.domain.money import apply_markup
 from kameng.domain.price_book import PriceBook
 from kameng.domain.pricing import scaled_tier_price
 from kameng.sitegen.catalog import Catalog, Product, Station
-from kameng.sitegen.content import Sku, Substation, amount_text
+from kameng.sitegen.content import SkuSpec, SubstationSpec, amount_text
 from kameng.sitegen.problems import Problems
 
 
@@ -26,12 +26,12 @@ def build_price_books(catalog: Catalog, problems: Problems) -> list[PriceBook]:
 def _price_book(
     station: Station,
     catalog: Catalog,
-    shared: dict[str, list[tuple[int, Sku, dict[str, Any]]]],
+    shared: dict[str, list[tuple[int, SkuSpec, dict[str, Any]]]],
     problems: Problems,
 ) -> PriceBook:
     config = station.config
-    substation = isinstance(config, Substation)
-    fixed = config.pricing.fixed if isinstance(config, Substation) else {}
+    substation = isinstance(config, SubstationSpec)
+    fixed = config.pricing.fixed if isinstance(config, SubstationSpec) else {}
     markups: dict[int, int] = {}  # one station, one markup: many SKUs share a wholesale price
     lines: dict[str, dict[str, Any]] = {}
     for product_id in station.sells:
@@ -42,7 +42,7 @@ def _price_book(
                 price = fixed[sku.id]
             else:
                 if sku.wholesale not in markups:
-                    assert isinstance(config, Substation)
+                    assert isinstance(config, SubstationSpec)
                     markups[sku.wholesale] = apply_markup(sku.wholesale, config.pricing.markup_percent)
                 price = markups[sku.wholesale]
             if price < sku.wholesale:
@@ -164,17 +164,17 @@ def _coupons(station: Station, problems: Problems) -> dict[str, Any]:
     return {"coupons": coupons} if coupons else {}
 
 
-def _source_of(station: Station, product: Product, sku: Sku, index: int) -> tuple[str, str]:
+def _source_of(station: Station, product: Product, sku: SkuSpec, index: int) -> tuple[str, str]:
     """The file and field that set a price, so a bad price names its line."""
     config = station.config
-    if not isinstance(config, Substation):
+    if not isinstance(config, SubstationSpec):
         return product.source, f"skus[{index}].retail"
     if sku.id in config.pricing.fixed:
         return station.source, f"pricing.fixed.{sku.id}"
     return station.source, "pricing.markup_percent"
 
 
-def _line(product: Product, sku: Sku) -> dict[str, Any]:
+def _line(product: Product, sku: SkuSpec) -> dict[str, Any]:
     """A PricedSku's fields but its price."""
     return {
         "sku": sku.id,

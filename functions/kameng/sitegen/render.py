@@ -23,7 +23,7 @@ from kameng.domain.money import CURRENCY_SYMBOLS, format_minor
 from kameng.domain.price_book import PriceBook
 from kameng.domain.pricing import FlashSale
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, fingerprint, hashed_name
-from kameng.sitegen.content import MainStation, amount_text
+from kameng.sitegen.content import MainStationSpec, amount_text
 from kameng.sitegen.theme import Theme
 
 LANDING_PRODUCTS_PER_CATEGORY = 8
@@ -139,7 +139,7 @@ class _StationPlan:
         # Attribute access only: on a dict, `t.copy` in a template is dict.copy.
         self.text = SimpleNamespace(**self.strings)
         main_config = catalog.main.config
-        assert isinstance(main_config, MainStation)
+        assert isinstance(main_config, MainStationSpec)
 
         self.products = sorted(
             (catalog.products[product_id] for product_id in station.sells),
