@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: serve build test browser bench clean deploy mail-templates
+.PHONY: serve build test browser bench clean deploy mail-templates infra
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf site var .pytest_cache
+
+# infra/template.yaml is written, not edited: from infra/template.base.yaml, infra/template.py and the routes.
+infra: $(VENV)/.installed
+	$(PY) infra/template.py
 
 # AWS: see infra/README.md. GUIDED=1 asks for the parameters the first time.
 deploy:

@@ -1,0 +1,387 @@
+"""Writes infra/template.yaml (`make infra`): infra/template.base.yaml with its includes filled in and,
+for every route of functions/kameng/routes.py and every function no route invokes, the function, its
+log group and its Errors alarm. What the route table does not say about a function is in FUNCTIONS."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from kameng.adapters.cipher_kms import ENCRYPTION_CONTEXT
+from kameng.routes import ROUTES, Route
+
+INFRA = Path(__file__).resolve().parent
+BASE = INFRA / "template.base.yaml"
+TEMPLATE = INFRA / "template.yaml"
+
+HEADER = """\
+# Written by `make infra` (infra/template.py) from infra/template.base.yaml, infra/table.yaml,
+# infra/cloudfront/host-router.js and functions/kameng/routes.py: edit those and run it again
+# (tests/infra fails while this file differs from what it writes).
+"""
+INCLUDE = re.compile(r"(?P<indent> *)(?P<lead>- |(?P<key>\w+): )!Include (?P<path>\S+)")
+FUNCTIONS_HERE = "  # @functions"
+
+# ------------------------------------------------------------------ policy statements
+
+TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
+TABLE_AND_INDEXES = [TABLE, {"Fn::Sub": "${Table.Arn}/index/*"}]
+READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
+# TransactWriteItems is authorised item by item: its Puts and Updates need these.
+WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+SES_ARN = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
+
+
+def allow(sid: str, actions: list[str], resources: list[Any],
+          condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": _one_or_all(actions), "Resource": _one_or_all(resources)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _one_or_all(items: list[Any]) -> Any:
+    return items[0] if len(items) == 1 else list(items)
+
+
+def reads(sid: str = "ReadTable", actions: Sequence[str] = READ) -> dict[str, Any]:
+    return allow(sid, list(actions), TABLE_AND_INDEXES)
+
+
+def writes(sid: str, actions: Sequence[str] = WRITE) -> dict[str, Any]:
+    return allow(sid, list(actions), [TABLE])
+
+
+GET_ITEM = ["dynamodb:GetItem"]
+# The wiring reads the secret once at start, for every function alike.
+READ_SECRETS = allow("ReadSecrets", ["secretsmanager:GetSecretValue"], [{"Ref": "SecretsArn"}])
+# Only data keys generated for card keys open.
+OPEN_CARD_KEYS = allow("OpenCardKeys", ["kms:Decrypt"], [{"Fn::GetAtt": ["KeysKey", "Arn"]}], {"StringEquals": {
+    f"kms:EncryptionContext:{key}": value for key, value in ENCRYPTION_CONTEXT.items()}})
+# The identity may be MailFrom or its domain (and, in the SES sandbox, the recipient):
+# the condition, not the resource, pins the sender.
+SEND_MAIL = allow("SendMail", ["ses:SendEmail"], [
+    {"Fn::Sub": f"{SES_ARN}:identity/*"},
+    {"Fn::If": ["UseMailConfigurationSet", {"Fn::Sub": f"{SES_ARN}:configuration-set/${{MailConfigurationSet}}"},
+                {"Ref": "AWS::NoValue"}]},
+], {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}})
+
+# ------------------------------------------------------------------ the functions
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What invokes a function no route does."""
+
+    says: str  # how its Description names it
+    event: str  # its key under Events
+    type: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Function:
+    """What the route table does not say about a function: its names, its words and its rights."""
+
+    name: str  # logical ids: <name>Function, <name>Logs, <name>ErrorsAlarm
+    does: str  # the Description, after what invokes it
+    alarm: str  # its Errors alarm's AlarmDescription
+    grants: tuple[dict[str, Any], ...] = ()
+    timeout: int | None = None
+    # An HTTP event's key names the resources SAM makes for it: changing one replaces them.
+    event: str = ""
+    route_settings: dict[str, int] | None = None
+    trigger: Trigger | None = None
+
+
+# Each call of these costs a hash check or an e-mail; the function limits per shopper too.
+FEW_PER_SECOND = {"ThrottlingBurstLimit": 50, "ThrottlingRateLimit": 20}
+
+FUNCTIONS: dict[str, Function] = {
+    "kameng.handlers.checkout:handler": Function(
+        "Checkout", "price from the price book, reserve keys, open a Stripe Checkout session",
+        "Checkout function failed (unhandled error or timeout)",
+        # Low-stock alerts to OwnerEmail, after a sale crosses a SKU's threshold.
+        (reads(), writes("ReserveKeysAndPlaceOrder"), READ_SECRETS, SEND_MAIL)),
+    "kameng.handlers.webhook:handler": Function(
+        "Webhook", "verify, then mark paid once per event and deliver",
+        "Stripe webhook function failed (unhandled error or timeout); Stripe will retry",
+        # Delivery mail (inline release), and low-stock alerts after a late payment takes fresh keys.
+        (reads(), writes("ApplyPaymentAndDeliver"), READ_SECRETS, SEND_MAIL),
+        event="StripeWebhook"),
+    "kameng.handlers.orders:get_order": Function(
+        "GetOrder", "the order and its opened card keys, for the holder of its token",
+        "Order page function failed (unhandled error or timeout)",
+        (reads(), OPEN_CARD_KEYS, READ_SECRETS)),
+    "kameng.handlers.orders:lookup_orders": Function(
+        "LookupOrders", "a shopper's orders by e-mail and query password, rate limited",
+        "Order lookup function failed (unhandled error or timeout)",
+        # The rate-limit windows are counters (UpdateItem ADD); nothing else is written.
+        (reads(), writes("CountLookups", ["dynamodb:UpdateItem"]), OPEN_CARD_KEYS, READ_SECRETS),
+        # The route a password guesser would hammer.
+        route_settings=FEW_PER_SECOND),
+    "kameng.handlers.stock:handler": Function(
+        "Stock", "stock per SKU of the station named by ?station= (cached a few seconds by CloudFront)",
+        "Stock function failed (unhandled error or timeout)",
+        (reads(), READ_SECRETS)),
+    "kameng.handlers.account:sign_in": Function(
+        "AccountSignIn", "mail a one-time sign-in link, rate limited, same answer for every address",
+        "Account sign-in function failed (unhandled error or timeout)",
+        # The station's price book (domain, language); the link's hash (PutItem) and the rate-limit
+        # counters (UpdateItem ADD); the link, mailed.
+        (reads("ReadPriceBook", GET_ITEM), writes("KeepLinkAndCount"), READ_SECRETS, SEND_MAIL),
+        route_settings=FEW_PER_SECOND),
+    "kameng.handlers.account:start_session": Function(
+        "AccountSession", "use a sign-in link once, set the session cookie, bind a referral",
+        "Account session function failed (unhandled error or timeout)",
+        # The price book, the member and the referral code's owner; marking the link used, the
+        # member's referral code and a referral binding with its welcome coupon.
+        (reads(actions=GET_ITEM), writes("UseSignInLinkAndBindReferral"), READ_SECRETS)),
+    # Clears the cookie and touches nothing else: no policy at all.
+    "kameng.handlers.account:sign_out": Function(
+        "AccountSignOut", "clear the session cookie",
+        "Account sign-out function failed (unhandled error or timeout)"),
+    "kameng.handlers.account:get_account": Function(
+        "Account", "the signed-in shopper's orders (keys opened) and spend",
+        "Account page function failed (unhandled error or timeout)",
+        (reads(), OPEN_CARD_KEYS, READ_SECRETS)),
+    "kameng.handlers.account:redeem_points": Function(
+        "RedeemPoints", "spend the signed-in shopper's points for a coupon",
+        "Points redemption function failed (unhandled error or timeout)",
+        # One transaction: the points under a condition, and the coupon's two items.
+        (reads(actions=GET_ITEM), writes("RedeemPoints"), READ_SECRETS)),
+    "kameng.handlers.account:request_withdrawal": Function(
+        "Withdraw", "ask for the signed-in referrer's withdrawable commissions",
+        "Withdrawal request function failed (unhandled error or timeout)",
+        # The price book, the member and their earnings (one partition's query); one transaction:
+        # the member's withdrawn amount under a condition, and the request's two items.
+        (reads(), writes("RequestWithdrawal"), READ_SECRETS),
+        event="RequestWithdrawal"),
+    "kameng.handlers.checkout:quote": Function(
+        "Quote", "what checkout would charge now (level, coupon), shown before payment",
+        "Quote function failed (unhandled error or timeout)",
+        # The price book, the member, a coupon and its use counts: reads only.
+        (reads(actions=GET_ITEM), READ_SECRETS)),
+    "kameng.handlers.release:handler": Function(
+        "Release", "deliver every order that became paid (the retry path of the webhook's inline release)",
+        "Release function failed as a whole (timeout or crash); failed records are retried, then dead-lettered",
+        # The event source mapping sends records that kept failing to the queue with this function's role.
+        (reads(), writes("Deliver"), READ_SECRETS,
+         allow("SendFailedRecords", ["sqs:SendMessage"], [{"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}]),
+         SEND_MAIL),
+        timeout=30,
+        trigger=Trigger("Table stream", "PaidOrders", "DynamoDB", {
+            "Stream": {"Fn::GetAtt": ["Table", "StreamArn"]},
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 10,
+            # The handler returns batchItemFailures: only failed records are retried.
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 5,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}},
+            # Mirrors kameng.handlers.release.paid_order_id: the order item (pk ORDER#...) whose
+            # status became "paid". Patterns in one list are OR-ed.
+            "FilterCriteria": {"Filters": [
+                {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
+                            '"status":{"S":["paid"]}},"OldImage":{"status":{"S":[{"anything-but":["paid"]}]}}}}'},
+                {"Pattern": '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
+                            '"status":{"S":["paid"]}}}}'},
+            ]},
+        })),
+    "kameng.handlers.sweeper:handler": Function(
+        "Sweeper", "return lapsed reservations to stock, expire their Stripe sessions, retry stalled deliveries",
+        "Sweeper failed (unhandled error or timeout); lapsed reservations wait for the next run",
+        # Delivery mail, when it finishes a stalled release.
+        (reads(), writes("LapseAndDeliver"), READ_SECRETS, SEND_MAIL),
+        # Up to 200 due orders, each possibly a Stripe call; below the 60 s period so runs do not pile up.
+        timeout=55,
+        trigger=Trigger("Every minute", "EveryMinute", "Schedule",
+                        {"Schedule": "rate(1 minute)", "Description": "Kameng sweeper"})),
+}
+
+
+def function_resources(target: str, function: Function, route: Route | None) -> dict[str, Any]:
+    """The function, its log group and its Errors alarm."""
+    if route is not None:
+        says, event_name = f"{route.method} {route.path}", function.event or function.name
+        event = {"ApiId": {"Ref": "Api"}, "Method": route.method, "Path": route.path}
+        if function.route_settings:
+            event["RouteSettings"] = dict(function.route_settings)
+        events = {event_name: {"Type": "HttpApi", "Properties": event}}
+    else:
+        assert function.trigger is not None
+        says = function.trigger.says
+        events = {function.trigger.event: {"Type": function.trigger.type, "Properties": function.trigger.properties}}
+    module, attribute = target.split(":")
+    properties: dict[str, Any] = {"Description": f"{says} -- {function.does}", "Handler": f"{module}.{attribute}"}
+    if function.timeout is not None:
+        properties["Timeout"] = function.timeout
+    if function.grants:
+        properties["Policies"] = [{"Statement": list(function.grants)}]
+    properties["Events"] = events
+    logical_id = f"{function.name}Function"
+    return {
+        logical_id: {"Type": "AWS::Serverless::Function", "Properties": properties},
+        f"{function.name}Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{logical_id}}}"}, "RetentionInDays": 30}},
+        # Errors count what the function's own code did not handle (an HTTP handler turns every
+        # exception into a 500 answer; a timeout or crash still counts): any is worth a look.
+        f"{function.name}ErrorsAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmDescription": function.alarm,
+            "Namespace": "AWS/Lambda",
+            "MetricName": "Errors",
+            "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": logical_id}}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+        }},
+    }
+
+
+def all_function_resources(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
+    """Every route's function in the route table's order, then the functions no route invokes."""
+    unknown = [f"{r.method} {r.path} ({r.target})" for r in routes if r.target not in FUNCTIONS]
+    if unknown:
+        raise SystemExit(f"infra/template.py: say in FUNCTIONS what {', '.join(unknown)} may do")
+    routed = [r.target for r in routes]
+    shared = sorted({target for target in routed if routed.count(target) > 1})
+    if shared:
+        # A function has one HTTP event, so one route; its logical ids would collide.
+        raise SystemExit(f"infra/template.py: {', '.join(shared)} serves more than one route")
+    resources: dict[str, Any] = {}
+    for route in routes:
+        resources |= function_resources(route.target, FUNCTIONS[route.target], route)
+    for target, function in FUNCTIONS.items():
+        if target in routed:
+            continue
+        if function.trigger is None:
+            raise SystemExit(f"infra/template.py: {target} has neither a route nor a trigger")
+        resources |= function_resources(target, function, None)
+    return resources
+
+
+# ------------------------------------------------------------------ YAML
+
+
+# PyYAML quotes a plain-looking scalar in a flow list when it holds a colon, and any tagged one;
+# YAML reads these as the same strings unquoted, as the skeleton writes them.
+PLAIN_IN_FLOW = re.compile(r"[A-Za-z][\w:.*/-]*(?<!:)")
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the shared statements are written out in full, not as anchors
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)  # "- " indented under its key, as in the skeleton
+
+    def choose_scalar_style(self) -> str:
+        style = super().choose_scalar_style()
+        event = self.event
+        if style != "'" or event.style or not (event.tag.startswith("!") or event.implicit[0]):
+            return style
+        analysis = self.analysis
+        plain = analysis.allow_flow_plain if self.flow_level else analysis.allow_block_plain
+        return "" if plain or (self.flow_level and PLAIN_IN_FLOW.fullmatch(event.value)) else style
+
+
+def _intrinsic(data: dict[str, Any]) -> tuple[str, Any] | None:
+    if len(data) != 1:
+        return None
+    ((key, value),) = data.items()
+    if key == "Ref" or key.startswith("Fn::"):
+        return "!" + key.removeprefix("Fn::"), ".".join(value) if key == "Fn::GetAtt" else value
+    return None
+
+
+def _scalar(item: Any) -> bool:
+    """A string or a number, or an intrinsic function of one string (!Ref, !GetAtt, !Sub)."""
+    if isinstance(item, dict):
+        short = _intrinsic(item)
+        return short is not None and isinstance(short[1], str)
+    return isinstance(item, (str, int))
+
+
+def _flow(items: list[Any]) -> bool:
+    """Short lists of scalars on one line, as the skeleton writes them."""
+    return len(repr(items)) <= 100 and all(_scalar(item) for item in items)
+
+
+def _represent_dict(dumper: _Dumper, data: dict[str, Any]) -> yaml.Node:
+    short = _intrinsic(data)
+    if short is None:
+        return dumper.represent_dict(data)
+    tag, value = short
+    if isinstance(value, str):
+        return dumper.represent_scalar(tag, value)
+    if isinstance(value, list):
+        return dumper.represent_sequence(tag, value, flow_style=_flow(value))
+    return dumper.represent_mapping(tag, value)
+
+
+def _represent_list(dumper: _Dumper, data: list[Any]) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_flow(data))
+
+
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump_resources(resources: dict[str, Any]) -> list[str]:
+    """Resource entries as lines under `Resources:`, a blank line between two."""
+    lines: list[str] = []
+    for logical_id, resource in resources.items():
+        text = yaml.dump({logical_id: resource}, Dumper=_Dumper, sort_keys=False, width=1000, allow_unicode=True)
+        lines += [""] * bool(lines) + ["  " + line for line in text.splitlines()]
+    return lines
+
+
+# ------------------------------------------------------------------ the template
+
+
+def _without_leading_comments(text: str) -> list[str]:
+    """A file's lines after its opening comments, which are about the file itself."""
+    lines = text.splitlines()
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        lines.pop(0)
+    return lines
+
+
+def include(indent: str, lead: str, key: str | None, path: str) -> list[str]:
+    """A YAML file in place of `Key: !Include file.yaml` (the file is that one entry);
+    any other file's text as a literal block."""
+    text = (INFRA / path).read_text(encoding="utf-8")
+    if path.endswith(".yaml"):
+        lines = _without_leading_comments(text)
+        if not key or not lines or lines[0] != f"{key}:":
+            raise SystemExit(f"infra/template.py: {path} must hold the one entry {key}:")
+        return [indent + line if line else "" for line in lines]
+    return [f"{indent}{lead}|"] + [f"{indent}  {line}" if line else "" for line in text.splitlines()]
+
+
+def render(routes: Sequence[Route] = ROUTES) -> str:
+    lines = [*HEADER.splitlines(), ""]
+    found = False
+    for line in _without_leading_comments(BASE.read_text(encoding="utf-8")):
+        included = INCLUDE.fullmatch(line)
+        if included:
+            lines += include(included["indent"], included["lead"], included["key"], included["path"])
+        elif line == FUNCTIONS_HERE:
+            lines += dump_resources(all_function_resources(routes))
+            found = True
+        else:
+            lines.append(line)
+    if not found:
+        raise SystemExit(f"infra/template.py: {BASE.name} has no line {FUNCTIONS_HERE.strip()!r}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    TEMPLATE.write_text(render(), encoding="utf-8")
