@@ -354,7 +354,7 @@ def stock_counts(data_dir: Path) -> tuple[dict[str, dict[str, int]], str]:
             pass
     # Fallback while the CLI lacks the command: the store adapter read directly.
     sys.path.insert(0, str(REPO / "functions"))
-    from kameng.adapters.store_sqlite import open_store
+    from kameng.adapters.sqlite import open_store
 
     store = open_store(data_dir / "kameng.db")
     skus = [row[0] for row in store.db.conn().execute("SELECT DISTINCT sku FROM card_keys")]

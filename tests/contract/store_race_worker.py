@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 
 def buy_one_key_at_a_time(db_path: str, sku: str, attempts: int, start, results) -> None:
-    from kameng.adapters.store_sqlite import open_store
+    from kameng.adapters.sqlite import open_store
     from kameng.domain.errors import SoldOut
 
     from .store_world import an_order

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from kameng.adapters.store_sqlite import open_store
+from kameng.adapters.sqlite import open_store
 from kameng.domain.ids import new_id
 from kameng.domain.order import Order, OrderStatus
 from kameng.ports import SealedKey, StockCount, Store

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kameng.adapters.store_sqlite import open_store
+from kameng.adapters.sqlite import open_store
 
 from .store_world import sealed_keys_for
 
@@ -29,6 +29,7 @@ def test_an_older_store_file_keeps_its_stock_and_gains_the_new_columns(tmp_path)
 
 def test_opening_a_store_twice_adds_each_column_once(tmp_path):
     open_store(tmp_path / "kameng.db")
-    store = open_store(tmp_path / "kameng.db")
-    columns = [row[1] for row in store.orders.db.conn().execute("PRAGMA table_info(card_keys)")]
+    open_store(tmp_path / "kameng.db")
+    with sqlite3.connect(tmp_path / "kameng.db") as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(card_keys)")]
     assert columns.count("refunded") == 1

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from kameng.adapters.store_sqlite import open_store
+from kameng.adapters.sqlite import open_store
 from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, lapse
 
 from .store_race_worker import buy_one_key_at_a_time

@@ -1,0 +1,18 @@
+"""The embedded store: every port on one SQLite file (see schema.py for how writes are made safe)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kameng.adapters.sqlite.inventory import SqliteInventory
+from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
+from kameng.adapters.sqlite.orders import SqliteOrders
+from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
+from kameng.adapters.sqlite.schema import open_file
+from kameng.ports import Store
+
+
+def open_store(path: Path | str) -> Store:
+    db = open_file(path)
+    return Store(price_books=SqlitePriceBooks(db), inventory=SqliteInventory(db), orders=SqliteOrders(db),
+                 members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
+                 sign_ins=SqliteSignIns(db))

@@ -1,0 +1,86 @@
+"""The embedded store's tables, one SQLite file in WAL mode, and the formats its columns share.
+
+Each write is one `BEGIN IMMEDIATE` transaction, which SQLite serialises across threads and
+processes; a change applies only if a row still has what it was read with, the same condition
+DynamoDB checks. Counters move in the same transaction as the keys, so the stock page reads one
+row per SKU instead of counting 100,000 keys (the DynamoDB adapter does the same).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kameng.adapters.sqlite_file import SqliteFile
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS price_books (
+    station TEXT PRIMARY KEY, version TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS card_keys (
+    key_id TEXT PRIMARY KEY, sku TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+    ciphertext BLOB NOT NULL, status TEXT NOT NULL, order_id TEXT, refunded INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS card_keys_pool ON card_keys (sku, status, key_id);
+CREATE INDEX IF NOT EXISTS card_keys_order ON card_keys (order_id) WHERE order_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS stock_counts (
+    sku TEXT PRIMARY KEY, available INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0,
+    sold INTEGER NOT NULL DEFAULT 0, void INTEGER NOT NULL DEFAULT 0,
+    low_alerted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, station TEXT NOT NULL,
+    shopper_key TEXT NOT NULL, due_at TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS orders_shopper ON orders (shopper_key, id);
+CREATE INDEX IF NOT EXISTS orders_due ON orders (due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS processed_events (
+    event_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, processed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_entries (
+    order_id TEXT NOT NULL, seq INTEGER NOT NULL, account TEXT NOT NULL,
+    amount INTEGER NOT NULL, currency TEXT NOT NULL, memo TEXT NOT NULL,
+    PRIMARY KEY (order_id, seq));
+CREATE TABLE IF NOT EXISTS rate_limits (
+    bucket TEXT NOT NULL, window INTEGER NOT NULL, hits INTEGER NOT NULL,
+    PRIMARY KEY (bucket, window));
+CREATE TABLE IF NOT EXISTS sign_in_tokens (
+    token_hash TEXT PRIMARY KEY, shopper_key TEXT NOT NULL, station TEXT NOT NULL,
+    email_masked TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
+CREATE TABLE IF NOT EXISTS quota_counts (
+    counter TEXT NOT NULL, holder TEXT NOT NULL, sold INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (counter, holder));
+CREATE TABLE IF NOT EXISTS members (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, spend INTEGER NOT NULL DEFAULT 0,
+    points INTEGER NOT NULL DEFAULT 0, orders INTEGER NOT NULL DEFAULT 0, referral_code TEXT,
+    referrer TEXT, ancestors TEXT NOT NULL DEFAULT '[]', invitees INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, shopper_key));
+CREATE UNIQUE INDEX IF NOT EXISTS members_code ON members (station, referral_code) WHERE referral_code IS NOT NULL;
+CREATE TABLE IF NOT EXISTS coupons (
+    station TEXT NOT NULL, code TEXT NOT NULL, owner TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (station, code));
+CREATE INDEX IF NOT EXISTS coupons_owner ON coupons (station, owner);
+CREATE TABLE IF NOT EXISTS earnings (
+    station TEXT NOT NULL, referrer TEXT NOT NULL, order_id TEXT NOT NULL, level INTEGER NOT NULL,
+    amount INTEGER NOT NULL, available_at TEXT NOT NULL, reversed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (station, referrer, order_id, level));
+CREATE TABLE IF NOT EXISTS withdrawals (
+    id TEXT PRIMARY KEY, station TEXT NOT NULL, referrer TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS withdrawals_station ON withdrawals (station, id);
+CREATE INDEX IF NOT EXISTS withdrawals_referrer ON withdrawals (station, referrer, id);
+"""
+
+# Columns added after the first release: a store file made before them gets them on open.
+_ADDED_COLUMNS = {
+    "card_keys": ("refunded", "INTEGER NOT NULL DEFAULT 0"),
+    "stock_counts": ("low_alerted", "INTEGER NOT NULL DEFAULT 0"),
+    "members": ("withdrawn", "INTEGER NOT NULL DEFAULT 0"),
+}
+
+
+def open_file(path: Path | str) -> SqliteFile:
+    db = SqliteFile(path, SCHEMA)
+    with db.write() as conn:
+        for table, (column, declaration) in _ADDED_COLUMNS.items():
+            if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    return db
+
+
+def ts(moment: datetime | None) -> str | None:
+    # Fixed-width UTC text sorts like the instants it names.
+    return None if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
