@@ -11,7 +11,7 @@ from kameng.adapters import secret_file
 from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.gateway_sandbox import SandboxGateway
 from kameng.adapters.mail_outbox import OutboxMail
-from kameng.adapters.store_sqlite import open_store as open_sqlite_store
+from kameng.adapters.sqlite import open_store as open_sqlite_store
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
 
