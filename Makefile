@@ -45,7 +45,7 @@ deploy:
 	sam deploy --config-file "$(CURDIR)/infra/samconfig.toml" $(if $(GUIDED),--guided)
 
 # sam build copies only the functions' code (CodeUri: functions/); every built function gets
-# templates/mail beside its kameng package, where services/notify.py looks first.
+# templates/mail beside its kameng package, where kameng/config.py looks first.
 SAM_BUILD ?= .aws-sam/build
 mail-templates:
 	@found=0; for code in $(SAM_BUILD)/*/; do \

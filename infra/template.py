@@ -182,7 +182,7 @@ FUNCTIONS: dict[str, Function] = {
             "BisectBatchOnFunctionError": True,
             "MaximumRetryAttempts": 5,
             "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}},
-            # Mirrors kameng.handlers.release.paid_order_id: the order item (pk ORDER#...) whose
+            # Mirrors kameng.adapters.dynamodb.stream.paid_order_id: the order item (pk ORDER#...) whose
             # status became "paid". Patterns in one list are OR-ed.
             "FilterCriteria": {"Filters": [
                 {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'

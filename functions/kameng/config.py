@@ -15,11 +15,23 @@ from typing import Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO = Path(__file__).resolve().parents[2]
+# The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
+CODE_ROOT = Path(__file__).resolve().parents[1]
 SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
 
 
 class ConfigError(Exception):
     pass
+
+
+def mail_templates(code_root: Path = CODE_ROOT) -> Path:
+    """templates/mail beside the package where `make deploy` put it, else the repository's own."""
+    # templates/mail in the repository is the one source; sam build ships only functions/.
+    packaged = code_root / "templates" / "mail"
+    return packaged if packaged.is_dir() else REPO / "templates" / "mail"
+
+
+MAIL_TEMPLATES = mail_templates()
 
 
 class Config(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
 
 from kameng.ports import Cipher, Mail, PaymentGateway, Store
@@ -22,6 +23,8 @@ class Settings:
     owner_email: str | None = None
     # How often one process may look at a SKU's stock for the low-stock alert (0: after every sale).
     low_stock_check_seconds: float = 0.0
+    # The mail templates' folder (templates/mail, found by the configuration); None: no mail can be rendered.
+    mail_templates: Path | None = None
 
     def station_url(self, station: str, domain: str) -> str:
         return self.public_url.format(station=station, domain=domain).rstrip("/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from datetime import timedelta
 from typing import Any, Callable, TypeVar
 from urllib.parse import parse_qsl
 
@@ -54,6 +55,33 @@ def cookie(event: dict, name: str) -> str | None:
 
 def is_https(event: dict) -> bool:
     return header(event, "x-forwarded-proto") == "https"
+
+
+ORDER_COOKIE = "order_token"
+SESSION_COOKIE = "account_session"
+# Checkout and the quote read the session too (a signed-in member's level), so the cookie goes to all of /api.
+SESSION_PATH = "/api"
+# Where sessions made before that lived; signing out clears both.
+OLD_SESSION_PATH = "/api/account"
+
+
+def set_cookie(name: str, value: str, path: str, lasts: timedelta, secure: bool) -> str:
+    # HttpOnly: no script needs these values, so none that slips into a page can read them.
+    attributes = f"Path={path}; Max-Age={int(lasts.total_seconds())}; HttpOnly; SameSite=Lax"
+    return f"{name}={value}; {attributes}" + ("; Secure" if secure else "")
+
+
+def order_cookie(order_id: str, token: str, kept: timedelta, secure: bool) -> str:
+    # Sent back only to this order's API path: no other request carries the token.
+    return set_cookie(ORDER_COOKIE, token, f"/api/orders/{order_id}", kept, secure)
+
+
+def session_cookie(value: str, lasts: timedelta, secure: bool) -> str:
+    return set_cookie(SESSION_COOKIE, value, SESSION_PATH, lasts, secure)
+
+
+def cleared_session_cookies(secure: bool) -> list[str]:
+    return [set_cookie(SESSION_COOKIE, "", path, timedelta(0), secure) for path in (SESSION_PATH, OLD_SESSION_PATH)]
 
 
 def raw_body(event: dict) -> bytes:

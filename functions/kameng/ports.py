@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
@@ -275,13 +277,73 @@ class PaymentGateway(Protocol):
 
 
 class Cipher(Protocol):
-    def seal(self, plaintext: bytes, context: bytes) -> bytes: ...
+    def seal(self, plaintext: bytes, context: bytes) -> bytes:
+        """Seal a card key, bound to `context` (its SKU and key id)."""
 
     def open(self, ciphertext: bytes, context: bytes) -> bytes: ...
 
     def keyed_hash(self, purpose: str, text: str) -> str:
         """A stable HMAC of `text` under a key derived for `purpose` (fingerprints, lookup keys)."""
 
+    def seal_record(self, purpose: str, subject: str, plaintext: bytes, context: bytes) -> bytes:
+        """Seal a small secret of the shop's own records (an order's token, never a card key) under a key
+        derived from the hash key for (purpose, subject), bound to `context`.
+
+        Not `seal`: on AWS that is KMS under the card-key context, which only the order pages may open and
+        only the import may seal (infra/template.yaml), while checkout and every delivery path hold the hash key.
+        """
+
+    def open_record(self, purpose: str, subject: str, sealed: bytes, context: bytes) -> bytes:
+        """What `seal_record` sealed; raises for another purpose, subject or context, or damaged bytes."""
+
 
 class Mail(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+class PublishError(Exception):
+    """Publishing cannot start or could not finish; the message says why."""
+
+
+class Phase(IntEnum):
+    """The order a station's uploads go up in (services/publish_site.py says why)."""
+
+    ASSETS = 1
+    PAGES = 2
+    INDEXES = 3  # sitemap.xml, robots.txt
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    key: str
+    sha256: str | None  # x-amz-meta-sha256; None when uploaded by something else
+    content_type: str | None = None
+    cache_control: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: str  # relative to the station folder, '/'-separated
+    key: str  # bucket key: <station>/<path>
+    source: Path
+    sha256: str
+    content_type: str
+    cache_control: str
+    phase: Phase
+    replaces: bool  # an object with this key exists and differs
+
+
+class Publisher(Protocol):
+    """The CDN's storage and cache, as publishing needs them (adapters/cdn_s3.py). Raises PublishError."""
+
+    def list_objects(self, bucket: str, prefix: str) -> list[RemoteObject]:
+        """Every object under the prefix, with the hash and headers it was stored with."""
+
+    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
+        """Put every file (any order among themselves); return once all are stored."""
+
+    def delete(self, bucket: str, keys: Sequence[str]) -> None:
+        """Delete the keys; return once all are gone."""
+
+    def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
+        """Create one invalidation of the paths; return its id."""

@@ -1,46 +1,17 @@
 """Deps built from the environment once per process; tests build their own."""
 from __future__ import annotations
 
-import functools
 import threading
-import time
 from datetime import timedelta
 
 from kameng import config as configuration
 from kameng.adapters import secret_file
 from kameng.adapters.cipher_local import LocalCipher
-from kameng.adapters.gateway_sandbox import SandboxGateway
+from kameng.adapters.gateway_sandbox import SandboxGateway, Send, post_webhooks
 from kameng.adapters.mail_outbox import OutboxMail
 from kameng.adapters.sqlite import open_store as open_sqlite_store
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
-
-@functools.cache
-def _http():
-    # Only the sandbox posts webhooks; a function on AWS never pays for importing requests.
-    import requests
-
-    return requests.Session()
-
-
-def post_webhook(url: str):
-    import requests
-
-    def send(payload: bytes, headers: dict[str, str]) -> None:
-        # Stripe retries failed deliveries for days; the sandbox tries a few times, then says so.
-        for attempt in range(3):
-            try:
-                response = _http().post(url, data=payload, headers=headers, timeout=10)
-                if response.status_code < 500:
-                    response.raise_for_status()
-                    return
-            except requests.ConnectionError:
-                if attempt == 2:
-                    raise
-            time.sleep(0.2 * (attempt + 1))
-        response.raise_for_status()
-
-    return send
 
 
 def store(config: configuration.Config):
@@ -48,7 +19,7 @@ def store(config: configuration.Config):
         import boto3
         from botocore.config import Config as BotoConfig
 
-        from kameng.adapters.store_dynamodb import open_store as open_dynamodb_store
+        from kameng.adapters.dynamodb import open_store as open_dynamodb_store
 
         client = boto3.client("dynamodb", endpoint_url=config.dynamodb_endpoint,
                               config=BotoConfig(retries={"mode": "standard", "max_attempts": 8}))
@@ -56,7 +27,8 @@ def store(config: configuration.Config):
     return open_sqlite_store(config.sqlite_path)
 
 
-def gateway(config: configuration.Config):
+def gateway(config: configuration.Config, sandbox_webhooks: Send | None = None):
+    """`sandbox_webhooks`: how the sandbox delivers its webhooks (default: HTTP POSTs to KAMENG_WEBHOOK_URL)."""
     if config.chosen_gateway == "stripe":
         from kameng.adapters.gateway_stripe import StripeGateway
 
@@ -65,7 +37,7 @@ def gateway(config: configuration.Config):
     webhook_secret = config.webhook_secret or "whsec_" + secret_file.load_or_create(
         config.data_dir / "sandbox-webhook.secret", 24).hex()
     return SandboxGateway(config.data_dir / "sandbox.db", config.sandbox_url, webhook_secret,
-                          post_webhook(config.webhook_url))
+                          sandbox_webhooks or post_webhooks(config.webhook_url))
 
 
 def cipher(config: configuration.Config):
@@ -84,10 +56,10 @@ def mail(config: configuration.Config):
     return OutboxMail(config.data_dir / "outbox")
 
 
-def build(config: configuration.Config) -> Deps:
+def build(config: configuration.Config, sandbox_webhooks: Send | None = None) -> Deps:
     return Deps(
         store=store(config),
-        gateway=gateway(config),
+        gateway=gateway(config, sandbox_webhooks),
         cipher=cipher(config),
         mail=mail(config),
         settings=Settings(
@@ -98,6 +70,7 @@ def build(config: configuration.Config) -> Deps:
             # DynamoDB: reading a SKU's 64 shard counters after every sale would put a hot SKU's
             # sales rate on each counter partition's read limit; a few seconds' delay costs nothing.
             low_stock_check_seconds=2.0 if config.store == "dynamodb" else 0.0,
+            mail_templates=configuration.MAIL_TEMPLATES,
         ),
     )
 

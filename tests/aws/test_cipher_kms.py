@@ -189,6 +189,17 @@ def test_keyed_hash_is_stable_across_instances_and_distinct_per_purpose(kms, kms
     assert one.keyed_hash("card-key", "STM-1") == LocalCipher(HASH_KEY).keyed_hash("card-key", "STM-1")
 
 
+def test_records_seal_without_kms_and_open_as_the_local_cipher_opens_them(kms, kms_key, calls):
+    calls.watch(kms, "GenerateDataKey", "Decrypt", "Encrypt")
+    context = b"order-token/01JQ0000000000000000000001"
+    sealed = fresh(kms, kms_key).seal_record("order-token-seal", "01JQ0000000000000000000001", b"token", context)
+    assert calls.log == []
+    opened = LocalCipher(HASH_KEY).open_record("order-token-seal", "01JQ0000000000000000000001", sealed, context)
+    assert opened == b"token"
+    with pytest.raises(InvalidTag):
+        fresh(kms, kms_key).open_record("order-token-seal", "01JQ0000000000000000000002", sealed, context)
+
+
 def test_a_short_hash_key_is_refused(kms, kms_key):
     with pytest.raises(ValueError, match="at least 32"):
         KmsCipher(kms_key, kms, hash_key=b"short")

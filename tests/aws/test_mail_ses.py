@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 from kameng import wiring
 from kameng.adapters.mail_ses import SesMail
 from kameng.adapters.mail_outbox import OutboxMail
-from kameng.config import load
+from kameng.config import MAIL_TEMPLATES, load
 from kameng.handlers import account as account_handler
 from kameng.services import notify
 from tests.aws.conftest import REGION
@@ -40,8 +40,9 @@ def recorded() -> list:
 
 
 def delivered_mail() -> tuple[str, str]:
-    return notify.render("delivered", "zh-CN", station_name="shop.example", order_id="01JQ00000000000000000000A1",
-                         title="腾讯 Q 币 10 元", quantity=2, total="¥19.80", order_url=ORDER_LINK)
+    return notify.render("delivered", "zh-CN", MAIL_TEMPLATES, station_name="shop.example",
+                         order_id="01JQ00000000000000000000A1", title="腾讯 Q 币 10 元", quantity=2, total="¥19.80",
+                         order_url=ORDER_LINK)
 
 
 def test_a_mail_from_a_verified_domain_is_sent_to_the_shopper(sesv2, verified_domain):

@@ -151,14 +151,19 @@ def test_editing_a_title_rewrites_the_pages_that_show_its_card_too(built: Projec
 def test_a_page_is_rendered_only_when_its_fingerprint_changes(
     built: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kameng.sitegen import render
+    from kameng.sitegen.theme import Theme
 
-    rendered: list[str] = []
-    product = render._StationPlan.product
-    monkeypatch.setattr(render._StationPlan, "product", lambda self, p: rendered.append(p.id) or product(self, p))
+    rendered: list[tuple[str, str | None]] = []
+    render = Theme.render
+
+    def spy(self: Theme, template: str, context: dict[str, object]) -> bytes:
+        rendered.append((template, context.get("path")))  # type: ignore[arg-type]
+        return render(self, template, context)
+
+    monkeypatch.setattr(Theme, "render", spy)
     built.edit("main/products/qq-coin.md", "QQ 钱包可用。", "QQ 钱包与手机 QQ 均可使用。")
     built.build()
-    assert rendered == ["qq-coin"] * 3
+    assert rendered == [("product", "/p/qq-coin/")] * 3
 
 
 def test_a_file_deleted_from_the_site_is_written_again_by_the_next_build(built: Project) -> None:

@@ -83,28 +83,3 @@ def test_withdrawals_are_listed_paid_once_or_rejected(shop, kameng):
     assert store.members.member("game-zone", "referrer-key").withdrawn == 1200
     statuses = [w["status"] for w in json_of(kameng("withdrawals", "game-zone", "--json"))]
     assert statuses == ["paid", "rejected"]
-
-
-def test_member_shows_a_shoppers_standing_and_give_coupon_gives_them_one_they_can_use(shop, kameng, keys_file):
-    from kameng.services.checkout import CheckoutRequest, place
-
-    stocked(kameng, keys_file)
-    shop.pay(shop.place(STEAM, email="Buyer@Example.com"))
-    before = json_of(kameng("member", "game-zone", "buyer@example.com", "--json"))
-    assert (before["spend"], before["orders_delivered"], before["coupons"]) == (10500, 1, [])
-
-    given = kameng("give-coupon", "game-zone", "BUYER@example.com", "5.00", "--days", "30")
-    assert given.code == 0, given.err
-    code = given.out.split()[1].rstrip(":")
-    shown = json_of(kameng("member", "game-zone", "buyer@example.com", "--json"))
-    assert [(c["code"], c["amount"], c["source"], c["used"]) for c in shown["coupons"]] == [(code, 500, "owner", 0)]
-    assert f"coupon {code}  ¥5.00  owner  available" in kameng("member", "game-zone", "buyer@example.com").out
-
-    request = CheckoutRequest(station="game-zone", sku=STEAM, quantity=1, email="buyer@example.com",
-                              query_password="8642", coupon=code.lower())
-    owner = shop.deps.cipher.keyed_hash("shopper", "buyer@example.com")
-    assert place(request, shop.deps, session_shopper=owner).order.coupon_discount == 500  # signed in as its owner
-    bad = kameng("give-coupon", "game-zone", "buyer@example.com", "five")
-    assert bad.code == 2 and "AMOUNT: expected an amount" in bad.err
-    nobody = kameng("give-coupon", "game-zone", "not-an-email", "5")
-    assert nobody.code == 2 and "EMAIL: expected an e-mail address" in nobody.err

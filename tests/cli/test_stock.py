@@ -1,6 +1,6 @@
 import re
 
-from kameng.cli import _width
+from kameng.cli.output import width
 
 from .conftest import MAIN, STEAM, SUBSTATION, WINDOWS, json_of
 
@@ -60,7 +60,7 @@ def test_stock_columns_line_up_on_a_terminal_with_chinese_titles(shop, kameng, k
     # A Chinese character takes two terminal columns; counts are right-aligned under their headings.
     counts = re.compile(r"(available|\d+) +(reserved|\d+) +(sold|\d+) +(void|\d+) +(imported|\d+)$")
     for group in range(1, 6):
-        assert len({_width(line[: counts.search(line).end(group)]) for line in table}) == 1
+        assert len({width(line[: counts.search(line).end(group)]) for line in table}) == 1
 
 
 def test_stock_of_an_unknown_station_exits_1_with_a_message(shop, kameng):

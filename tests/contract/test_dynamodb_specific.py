@@ -12,14 +12,16 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
-from kameng.adapters.store_dynamodb import (
-    DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, DynamoStore, StoreBusy, hot_sku_orders_per_second, shard_of,
+from kameng.adapters.dynamodb import (
+    DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table, hot_sku_orders_per_second, shard_of,
 )
+from kameng.adapters.dynamodb import keys as layout
+from kameng.adapters.dynamodb.table import Cancelled, Named
 from kameng.domain.errors import SoldOut
 from kameng.domain.member import Commission, personal_coupon
 from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, deliver, ledger_for
 from kameng.domain.price_book import PriceBook
-from kameng.ports import MAX_KEYS_PER_ORDER, SealedKey
+from kameng.ports import MAX_KEYS_PER_ORDER, SealedKey, Store
 from tests.support.dynamo_table import TABLE_YAML, dynamodb_store
 
 from .store_world import START, an_order, sealed_keys_for
@@ -68,8 +70,13 @@ def dynamo():
         yield store
 
 
-def recorder(store: DynamoStore) -> Recorder:
-    return store.orders.client
+def table(store: Store) -> Table:
+    """The one table every port of the store shares."""
+    return store.orders.table
+
+
+def recorder(store: Store) -> Recorder:
+    return table(store).client
 
 
 def keys_one_per_shard(sku: str, shards: int = DEFAULT_SHARDS) -> list[SealedKey]:
@@ -82,7 +89,7 @@ def keys_one_per_shard(sku: str, shards: int = DEFAULT_SHARDS) -> list[SealedKey
     return list(chosen.values())
 
 
-def paid_and_delivered(store: DynamoStore, order, **credits) -> None:
+def paid_and_delivered(store: Store, order, **credits) -> None:
     paid = store.orders.apply(OrderChange(order.id, S.PENDING, S.PAID, event_id=f"evt_{order.id}", payment_ref="pi_1"), START)[1]
     assert store.orders.apply(deliver(paid, "main", START, **credits), START)[0] is Applied.DONE
 
@@ -110,7 +117,7 @@ def test_a_hot_skus_keys_spread_over_every_shard(dynamo):
     keys = [replace(key, key_id=f"01HOT{i:05d}") for i, key in enumerate(sealed_keys_for("sku-hot", 640))]
     dynamo.inventory.add_card_keys(keys)
     per_shard = Counter(shard_of(key.key_id) for key in keys)
-    counters = [dynamo.orders.client.get_item(TableName=dynamo.orders.table, Key={
+    counters = [recorder(dynamo).get_item(TableName=table(dynamo).name, Key={
         "pk": {"S": f"POOL#sku-hot#{shard:02d}"}, "sk": {"S": "COUNT"}})["Item"] for shard in range(DEFAULT_SHARDS)]
     assert [int(c["available"]["N"]) for c in counters] == [per_shard[s] for s in range(DEFAULT_SHARDS)]
     assert min(per_shard.values()) > 0 and max(per_shard.values()) < 3 * 640 / DEFAULT_SHARDS
@@ -122,7 +129,7 @@ def test_stock_reads_the_shard_counters_in_one_request_never_the_keys(dynamo):
     assert dynamo.inventory.stock(["sku-hot"])["sku-hot"].available == 200
     (name, request), = recorder(dynamo).calls
     # One counter per shard, and the SKU's low-stock flag.
-    keys = request["RequestItems"][dynamo.orders.table]["Keys"]
+    keys = request["RequestItems"][table(dynamo).name]["Keys"]
     assert (name, len(keys), keys[-1]["pk"]["S"]) == ("batch_get_item", DEFAULT_SHARDS + 1, "ALERT#sku-hot")
 
 
@@ -170,17 +177,36 @@ def test_the_widest_order_the_thinnest_stock_allows_is_delivered_within_the_limi
         dynamo.orders.place_order(an_order("sku-thin", quantity=40, station="game-zone"))
 
 
+def test_a_cancelled_transaction_names_the_items_whose_condition_failed(dynamo):
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 1))
+    placed = dynamo.orders.place_order(an_order("sku-a"))
+    absent = {"ConditionExpression": "attribute_not_exists(pk)"}
+    items = [Named("event", {"Put": {"Item": layout.processed_event("evt_new")} | absent}),
+             Named("order", {"Put": {"Item": layout.order(placed.id)} | absent})]
+    with pytest.raises(Cancelled) as cancelled:
+        table(dynamo).transact(items)
+    assert (cancelled.value.failed, cancelled.value.reasons["event"]) == ({"order"}, "None")
+    assert not dynamo.orders.event_seen("evt_new")
+
+
+def test_a_transaction_never_names_two_items_alike(dynamo):
+    item = Named("order", {"Put": {"Item": layout.order("01X")}})
+    with pytest.raises(ValueError):
+        table(dynamo).transact([item, Named("order", {"Put": {"Item": layout.order("01Y")}})])
+    assert dynamo.orders.order("01X") is None
+
+
 # ---------------------------------------------------------------- races
 
 
-def steal_the_keys_first(store: DynamoStore, times: int = 1) -> list[str]:
+def steal_the_keys_first(store: Store, times: int = 1) -> list[str]:
     """Before the buyer's reservation reaches DynamoDB, a rival takes the same keys in its own transaction."""
     stolen: list[str] = []
     rec = recorder(store)
 
     def rival(request: dict) -> None:
         moves = [item for item in request["TransactItems"]
-                 if "Update" in item and item["Update"]["Key"]["pk"]["S"].startswith("POOL#")]
+                 if "Update" in item and layout.pool_of(item["Update"]["Key"]["pk"]["S"]) is not None]
         reserving = any(i["Update"].get("ExpressionAttributeValues", {}).get(":after") == {"S": "reserved"} for i in moves)
         if len(stolen) >= times or not reserving:
             return
@@ -188,7 +214,7 @@ def steal_the_keys_first(store: DynamoStore, times: int = 1) -> list[str]:
             values = item["Update"].get("ExpressionAttributeValues", {})
             if ":order" in values:
                 values = values | {":order": {"S": "rival-order"}}
-                stolen.append(item["Update"]["Key"]["sk"]["S"][len("KEY#"):])
+                stolen.append(layout.card_key_id(item["Update"]["Key"]["sk"]["S"]))
             item = {"Update": item["Update"] | {"ExpressionAttributeValues": values}}
             rec.client.transact_write_items(TransactItems=[item])
 
@@ -298,8 +324,8 @@ def test_a_processed_event_outlives_stripes_three_days_of_retries(dynamo):
     dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 1))
     placed = dynamo.orders.place_order(an_order("sku-a"))
     dynamo.orders.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_kept"), START)
-    item = dynamo.orders.client.get_item(TableName=dynamo.orders.table, Key={"pk": {"S": "EVENT#evt_kept"}, "sk": {"S": "EVENT"}})["Item"]
-    ttl = dynamo.orders.client.describe_time_to_live(TableName=dynamo.orders.table)["TimeToLiveDescription"]
+    item = recorder(dynamo).get_item(TableName=table(dynamo).name, Key={"pk": {"S": "EVENT#evt_kept"}, "sk": {"S": "EVENT"}})["Item"]
+    ttl = recorder(dynamo).describe_time_to_live(TableName=table(dynamo).name)["TimeToLiveDescription"]
     assert int(item["expires"]["N"]) >= (START + timedelta(days=3)).timestamp()
     assert (ttl["AttributeName"], ttl["TimeToLiveStatus"]) == ("expires", "ENABLED")
 

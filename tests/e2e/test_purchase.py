@@ -174,3 +174,17 @@ def test_a_burst_of_payments_larger_than_the_servers_thread_pool_all_deliver(sho
 
     assert answers == [303] * shoppers
     assert all(order(shop, p)["status"] == "delivered" for p in placed)
+
+
+def test_the_data_folder_and_everything_in_it_is_readable_by_the_owner_alone(shop, tmp_path):
+    shop.import_keys(SKU, fresh_keys(1), tmp_path)
+    placed = checkout(shop)
+    assert pay(shop, placed).status_code == 303 and order(shop, placed)["status"] == "delivered"
+    found = {path.relative_to(shop.data_dir).as_posix(): path.stat().st_mode & 0o777
+             for path in [shop.data_dir, *shop.data_dir.rglob("*")]}
+    # The store and its WAL, the sandbox's payments, the delivery mail with its order link, the keys.
+    assert {"kameng.db", "kameng.db-wal", "sandbox.db", "outbox"} <= found.keys()
+    assert any(name.endswith(".eml") for name in found)
+    loose = {name: oct(mode) for name, mode in found.items()
+             if mode != (0o700 if (shop.data_dir / name).is_dir() else 0o600)}
+    assert loose == {}

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from kameng.handlers import account as account_handler
+from kameng.http import SESSION_COOKIE
 from kameng.services.account import (
-    ACCOUNT_ORDERS, SESSION_COOKIE, SESSION_TTL, SIGN_IN_TTL, SIGN_IN_WINDOW_SECONDS, SIGN_INS_PER_ADDRESS,
-    SIGN_INS_PER_SHOPPER,
+    ACCOUNT_ORDERS, SESSION_TTL, SIGN_IN_TTL, SIGN_IN_WINDOW_SECONDS, SIGN_INS_PER_ADDRESS, SIGN_INS_PER_SHOPPER,
 )
 from tests.handlers.conftest import Response
 

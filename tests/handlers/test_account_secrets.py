@@ -6,7 +6,8 @@ import logging
 import pytest
 
 from kameng.handlers import account as account_handler
-from kameng.services.account import SESSION_COOKIE, _session_key
+from kameng.http import SESSION_COOKIE
+from kameng.services.account import _session_key
 from tests.handlers.conftest import Response
 from tests.handlers.test_secrets import logged_text, stored_bytes
 

@@ -14,7 +14,7 @@ from kameng.domain.points import PointsRule
 from kameng.domain.pricing import Level
 from kameng.handlers import account as account_handler
 from kameng.handlers import checkout as checkout_handler
-from kameng.services.account import SESSION_COOKIE
+from kameng.http import SESSION_COOKIE
 from kameng.services.refunds import refund_order
 from tests.handlers.conftest import QUERY_PASSWORD, Placed, Response
 from tests.handlers.test_account import cookie_value, last_link, token_of

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from kameng.config import MAIL_TEMPLATES
 from kameng.services import notify
 from kameng.services.release import release
 
@@ -112,18 +113,24 @@ def test_an_order_that_is_not_delivered_sends_no_mail(stations, sku_with_keys, p
 
 
 def test_the_mail_is_plain_text_and_keeps_what_it_is_given():
-    subject, body = notify.render("delivered", "en", station_name="a&b.example", order_id="O1", title="<b>Steam</b> & more",
-                                  quantity=1, total="¥1.00", order_url="https://a.example/order/?id=O1&x=1#t=abc")
+    subject, body = notify.render("delivered", "en", MAIL_TEMPLATES, station_name="a&b.example", order_id="O1",
+                                  title="<b>Steam</b> & more", quantity=1, total="¥1.00",
+                                  order_url="https://a.example/order/?id=O1&x=1#t=abc")
     assert "<b>Steam</b> & more" in body and "https://a.example/order/?id=O1&x=1#t=abc" in body and "&amp;" not in body
     assert subject == "[a&b.example] Order O1 is delivered"
 
 
 def test_an_unknown_language_falls_back_to_chinese():
-    subject, _ = notify.render("delivered", "fr", station_name="s", order_id="O1", title="t", quantity=1, total="1",
-                               order_url="u")
+    subject, _ = notify.render("delivered", "fr", MAIL_TEMPLATES, station_name="s", order_id="O1", title="t", quantity=1,
+                               total="1", order_url="u")
     assert "已发货" in subject
 
 
 def test_a_template_missing_a_value_is_an_error_not_a_blank():
     with pytest.raises(Exception):
-        notify.render("delivered", "en", station_name="s")
+        notify.render("delivered", "en", MAIL_TEMPLATES, station_name="s")
+
+
+def test_without_a_templates_folder_rendering_says_so():
+    with pytest.raises(LookupError, match="mail templates"):
+        notify.render("delivered", "en", None, station_name="s")

@@ -102,7 +102,7 @@ def test_a_stored_query_password_cannot_be_checked_without_the_shops_key(station
 
 def test_the_order_token_is_kept_only_sealed_and_opens_with_the_shops_key_alone(after_deliveries, deps):
     from kameng.adapters.cipher_local import LocalCipher
-    from kameng.services.notify import open_token
+    from kameng.services.order_link import open_token
 
     _, placed = after_deliveries
     orders = [deps.store.orders.order(p.order_id) for p in placed]
@@ -113,12 +113,29 @@ def test_the_order_token_is_kept_only_sealed_and_opens_with_the_shops_key_alone(
 
 
 def test_a_sealed_token_does_not_open_for_another_order(after_deliveries, deps):
-    from kameng.services.notify import open_token
+    from kameng.services.order_link import open_token
 
     _, placed = after_deliveries
     first, second = (deps.store.orders.order(p.order_id) for p in placed[:2])
     with pytest.raises(Exception):
         open_token(second.model_copy(update={"token_sealed": first.token_sealed}), deps)
+
+
+def test_a_token_sealed_as_orders_have_always_kept_it_still_opens(stations, sku_with_keys, place, deps):
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from kameng.services.order_link import open_token
+
+    order = deps.store.orders.order(place(stations.substation, sku_with_keys(1).sku).order_id)
+    # The stored format, written out: base64(nonce | AES-256-GCM), the key the order's keyed hash.
+    key = AESGCM(bytes.fromhex(deps.cipher.keyed_hash("order-token-seal", order.id)))
+    nonce = secrets.token_bytes(12)
+    kept = nonce + key.encrypt(nonce, b"a-token-from-before", f"order-token/{order.id}".encode())
+    stored = order.model_copy(update={"token_sealed": base64.b64encode(kept).decode("ascii")})
+    assert open_token(stored, deps) == "a-token-from-before"
 
 
 def test_the_delivery_mails_carry_the_order_links_and_the_log_does_not(after_deliveries, deps, caplog):

@@ -54,14 +54,17 @@ def test_the_deployed_code_renders_its_mail_from_its_own_copy(packaged, tmp_path
     # As in Lambda: only the function's folder is importable, and no repository lies around it.
     probe = (
         "import json, kameng\n"
+        "from kameng import config, wiring\n"
         "from kameng.services import notify\n"
-        "subject, body = notify.render('delivered', 'zh-CN', station_name='shop.example', order_id='01J',"
+        "folder = wiring.build(config.load()).settings.mail_templates\n"
+        "subject, body = notify.render('delivered', 'zh-CN', folder, station_name='shop.example', order_id='01J',"
         " title='腾讯 Q 币', quantity=2, total='¥19.80', order_url='https://shop.example/o/01J#t=x')\n"
-        "print(json.dumps({'package': kameng.__file__, 'templates': str(notify.MAIL_TEMPLATES),"
+        "print(json.dumps({'package': kameng.__file__, 'templates': str(folder),"
         " 'subject': subject, 'body': body}))\n"
     )
+    environment = {"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin", "KAMENG_DATA_DIR": str(tmp_path / "var")}
     run = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                         env={"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin"})
+                         env=environment)
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout)
     assert Path(seen["package"]).is_relative_to(code)
@@ -70,10 +73,10 @@ def test_the_deployed_code_renders_its_mail_from_its_own_copy(packaged, tmp_path
 
 
 def test_without_a_packaged_copy_the_repository_templates_are_used():
-    from kameng.services import notify
+    from kameng import config
 
-    assert notify.mail_templates(REPO / "functions") == TEMPLATES
-    assert notify.MAIL_TEMPLATES == TEMPLATES
+    assert config.mail_templates(REPO / "functions") == TEMPLATES
+    assert config.MAIL_TEMPLATES == TEMPLATES
 
 
 def test_packaging_refuses_a_build_folder_without_functions(tmp_path):

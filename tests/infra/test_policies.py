@@ -148,7 +148,8 @@ def test_roles_carry_no_other_managed_policy(transformed):
 
 def _adapter_actions() -> set[str]:
     """The DynamoDB actions the store adapter can call (a transaction is authorised per item)."""
-    source = (REPO / "functions" / "kameng" / "adapters" / "store_dynamodb.py").read_text(encoding="utf-8")
+    package = REPO / "functions" / "kameng" / "adapters" / "dynamodb"
+    source = "\n".join(module.read_text(encoding="utf-8") for module in sorted(package.glob("*.py")))
     calls = {
         "get_item": {"dynamodb:GetItem"}, "batch_get_item": {"dynamodb:BatchGetItem"}, "query": {"dynamodb:Query"},
         "put_item": {"dynamodb:PutItem"}, "update_item": {"dynamodb:UpdateItem"},
@@ -162,7 +163,7 @@ def _adapter_actions() -> set[str]:
     for method in re.findall(r"\bclient\.(\w+)\(", source):
         if method in ("get_paginator", "get_waiter", "describe_table", "create_table", "update_time_to_live"):
             continue
-        assert method in calls, f"store_dynamodb calls {method}: map it to IAM actions here and grant them"
+        assert method in calls, f"the DynamoDB store calls {method}: map it to IAM actions here and grant them"
         found |= calls[method]
     found |= {items[op] for op in re.findall(r'\{\s*"(Put|Update|Delete|ConditionCheck)"\s*:', source)}
     return found
@@ -171,5 +172,5 @@ def _adapter_actions() -> set[str]:
 @pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction"])
 def test_functions_that_move_keys_may_make_every_call_the_store_adapter_makes(functions, name):
     needed = _adapter_actions()
-    assert needed, "found no DynamoDB call in store_dynamodb.py"
+    assert needed, "found no DynamoDB call in adapters/dynamodb/"
     assert needed <= actions(functions[name]), f"grant {sorted(needed - actions(functions[name]))} to {name}"

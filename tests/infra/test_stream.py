@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kameng.domain.order import OrderStatus
-from kameng.handlers.release import paid_order_id
+from kameng.adapters.dynamodb.stream import paid_order_id
 from tests.infra.conftest import events_of
 
 

@@ -1,4 +1,4 @@
-"""The DynamoDB table of infra/table.yaml, created in moto, and a DynamoStore on it."""
+"""The DynamoDB table of infra/table.yaml, created in moto, and the DynamoDB store on it."""
 from __future__ import annotations
 
 import contextlib
@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
-from kameng.adapters.store_dynamodb import open_store
+from kameng.adapters.dynamodb import open_store
 from kameng.ports import Store
 
 REPO = Path(__file__).resolve().parents[2]

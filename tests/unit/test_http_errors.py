@@ -1,5 +1,5 @@
 """Every domain error answers with its status: an adapter's own subclass as its parent does."""
-from kameng.adapters.store_dynamodb import StoreBusy
+from kameng.adapters.dynamodb import StoreBusy
 from kameng.domain import errors
 from kameng.http import error_response
 

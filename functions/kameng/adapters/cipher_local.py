@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from kameng.adapters import record_seal
 from kameng.adapters.secret_file import load_or_create
 
 _FORMAT = b"\x01"
@@ -45,3 +46,9 @@ class LocalCipher:
         if key is None:
             key = self._hash_keys[purpose] = _derive(self._master, f"hash/{purpose}")
         return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    def seal_record(self, purpose: str, subject: str, plaintext: bytes, context: bytes) -> bytes:
+        return record_seal.seal(self.keyed_hash(purpose, subject), plaintext, context)
+
+    def open_record(self, purpose: str, subject: str, sealed: bytes, context: bytes) -> bytes:
+        return record_seal.open_sealed(self.keyed_hash(purpose, subject), sealed, context)

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from kameng.adapters.private_files import private_folder, write_private
 from kameng.domain.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,9 @@ class OutboxMail:
         message["Subject"] = subject
         # 8-bit UTF-8, not base64: an owner can read or grep the file (a sign-in link, say) as it is.
         message.set_content(body, cte="8bit")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{new_id(datetime.now(timezone.utc))}.eml"
-        path.write_bytes(bytes(message))
+        path = private_folder(self.folder) / f"{new_id(datetime.now(timezone.utc))}.eml"
+        # A delivery mail carries the order's link, which opens its keys.
+        write_private(path, bytes(message))
         log.info("mail written to the outbox", extra={"path": str(path)})
 
     def sent(self) -> list[EmailMessage]:

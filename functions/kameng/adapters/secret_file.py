@@ -6,6 +6,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from kameng.adapters.private_files import private_folder
+
 
 def load_or_create(path: Path, size: int = 32) -> bytes:
     if not path.exists():
@@ -17,7 +19,7 @@ def load_or_create(path: Path, size: int = 32) -> bytes:
 
 
 def _create(path: Path, size: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     # Written whole to a private temp file, then linked into place: a process starting at
     # the same moment sees either no file or the whole secret, and only one secret wins.
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")

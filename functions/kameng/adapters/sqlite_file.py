@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from kameng.adapters.private_files import private_file, private_folder
+
 
 class SqliteFile:
     def __init__(self, path: Path | str, schema: str):
@@ -16,7 +18,8 @@ class SqliteFile:
         # with growing sleeps, which under a flash sale turns into seconds of waiting.
         self._writer = threading.Lock()
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the database file's permissions.
+            private_file(private_folder(Path(self.path).parent) / Path(self.path).name)
         self.conn().executescript(schema)
 
     def conn(self) -> sqlite3.Connection:

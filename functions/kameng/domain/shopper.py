@@ -12,14 +12,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"'.]+(\.[^@\s<>\"'.]+)+$")
 
 
-def normalise_email(email: str) -> str:
+def is_email(text: str) -> bool:
+    """The one test of an e-mail address: a shopper's, and a station's support address in content."""
+    return EMAIL.fullmatch(text) is not None
+
+
+def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
 def _valid_email(value: str) -> str:
-    if not EMAIL.match(value):
+    if not is_email(value):
         raise ValueError("请输入有效的邮箱地址")
-    return normalise_email(value)
+    return normalize_email(value)
 
 
 # A shopper's e-mail as every request takes it: checked, then lower-cased.

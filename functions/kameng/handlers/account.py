@@ -1,4 +1,7 @@
-from kameng.http import ENGLISH, api, body_fields, client_address, cookie, is_https, parse, prefers_english, respond
+from kameng.http import (
+    ENGLISH, SESSION_COOKIE, api, body_fields, cleared_session_cookies, client_address, cookie, is_https, parse,
+    prefers_english, respond, session_cookie,
+)
 from kameng.services import account
 from kameng.wiring import deps
 
@@ -19,28 +22,28 @@ def start_session(event, context=None):
         # A refused referral is not an error, so the error path's translation does not reach it.
         referral["message"] = ENGLISH.get(referral["code"], referral["message"])
     body = {"email_masked": session.email_masked, "expires_at": session.expires_at.isoformat(), "referral": referral}
-    return respond(200, body) | {"cookies": [account.session_cookie(value, secure=is_https(event))]}
+    return respond(200, body) | {"cookies": [session_cookie(value, account.SESSION_TTL, secure=is_https(event))]}
 
 
 @api
 def sign_out(event, context=None):
-    return respond(200, {"signed_out": True}) | {"cookies": account.cleared_cookies(secure=is_https(event))}
+    return respond(200, {"signed_out": True}) | {"cookies": cleared_session_cookies(secure=is_https(event))}
 
 
 @api
 def get_account(event, context=None):
-    session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
+    session = account.read_session(cookie(event, SESSION_COOKIE), deps())
     return respond(200, account.overview(session, deps()))
 
 
 @api
 def redeem_points(event, context=None):
-    session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
+    session = account.read_session(cookie(event, SESSION_COOKIE), deps())
     return respond(201, account.redeem(session, deps()))
 
 
 @api
 def request_withdrawal(event, context=None):
-    session = account.read_session(cookie(event, account.SESSION_COOKIE), deps())
+    session = account.read_session(cookie(event, SESSION_COOKIE), deps())
     request = parse(account.WithdrawalRequest, body_fields(event))
     return respond(201, account.request_withdrawal(session, request, deps()))

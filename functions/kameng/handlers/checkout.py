@@ -1,7 +1,9 @@
 from kameng.domain.errors import DomainError
-from kameng.http import api, body_fields, cookie, html_error, is_form, is_https, parse, redirect, respond
+from kameng.http import (
+    SESSION_COOKIE, api, body_fields, cookie, html_error, is_form, is_https, order_cookie, parse, redirect, respond,
+)
 from kameng.services import checkout
-from kameng.services.account import SESSION_COOKIE, session_shopper
+from kameng.services.account import session_shopper
 from kameng.wiring import deps
 
 
@@ -17,7 +19,8 @@ def handler(event, context=None):
             return html_error(error)
         raise
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
-    return response | {"cookies": [placed.cookie(secure=is_https(event))]}
+    kept = order_cookie(placed.order.id, placed.token, checkout.ORDER_TOKEN_KEPT, secure=is_https(event))
+    return response | {"cookies": [kept]}
 
 
 @api

@@ -1,6 +1,5 @@
 from kameng.domain.shopper import ShopperCredentials
-from kameng.http import api, body_fields, client_address, cookie, header, parse, respond
-from kameng.services.checkout import ORDER_COOKIE
+from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, respond
 from kameng.services import lookup
 from kameng.wiring import deps
 

@@ -6,19 +6,11 @@ reported back so only they are retried, then go to the dead-letter queue.
 """
 import logging
 
+from kameng.adapters.dynamodb.stream import paid_order_id
 from kameng.services.release import release
 from kameng.wiring import deps
 
 log = logging.getLogger(__name__)
-
-
-def paid_order_id(record: dict) -> str | None:
-    image = (record.get("dynamodb") or {}).get("NewImage") or {}
-    pk = (image.get("pk") or {}).get("S", "")
-    status = (image.get("status") or {}).get("S")
-    if pk.startswith("ORDER#") and status == "paid":
-        return pk.removeprefix("ORDER#")
-    return None
 
 
 def handler(event, context=None):

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from kameng.config import REPO, ConfigError
 
+WEBHOOK_PATH = "/api/webhooks/stripe"
+
 
 def _sweep_forever(interval: float) -> None:
     from kameng.services.sweeper import sweep
@@ -41,23 +43,23 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("KAMENG_PUBLIC_URL", f"http://{{station}}.localhost:{args.port}")
     os.environ.setdefault("KAMENG_SANDBOX_URL", f"http://localhost:{args.port}")
     webhooks_to_self = "KAMENG_WEBHOOK_URL" not in os.environ
-    os.environ.setdefault("KAMENG_WEBHOOK_URL", f"http://127.0.0.1:{args.port}/api/webhooks/stripe")
+    os.environ.setdefault("KAMENG_WEBHOOK_URL", f"http://127.0.0.1:{args.port}{WEBHOOK_PATH}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     import waitress
 
-    from kameng.adapters.gateway_sandbox import SandboxGateway
+    from kameng import config, wiring
     from kameng.local.server import LocalServer
-    from kameng.wiring import deps
 
+    app = LocalServer(args.site, lambda: wiring.deps().gateway, args.port)
+    # Past the socket: LocalServer.post_to_self says why a webhook to this very server goes that way.
+    to_self = (lambda payload, headers: app.post_to_self(WEBHOOK_PATH, payload, headers)) if webhooks_to_self else None
     try:
-        services = deps()
+        services = wiring.build(config.load(), sandbox_webhooks=to_self)
     except (ConfigError, ValueError) as error:
         print(f"kameng: {error}", file=sys.stderr)
         return 2
-    app = LocalServer(args.site, lambda: deps().gateway, args.port)
-    if webhooks_to_self and isinstance(services.gateway, SandboxGateway):
-        services.gateway.send = lambda payload, headers: app.post_to_self("/api/webhooks/stripe", payload, headers)
+    wiring.use(services)
     stations = app.stations()
     print(f"Kameng is serving {len(stations)} station(s):", flush=True)
     for station in stations:

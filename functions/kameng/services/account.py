@@ -25,16 +25,11 @@ from kameng.domain.pricing import level_for, next_level
 from kameng.domain.shopper import Email, hash_token
 from kameng.ports import SignInGrant
 from kameng.services.checkout import STATION_ID
-from kameng.services.lookup import view
+from kameng.services.lookup import shopper_key, view
 from kameng.services.membership import WithdrawalRequest, bind_referral, open_account, redeem_points, withdraw
 
 SIGN_IN_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(days=30)
-SESSION_COOKIE = "account_session"
-# Checkout and the quote read the session too (a signed-in member's level), so the cookie goes to all of /api.
-SESSION_PATH = "/api"
-# Where sessions made before that lived; signing out clears both.
-OLD_SESSION_PATH = "/api/account"
 SIGN_IN_WINDOW_SECONDS = 600
 SIGN_INS_PER_ADDRESS = 20
 SIGN_INS_PER_SHOPPER = 5
@@ -89,14 +84,14 @@ def request_sign_in(request: SignInRequest, client: str, deps: Deps) -> None:
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
-    shopper_key = deps.cipher.keyed_hash("shopper", request.email)
+    shopper = shopper_key(request.email, deps)
     for bucket, limit in ((f"sign-in:addr:{client}", SIGN_INS_PER_ADDRESS),
-                          (f"sign-in:shopper:{shopper_key}", SIGN_INS_PER_SHOPPER)):
+                          (f"sign-in:shopper:{shopper}", SIGN_INS_PER_SHOPPER)):
         if deps.store.counters.count_hit(bucket, SIGN_IN_WINDOW_SECONDS, now) > limit:
             raise RateLimited("登录请求过于频繁，请 10 分钟后再试", retry_after=SIGN_IN_WINDOW_SECONDS)
     token = new_token()
     deps.store.sign_ins.put_sign_in(hash_token(token), SignInGrant(
-        shopper_key=shopper_key, station=book.station, email_masked=mask_email(request.email),
+        shopper_key=shopper, station=book.station, email_masked=mask_email(request.email),
         expires_at=now + SIGN_IN_TTL))
     # The token travels in the fragment, which browsers never send to a server or in a Referer.
     link = f"{deps.settings.station_url(book.station, book.domain)}/account/#signin={token}"
@@ -151,16 +146,6 @@ def read_session(value: str | None, deps: Deps) -> Session:
     return session
 
 
-def session_cookie(value: str, secure: bool) -> str:
-    attributes = f"Path={SESSION_PATH}; Max-Age={int(SESSION_TTL.total_seconds())}; HttpOnly; SameSite=Lax"
-    return f"{SESSION_COOKIE}={value}; {attributes}" + ("; Secure" if secure else "")
-
-
-def cleared_cookies(secure: bool) -> list[str]:
-    return [f"{SESSION_COOKIE}=; Path={path}; Max-Age=0; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
-            for path in (SESSION_PATH, OLD_SESSION_PATH)]
-
-
 def session_shopper(value: str | None, station: str, deps: Deps) -> str | None:
     """The signed-in shopper's key at `station`, or None for a guest (no cookie, another station, expired)."""
     try:
@@ -203,7 +188,7 @@ def overview(session: Session, deps: Deps) -> dict:
         **_level(book, member),
         "points": _points(book, member),
         "referral": _referral(book, member, now, deps),
-        "coupons": [_coupon_view(coupon, used, now) for coupon, used in deps.store.members.coupons_of(session.station, session.shopper_key)],
+        "coupons": [coupon_view(coupon, used, now) for coupon, used in deps.store.members.coupons_of(session.station, session.shopper_key)],
     }
 
 
@@ -252,14 +237,25 @@ def withdrawal_view(withdrawal: Withdrawal) -> dict:
             "settled_at": None if withdrawal.settled_at is None else withdrawal.settled_at.isoformat()}
 
 
-def _coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
+def coupon_state(coupon: IssuedCoupon, used: int, now: datetime) -> str:
+    """used (every use it allows is taken, by paid orders or by pending ones), expired, or available.
+
+    A coupon some orders took that allows more uses is still available. The account page and the
+    owner's member view both read this, so "used" means one thing.
+    """
     rule = coupon.rule
-    expired = rule.ends is not None and now >= rule.ends
+    if rule.max_uses is not None and used >= rule.max_uses:
+        return "used"
+    return "expired" if rule.ends is not None and now >= rule.ends else "available"
+
+
+def coupon_view(coupon: IssuedCoupon, used: int, now: datetime) -> dict:
+    rule = coupon.rule
     return {
         "code": rule.code, "source": coupon.source, "kind": rule.kind, "amount": rule.amount,
         "percent": str(rule.percent), "min_spend": rule.min_spend,
         "ends": None if rule.ends is None else rule.ends.isoformat(),
-        "state": "used" if rule.max_uses is not None and used >= rule.max_uses else ("expired" if expired else "available"),
+        "state": coupon_state(coupon, used, now),
     }
 
 
@@ -275,5 +271,29 @@ def redeem(session: Session, deps: Deps) -> dict:
     if book is None:
         raise UnknownStation(f"站点不存在：{session.station}")
     coupon = redeem_points(book, session.shopper_key, deps.clock(), deps)
-    return {"coupon": _coupon_view(coupon, 0, deps.clock()),
+    return {"coupon": coupon_view(coupon, 0, deps.clock()),
             "points": deps.store.members.member(session.station, session.shopper_key).points}
+
+
+def member_view(book: PriceBook, email: str, deps: Deps) -> dict:
+    """The owner's view of one shopper at a station: what their account page shows, and the counts behind it.
+
+    Never their orders' keys: the owner sees keys only masked, through `lookup.owner_view`.
+    """
+    member = deps.store.members.member(book.station, shopper_key(email, deps))
+    now = deps.clock()
+    earned = summarize(deps.store.payouts.earnings(book.station, member.shopper_key), now, member.withdrawn)
+    level, upcoming = level_for(book.levels, member.spend), next_level(book.levels, member.spend)
+    # The referrer as the owner can look them up: by their referral code (e-mails are kept only as hashes).
+    referrer = deps.store.members.member(book.station, member.referrer) if member.referrer else None
+    return {
+        "station": book.station, "spend": member.spend, "level": None if level is None else level.name,
+        "next_level": None if upcoming is None else {"name": upcoming.name, "remaining": upcoming.spend - member.spend},
+        "orders_delivered": member.orders, "points": member.points, "referral_code": member.referral_code,
+        "referred_by": None if referrer is None else referrer.referral_code or "?", "invitees": member.invitees,
+        "commissions": {"pending": earned.pending, "withdrawable": earned.withdrawable, "reversed": earned.reversed,
+                        "withdrawn": member.withdrawn},
+        # As the account page shows them, with how many orders took each.
+        "coupons": [coupon_view(coupon, used, now) | {"used": used}
+                    for coupon, used in deps.store.members.coupons_of(book.station, member.shopper_key)],
+    }

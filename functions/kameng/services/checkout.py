@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,11 +18,12 @@ from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
-from kameng.services.notify import check_low_stock, seal_token
+from kameng.services.notify import check_low_stock
+from kameng.services.order_link import order_page, seal_token
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
-ORDER_COOKIE = "order_token"
-ORDER_COOKIE_SECONDS = 30 * 24 * 3600
+# How long the buying browser keeps the order's token, so the order page opens without the link.
+ORDER_TOKEN_KEPT = timedelta(days=30)
 
 
 class OrderLine(BaseModel):
@@ -69,11 +71,6 @@ class Placed:
     pay_url: str
     order_url: str
 
-    def cookie(self, secure: bool) -> str:
-        """The order token for this browser, sent back only to this order's API path."""
-        attributes = f"Path=/api/orders/{self.order.id}; Max-Age={ORDER_COOKIE_SECONDS}; HttpOnly; SameSite=Lax"
-        return f"{ORDER_COOKIE}={self.token}; {attributes}" + ("; Secure" if secure else "")
-
     def public_view(self) -> dict:
         return {
             "order_id": self.order.id,
@@ -83,10 +80,6 @@ class Placed:
             "currency": self.order.currency,
             "expires_at": self.order.expires_at.isoformat(),
         }
-
-
-def order_page(deps: Deps, station: str, domain: str, order_id: str) -> str:
-    return f"{deps.settings.station_url(station, domain)}/order/?id={order_id}"
 
 
 @dataclass(frozen=True)

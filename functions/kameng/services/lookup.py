@@ -1,13 +1,20 @@
-"""What a shopper may see of their orders: by the order's token, or by e-mail + query password."""
+"""What a shopper may see of their orders (by the order's token, or by e-mail + query password), and what the owner may.
+
+The owner reads the same orders and the same sealed keys, but sees every key
+masked: a key in full is for the order's holder only.
+"""
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timezone
 
 from kameng.deps import Deps
 from kameng.domain.card_key import CardKey
 from kameng.domain.errors import NotFound, RateLimited
 from kameng.domain.order import Order, OrderStatus
-from kameng.domain.shopper import ShopperCredentials, password_digest, token_matches
+from kameng.domain.shopper import ShopperCredentials, normalize_email, password_digest, token_matches
+from kameng.ports import SealedKey
+from kameng.services.stations import published_book
 
 LOOKUP_WINDOW_SECONDS = 600
 LOOKUPS_PER_ADDRESS = 20
@@ -20,11 +27,20 @@ def key_context(sku: str, key_id: str) -> bytes:
     return f"{sku}/{key_id}".encode()
 
 
+def shopper_key(email: str, deps: Deps) -> str:
+    # Orders and members are filed under a keyed hash of the e-mail: the store never holds the address as a key.
+    return deps.cipher.keyed_hash("shopper", normalize_email(email))
+
+
+def open_key(sealed: SealedKey, deps: Deps) -> CardKey:
+    return CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
+
+
 def view(order: Order, deps: Deps) -> dict:
     keys = []
     if order.status is OrderStatus.DELIVERED:
         for sealed in deps.store.inventory.sealed_keys(order):
-            card_key = CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
+            card_key = open_key(sealed, deps)
             keys.append({"code": card_key.code, "password": card_key.password})
     return {
         "id": order.id, "station": order.station, "status": order.status.value, "sku": order.sku,
@@ -44,12 +60,74 @@ def by_token(order_id: str, token: str | None, deps: Deps) -> dict:
 
 def by_shopper(credentials: ShopperCredentials, client: str, deps: Deps) -> list[dict]:
     now = deps.clock()
-    shopper_key = deps.cipher.keyed_hash("shopper", credentials.email)
-    for bucket, limit in ((f"lookup:addr:{client}", LOOKUPS_PER_ADDRESS), (f"lookup:shopper:{shopper_key}", LOOKUPS_PER_SHOPPER)):
+    shopper = shopper_key(credentials.email, deps)
+    for bucket, limit in ((f"lookup:addr:{client}", LOOKUPS_PER_ADDRESS), (f"lookup:shopper:{shopper}", LOOKUPS_PER_SHOPPER)):
         if deps.store.counters.count_hit(bucket, LOOKUP_WINDOW_SECONDS, now) > limit:
             raise RateLimited("查询过于频繁，请 10 分钟后再试", retry_after=LOOKUP_WINDOW_SECONDS)
-    orders = deps.store.orders.orders_of_shopper(shopper_key, LOOKUP_LIMIT)
+    orders = deps.store.orders.orders_of_shopper(shopper, LOOKUP_LIMIT)
     if not orders:
         return []
-    derived = password_digest(deps.cipher.keyed_hash, credentials.query_password, shopper_key)
+    derived = password_digest(deps.cipher.keyed_hash, credentials.query_password, shopper)
     return [view(o, deps) for o in orders if hmac.compare_digest(derived, o.password_hash)]
+
+
+# ---------------------------------------------------------------- the owner's views
+
+
+def find_order(order_id: str, deps: Deps) -> Order:
+    """The order an owner names: an id as pasted, with stray spaces or in lower case."""
+    wanted = order_id.strip()
+    order = deps.store.orders.order(wanted) or deps.store.orders.order(wanted.upper())
+    if order is None:
+        raise NotFound(f"no order {wanted!r}")
+    return order
+
+
+def _utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+
+
+def order_summary(order: Order) -> dict:
+    return {
+        "id": order.id, "created_at": _utc_iso(order.created_at), "station": order.station, "sku": order.sku,
+        "quantity": order.quantity, "total": order.total, "currency": order.currency,
+        "status": order.status.value, "email": order.email,
+    }
+
+
+def owner_orders(limit: int, station: str | None, status: OrderStatus | None, deps: Deps) -> list[dict]:
+    """Recent orders, newest first, of every station or of one."""
+    if station:
+        published_book(station, deps)  # a mistyped station would otherwise look like a quiet shop
+    return [order_summary(order) for order in deps.store.orders.recent_orders(limit, station=station, status=status)]
+
+
+def masked_key(sealed: SealedKey, deps: Deps) -> dict:
+    entry: dict = {"key_id": sealed.key_id}
+    try:
+        card_key = open_key(sealed, deps)
+    except Exception as error:
+        # One key this master key cannot open must not hide the rest of the order.
+        entry.update(masked=None, has_password=None, problem=f"cannot be opened ({type(error).__name__})")
+    else:
+        entry.update(masked=card_key.masked, has_password=card_key.password is not None)
+    entry["refunded"] = sealed.refunded
+    return entry
+
+
+def owner_view(order_id: str, deps: Deps) -> dict:
+    """One order as the owner sees it: every detail, its ledger, and the keys it holds, masked (never a password)."""
+    order = find_order(order_id, deps)
+    detail = order_summary(order) | {
+        "title": order.title, "unit_price": order.unit_price, "unit_wholesale": order.unit_wholesale,
+        "updated_at": _utc_iso(order.updated_at), "reservation_expires_at": _utc_iso(order.expires_at),
+        "payment_session": order.payment_session, "payment_ref": order.payment_ref,
+        "attention_reason": order.attention_reason, "refund_id": order.refund_id,
+        "refund_reason": order.refund_reason,
+    }
+    return {
+        "order": detail,
+        "ledger": [{"account": e.account, "amount": e.amount, "currency": e.currency, "memo": e.memo}
+                   for e in deps.store.orders.ledger(order.id)],
+        "keys": [masked_key(sealed, deps) for sealed in deps.store.inventory.sealed_keys(order)],
+    }

@@ -12,17 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from kameng.deps import Deps
 from kameng.domain.commissions import commissions
 from kameng.domain.coupons import CouponNotApplicable, CouponRule, normalize_code
-from kameng.domain.errors import Busy, NotEnoughPoints, NothingToWithdraw, ReferralRefused
+from kameng.domain.errors import Busy, NotEnoughPoints, NotFound, NothingToWithdraw, ReferralRefused
 from kameng.domain.ids import new_id
 from kameng.domain.member import (
-    PAYOUT_METHODS, Commission, IssuedCoupon, Member, Withdrawal, chain_below, personal_coupon, summarize,
+    PAYOUT_METHODS, Commission, IssuedCoupon, Member, Withdrawal, WithdrawalStatus, chain_below, personal_coupon,
+    summarize,
 )
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order
 from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
 from kameng.domain.quota import coupon_quotas
-from kameng.ports import Duplicate
+from kameng.ports import Conflict, Duplicate, UnknownRecord
 
 log = logging.getLogger(__name__)
 
@@ -187,3 +188,19 @@ def withdraw(book: PriceBook, shopper_key: str, request: WithdrawalRequest, deps
             log.info("withdrawal requested", extra={"station": book.station, "withdrawal_id": withdrawal.id})
             return withdrawal
     raise Busy("请稍后再试")
+
+
+def station_withdrawals(book: PriceBook, status: WithdrawalStatus | None, deps: Deps) -> list[Withdrawal]:
+    """The station's withdrawal requests, for the owner who pays them (accounts in full)."""
+    return deps.store.payouts.withdrawals(book.station, status)
+
+
+def settle_withdrawal(book: PriceBook, withdrawal_id: str, status: WithdrawalStatus, note: str | None,
+                      deps: Deps) -> Withdrawal:
+    """Mark a requested withdrawal paid or rejected, once; a rejected one's amount is withdrawable again."""
+    wanted = withdrawal_id.strip().upper()
+    try:
+        return deps.store.payouts.settle_withdrawal(book.station, wanted, status, deps.clock(),
+                                                    " ".join((note or "").split()) or None)
+    except (UnknownRecord, Conflict):
+        raise NotFound(f"no withdrawal {withdrawal_id!r} waiting at {book.station}") from None

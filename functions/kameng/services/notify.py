@@ -1,47 +1,30 @@
 """Mail to shoppers and the owner: delivery notices and low-stock alerts.
 
-Messages are Jinja2 text templates in `templates/mail/<name>.<language>.txt`,
-first line the subject. They are plain text (autoescape off) and only ever
-given values the shop itself holds: titles from the price book, numbers,
-links; never anything a shopper typed. A mail that cannot be sent is logged
-and never undoes the sale it reports.
+Messages are Jinja2 text templates in `templates/mail/<name>.<language>.txt`
+(the folder wiring puts in `Settings.mail_templates`), first line the subject.
+They are plain text (autoescape off) and only ever given values the shop itself
+holds: titles from the price book, numbers, links; never anything a shopper
+typed. A mail that cannot be sent is logged and never undoes the sale it reports.
 """
 from __future__ import annotations
 
-import base64
 import functools
 import logging
-import secrets
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from kameng.config import REPO
 from kameng.deps import Deps
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order
 from kameng.ports import StockCount
+from kameng.services.order_link import open_token, order_page
 
 if TYPE_CHECKING:
     import jinja2
 
 log = logging.getLogger(__name__)
 
-# The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
-CODE_ROOT = Path(__file__).resolve().parents[2]
-
-
-def mail_templates(code_root: Path = CODE_ROOT) -> Path:
-    """templates/mail beside the package where `make deploy` put it, else the repository's own."""
-    # templates/mail in the repository is the one source; sam build ships only functions/.
-    packaged = code_root / "templates" / "mail"
-    return packaged if packaged.is_dir() else REPO / "templates" / "mail"
-
-
-MAIL_TEMPLATES = mail_templates()
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 
@@ -58,41 +41,17 @@ def _environment(folder: Path) -> jinja2.Environment:
     )
 
 
-def render(name: str, language: str, folder: Path = MAIL_TEMPLATES, **values: object) -> tuple[str, str]:
+def render(name: str, language: str, folder: Path | None, **values: object) -> tuple[str, str]:
+    if folder is None:
+        raise LookupError("no mail templates folder is configured (Settings.mail_templates)")
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     text = _environment(folder).get_template(f"{name}.{chosen}.txt").render(**values)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.lstrip("\n")
 
 
-def token_context(order_id: str) -> bytes:
-    return f"order-token/{order_id}".encode()
-
-
-def _token_key(order_id: str, deps: Deps) -> AESGCM:
-    # Not cipher.seal: on AWS that is KMS under the card-key context, which only the order
-    # pages may open and only the import may seal (infra/template.yaml). Checkout and the
-    # delivery paths all hold the shop's hash key, so the order's own key is derived from it.
-    return AESGCM(bytes.fromhex(deps.cipher.keyed_hash("order-token-seal", order_id)))
-
-
-def seal_token(token: str, order_id: str, deps: Deps) -> str:
-    nonce = secrets.token_bytes(12)
-    sealed = nonce + _token_key(order_id, deps).encrypt(nonce, token.encode(), token_context(order_id))
-    return base64.b64encode(sealed).decode("ascii")
-
-
-def open_token(order: Order, deps: Deps) -> str | None:
-    if not order.token_sealed:
-        return None
-    sealed = base64.b64decode(order.token_sealed)
-    return _token_key(order.id, deps).decrypt(sealed[:12], sealed[12:], token_context(order.id)).decode()
-
-
 def send_delivery_mail(order: Order, deps: Deps) -> bool:
     """Tell the shopper their keys are ready, with the order link; False when no mail went out."""
-    from kameng.services.checkout import order_page
-
     try:
         token = open_token(order, deps)
         if token is None:
@@ -103,9 +62,9 @@ def send_delivery_mail(order: Order, deps: Deps) -> bool:
         language = book.language if book is not None else DEFAULT_LANGUAGE
         order_url = f"{order_page(deps, order.station, domain, order.id)}#t={token}"
         subject, body = render(
-            "delivered", language, station_name=station_name(order.station, domain), order_id=order.id,
-            title=order.title, quantity=order.quantity, total=format_minor(order.total, order.currency),
-            order_url=order_url,
+            "delivered", language, deps.settings.mail_templates, station_name=station_name(order.station, domain),
+            order_id=order.id, title=order.title, quantity=order.quantity,
+            total=format_minor(order.total, order.currency), order_url=order_url,
         )
         deps.mail.send(order.email, subject, body)
         return True
@@ -187,8 +146,8 @@ def _send_stock_alert(sku: str, low_stock: int, counted: StockCount, deps: Deps)
     log.warning("stock is low: %s has %d left (threshold %d)", sku, counted.available, low_stock, extra=extra)
     if not deps.settings.owner_email:
         return
-    subject, body = render("stock_low", language, sku=sku, title=title, available=counted.available,
-                           low_stock=low_stock)
+    subject, body = render("stock_low", language, deps.settings.mail_templates, sku=sku, title=title,
+                           available=counted.available, low_stock=low_stock)
     try:
         deps.mail.send(deps.settings.owner_email, subject, body)
     except Exception:

@@ -27,20 +27,16 @@ No AWS here: the `Publisher` does the talking (adapters/cdn_s3.py).
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import quote
 
 from kameng.domain.price_book import PriceBook
-
-# Written by the build beside the station folders (never inside one).
-PRICE_BOOKS_FILE = ".price-books.json"
+from kameng.ports import Phase, PublishError, Publisher, RemoteObject, Upload
+from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, read_price_books
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Browsers always revalidate; the CDN keeps a copy at most a minute, so even a
@@ -79,36 +75,6 @@ _CONTENT_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
 }
-
-
-class PublishError(Exception):
-    """Publishing cannot start or could not finish; the message says why."""
-
-
-class Phase(IntEnum):
-    ASSETS = 1
-    PAGES = 2
-    INDEXES = 3  # sitemap.xml, robots.txt
-
-
-@dataclass(frozen=True)
-class RemoteObject:
-    key: str
-    sha256: str | None  # x-amz-meta-sha256; None when uploaded by something else
-    content_type: str | None = None
-    cache_control: str | None = None
-
-
-@dataclass(frozen=True)
-class Upload:
-    path: str  # relative to the station folder, '/'-separated
-    key: str  # bucket key: <station>/<path>
-    source: Path
-    sha256: str
-    content_type: str
-    cache_control: str
-    phase: Phase
-    replaces: bool  # an object with this key exists and differs
 
 
 @dataclass(frozen=True)
@@ -171,22 +137,6 @@ class PublishReport:
             f"{verb} {len(self.stations)} station(s) to s3://{self.bucket}/: {self.uploaded} upload(s), "
             f"{self.deleted} deletion(s), {invalidations} invalidation(s), {len(self.price_books)} price book(s)"
         )
-
-
-class Publisher(Protocol):
-    """The CDN's storage and cache, as publishing needs them (adapters/cdn_s3.py)."""
-
-    def list_objects(self, bucket: str, prefix: str) -> list[RemoteObject]:
-        """Every object under the prefix, with the hash and headers it was stored with."""
-
-    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
-        """Put every file (any order among themselves); return once all are stored."""
-
-    def delete(self, bucket: str, keys: Sequence[str]) -> None:
-        """Delete the keys; return once all are gone."""
-
-    def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
-        """Create one invalidation of the paths; return its id."""
 
 
 PublishPriceBook = Callable[[PriceBook], None]
@@ -339,8 +289,7 @@ def _stations(site_dir: Path, stations: Sequence[str] | None) -> list[str]:
 def _price_books(site_dir: Path, names: Sequence[str]) -> dict[str, PriceBook]:
     path = site_dir / PRICE_BOOKS_FILE
     try:
-        data = json.loads(path.read_text("utf-8"))
-        books = {book.station: book for book in (PriceBook.model_validate(item) for item in data)}
+        books = {book.station: book for book in read_price_books(site_dir)}
     except OSError:
         raise PublishError(f"{path}: missing; run the build first (it writes the price books)") from None
     except ValueError as error:

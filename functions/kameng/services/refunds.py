@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 
 from kameng.deps import Deps
-from kameng.domain.errors import DomainError, GatewayUnavailable, NotFound
+from kameng.domain.errors import DomainError, GatewayUnavailable
 from kameng.domain.order import Applied, Order, OrderStatus
 from kameng.domain.refund import refund_delivered, refund_undelivered, wants_automatic_refund
+from kameng.services.lookup import find_order
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,10 @@ def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
     return deps.store.orders.order(order_id)
 
 
-def refund_order(order_id: str, reason: str, deps: Deps) -> tuple[Order, bool]:
+def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, bool]:
     """The owner refunds a delivered order in full; returns the order and whether this call refunded it."""
-    order = deps.store.orders.order(order_id)
-    if order is None:
-        raise NotFound(f"no order {order_id!r}")
+    order = find_order(order_id, deps)
+    reason = " ".join((reason or "").split()) or "owner refund"
     if order.status is OrderStatus.REFUNDED:
         return order, False
     if order.status is not OrderStatus.DELIVERED:

@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
 
 HASH_LENGTH = 10
@@ -72,9 +74,9 @@ class Document:
     images: tuple[ImageFile, ...]
 
     @cached_property
-    def fingerprint(self) -> str:
-        """Everything a page can show of it (not its path on disk, which only the build reads)."""
-        return fingerprint(self.source, self.title, self.html, tuple((i.name, i.output) for i in self.images))
+    def body(self) -> Markup:
+        """Its HTML as a page prints it: one object, shown by every station."""
+        return Markup(self.html)
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,9 @@ class Product:
         return self.front.model_dump_json()
 
     @cached_property
-    def card_fingerprint(self) -> str:
-        """What a card (in a category's or the landing page's grid) shows of it, its price aside."""
-        image = self.gallery[0] if self.gallery else None
-        return fingerprint(self.id, self.front.title, self.front.summary or "", image and (image.name, image.output))
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """Everything a page can show of it; the same for every station that sells it."""
-        return fingerprint(
-            self.id, self.source, self.front_json, self.html,
-            tuple((i.name, i.output) for i in self.gallery), tuple((i.name, i.output) for i in self.body_images),
-        )
+    def body(self) -> Markup:
+        """Its HTML as a page prints it: one object, shown by every station."""
+        return Markup(self.html)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The owner's files as validated models (documented in the README, "Content").
+"""The owner's files as validated specs (documented in the README, "Content").
 
-Each model checks what one file can check on its own; checks that need
+Each spec checks what one file can check on its own; checks that need
 several files (categories, SKU ids across products, `sells`) live in load.py.
+A spec whose concept the domain owns (a tier, a flash sale, a level, a coupon,
+the referral and points rules) becomes the domain's model by `to_domain()`.
 """
 from __future__ import annotations
 
@@ -22,9 +24,12 @@ from pydantic import (
     model_validator,
 )
 
-from kameng.domain.commissions import check_levels_percent
-from kameng.domain.coupons import COUPON_CODE, normalize_code
+from kameng.domain.commissions import ReferralRule, check_levels_percent
+from kameng.domain.coupons import COUPON_CODE, CouponRule, normalize_code
 from kameng.domain.money import MINOR_DIGITS, parse_major
+from kameng.domain.points import PointsRule
+from kameng.domain.pricing import FlashSale, Level, Tier
+from kameng.domain.shopper import is_email
 
 MAX_PER_ORDER = 50
 IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
@@ -32,7 +37,6 @@ IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
 _ID = re.compile(r"[a-z0-9-]+")
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _DOMAIN = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -72,7 +76,7 @@ def _domain(value: str) -> str:
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
+    if not is_email(value):
         raise ValueError(f"expected an email address like help@example.com (got {value!r})")
     return value
 
@@ -162,12 +166,14 @@ AwareTime = Annotated[datetime, AfterValidator(_aware)]
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
+    """The shape of a content file or of a part of one."""
+
     # YAML turns `name: 100` into an int; a SKU called "100" is still text.
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
-class ColorsSpec(_Spec):
+class ColorsSpec(Spec):
     primary: Colour | None = None
     accent: Colour | None = None
 
@@ -180,17 +186,17 @@ class ColorsSpec(_Spec):
         return value
 
 
-class CategorySpec(_Spec):
+class CategorySpec(Spec):
     id: Id
     name: OneLine
 
 
-class PricingSpec(_Spec):
+class PricingSpec(Spec):
     markup_percent: Percent
     fixed: dict[Id, Money] = {}
 
 
-class PayoutsSpec(_Spec):
+class PayoutsSpec(Spec):
     # Revenue split (分账): the substation is paid through its own Stripe connected
     # account; the main station keeps the wholesale cost plus this fee on each sale.
     stripe_account: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{6,64}$")]
@@ -204,7 +210,7 @@ class PayoutsSpec(_Spec):
         return value
 
 
-class LevelSpec(_Spec):
+class LevelSpec(Spec):
     """会员等级: reached at a cumulative delivered spend, giving a discount."""
 
     name: OneLine
@@ -218,8 +224,11 @@ class LevelSpec(_Spec):
             raise ValueError(f"expected a percentage from 0 to 100 (got {value})")
         return value
 
+    def to_domain(self) -> Level:
+        return Level(name=self.name, spend=self.spend, discount_percent=self.discount_percent)
 
-class FlashSaleSpec(_Spec):
+
+class FlashSaleSpec(Spec):
     """限时秒杀: one SKU's price for a window, for a limited quantity."""
 
     sku: Id
@@ -245,8 +254,12 @@ class FlashSaleSpec(_Spec):
             raise ValueError(f"must be ≤ quantity {quantity} (got {per_shopper})")
         return per_shopper
 
+    def to_domain(self) -> FlashSale:
+        return FlashSale(sku=self.sku, price=self.price, starts=self.starts, ends=self.ends, quantity=self.quantity,
+                         per_shopper=self.per_shopper)
 
-class ReferralsSpec(_Spec):
+
+class ReferralsSpec(Spec):
     """分销: commissions on delivered orders, up to three levels (PRC law; the cap is in domain code)."""
 
     basis: Literal["margin", "price"] = "margin"
@@ -269,8 +282,14 @@ class ReferralsSpec(_Spec):
         check_levels_percent(levels)
         return levels
 
+    def to_domain(self) -> ReferralRule:
+        return ReferralRule(
+            basis=self.basis, levels_percent=tuple(self.levels_percent), welcome_coupon=self.welcome_coupon,
+            referrer_reward=self.referrer_reward, holding_days=self.holding_days, min_withdrawal=self.min_withdrawal,
+        )
 
-class RedeemSpec(_Spec):
+
+class RedeemSpec(Spec):
     points: int = Field(ge=1)
     coupon: Money
 
@@ -282,14 +301,19 @@ class RedeemSpec(_Spec):
         return coupon
 
 
-class PointsSpec(_Spec):
+class PointsSpec(Spec):
     """成长值: points per yuan paid on delivered orders, redeemed into coupons."""
 
     per_yuan: Rate = Decimal(1)
     redeem: RedeemSpec | None = None
 
+    def to_domain(self) -> PointsRule:
+        if self.redeem is None:
+            return PointsRule(per_yuan=self.per_yuan)
+        return PointsRule(per_yuan=self.per_yuan, redeem_points=self.redeem.points, redeem_coupon=self.redeem.coupon)
 
-class CouponSpec(_Spec):
+
+class CouponSpec(Spec):
     """A station coupon code: a fixed amount or a percentage off, under the station's own limits."""
 
     code: Annotated[str, AfterValidator(_coupon_code)]
@@ -325,8 +349,16 @@ class CouponSpec(_Spec):
             raise ValueError("expected an amount above 0.00 (got 0.00)")
         return self
 
+    def to_domain(self) -> CouponRule:
+        return CouponRule(
+            code=self.code, kind="fixed" if self.amount is not None else "percent", amount=self.amount or 0,
+            percent=self.percent or Decimal(0), min_spend=self.min_spend, starts=self.starts, ends=self.ends,
+            products=None if self.products is None else tuple(self.products), max_uses=self.max_uses,
+            per_shopper=self.per_shopper,
+        )
 
-class _StationSpec(_Spec):
+
+class _StationSpec(Spec):
     name: OneLine
     domain: Domain
     language: Literal["zh-CN", "en"] = "zh-CN"
@@ -372,14 +404,18 @@ class SubstationSpec(_StationSpec):
         return value
 
 
-class TierSpec(_Spec):
+class TierSpec(Spec):
     """From `min` keys in one order, each costs `price` at the main station."""
 
     min: int = Field(ge=2, le=MAX_PER_ORDER)
     price: Money
 
+    def to_domain(self, price: int | None = None) -> Tier:
+        """The main station's tier, or a station's at its own `price`."""
+        return Tier(min_quantity=self.min, price=self.price if price is None else price)
 
-class SkuSpec(_Spec):
+
+class SkuSpec(Spec):
     id: Id
     name: OneLine
     face_value: Money
@@ -420,7 +456,7 @@ class SkuSpec(_Spec):
         return daily
 
 
-class ProductSpec(_Spec):
+class ProductSpec(Spec):
     title: OneLine
     category: Id
     summary: OneLine | None = None
@@ -431,5 +467,5 @@ class ProductSpec(_Spec):
     skus: list[SkuSpec] = Field(min_length=1)
 
 
-class PageSpec(_Spec):
+class PageSpec(Spec):
     title: OneLine

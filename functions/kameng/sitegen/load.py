@@ -14,7 +14,7 @@ from kameng.sitegen.commerce import check_levels, check_tiers
 from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
-from kameng.sitegen.parse import ParseError, YamlCache, normalise, read_front_matter, read_yaml
+from kameng.sitegen.parse import ParseError, YamlCache, normalize, read_front_matter, read_yaml
 from kameng.sitegen.problems import Problems
 
 MAIN = "main"
@@ -143,7 +143,7 @@ class _Loader:
             self.problems.add(source, "file", "expected the station's config file (not found)")
             return None
         try:
-            data = read_yaml(normalise(path.read_bytes()), cache=self.yaml)
+            data = read_yaml(normalize(path.read_bytes()), cache=self.yaml)
         except ParseError as error:
             self.problems.add(source, error.field, error.expected)
             return None
@@ -197,7 +197,20 @@ class _Loader:
         if main is not None:
             assert isinstance(main.config, MainStationSpec)
             categories = [category.id for category in main.config.categories]
+        files = self.product_files(folder)
+        converted = self.convert(files, _image_url(images))
+        products: dict[str, Product] = {}
+        sku_sources: dict[str, str] = {}
+        for (product_id, path, data, _), safe in zip(files, converted):
+            product = self.product(product_id, self.show(path), data, safe, images, categories, sku_sources)
+            if product is None:
+                self.unverified_products.add(product_id)
+            else:
+                products[product_id] = product
+        return dict(sorted(products.items()))
 
+    def product_files(self, folder: Path) -> list[tuple[str, Path, dict[str, Any], str]]:
+        """(product id, path, front matter, Markdown body) of each product file that can be read."""
         files: list[tuple[str, Path, dict[str, Any], str]] = []
         sources: dict[str, str] = {}
         # Nested folders are allowed, so two files can claim one product id.
@@ -229,10 +242,16 @@ class _Loader:
                 self.unverified_products.add(product_id)
                 continue
             files.append((product_id, path, *parsed))
+        return files
 
-        # Markdown is the slowest step of loading a big catalogue: reuse what an
-        # earlier build converted, and convert the rest on every core.
-        image_url = _image_url(images)
+    def convert(
+        self, files: list[tuple[str, Path, dict[str, Any], str]], image_url: Callable[[str], str | None]
+    ) -> list[SafeHtml]:
+        """Each file's Markdown as safe HTML.
+
+        Markdown is the slowest step of loading a big catalogue: reuse what an
+        earlier build converted, and convert the rest on every core.
+        """
         converted = [self.markdown.get(file[3], image_url) for file in files]
         missing = [index for index, safe in enumerate(converted) if safe is None]
         converter = self.markdown.converter if missing else None  # made before forking, shared by the workers
@@ -240,16 +259,7 @@ class _Loader:
         for index, (safe, lookups) in zip(missing, fresh):
             self.markdown.put(files[index][3], safe, lookups)
             converted[index] = safe
-        products: dict[str, Product] = {}
-        sku_sources: dict[str, str] = {}
-        for (product_id, path, data, _), safe in zip(files, converted):
-            assert safe is not None
-            product = self.product(product_id, self.show(path), data, safe, images, categories, sku_sources)
-            if product is None:
-                self.unverified_products.add(product_id)
-            else:
-                products[product_id] = product
-        return dict(sorted(products.items()))
+        return converted  # type: ignore[return-value]
 
     def product(
         self,
@@ -346,7 +356,7 @@ class _Loader:
 
     def front_matter(self, path: Path) -> tuple[dict[str, Any], str] | None:
         try:
-            document = read_front_matter(normalise(path.read_bytes()), self.yaml)
+            document = read_front_matter(normalize(path.read_bytes()), self.yaml)
         except ParseError as error:
             self.problems.add(self.show(path), error.field, error.expected)
             return None

@@ -45,7 +45,7 @@ class Document:
     body: str
 
 
-def normalise(raw: bytes) -> str:
+def normalize(raw: bytes) -> str:
     return raw.decode("utf-8-sig").replace("\r\n", "\n")
 
 

@@ -1,37 +1,38 @@
 """read → validate → price → plan → render what changed → write it → publish.
 
 Every build reads and validates all of content/ (an error anywhere fails it,
-before anything is written). A page is rendered only if its fingerprint (a
-digest of everything it shows, render.Output.fingerprint) differs from the
-one the previous build recorded in the manifest (manifest.py), or its file
-is gone; a rendered page is written only if its bytes changed.
+before anything is written). A page is rendered only if its fingerprint (the
+digest of its template's context, render.Output.fingerprint) differs from
+the one the previous build recorded in the manifest (manifest.py), or its
+file is gone; a rendered page is written only if its bytes changed.
 """
 from __future__ import annotations
 
 import dataclasses
 import gc
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kameng.domain.price_book import PriceBook
 from kameng.sitegen.digest import code_version, input_digest
 from kameng.sitegen.manifest import DIGEST_FILE, Manifest, manifest_bytes, read_manifest, stored_digest
+from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, price_books_bytes, read_price_books
 from kameng.sitegen.problems import Problems
-from kameng.sitegen.write import recover
+from kameng.sitegen.write import SiteWriter, recover
 
 if TYPE_CHECKING:
     from kameng.sitegen.catalog import Catalog
+    from kameng.sitegen.markdown_safe import MarkdownCache
+    from kameng.sitegen.parse import YamlCache
     from kameng.sitegen.render import Output
 
-# Beside the station folders, never inside one, so no station serves wholesale prices.
-PRICE_BOOKS_FILE = ".price-books.json"
-
 Publish = Callable[[list[PriceBook]], None]
+Files = dict[str, tuple[str, int]]
+"""Path under site/ → (fingerprint, size): what the manifest records of each file written."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,13 @@ class BuildReport:
     seconds: float
     up_to_date: bool
     price_books: list[PriceBook] = field(default_factory=list)
+
+
+class _Loaded(NamedTuple):
+    catalog: Catalog
+    books: list[PriceBook]
+    markdown: MarkdownCache
+    yaml: YamlCache
 
 
 def build(content_dir: Path, site_dir: Path, templates_dir: Path, publish: Publish | None = None) -> BuildReport:
@@ -62,72 +70,91 @@ def _build(content_dir: Path, site_dir: Path, templates_dir: Path) -> BuildRepor
     books = _unchanged_price_books(site_dir, digest)
     if books is not None:
         return BuildReport([book.station for book in books], 0, 0, time.perf_counter() - started, True, books)
+    previous = read_manifest(site_dir) or Manifest()
+    loaded = _load(content_dir, templates_dir, previous)
+    outputs = _plan(loaded.catalog, loaded.books, templates_dir)
+    with SiteWriter(site_dir) as writer:
+        files = _write_pages(writer, outputs, previous)
+        books_entry = _write_price_books(writer, loaded, previous)
+        # Last: until it is in place, the previous manifest describes the site.
+        manifest = Manifest(files, books_entry, dict(sorted(loaded.markdown.used.items())),
+                            dict(sorted(loaded.yaml.used.items())))
+        writer.put(DIGEST_FILE, manifest_bytes(digest, manifest))
+    return BuildReport(
+        stations=[station.id for station in loaded.catalog.stations],
+        pages=sum(output.path.endswith(".html") for output in outputs),
+        files_written=writer.written,
+        seconds=time.perf_counter() - started,
+        up_to_date=False,
+        price_books=loaded.books,
+    )
 
-    # Imported here: an unchanged rebuild (budget 0.5 s) never needs Jinja2 or Markdown.
+
+def _load(content_dir: Path, templates_dir: Path, previous: Manifest) -> _Loaded:
+    """Read and validate all of content/ and price every station: every mistake at once, before any writing."""
+    # Imported here and in _plan: an unchanged rebuild (budget 0.5 s) never needs Jinja2 or Markdown.
     from kameng.sitegen.load import load_catalog
     from kameng.sitegen.markdown_safe import MarkdownCache
     from kameng.sitegen.parse import YamlCache
     from kameng.sitegen.price_books import build_price_books
-    from kameng.sitegen.render import plan_station
-    from kameng.sitegen.theme import Theme
-    from kameng.sitegen.write import SiteWriter
 
-    previous = read_manifest(site_dir) or Manifest()
     markdown, yaml = MarkdownCache(previous.markdown), YamlCache(previous.yaml)
     problems = Problems()
     catalog = load_catalog(content_dir, templates_dir, problems, markdown, yaml)
     books = [] if catalog is None else build_price_books(catalog, problems)
     problems.raise_if_any()
     assert catalog is not None
+    return _Loaded(catalog, books, markdown, yaml)
+
+
+def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> list[Output]:
+    """Every file of every station, each with its fingerprint; two claiming one path fail the build."""
+    from kameng.sitegen.render import context_digest, plan_station
+    from kameng.sitegen.theme import Theme
 
     themes: dict[str, Theme] = {}
+    digest = context_digest()
     outputs: list[Output] = []
     for station, book in zip(catalog.stations, books):
         theme_name = station.config.theme
         if theme_name not in themes:
             themes[theme_name] = Theme(templates_dir / theme_name)
-        outputs.extend(plan_station(station, catalog, book, themes[theme_name]))
+        outputs.extend(plan_station(station, catalog, book, themes[theme_name], digest))
+    problems = Problems()
     _check_paths(outputs, problems)
     problems.raise_if_any()
+    return outputs
 
-    books_key = _price_books_fingerprint(catalog)
-    with SiteWriter(site_dir) as writer:
-        recorded = previous.files
-        kept: dict[str, tuple[str, int]] = {}
-        shared: dict[str, str] = {}
-        changed: list[Output] = []
-        for output in outputs:
-            entry = recorded.get(output.path)
-            if entry is not None and entry[0] == output.fingerprint and writer.intact(output.path, entry[1]):
-                kept[output.path] = entry
-                if output.share_key is not None:
-                    shared.setdefault(output.share_key, output.path)
-            else:
-                changed.append(output)
-        produced = {output.path for output in outputs} | {PRICE_BOOKS_FILE, DIGEST_FILE}
-        sizes = writer.write_all(changed, shared, produced, recorded if previous.files else None)
-        files = {**kept, **{output.path: (output.fingerprint, size) for output, size in zip(changed, sizes)}}
-        books_entry = previous.price_books
-        if books_entry is None or books_entry[0] != books_key or not writer.intact(PRICE_BOOKS_FILE, books_entry[1]):
-            # No indent: only the compact form uses json's C encoder (the books of a big catalogue are ~5 MB).
-            books_json = json.dumps(
-                [book.model_dump(mode="json") for book in books], sort_keys=True, separators=(",", ":")
-            ).encode()
-            writer.put(PRICE_BOOKS_FILE, books_json)
-            books_entry = (books_key, len(books_json))
-        # Last: until it is in place, the previous manifest describes the site.
-        manifest = Manifest(
-            dict(sorted(files.items())), books_entry, dict(sorted(markdown.used.items())), dict(sorted(yaml.used.items()))
-        )
-        writer.put(DIGEST_FILE, manifest_bytes(digest, manifest))
-    return BuildReport(
-        stations=[station.id for station in catalog.stations],
-        pages=sum(output.path.endswith(".html") for output in outputs),
-        files_written=writer.written,
-        seconds=time.perf_counter() - started,
-        up_to_date=False,
-        price_books=books,
-    )
+
+def _write_pages(writer: SiteWriter, outputs: list[Output], previous: Manifest) -> Files:
+    """Render and write what changed (its fingerprint, or its file is gone); delete what is no longer built."""
+    recorded = previous.files
+    kept: Files = {}
+    shared: dict[str, str] = {}
+    changed: list[Output] = []
+    for output in outputs:
+        entry = recorded.get(output.path)
+        if entry is not None and entry[0] == output.fingerprint and writer.intact(output.path, entry[1]):
+            kept[output.path] = entry
+            if output.share_key is not None:
+                shared.setdefault(output.share_key, output.path)
+        else:
+            changed.append(output)
+    produced = {output.path for output in outputs} | {PRICE_BOOKS_FILE, DIGEST_FILE}
+    sizes = writer.write_all(changed, shared, produced, recorded if recorded else None)
+    files = {**kept, **{output.path: (output.fingerprint, size) for output, size in zip(changed, sizes)}}
+    return dict(sorted(files.items()))
+
+
+def _write_price_books(writer: SiteWriter, loaded: _Loaded, previous: Manifest) -> tuple[str, int]:
+    """.price-books.json, unless the previous build's is in place and made of the same content."""
+    key = _price_books_fingerprint(loaded.catalog)
+    entry = previous.price_books
+    if entry is not None and entry[0] == key and writer.intact(PRICE_BOOKS_FILE, entry[1]):
+        return entry
+    data = price_books_bytes(loaded.books)
+    writer.put(PRICE_BOOKS_FILE, data)
+    return key, len(data)
 
 
 @contextmanager
@@ -153,8 +180,7 @@ def _unchanged_price_books(site_dir: Path, digest: str) -> list[PriceBook] | Non
     if stored_digest(site_dir) != digest:
         return None
     try:
-        data = json.loads((site_dir / PRICE_BOOKS_FILE).read_text("utf-8"))
-        return [PriceBook.model_validate(book) for book in data]
+        return read_price_books(site_dir)
     except (OSError, ValueError):
         return None
 

@@ -4,38 +4,65 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from kameng.domain.commissions import commission_exceeds_margin
+from kameng.domain.coupons import CouponRule
 from kameng.domain.money import apply_markup
-from kameng.domain.price_book import PriceBook
-from kameng.domain.pricing import scaled_tier_price
+from kameng.domain.price_book import PriceBook, PricedSku
+from kameng.domain.pricing import FlashSale, scaled_tier_price
 from kameng.sitegen.catalog import Catalog, Product, Station
 from kameng.sitegen.content import SkuSpec, SubstationSpec, amount_text
 from kameng.sitegen.problems import Problems
 
+# Per product: each SKU, its position in the file and its line's fields but the prices.
+_Skus = dict[str, list[tuple[int, SkuSpec, dict[str, Any]]]]
+# A station's lines are validated in one call: a big catalogue has tens of thousands.
+_LINES = TypeAdapter(dict[str, PricedSku])
+
 
 def build_price_books(catalog: Catalog, problems: Problems) -> list[PriceBook]:
     """Main first, then substations by id. Prices below wholesale go to `problems`."""
-    # What a SKU's line is in every station's book, the price aside: made once, not once per station.
-    shared = {
+    # What every station's book says of a SKU but its prices: made once, not once per station.
+    skus = {
         product.id: [(index, sku, _line(product, sku)) for index, sku in enumerate(product.front.skus)]
         for product in catalog.products.values()
     }
-    return [_price_book(station, catalog, shared, problems) for station in catalog.stations]
+    return [_price_book(station, catalog, skus, problems) for station in catalog.stations]
 
 
-def _price_book(
-    station: Station,
-    catalog: Catalog,
-    shared: dict[str, list[tuple[int, SkuSpec, dict[str, Any]]]],
-    problems: Problems,
-) -> PriceBook:
+def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) -> PriceBook:
+    config = station.config
+    lines = _lines(station, catalog, skus, problems)
+    flash_sales = _flash_sales(station, lines, problems)
+    _check_referrals(station, lines, flash_sales, problems)
+    coupons = _coupons(station, problems)
+    payouts = config.payouts if isinstance(config, SubstationSpec) else None
+    return PriceBook(
+        station=station.id,
+        domain=config.domain,
+        language=config.language,
+        currency=catalog.currency,
+        skus=dict(sorted(lines.items())),
+        payout_account=None if payouts is None else payouts.stripe_account,
+        platform_fee_percent=Decimal(0) if payouts is None else payouts.platform_fee_percent,
+        levels=tuple(level.to_domain() for level in config.levels),
+        flash_sales=tuple(flash_sales),
+        referrals=None if config.referrals is None else config.referrals.to_domain(),
+        points=None if config.points is None else config.points.to_domain(),
+        coupons=tuple(coupons),
+    )
+
+
+def _lines(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) -> dict[str, PricedSku]:
+    """This station's line for each SKU it sells; a price below wholesale names the line that set it."""
     config = station.config
     substation = isinstance(config, SubstationSpec)
     fixed = config.pricing.fixed if isinstance(config, SubstationSpec) else {}
     markups: dict[int, int] = {}  # one station, one markup: many SKUs share a wholesale price
     lines: dict[str, dict[str, Any]] = {}
     for product_id in station.sells:
-        for index, sku, line in shared[product_id]:
+        for index, sku, line in skus[product_id]:
             if not substation:
                 price = sku.retail
             elif sku.id in fixed:
@@ -51,31 +78,29 @@ def _price_book(
                     source, field,
                     f"must be ≥ the wholesale price {amount_text(sku.wholesale)} (got {amount_text(price)})",
                 )
-            lines[sku.id] = {**line, "price": price}
-            if sku.tiers:
-                lines[sku.id]["tiers"] = [
-                    {"min_quantity": tier.min,
-                     "price": tier.price if not substation else scaled_tier_price(price, sku.retail, tier.price, sku.wholesale)}
-                    for tier in sku.tiers
-                ]
-    flash_sales = _flash_sales(station, lines, problems)
-    _check_referrals(station, lines, flash_sales, problems)
-    # Validated in one call: tens of thousands of lines in a big catalogue.
-    return PriceBook.model_validate({
-        "station": station.id,
-        "domain": config.domain,
-        "language": config.language,
-        "currency": catalog.currency,
-        "skus": dict(sorted(lines.items())),
-        **_commerce(config, flash_sales),
-        **_coupons(station, problems),
-        **({"payout_account": config.payouts.stripe_account,
-            "platform_fee_percent": config.payouts.platform_fee_percent}
-           if substation and config.payouts else {}),
-    })
+            tiers = tuple(
+                tier.to_domain(scaled_tier_price(price, sku.retail, tier.price, sku.wholesale) if substation else None)
+                for tier in sku.tiers
+            ) if sku.tiers else ()
+            lines[sku.id] = {**line, "price": price, "tiers": tiers}
+    return _LINES.validate_python(lines)
 
 
-def _flash_sales(station: Station, lines: dict[str, dict[str, Any]], problems: Problems) -> list[dict[str, Any]]:
+def _line(product: Product, sku: SkuSpec) -> dict[str, Any]:
+    """A PricedSku's fields but its price and tiers."""
+    return {
+        "sku": sku.id,
+        "product": product.id,
+        "title": f"{product.front.title} {sku.name}",
+        "wholesale": sku.wholesale,
+        "min_quantity": sku.min_per_order,
+        "max_quantity": sku.max_per_order,
+        "low_stock": sku.low_stock,
+        "max_per_shopper_per_day": sku.max_per_shopper_per_day,
+    }
+
+
+def _flash_sales(station: Station, lines: dict[str, PricedSku], problems: Problems) -> list[FlashSale]:
     sales = []
     for index, sale in enumerate(station.config.flash_sales):
         line = lines.get(sale.sku)
@@ -83,19 +108,18 @@ def _flash_sales(station: Station, lines: dict[str, dict[str, Any]], problems: P
             problems.add(station.source, f"flash_sales[{index}].sku", "expected the id of a SKU this station sells",
                          sale.sku)
             continue
-        if sale.price < line["wholesale"]:
+        if sale.price < line.wholesale:
             problems.add(
                 station.source, f"flash_sales[{index}].price",
-                f"must be ≥ the wholesale price {amount_text(line['wholesale'])} (got {amount_text(sale.price)})",
+                f"must be ≥ the wholesale price {amount_text(line.wholesale)} (got {amount_text(sale.price)})",
             )
             continue
-        sales.append({"sku": sale.sku, "price": sale.price, "starts": sale.starts, "ends": sale.ends,
-                      "quantity": sale.quantity, "per_shopper": sale.per_shopper})
+        sales.append(sale.to_domain())
     return sales
 
 
 def _check_referrals(
-    station: Station, lines: dict[str, dict[str, Any]], flash_sales: list[dict[str, Any]], problems: Problems
+    station: Station, lines: dict[str, PricedSku], flash_sales: list[FlashSale], problems: Problems
 ) -> None:
     """Commissions at list prices must fit in the margin (discounts are capped again in domain code)."""
     referrals = station.config.referrals
@@ -109,12 +133,11 @@ def _check_referrals(
             problems.add(station.source, "referrals.levels_percent",
                          "expected percentages of the margin adding up to at most 100", got)
         return
-    lowest = {sku: min([line["price"], *(tier["price"] for tier in line.get("tiers", ()))])
-              for sku, line in lines.items()}
+    lowest = {sku: min([line.price, *(tier.price for tier in line.tiers)]) for sku, line in lines.items()}
     for sale in flash_sales:
-        lowest[sale["sku"]] = min(lowest[sale["sku"]], sale["price"])
+        lowest[sale.sku] = min(lowest[sale.sku], sale.price)
     for sku, price in sorted(lowest.items()):
-        wholesale = lines[sku]["wholesale"]
+        wholesale = lines[sku].wholesale
         if commission_exceeds_margin("price", levels, price, wholesale):
             problems.add(
                 station.source, "referrals.levels_percent",
@@ -124,24 +147,7 @@ def _check_referrals(
             return
 
 
-def _commerce(config: Any, flash_sales: list[dict[str, Any]]) -> dict[str, Any]:
-    """The station's levels, flash sales, referral and points rules, in the price book's words."""
-    book: dict[str, Any] = {}
-    if config.levels:
-        book["levels"] = [level.model_dump() for level in config.levels]
-    if flash_sales:
-        book["flash_sales"] = flash_sales
-    if config.referrals is not None:
-        book["referrals"] = config.referrals.model_dump()
-    if config.points is not None:
-        points = config.points
-        book["points"] = {"per_yuan": points.per_yuan,
-                          **({"redeem_points": points.redeem.points, "redeem_coupon": points.redeem.coupon}
-                             if points.redeem else {})}
-    return book
-
-
-def _coupons(station: Station, problems: Problems) -> dict[str, Any]:
+def _coupons(station: Station, problems: Problems) -> list[CouponRule]:
     """The station's coupon codes: each unique, each scoped to products the station sells."""
     coupons, seen = [], set()
     for index, coupon in enumerate(station.config.coupons):
@@ -154,14 +160,8 @@ def _coupons(station: Station, problems: Problems) -> dict[str, Any]:
             problems.add(station.source, f"coupons[{index}].products",
                          "expected all or ids of products this station sells", ", ".join(unknown))
             continue
-        coupons.append({
-            "code": coupon.code, "kind": "fixed" if coupon.amount is not None else "percent",
-            **({"amount": coupon.amount} if coupon.amount is not None else {"percent": coupon.percent}),
-            "min_spend": coupon.min_spend, "starts": coupon.starts, "ends": coupon.ends,
-            "products": None if coupon.products is None else tuple(coupon.products),
-            "max_uses": coupon.max_uses, "per_shopper": coupon.per_shopper,
-        })
-    return {"coupons": coupons} if coupons else {}
+        coupons.append(coupon.to_domain())
+    return coupons
 
 
 def _source_of(station: Station, product: Product, sku: SkuSpec, index: int) -> tuple[str, str]:
@@ -172,17 +172,3 @@ def _source_of(station: Station, product: Product, sku: SkuSpec, index: int) -> 
     if sku.id in config.pricing.fixed:
         return station.source, f"pricing.fixed.{sku.id}"
     return station.source, "pricing.markup_percent"
-
-
-def _line(product: Product, sku: SkuSpec) -> dict[str, Any]:
-    """A PricedSku's fields but its price."""
-    return {
-        "sku": sku.id,
-        "product": product.id,
-        "title": f"{product.front.title} {sku.name}",
-        "wholesale": sku.wholesale,
-        "min_quantity": sku.min_per_order,
-        "max_quantity": sku.max_per_order,
-        "low_stock": sku.low_stock,
-        **({"max_per_shopper_per_day": sku.max_per_shopper_per_day} if sku.max_per_shopper_per_day else {}),
-    }

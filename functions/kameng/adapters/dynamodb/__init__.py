@@ -1,0 +1,25 @@
+"""The store at scale: every port on one DynamoDB table (keys.py lays the table out)."""
+from __future__ import annotations
+
+from typing import Any
+
+from kameng.adapters.dynamodb.counters import DynamoCounters
+from kameng.adapters.dynamodb.inventory import DynamoInventory, hot_sku_orders_per_second
+from kameng.adapters.dynamodb.keys import shard_of
+from kameng.adapters.dynamodb.members import DynamoMembers
+from kameng.adapters.dynamodb.orders import DynamoOrders
+from kameng.adapters.dynamodb.payouts import DynamoPayouts
+from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
+from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
+from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
+from kameng.ports import Store
+
+__all__ = ["DEFAULT_SHARDS", "MAX_TRANSACTION_ITEMS", "StoreBusy", "Table", "hot_sku_orders_per_second", "open_store",
+           "shard_of"]
+
+
+def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS) -> Store:
+    table = Table(table_name, client=client, shards=shards)
+    return Store(price_books=DynamoPriceBooks(table), inventory=DynamoInventory(table), orders=DynamoOrders(table),
+                 members=DynamoMembers(table), payouts=DynamoPayouts(table), counters=DynamoCounters(table),
+                 sign_ins=DynamoSignIns(table))

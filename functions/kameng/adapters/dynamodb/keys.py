@@ -1,0 +1,315 @@
+"""Every key of the store's one DynamoDB table, built and parsed here and nowhere else.
+
+The table itself is `infra/table.yaml`; the tests create it from that file, so
+the two cannot drift. Every change is one TransactWriteItems of at most 100
+items whose conditions are the SQLite adapter's WHERE clauses; request paths
+read by key or by one partition's query, never by Scan.
+
+Key layout (pk, sk are strings; `ss` is the shard, two digits)
+
+| item            | pk                        | sk                | attributes                                             | used by |
+| --------------- | ------------------------- | ----------------- | ------------------------------------------------------ | ------- |
+| card key        | POOL#<sku>#<ss>           | KEY#<key_id>      | key_id, sku, fingerprint, ciphertext (B), status,      | inventory (add_card_keys, sealed_keys), |
+|                 |                           |                   | order_id while held, avail (= key_id) only while       | orders (place_order, apply) |
+|                 |                           |                   | available: LSI `available` (pk, avail)                 |         |
+| shard counter   | POOL#<sku>#<ss>           | COUNT             | available, reserved, sold, void (ADD, in the same      | inventory (stock), and every key move |
+|                 |                           |                   | transaction as every key move)                         |         |
+| fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | inventory (add_card_keys) |
+| order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | orders (place_order, apply, order, |
+|                 |                           |                   | ("<shard>/<key_id>"), payment_session,                 | set_payment_session), inventory |
+|                 |                           |                   | gsi1pk SHOPPER#<shopper_key>, gsi1sk <id> (by_shopper) | (sealed_keys), stream (paid_order_id) |
+|                 |                           |                   | duepk DUE#<nn> / duesk <due_at> only while due (due),  |         |
+|                 |                           |                   | recentpk RECENT#<n> / recentsk <id> (recent)           |         |
+| ledger entry    | ORDER#<order_id>          | LEDGER#<seq:03d>  | account, amount, currency, memo                        | orders (apply, ledger) |
+| processed event | EVENT#<event_id>          | EVENT             | order_id, processed_at, expires (+30 days)             | orders (apply, event_seen) |
+| price book      | STATION#<station>         | PRICEBOOK         | version, body (zlib JSON, B)                           | price_books |
+| rate window     | RATE#<bucket>#<window>    | RATE              | hits (ADD), expires (after the window)                 | counters (count_hit) |
+| sign-in link    | SIGNIN#<token hash>       | SIGNIN            | shopper_key, station, email_masked, expires_at,        | sign_ins |
+|                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
+|                 |                           |                   | after expires_at; expiry is checked in code)           |         |
+| low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | inventory (stock, set_low_stock_alert) |
+| flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | orders (place_order, apply: RESERVE, |
+|                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        | RETURN), counters (quota_count) |
+| daily count     | DAILY#<station>#<sku>#<YYYY-MM-DD> | SHOPPER#<shopper> | sold, as the flash-sale counts                | as the flash-sale counts |
+| coupon uses     | COUPON#<station>#<code>   | TOTAL,            | sold: orders holding a use, as the flash-sale counts   | as the flash-sale counts, |
+|                 |                           | SHOPPER#<shopper> |                                                        | members (coupons_of) |
+| coupon          | COUPON#<station>#<code>   | COUPON            | body (IssuedCoupon JSON), owner                        | members (coupon, issue_coupon, redeem_points, |
+|                 |                           |                   |                                                        | bind_referrer), orders (apply) |
+| member          | MEMBER#<station>#<shopper>| MEMBER            | spend, points, orders (ADD in the order's delivery and | members, orders (apply: SELL, |
+|                 |                           |                   | refund), referral_code, referrer, ancestors (L),       | FLAG_REFUNDED), payouts (withdrawn) |
+|                 |                           |                   | invitees, withdrawn                                    |         |
+| member's coupon | MEMBER#<station>#<shopper>| COUPON#<code>     | body (written with the COUPON item)                    | members (coupons_of) |
+| earning         | MEMBER#<station>#<referrer>| EARN#<order>#<n> | amount, available_at, reversed (BOOL)                  | payouts (earnings), orders (apply) |
+| referral code   | REFCODE#<station>#<code>  | REFCODE           | shopper_key (put if absent)                            | members (open_member, member_by_code) |
+| withdrawal      | WITHDRAWALS#<station>     | <withdrawal id>   | body (Withdrawal JSON), status; with a copy at         | payouts (request_withdrawal, withdrawals, |
+|                 |                           |                   | MEMBER#<station>#<referrer> / WITHDRAW#<id>; the       | withdrawals_of, settle_withdrawal) |
+|                 |                           |                   | member's `withdrawn` moves in the same transaction     |         |
+
+The quota counters' partition keys are the domain's counter names
+(domain/quota.py: the same on every store adapter); a coupon's item shares its
+uses' partition. The quota counts ride in the reservation's transaction: at
+most 5 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
+coupon's TOTAL and the shopper's uses of it), which stays within the delivery
+transaction's EXTRA_ALLOWANCE (its ledger entries, the member, at most three
+earnings and a reward coupon's two items). A sale's TOTAL is one item every
+buyer of the sale writes: about 1,000 orders/s at most, and racing
+reservations conflict on it (retried with jitter like the counters).
+
+A refunded order's sold keys get `refunded` (BOOL) in the refund's transaction;
+its reversal entries continue the order's LEDGER#<seq> numbering.
+
+Shard of a key: blake2b(key_id) mod `shards`, so a key's item never moves and
+an import spreads a SKU over every shard. The order records its keys as
+"<shard>/<key_id>" refs, so changing `shards` later still finds every held key;
+shards may grow but never shrink (stock() reads counters 0..shards-1).
+
+A hot SKU: one pool partition takes about 1,000 WCU/s; an item of at most
+1 KB written in a transaction costs 2 WCU, and an LSI entry added or removed
+is counted at the same rate to stay on the safe side. An order of N keys taken
+from one shard writes in that shard's partition:
+
+    reserve: N keys + 1 counter + N LSI entries removed = 2(N+1) + 2N WCU
+    sell:    N keys + 1 counter                         = 2(N+1)     WCU
+    total:   6N + 4 WCU  (N = 1: 10 WCU)
+
+so one shard sustains 1,000 / 10 = 100 single-key orders/s and the default 64
+shards 6,400 orders/s (5,000 orders/s uses 78% of every pool partition; 16
+shards would stop at 1,600). At N = 5 (34 WCU) the same 64 shards carry 1,882
+orders/s, 9,411 keys/s. `inventory.hot_sku_orders_per_second` computes these
+figures. A reservation that lapses costs its shard 6N + 2 WCU more (keys and
+LSI entries come back). The 1,000 WCU/s is a hard ceiling per shard: with an
+LSI a pk's items stay in one partition (and under 10 GB, about 20 million
+keys), so DynamoDB cannot split a pool for heat.
+
+Not in that arithmetic: both transactions of an order touch its shard's
+counter, and DynamoDB cancels a transaction that overlaps another on the same
+item (TransactionConflict, retried with jitter). At 5,000 orders/s each
+counter sees about 156 transactions/s; a load test on real DynamoDB should
+confirm the conflict rate, and `shards` is the knob if it is high.
+
+The order indexes are sharded for the same reason. `due` changes its key at
+placing, paying and delivering (a key change is a delete plus a put in a GSI):
+about 4 index writes per order, 20,000/s at 5,000 orders/s, so 32 `DUE#<nn>`
+partitions (625/s each). `recent` and `by_shopper` are written once per order
+(KEYS_ONLY, or `station` only, neither of which ever changes), so 8 `RECENT#<n>`
+partitions take 625/s each. Order bodies are read back from the table with
+strongly consistent BatchGetItem, never from an index.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Iterable
+
+from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, instant, s
+from kameng.domain.quota import EVERYONE, coupon_counter
+
+Key = dict[str, dict[str, str]]
+# A partition and the prefix its items of one kind share: what one begins_with query reads.
+Range = tuple[str, str]
+
+DUE_PARTITIONS = 32
+RECENT_PARTITIONS = 8
+
+_POOL, _KEY, _ORDER, _ALERT, _EARN = "POOL#", "KEY#", "ORDER#", "ALERT#", "EARN#"
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"pk": s(pk), "sk": s(sk)}
+
+
+def bucket(text: str, partitions: int) -> int:
+    # Python's hash() changes per process; the shard of a key must not.
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") % partitions
+
+
+def shard_of(key_id: str, shards: int = DEFAULT_SHARDS) -> int:
+    return bucket(key_id, shards)
+
+
+# ---------------------------------------------------------------- pools of card keys
+
+
+def pool(sku: str, shard: int) -> str:
+    return f"{_POOL}{sku}#{shard:02d}"
+
+
+def pool_of(pk: str) -> tuple[str, int] | None:
+    """The (sku, shard) of a pool's partition key; None for any other item."""
+    if not pk.startswith(_POOL):
+        return None
+    sku, shard = pk[len(_POOL):].rsplit("#", 1)
+    return sku, int(shard)
+
+
+def card_key(sku: str, shard: int, key_id: str) -> Key:
+    return _key(pool(sku, shard), f"{_KEY}{key_id}")
+
+
+def card_key_id(sk: str) -> str | None:
+    return sk[len(_KEY):] if sk.startswith(_KEY) else None
+
+
+def shard_counter(sku: str, shard: int) -> Key:
+    return _key(pool(sku, shard), "COUNT")
+
+
+def fingerprint(value: str) -> Key:
+    return _key(f"FP#{value}", "FP")
+
+
+def low_stock_alert(sku: str) -> Key:
+    return _key(f"{_ALERT}{sku}", "ALERT")
+
+
+def alerted_sku(pk: str) -> str | None:
+    return pk[len(_ALERT):] if pk.startswith(_ALERT) else None
+
+
+def key_ref(shard: int, key_id: str) -> str:
+    """How an order names a key it holds: with its shard, so a change of `shards` still finds it."""
+    return f"{shard}/{key_id}"
+
+
+def key_refs(picks: dict[int, list[str]]) -> list[str]:
+    return [key_ref(shard, key_id) for shard, key_ids in sorted(picks.items()) for key_id in sorted(key_ids)]
+
+
+def picks_of(refs: Iterable[str]) -> dict[int, list[str]]:
+    picks: dict[int, list[str]] = {}
+    for ref in refs:
+        shard, key_id = ref.split("/", 1)
+        picks.setdefault(int(shard), []).append(key_id)
+    return picks
+
+
+# ---------------------------------------------------------------- orders, their ledgers and events
+
+
+def order(order_id: str) -> Key:
+    return _key(f"{_ORDER}{order_id}", "ORDER")
+
+
+def order_id_of(item: dict) -> str | None:
+    """The id of the order an item (or a stream image) is; None for any other item, a ledger entry included."""
+    pk = (item.get("pk") or {}).get("S", "")
+    sk = (item.get("sk") or {}).get("S")
+    return pk[len(_ORDER):] if pk.startswith(_ORDER) and sk == "ORDER" else None
+
+
+def order_indexes(order_id: str, shopper_key: str) -> dict:
+    """The order's entries in `by_shopper` and `recent`, written once when it is placed."""
+    return {"gsi1pk": s(shopper_orders(shopper_key)), "gsi1sk": s(order_id),
+            "recentpk": s(recent_partition(bucket(order_id, RECENT_PARTITIONS))), "recentsk": s(order_id)}
+
+
+def shopper_orders(shopper_key: str) -> str:
+    return f"SHOPPER#{shopper_key}"
+
+
+def recent_partition(partition: int) -> str:
+    return f"RECENT#{partition}"
+
+
+def due_index(order_id: str, due_at: datetime) -> dict:
+    """The order's entry in `due`, present only while the sweeper has something to do with it."""
+    return {"duepk": s(due_partition(bucket(order_id, DUE_PARTITIONS))), "duesk": s(instant(due_at))}
+
+
+def due_partition(partition: int) -> str:
+    return f"DUE#{partition:02d}"
+
+
+def ledger_entry(order_id: str, seq: int) -> Key:
+    return _key(f"{_ORDER}{order_id}", f"LEDGER#{seq:03d}")
+
+
+def ledger_entries(order_id: str) -> Range:
+    return f"{_ORDER}{order_id}", "LEDGER#"
+
+
+def processed_event(event_id: str) -> Key:
+    return _key(f"EVENT#{event_id}", "EVENT")
+
+
+# ---------------------------------------------------------------- price books, rates, sign-in links
+
+
+def price_book(station: str) -> Key:
+    return _key(f"STATION#{station}", "PRICEBOOK")
+
+
+def rate_window(bucket_name: str, window: int) -> Key:
+    return _key(f"RATE#{bucket_name}#{window}", "RATE")
+
+
+def sign_in(token_hash: str) -> Key:
+    return _key(f"SIGNIN#{token_hash}", "SIGNIN")
+
+
+# ---------------------------------------------------------------- quotas and coupons
+
+
+def quota(counter: str, holder: str) -> Key:
+    return _key(counter, "TOTAL" if holder == EVERYONE else f"SHOPPER#{holder}")
+
+
+def coupon_uses(station: str, code: str) -> Key:
+    return quota(coupon_counter(station, code), EVERYONE)
+
+
+def coupon(station: str, code: str) -> Key:
+    return _key(coupon_counter(station, code), "COUPON")
+
+
+# ---------------------------------------------------------------- members, referrals, earnings, withdrawals
+
+
+def _member_partition(station: str, shopper_key: str) -> str:
+    return f"MEMBER#{station}#{shopper_key}"
+
+
+def member(station: str, shopper_key: str) -> Key:
+    return _key(_member_partition(station, shopper_key), "MEMBER")
+
+
+def member_coupon(station: str, owner: str, code: str) -> Key:
+    return _key(_member_partition(station, owner), f"COUPON#{code}")
+
+
+def member_coupons(station: str, shopper_key: str) -> Range:
+    return _member_partition(station, shopper_key), "COUPON#"
+
+
+def earning(station: str, referrer: str, order_id: str, level: int) -> Key:
+    return _key(_member_partition(station, referrer), f"{_EARN}{order_id}#{level}")
+
+
+def earnings_of(station: str, referrer: str) -> Range:
+    return _member_partition(station, referrer), _EARN
+
+
+def earning_of(sk: str) -> tuple[str, int]:
+    """The (order id, level) an earning's sort key names."""
+    order_id, level = sk[len(_EARN):].rsplit("#", 1)
+    return order_id, int(level)
+
+
+def referral_code(station: str, code: str) -> Key:
+    return _key(f"REFCODE#{station}#{code}", "REFCODE")
+
+
+def withdrawal(station: str, withdrawal_id: str) -> Key:
+    return _key(station_withdrawals(station), withdrawal_id)
+
+
+def station_withdrawals(station: str) -> str:
+    return f"WITHDRAWALS#{station}"
+
+
+def member_withdrawal(station: str, referrer: str, withdrawal_id: str) -> Key:
+    return _key(_member_partition(station, referrer), f"WITHDRAW#{withdrawal_id}")
+
+
+def withdrawals_of(station: str, referrer: str) -> Range:
+    return _member_partition(station, referrer), "WITHDRAW#"

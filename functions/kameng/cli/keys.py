@@ -1,0 +1,120 @@
+"""Card keys: `import-keys`, `stock`, `demo-stock`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kameng.cli.command import EXIT_OK, Command, Failure, add_json, open_deps, positive
+from kameng.cli.output import Progress, plain, print_json, table
+from kameng.services.demo_stock import stock_demo
+from kameng.services.import_keys import import_file
+from kameng.services.stations import published_book
+from kameng.services.stock import sku_counts
+
+IMPORT_EPILOG = """\
+examples:
+  kameng import-keys steam-cny-100 keys.txt
+  kameng import-keys windows-11-pro licences.csv
+
+file formats (UTF-8):
+  .txt   one key per line
+  .csv   key[,password] per line, no header row
+  Blank lines and lines starting with # are skipped, so a header can be
+  written as "# key,password". A line with a space or a control character
+  inside a key is reported as FILE:LINE: reason and skipped.
+
+Importing is idempotent: a key already held (in any SKU) counts as a
+duplicate and is not added again, so an interrupted import can simply be run
+again. The SKU must be in the main station's published price book (run the
+build first).
+"""
+
+STOCK_EPILOG = """\
+examples:
+  kameng stock
+  kameng stock --station game-zone
+  kameng stock --json
+
+For every SKU: available + reserved + sold + void = imported.
+"""
+
+DEMO_STOCK_EPILOG = """\
+example:
+  kameng demo-stock
+
+For the demo shop (`make serve`): in a store that has never held a card key,
+every SKU of the main station gets fake DEMO-... keys, so checkout can be
+tried end to end. A store with any keys at all is left alone, so fake keys
+are never sold beside real ones.
+"""
+
+STOCK_COLUMNS = ["sku", "title", "available", "reserved", "sold", "void", "imported"]
+
+
+def import_keys_command(args: argparse.Namespace) -> int:
+    deps = open_deps()
+    path = Path(args.file)
+    progress = Progress(path, sys.stderr)
+    finished = False
+    try:
+        report = import_file(args.sku, path, deps, progress)
+        finished = True
+    except OSError as error:
+        raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
+    finally:
+        progress.close(finished)
+    print(f"imported {report.imported}, duplicates {report.duplicates}, malformed {report.malformed}")
+    for number, reason in report.malformed_lines:
+        print(f"{plain(args.file)}:{number}: {reason}")
+    hidden = report.malformed - len(report.malformed_lines)
+    if hidden > 0:
+        print(f"... and {hidden} more malformed lines")
+    return EXIT_OK
+
+
+def stock_command(args: argparse.Namespace) -> int:
+    deps = open_deps()
+    book = published_book(args.station, deps)
+    rows = sku_counts(book, deps)
+    if args.json:
+        print_json({"station": book.station, "skus": rows})
+    elif not rows:
+        print(f"station {book.station} sells no SKU")
+    else:
+        print(f"stock for station {book.station}")
+        print(table(STOCK_COLUMNS, ([row[column] for column in STOCK_COLUMNS] for row in rows), right=range(2, 7)))
+    return EXIT_OK
+
+
+def demo_stock_command(args: argparse.Namespace) -> int:
+    reports = stock_demo(open_deps(), per_sku=args.per_sku)
+    if args.json:
+        print_json({sku: {"imported": r.imported, "duplicates": r.duplicates} for sku, r in reports.items()})
+    elif not reports:
+        print("this store already holds card keys; demo keys are only added to a store that never had any")
+    else:
+        print(table(["sku", "fake keys imported"], ([sku, r.imported] for sku, r in reports.items()), right=(1,)))
+    return EXIT_OK
+
+
+def _import_keys_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("sku", metavar="SKU", help="a SKU id of the main station, e.g. steam-cny-100")
+    sub.add_argument("file", metavar="FILE", help="a .txt (one key per line) or .csv (key[,password]) file")
+
+
+def _stock_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--station", metavar="ID", help="list this station's SKUs (default: the main station)")
+    add_json(sub)
+
+
+def _demo_stock_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--per-sku", metavar="N", type=positive, default=40, help="fake keys per SKU (default 40)")
+    add_json(sub)
+
+
+IMPORT_KEYS = Command("import-keys", "Import card keys for a SKU from a .txt or .csv file.", IMPORT_EPILOG,
+                      import_keys_command, _import_keys_arguments)
+STOCK = Command("stock", "Show stock counts per SKU.", STOCK_EPILOG, stock_command, _stock_arguments)
+DEMO_STOCK = Command("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,
+                     demo_stock_command, _demo_stock_arguments)

@@ -1,0 +1,208 @@
+"""Orders: `orders`, `order`, `sweep`, `refund`."""
+from __future__ import annotations
+
+import argparse
+from contextlib import contextmanager
+from typing import Iterator
+
+from kameng.cli.command import EXIT_OK, Command, Failure, add_json, data_dir, open_deps, positive
+from kameng.cli.output import indent, pairs, print_json, table, utc
+from kameng.domain.errors import NotFound
+from kameng.domain.money import format_minor
+from kameng.domain.order import OrderStatus
+from kameng.services.lookup import owner_orders, owner_view
+from kameng.services.refunds import refund_order
+from kameng.services.sweeper import sweep
+
+ORDERS_LIMIT = 20
+ORDERS_LIMIT_MAX = 1000
+
+ORDERS_EPILOG = f"""\
+examples:
+  kameng orders
+  kameng orders --station game-zone --status delivered --limit 50
+  kameng orders --status needs_attention --json
+
+statuses: {", ".join(s.value for s in OrderStatus)}
+"""
+
+ORDER_EPILOG = """\
+examples:
+  kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
+  kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --json
+
+Card keys are always shown masked (only their first and last characters);
+the shopper sees them in full on the order page.
+"""
+
+SWEEP_EPILOG = """\
+example:
+  kameng sweep
+
+Lapsed reservations go back to stock (and their payment sessions are
+expired); paid orders whose delivery stalled are delivered; payments that
+could not be delivered and whose refund failed are refunded again. The local
+server runs this periodically; one run handles up to 200 due orders.
+"""
+
+REFUND_EPILOG = """\
+examples:
+  kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
+  kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --reason "key did not work"
+
+Refunds a delivered order's total through the payment gateway. The order
+becomes refunded, its ledger gets entries that reverse the sale exactly, and
+its card keys stay sold (the shopper has seen them) but are flagged refunded.
+Running it again refunds nothing more. Only a delivered order can be refunded
+here: a payment that could not be delivered is refunded automatically.
+"""
+
+
+@contextmanager
+def _naming_the_data_folder() -> Iterator[None]:
+    # An order id that is not there often means the wrong KAMENG_DATA_DIR: say which folder was read.
+    try:
+        yield
+    except NotFound as error:
+        raise Failure(f"{error.message} in {data_dir()}") from None
+
+
+def orders_command(args: argparse.Namespace) -> int:
+    status = OrderStatus(args.status) if args.status else None
+    orders = owner_orders(args.limit, args.station, status, open_deps())
+    if args.json:
+        print_json(orders)
+    elif not orders:
+        print("no orders")
+    else:
+        headers = ["id", "created (UTC)", "station", "sku", "qty", "total", "status", "e-mail"]
+        rows = [[o["id"], utc(o["created_at"]), o["station"], o["sku"], o["quantity"],
+                 format_minor(o["total"], o["currency"]), o["status"], o["email"]] for o in orders]
+        print(table(headers, rows, right=(4, 5)))
+    return EXIT_OK
+
+
+def order_command(args: argparse.Namespace) -> int:
+    deps = open_deps()
+    with _naming_the_data_folder():
+        shown = owner_view(args.order_id, deps)
+    if args.json:
+        print_json(shown)
+        return EXIT_OK
+    order = shown["order"]
+    print(pairs(_facts(order)))
+    print()
+    print("ledger")
+    print(_ledger(shown["ledger"], order["currency"]))
+    print()
+    print("keys (masked)")
+    print(_keys(shown["keys"]))
+    return EXIT_OK
+
+
+def _facts(order: dict) -> list[tuple[str, object]]:
+    def money(minor: int) -> str:
+        return format_minor(minor, order["currency"])
+
+    facts: list[tuple[str, object]] = [
+        ("order", order["id"]),
+        ("status", order["status"]),
+        ("station", order["station"]),
+        ("sku", f"{order['sku']} ({order['title']})"),
+        ("quantity", f"{order['quantity']} x {money(order['unit_price'])}"),
+        ("total", money(order["total"])),
+        ("wholesale", f"{order['quantity']} x {money(order['unit_wholesale'])}"),
+        ("e-mail", order["email"]),
+        ("created (UTC)", utc(order["created_at"])),
+        ("updated (UTC)", utc(order["updated_at"])),
+        ("reservation ends (UTC)", utc(order["reservation_expires_at"])),
+        ("payment session", order["payment_session"] or "-"),
+        ("payment ref", order["payment_ref"] or "-"),
+    ]
+    if order["attention_reason"]:
+        facts.append(("needs attention", order["attention_reason"]))
+    if order["refund_id"]:
+        facts.append(("refund", f"{order['refund_id']} ({order['refund_reason'] or '-'})"))
+    return facts
+
+
+def _ledger(entries: list[dict], currency: str) -> str:
+    if not entries:
+        return "  no entries (written when the order is delivered)"
+    rows = [[e["account"], format_minor(e["amount"], e["currency"]), e["memo"]] for e in entries]
+    rows.append(["balance", format_minor(sum(e["amount"] for e in entries), currency), ""])
+    return indent(table(["account", "amount", "memo"], rows, right=(1,)))
+
+
+def _keys(keys: list[dict]) -> str:
+    if not keys:
+        return "  none held by this order"
+    has_password = {True: "yes", False: "no", None: "-"}
+    rows = [[key["key_id"], key["masked"] or key["problem"], has_password[key["has_password"]],
+             "yes" if key["refunded"] else "no"] for key in keys]
+    return indent(table(["key id", "key", "password", "refunded"], rows))
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    done = sweep(open_deps())
+    counts = {"expired": done.get("expired", 0), "delivered": done.get("delivered", 0),
+              "refunded": done.get("refunded", 0)}
+    if args.json:
+        print_json(counts)
+    else:
+        print(f"expired {counts['expired']}, delivered {counts['delivered']}, refunded {counts['refunded']}")
+    return EXIT_OK
+
+
+def refund_command(args: argparse.Namespace) -> int:
+    deps = open_deps()
+    with _naming_the_data_folder():
+        refunded, now = refund_order(args.order_id, args.reason, deps)
+    if args.json:
+        print_json({"order_id": refunded.id, "status": refunded.status.value, "refund_id": refunded.refund_id,
+                    "amount": refunded.total, "currency": refunded.currency, "refunded_now": now})
+    elif now:
+        print(f"refunded order {refunded.id}: {format_minor(refunded.total, refunded.currency)} back to the shopper "
+              f"(refund {refunded.refund_id}); its {refunded.quantity} key(s) stay sold, flagged refunded")
+    else:
+        print(f"order {refunded.id} was already refunded (refund {refunded.refund_id}); nothing was done")
+    return EXIT_OK
+
+
+def _limit(text: str) -> int:
+    value = positive(text)
+    if value > ORDERS_LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {ORDERS_LIMIT_MAX} (got {value})")
+    return value
+
+
+def _orders_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--station", metavar="ID", help="only this station's orders")
+    sub.add_argument("--status", metavar="STATUS", choices=[s.value for s in OrderStatus],
+                     help="only orders in this status (see the list below)")
+    sub.add_argument("--limit", metavar="N", type=_limit, default=ORDERS_LIMIT,
+                     help=f"at most N orders (default {ORDERS_LIMIT}, at most {ORDERS_LIMIT_MAX})")
+    add_json(sub)
+
+
+def _order_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("order_id", metavar="ORDER_ID", help="the order id, as listed by `kameng orders`")
+    add_json(sub)
+
+
+def _sweep_arguments(sub: argparse.ArgumentParser) -> None:
+    add_json(sub)
+
+
+def _refund_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("order_id", metavar="ORDER_ID", help="a delivered order's id, as listed by `kameng orders`")
+    sub.add_argument("--reason", metavar="TEXT", help="why, kept with the order (default: owner refund)")
+    add_json(sub)
+
+
+ORDERS = Command("orders", "List recent orders, newest first.", ORDERS_EPILOG, orders_command, _orders_arguments)
+ORDER = Command("order", "Show one order: details, ledger entries and masked keys.", ORDER_EPILOG,
+                order_command, _order_arguments)
+SWEEP = Command("sweep", "Run the sweeper once and print what it did.", SWEEP_EPILOG, sweep_command, _sweep_arguments)
+REFUND = Command("refund", "Refund a delivered order through the payment gateway.", REFUND_EPILOG,
+                 refund_command, _refund_arguments)
