@@ -34,8 +34,6 @@ so a shop moving from the embedded store keeps its duplicate detection.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import threading
 import time
@@ -43,11 +41,9 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kameng.adapters import record_seal
+from kameng.adapters.record_seal import HashKeys
 
 FORMAT = 0x02
 LOCAL_FORMAT = 0x01
@@ -60,11 +56,6 @@ DEFAULT_MAX_SEALS = 100_000
 DEFAULT_MAX_AGE = 15 * 60.0
 DEFAULT_CACHE_SIZE = 256
 MIN_HASH_KEY_BYTES = 32
-
-
-def _derive(master: bytes, purpose: str) -> bytes:
-    # The same derivation as cipher_local, so equal secrets give equal fingerprints.
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"kameng/{purpose}".encode()).derive(master)
 
 
 class CiphertextFormatError(ValueError):
@@ -81,7 +72,7 @@ class _DataKey:
         self.seals = 0
 
 
-class KmsCipher:
+class KmsCipher(HashKeys):
     def __init__(
         self,
         key_id: str,
@@ -103,8 +94,7 @@ class KmsCipher:
             client = boto3.client("kms")
         self._kms = client
         self._key_id = key_id
-        self._hash_key = hash_key
-        self._hash_keys: dict[str, bytes] = {}
+        super().__init__(hash_key)
         self._max_seals = max_seals
         self._max_age = max_age
         self._cache_size = cache_size
@@ -125,19 +115,6 @@ class KmsCipher:
     def open(self, ciphertext: bytes, context: bytes) -> bytes:
         blob, nonce, body = _split(ciphertext)
         return self._opening_key(blob).aead.decrypt(nonce, body, context)
-
-    def keyed_hash(self, purpose: str, text: str) -> str:
-        key = self._hash_keys.get(purpose)
-        if key is None:
-            key = self._hash_keys[purpose] = _derive(self._hash_key, f"hash/{purpose}")
-        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
-
-    def seal_record(self, purpose: str, subject: str, plaintext: bytes, context: bytes) -> bytes:
-        # No KMS call: functions that may not use the card-key KMS key (checkout) seal records too.
-        return record_seal.seal(self.keyed_hash(purpose, subject), plaintext, context)
-
-    def open_record(self, purpose: str, subject: str, sealed: bytes, context: bytes) -> bytes:
-        return record_seal.open_sealed(self.keyed_hash(purpose, subject), sealed, context)
 
     def _sealing_key(self) -> _DataKey:
         with self._lock:

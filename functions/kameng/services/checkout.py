@@ -18,6 +18,7 @@ from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
+from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, seal_token
 
@@ -115,7 +116,7 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
     book = deps.store.price_books.price_book(request.station)
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
-    shopper_key = deps.cipher.keyed_hash("shopper", request.email) if request.email else session_shopper
+    shopper_key = shopper_key_of(request.email, deps) if request.email else session_shopper
     signed_in = session_shopper is not None and session_shopper == shopper_key
     priced = price_for(book, request.sku, request.quantity, request.coupon, shopper_key, signed_in, deps,
                        own_uses=signed_in).priced
@@ -134,7 +135,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     if book is None:
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
-    shopper_key = deps.cipher.keyed_hash("shopper", request.email)
+    shopper_key = shopper_key_of(request.email, deps)
     pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
                         session_shopper == shopper_key, deps)
     priced = pricing.priced

@@ -233,6 +233,10 @@ class _StationPlan:
 
     def page(self, template: str, path: str | None, source: str, make: PageFunction, *arguments: Any) -> Output:
         """An HTML page: `make(path, station view, *arguments)` gives its own values."""
+        if make.__module__ != pages.__name__:
+            # A page's fingerprint is its arguments: only pages.py's functions read nothing else
+            # (tests/build/test_fingerprints.py checks their bytecode).
+            raise TypeError(f"{make.__qualname__} is not a page function of {pages.__name__}")
         key = self.digest(self.key, template, make.__qualname__, path, *arguments)
         output = f"{self.station.id}{path}index.html" if path is not None else f"{self.station.id}/{template}.html"
         render = partial(self.render, template, make, path, arguments)
