@@ -72,6 +72,8 @@ def test_a_missing_field_is_named(post_checkout, valid_fields, missing):
 @pytest.mark.parametrize(
     ("field", "value"),
     [("email", "not-an-address"), ("email", "a@b"), ("email", "<a>@example.com"), ("email", 12345), ("email", "x" * 250 + "@example.com"),
+     ("email", "a\u0000b@example.com"), ("email", "a@exam\u0007ple.com"), ("email", "a\u202eb@example.com"),
+     ("email", "a\u200b@example.com"),
      ("query_password", "123"), ("query_password", ""), ("query_password", "p" * 65),
      ("quantity", 0), ("quantity", -1), ("quantity", "many"), ("quantity", 1.5), ("quantity", 10**30),
      ("station", "Main"), ("station", "../main"), ("station", ""), ("sku", ""), ("sku", "s" * 65)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from typing import Annotated, Callable
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -14,7 +15,9 @@ EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"'.]+(\.[^@\s<>\"'.]+)+$")
 
 def is_email(text: str) -> bool:
     """The one test of an e-mail address: a shopper's, and a station's support address in content."""
-    return EMAIL.fullmatch(text) is not None
+    # A control character (NUL, a line break) would end up raw in a mail's To: line; a format
+    # character (a right-to-left override, a zero-width space) makes one address look like another.
+    return EMAIL.fullmatch(text) is not None and not any(unicodedata.category(c) in ("Cc", "Cf") for c in text)
 
 
 def normalize_email(email: str) -> str:
