@@ -29,6 +29,11 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _printed(item: Any) -> Markup:
+    """Its HTML as a page prints it: one object, shown by every station."""
+    return Markup(item.html)
+
+
 @dataclass(frozen=True)
 class ImageFile:
     name: str
@@ -73,10 +78,7 @@ class Document:
     html: str
     images: tuple[ImageFile, ...]
 
-    @cached_property
-    def body(self) -> Markup:
-        """Its HTML as a page prints it: one object, shown by every station."""
-        return Markup(self.html)
+    body = cached_property(_printed)
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,7 @@ class Product:
     def front_json(self) -> str:
         return self.front.model_dump_json()
 
-    @cached_property
-    def body(self) -> Markup:
-        """Its HTML as a page prints it: one object, shown by every station."""
-        return Markup(self.html)
+    body = cached_property(_printed)
 
 
 @dataclass(frozen=True)

@@ -101,17 +101,21 @@ def _one_line(value: str) -> str:
     return value
 
 
-def _percent(value: Any) -> Decimal:
+def _bounded_decimal(value: Any, noun: str, example: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a percentage such as 8 or 12.5 (got {value!r})")
+        raise ValueError(f"expected {noun} such as {example} (got {value!r})")
     try:
         # str() keeps YAML floats as typed (8.1, not 8.0999…).
-        percent = Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"expected a percentage such as 8 or 12.5 (got {value!r})") from None
-    if not percent.is_finite() or not 0 <= percent <= 1000:
-        raise ValueError(f"expected a percentage from 0 to 1000 (got {value!r})")
-    return percent
+        raise ValueError(f"expected {noun} such as {example} (got {value!r})") from None
+    if not number.is_finite() or not 0 <= number <= 1000:
+        raise ValueError(f"expected {noun} from 0 to 1000 (got {value!r})")
+    return number
+
+
+def _percent(value: Any) -> Decimal:
+    return _bounded_decimal(value, "a percentage", "8 or 12.5")
 
 
 def _aware(value: datetime) -> datetime:
@@ -124,15 +128,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _rate(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a number such as 1 or 0.5 (got {value!r})")
-    try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"expected a number such as 1 or 0.5 (got {value!r})") from None
-    if not rate.is_finite() or not 0 <= rate <= 1000:
-        raise ValueError(f"expected a number from 0 to 1000 (got {value!r})")
-    return rate
+    return _bounded_decimal(value, "a number", "1 or 0.5")
 
 
 def _coupon_code(value: str) -> str:
