@@ -34,7 +34,20 @@ def mail_templates(code_root: Path = CODE_ROOT) -> Path:
 MAIL_TEMPLATES = mail_templates()
 
 
-class Config(BaseModel):
+class Edge(BaseModel):
+    """Whether the API is reached through the deployment's CloudFront, read on its own by the HTTP layer."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # Off: a caller could set CloudFront-Viewer-Address itself, so only the connection's address counts.
+    behind_cloudfront: bool = Field(default=False, alias="KAMENG_BEHIND_CLOUDFRONT")
+    # The value CloudFront adds as X-Kameng-Edge to every origin request: the API's own endpoint stays
+    # reachable past CloudFront, and a request that did not come through it must not pick its address.
+    edge_token: str | None = Field(default=None, alias="KAMENG_EDGE_TOKEN", min_length=16, max_length=128,
+                                   pattern=r"^[\x21-\x7e]+$", repr=False)
+
+
+class Config(Edge):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     data_dir: Path = Field(default=REPO / "var", alias="KAMENG_DATA_DIR")
@@ -128,6 +141,16 @@ def _secrets_from_aws(arn: str) -> dict[str, str]:
     return {k: v for k, v in json.loads(value).items() if k in SECRET_NAMES}
 
 
+def edge(environ: Mapping[str, str] | None = None) -> Edge:
+    """The two edge settings alone: no secret is fetched for them, so a request may read them cheaply."""
+    env = os.environ if environ is None else environ
+    wanted = {k: v for k, v in env.items() if k in ("KAMENG_BEHIND_CLOUDFRONT", "KAMENG_EDGE_TOKEN") and v != ""}
+    try:
+        return Edge.model_validate(wanted)
+    except ValidationError as error:
+        raise ConfigError(f"invalid configuration: {_problems(error)}") from None
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
     env = dict(os.environ if environ is None else environ)
     wanted = {k: v for k, v in env.items() if k.startswith(("KAMENG_", "STRIPE_")) and v != ""}
@@ -139,12 +162,16 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     try:
         return Config.model_validate(wanted)
     except ValidationError as error:
-        problems = []
-        for e in error.errors(include_url=False):
-            message = e["msg"].removeprefix("Value error, ")
-            if e["loc"]:
-                shown = "…" if e["loc"][0] in SECRET_NAMES or e["loc"][0] == "KAMENG_HASH_KEY" else repr(e.get("input"))
-                problems.append(f"{e['loc'][0]}: {message} (got {shown})")
-            else:
-                problems.append(message)
-        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+        raise ConfigError(f"invalid configuration: {_problems(error)}") from None
+
+
+def _problems(error: ValidationError) -> str:
+    problems = []
+    for e in error.errors(include_url=False):
+        message = e["msg"].removeprefix("Value error, ")
+        if e["loc"]:
+            hidden = e["loc"][0] in SECRET_NAMES or e["loc"][0] in ("KAMENG_HASH_KEY", "KAMENG_EDGE_TOKEN")
+            problems.append(f"{e['loc'][0]}: {message} (got {'…' if hidden else repr(e.get('input'))})")
+        else:
+            problems.append(message)
+    return "; ".join(problems)

@@ -2,25 +2,48 @@
 from __future__ import annotations
 
 import base64
+import hmac
+import ipaddress
 import json
 import logging
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
-from urllib.parse import parse_qsl
+from functools import cache
+from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from kameng import config
 from kameng.domain import errors
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
 MAX_BODY_BYTES = 64 * 1024
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+# Sec-Fetch-Site values of a request the shop's own pages made, or one typed or bookmarked.
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})
+# Added by CloudFront to every origin request with the deployment's token (infra/template.base.yaml).
+EDGE_HEADER = "x-kameng-edge"
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+class UnsupportedMediaType(errors.DomainError):
+    code = "unsupported_media_type"
+
+
+class CrossSiteRequest(errors.DomainError):
+    code = "cross_site_request"
+
 
 STATUS = {
     errors.InvalidRequest: 400,
     errors.InvalidSignature: 400,
     errors.InvalidSignIn: 400,
     errors.SignedOut: 401,
+    # Only a page of another site meets this, never the shop's own pages or an API client.
+    # Behind CloudFront the distribution answers it with its 404 page (CustomErrorResponses).
+    CrossSiteRequest: 403,
     errors.NotFound: 404,
     errors.UnknownStation: 404,
     errors.UnknownSku: 404,
@@ -33,6 +56,7 @@ STATUS = {
     errors.NotEnoughPoints: 409,
     errors.NothingToWithdraw: 409,
     errors.QuantityOutOfRange: 422,
+    UnsupportedMediaType: 415,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
     errors.Busy: 503,
@@ -92,17 +116,58 @@ def raw_body(event: dict) -> bytes:
     return data
 
 
+def media_type(event: dict) -> str:
+    return (header(event, "content-type") or "").split(";", 1)[0].strip().lower()
+
+
 def is_form(event: dict) -> bool:
-    return (header(event, "content-type") or "").startswith("application/x-www-form-urlencoded")
+    return media_type(event) == FORM
 
 
-def body_fields(event: dict) -> dict[str, Any]:
+def refuse_cross_site(event: dict) -> None:
+    """Refuse what a page of another site made the shopper's browser send: browsers set Sec-Fetch-Site, pages cannot."""
+    fetched_from = (header(event, "sec-fetch-site") or "").strip().lower()
+    if fetched_from and fetched_from not in SAME_SITE_FETCHES:
+        raise CrossSiteRequest("拒绝来自其他网站的请求：请在本店页面上操作")
+
+
+def refuse_foreign_origin(event: dict, own_hosts: Callable[[], Iterable[str]]) -> None:
+    """For a form target: a browser too old for Sec-Fetch-Site still names the posting page's Origin."""
+    if header(event, "sec-fetch-site"):
+        return refuse_cross_site(event)
+    origin = header(event, "origin")
+    if origin is None:
+        return None
+    parts = urlsplit(origin.strip())
+    host = parts.netloc.lower() if parts.scheme in ("http", "https") else ""
+    if host and (host == (header(event, "host") or "").lower() or host in {h.lower() for h in own_hosts()}):
+        return None
+    raise CrossSiteRequest("拒绝来自其他网站的请求：请在本店页面上操作")
+
+
+def accept_post(event: dict, forms: bool = False) -> None:
+    """A POST that changes something: from the shop's pages or an API client, in a type the route reads.
+
+    Only application/json, unless the route is a no-JavaScript form's target: a page of another
+    site can post a form or text/plain anywhere, but JSON only after a CORS preflight this API
+    never grants.
+    """
+    refuse_cross_site(event)
+    if forms and media_type(event) not in (JSON, FORM):
+        raise UnsupportedMediaType(f"请求体须为 {JSON} 或 {FORM}（Content-Type 头）")
+    if not forms and media_type(event) != JSON:
+        raise UnsupportedMediaType(f"此接口只接受 {JSON}（Content-Type 头）；网页上的表单请启用 JavaScript 后提交")
+
+
+def body_fields(event: dict, forms: bool = False) -> dict[str, Any]:
+    accept_post(event, forms)
     data = raw_body(event)
     try:
         if is_form(event):
             return dict(parse_qsl(data.decode(), keep_blank_values=True))
         parsed = json.loads(data or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # ValueError: invalid JSON or UTF-8, and an integer past Python's 4,300-digit conversion limit.
         # RecursionError: a few KB of "[[[[" nests deeper than the parser will go.
         raise errors.InvalidRequest("请求体不是有效的 JSON") from None
     if not isinstance(parsed, dict):
@@ -134,6 +199,8 @@ def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> di
 # English gets these instead (the code and the fields stay the same).
 ENGLISH = {
     "invalid_request": "Some fields are not valid: please check them and try again.",
+    "unsupported_media_type": "This address takes a JSON body (Content-Type: application/json); for a web form, turn JavaScript on.",
+    "cross_site_request": "Refused: this request came from another website. Please use the shop's own pages.",
     "invalid_signature": "The Stripe-Signature header is missing, forged or too old.",
     "not_found": "No such order.",
     "unknown_station": "No such shop.",
@@ -207,8 +274,38 @@ def api(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
     return wrapped
 
 
-def client_address(event: dict) -> str:
-    return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown"
+@cache
+def _edge() -> config.Edge:
+    return config.edge()
+
+
+def client_address(event: dict, edge: config.Edge | None = None) -> str:
+    """The address per-address limits count: the viewer's behind CloudFront, else the connection's."""
+    source = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown"
+    edge = edge or _edge()
+    if not edge.behind_cloudfront:
+        return source
+    if edge.edge_token is not None:
+        sent = (header(event, EDGE_HEADER) or "").encode("utf-8", "replace")
+        if not hmac.compare_digest(sent, edge.edge_token.encode()):
+            return source
+    return viewer_address(header(event, VIEWER_ADDRESS_HEADER)) or source
+
+
+def viewer_address(value: str | None) -> str | None:
+    """The IP of CloudFront-Viewer-Address ("198.51.100.10:46532", "2001:db8::1:46532", "[2001:db8::1]:46532")."""
+    address, _, port = (value or "").strip().rpartition(":")
+    if not (port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535):
+        return None
+    if address.startswith("[") and address.endswith("]"):
+        address = address[1:-1]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    # One spelling per address: an IPv4 client seen over IPv6, and the long and short IPv6 forms, count once.
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return str(mapped or ip)
 
 
 def redirect(location: str) -> dict:
@@ -227,3 +324,11 @@ def html_error(error: errors.DomainError) -> dict:
         '<p><a href="/">返回首页</a></p></main></html>'
     )
     return {"statusCode": status, "headers": {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}, "body": page}
+
+
+DEVICE_COOKIE = "device"
+
+
+def device_cookie(value: str, secure: bool) -> str:
+    """The first-party cookie that names a browser to the unpaid-hold limits: sent to checkout only."""
+    return set_cookie(DEVICE_COOKIE, value, "/api/checkout", timedelta(days=365), secure)

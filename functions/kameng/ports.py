@@ -265,14 +265,21 @@ class PaymentGateway(Protocol):
     def expire_session(self, session_id: str) -> None:
         """Stop a session from taking money; a session already finished is left alone."""
 
+    def session_payment(self, session_id: str) -> PaymentEvent | None:
+        """What the gateway itself says the session was paid, read as the webhook of its completion would
+        bring it (one event id per session); None while it has taken no money. Asked before an order
+        lapses, as its webhook may never have arrived. Raises what the gateway raises (unknown session, outage)."""
+
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Check the signature over the raw body, then read it; raise InvalidSignature."""
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
         """Give back a payment (all of it when amount is None) and return the refund's id.
 
-        Idempotent per (order_id, amount): a retry returns the first refund, never a
-        second one. The id means "refund requested": Alipay and WeChat Pay settle later.
+        Idempotent per (order_id, amount, attempt): a retry returns the first refund, never a
+        second one; `attempt` counts the refunds of the order the gateway reported failed, so
+        asking again after a failure is a new refund. The id means "refund requested": Alipay
+        and WeChat Pay settle later, and report a failure by a refund event.
         """
 
 

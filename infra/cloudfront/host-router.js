@@ -8,6 +8,7 @@
 //   https://www.gamezone.example/assets/a.css  ->  /game-zone/assets/a.css
 // A host that is no station's gets a 404 here, so no station is served under a
 // domain it does not own (nor under the distribution's *.cloudfront.net name).
+// So does a path a redirect could turn into another host's address: see plainPath.
 //
 // This file is the source. infra/template.yaml carries the same text as the function's
 // FunctionCode, where Fn::Sub fills in StationMap from the StationDomains parameter
@@ -17,6 +18,12 @@
 var STATION_MAP = '${StationMap}';
 
 var STATION_NAME = /^[a-z0-9][a-z0-9-]{1,31}$/;
+
+// Encoded: a slash, a backslash or a control character, which no page's address holds.
+var ENCODED_SEPARATOR = /%(2f|5c|[01][0-9a-f]|7f)/i;
+// Decoded: a backslash (a browser reads "/<backslash>x" as "//x"), a control character (a browser drops
+// tabs and newlines from a Location) or a character IDNA maps to a slash.
+var SLASH_LIKE = /[\\\u0000-\u001f\u007f-\u009f\u2044\u2215\u2216\u29f8\u29f9\ufe68\uff0f\uff3c]/;
 
 function stationsByHost(text) {
     var stations = {};
@@ -63,17 +70,50 @@ function queryString(querystring) {
     return parts.length ? '?' + parts.join('&') : '';
 }
 
+// The path, its leading slashes collapsed to one; null for a path no page has and no redirect may
+// echo, so that every Location starts with one slash and then a character no host address can.
+function plainPath(uri) {
+    if (ENCODED_SEPARATOR.test(uri)) {
+        return null;
+    }
+    var text;
+    try {
+        text = decodeURIComponent(uri);
+    } catch (malformed) {
+        return null;
+    }
+    if (SLASH_LIKE.test(text) || SLASH_LIKE.test(uri)) {
+        return null;
+    }
+    var path = '/' + uri.replace(/^\/+/, '');
+    var segments = text.replace(/^\/+/, '').split('/');
+    for (var i = 0; i < segments.length; i++) {
+        var segment = segments[i];
+        if (segment === '.' || segment === '..' || (segment === '' && i < segments.length - 1)) {
+            return null;
+        }
+    }
+    return path;
+}
+
+function notFound() {
+    return {
+        statusCode: 404,
+        statusDescription: 'Not Found',
+        headers: {'cache-control': {value: 'no-store'}}
+    };
+}
+
 function handler(event) {
     var request = event.request;
     var host = hostOf(request);
     if (!Object.prototype.hasOwnProperty.call(STATIONS, host)) {
-        return {
-            statusCode: 404,
-            statusDescription: 'Not Found',
-            headers: {'cache-control': {value: 'no-store'}}
-        };
+        return notFound();
     }
-    var uri = request.uri;
+    var uri = plainPath(request.uri);
+    if (uri === null) {
+        return notFound();
+    }
     var name = uri.substring(uri.lastIndexOf('/') + 1);
     if (uri.charAt(uri.length - 1) === '/') {
         uri += 'index.html';

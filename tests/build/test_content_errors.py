@@ -310,3 +310,58 @@ def test_a_build_that_crashes_while_rendering_leaves_the_site_and_no_temp_folder
         built.build()
     assert tree(built.site) == before
     assert sorted(p.name for p in built.root.iterdir()) == ["content", "site", "templates"]
+
+
+def test_an_unknown_station_field_does_not_hide_a_price_below_wholesale(project: Project) -> None:
+    project.edit("game-zone/station.yaml", "steam-cny-100: 99.00", "steam-cny-100: 90.00")
+    project.edit("game-zone/station.yaml", "name: 游戏小站", "name: 游戏小站\nslogan: 秒发")
+    unknown, below_wholesale = errors(project)
+    assert unknown.startswith("content/game-zone/station.yaml: slogan: unknown field; expected one of: announcement,")
+    assert below_wholesale == (
+        "content/game-zone/station.yaml: pricing.fixed.steam-cny-100: must be ≥ the wholesale price 95.00 (got 90.00)"
+    )
+
+
+def test_a_fourth_referral_level_does_not_hide_a_price_below_wholesale(project: Project) -> None:
+    project.edit("game-zone/station.yaml", "steam-cny-100: 99.00", "steam-cny-100: 90.00")
+    project.edit("game-zone/station.yaml", "name: 游戏小站", "name: 游戏小站\nreferrals:\n  levels_percent: [10, 5, 3, 1]")
+    assert errors(project) == [
+        "content/game-zone/station.yaml: referrals.levels_percent: at most 3 levels:"
+        " 三级以上多级分销 is not allowed (got 4)",
+        "content/game-zone/station.yaml: pricing.fixed.steam-cny-100: must be ≥ the wholesale price 95.00 (got 90.00)",
+    ]
+
+
+def test_an_unknown_product_field_does_not_hide_the_products_other_mistakes(project: Project) -> None:
+    project.edit("main/products/mobile.md", "category: top-up", "category: topup\nsubtitle: x")
+    messages = errors(project)
+    assert [message.split(": ")[1] for message in messages] == ["subtitle", "category"]
+
+
+def test_a_misspelt_field_suggests_the_field_it_resembles(project: Project) -> None:
+    project.edit("main/products/steam.md", "summary:", "sumary:")
+    assert errors(project) == [
+        "content/main/products/steam.md: sumary: unknown field; did you mean 'summary'? expected one of: category,"
+        " fulfilment, images, skus, sort, summary, tags, title"
+    ]
+
+
+def test_a_misspelt_field_of_a_sku_suggests_the_field_it_resembles(project: Project) -> None:
+    project.edit("main/products/qq-coin.md", "min_per_order: 2", "min_per_ordr: 2")
+    assert errors(project)[0].startswith(
+        "content/main/products/qq-coin.md: skus[0].min_per_ordr: unknown field; did you mean 'min_per_order'?"
+    )
+
+
+def test_a_misspelt_coupon_field_suggests_the_field_it_resembles(project: Project) -> None:
+    project.edit("game-zone/station.yaml", "name: 游戏小站", "name: 游戏小站\ncoupons:\n  - {code: WELCOME10, amont: 5}")
+    assert errors(project)[0].startswith(
+        "content/game-zone/station.yaml: coupons[0].amont: unknown field; did you mean 'amount'?"
+    )
+
+
+def test_a_mistake_in_an_optional_field_does_not_report_phantoms_downstream(project: Project) -> None:
+    project.edit("game-zone/station.yaml", "sells: [steam, qq-coin]", "sells: [steam, QQ]")
+    assert errors(project) == [
+        "content/game-zone/station.yaml: sells[1]: expected 1–64 lowercase letters, digits or '-' (got 'QQ')"
+    ]

@@ -1,4 +1,5 @@
-"""The sweeper's promises on every store adapter: lapsed orders give their keys back once, failed refunds are retried."""
+"""The sweeper's promises on every store adapter: lapsed orders give their keys back once unless the gateway says
+they were paid, failed refunds are retried."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,8 @@ import pytest
 from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.mail_outbox import OutboxMail
 from kameng.deps import Deps, Settings
-from kameng.domain.order import KeyMove, OrderChange, OrderStatus
+from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, PaymentEvent, PaymentKind
+from kameng.services.refunds import refund_event
 from kameng.services.sweeper import sweep
 
 from .store_world import START, an_order
@@ -23,15 +25,22 @@ class Gateway:
         self.expired: list[str] = []
         self.refunds: list[tuple] = []
         self.down = False
+        self.asked: list[str] = []
+        # What each session was paid, as the gateway would tell it when asked.
+        self.paid: dict[str, PaymentEvent] = {}
 
     def expire_session(self, session_id: str) -> None:
         self.expired.append(session_id)
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
         self.refunds.append((payment_ref, amount, order_id))
         if self.down:
             raise ConnectionError("gateway unreachable")
-        return f"re_{order_id}"
+        return f"re_{order_id}" if not attempt else f"re_{order_id}_{attempt}"
+
+    def session_payment(self, session_id: str) -> PaymentEvent | None:
+        self.asked.append(session_id)
+        return self.paid.get(session_id)
 
 
 class Clock:
@@ -110,3 +119,97 @@ def test_a_refund_that_fails_stays_due_and_is_retried(world, inventory):
     gateway.down = False
     clock.now += timedelta(minutes=1)
     assert (sweep(deps)["refunded"], len(gateway.refunds), deps.store.orders.order(held.id).status) == (1, 2, S.REFUNDED)
+
+
+def paid_at_the_gateway(order, session_id: str, amount: int | None = None) -> PaymentEvent:
+    return PaymentEvent(id=f"session_paid:{session_id}", kind=PaymentKind.COMPLETED, order_id=order.id,
+                        session_id=session_id, paid=True, amount=order.total if amount is None else amount,
+                        currency=order.currency, payment_ref="pi_found")
+
+
+def test_a_lapsed_order_whose_session_was_paid_is_delivered_not_expired(world, inventory):
+    deps, gateway, clock = world
+    sku = inventory.new_sku(3)
+    placed = deps.store.orders.place_order(an_order(sku, quantity=2))
+    deps.store.orders.set_payment_session(placed.id, "cs_test_paid")
+    gateway.paid["cs_test_paid"] = paid_at_the_gateway(placed, "cs_test_paid")
+    clock.now = START + timedelta(minutes=16)
+    done = sweep(deps)
+    delivered = deps.store.orders.order(placed.id)
+    counted = inventory.count(sku)
+    assert (done, delivered.status, delivered.payment_ref, counted.sold, counted.reserved) == (
+        {"recovered": 1, "delivered": 1}, S.DELIVERED, "pi_found", 2, 0)
+    assert gateway.expired == [] and inventory.balanced(sku)
+
+
+def test_a_payment_found_at_the_gateway_is_applied_once(world, inventory):
+    deps, gateway, clock = world
+    sku = inventory.new_sku(1)
+    placed = deps.store.orders.place_order(an_order(sku))
+    deps.store.orders.set_payment_session(placed.id, "cs_test_paid")
+    gateway.paid["cs_test_paid"] = paid_at_the_gateway(placed, "cs_test_paid")
+    clock.now = START + timedelta(minutes=16)
+    sweep(deps)
+    assert (sweep(deps), deps.store.orders.event_seen("session_paid:cs_test_paid"), inventory.count(sku).sold) == (
+        {}, True, 1)
+
+
+def test_a_wrong_amount_found_at_the_gateway_is_refunded_not_delivered(world, inventory):
+    deps, gateway, clock = world
+    sku = inventory.new_sku(1)
+    placed = deps.store.orders.place_order(an_order(sku))
+    deps.store.orders.set_payment_session(placed.id, "cs_test_short")
+    gateway.paid["cs_test_short"] = paid_at_the_gateway(placed, "cs_test_short", amount=1)
+    clock.now = START + timedelta(minutes=16)
+    done = sweep(deps)
+    refunded = deps.store.orders.order(placed.id)
+    assert (done, refunded.status, gateway.refunds, inventory.count(sku).available) == (
+        {"recovered": 1, "refunded": 1}, S.REFUNDED, [("pi_found", None, placed.id)], 1)
+
+
+def test_an_order_whose_gateway_cannot_be_asked_lapses_as_before(world, inventory):
+    deps, gateway, clock = world
+    sku = inventory.new_sku(1)
+    placed = deps.store.orders.place_order(an_order(sku))
+    deps.store.orders.set_payment_session(placed.id, "cs_test_unknown")
+
+    def unreachable(session_id):
+        raise ConnectionError("gateway unreachable")
+
+    gateway.session_payment = unreachable
+    clock.now = START + timedelta(minutes=16)
+    assert (sweep(deps), deps.store.orders.order(placed.id).status) == ({"expired": 1}, S.EXPIRED)
+
+
+def refund_failure(order, event_id: str = "evt_refund_failed") -> PaymentEvent:
+    return PaymentEvent(id=event_id, kind=PaymentKind.REFUND_FAILED, order_id=order.id, session_id=None, paid=False,
+                        amount=order.paid_amount, currency=order.currency, payment_ref=order.payment_ref,
+                        refund_id=order.refund_id, refund_status="failed", refund_failure="declined")
+
+
+def test_a_refund_the_gateway_reports_failed_is_asked_for_again_an_hour_later(world, inventory):
+    deps, gateway, clock = world
+    held = held_payment(deps, inventory)
+    clock.now = START + timedelta(minutes=2)
+    sweep(deps)
+    refunded = deps.store.orders.order(held.id)
+    assert refund_event(refund_failure(refunded), deps) is Applied.DONE
+    failed = deps.store.orders.order(held.id)
+    assert (failed.status, failed.refund_id, failed.refund_failures) == (S.NEEDS_ATTENTION, None, 1)
+    assert sweep(deps).get("refunded", 0) == 0
+    clock.now += timedelta(hours=1)
+    assert sweep(deps)["refunded"] == 1
+    again = deps.store.orders.order(held.id)
+    assert (again.status, again.refund_id, gateway.refunds[-1]) == (S.REFUNDED, f"re_{held.id}_1", ("pi_held", None, held.id))
+    assert sum(entry.amount for entry in deps.store.orders.ledger(held.id)) == 0
+
+
+def test_the_same_refund_failure_told_twice_moves_the_order_once(world, inventory):
+    deps, _, clock = world
+    held = held_payment(deps, inventory)
+    clock.now = START + timedelta(minutes=2)
+    sweep(deps)
+    refunded = deps.store.orders.order(held.id)
+    first = refund_event(refund_failure(refunded, "evt_refund_updated"), deps)
+    second = refund_event(refund_failure(refunded, "evt_refund_failed"), deps)
+    assert (first, second, deps.store.orders.order(held.id).refund_failures) == (Applied.DONE, None, 1)

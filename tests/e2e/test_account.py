@@ -58,7 +58,7 @@ def test_a_shopper_signs_in_from_the_mail_and_sees_their_delivered_order(shop, b
     again = shop.post("/api/account/session", json={"token": token}, headers={"Host": shop.host(STATION)})
     assert again.status_code == 400 and again.json()["error"]["code"] == "invalid_sign_in"
 
-    out = browser.post(f"{shop.base}/api/account/sign-out", headers={"Host": shop.host(STATION)}, timeout=10)
+    out = browser.post(f"{shop.base}/api/account/sign-out", json={}, headers={"Host": shop.host(STATION)}, timeout=10)
     assert out.status_code == 200
     assert browser.get(f"{shop.base}/api/account", timeout=10).status_code == 401
 

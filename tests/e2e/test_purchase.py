@@ -166,8 +166,8 @@ def test_a_burst_of_payments_larger_than_the_servers_thread_pool_all_deliver(sho
 
     sku, shoppers = "qq-coin-50", 48  # more than the server's 32 worker threads
     shop.import_keys(sku, fresh_keys(shoppers), tmp_path)
-    body = {"station": STATION, "sku": sku, "quantity": 1, "email": "burst@example.com", "query_password": "1234"}
-    placed = [shop.post("/api/checkout", json=body).json() for _ in range(shoppers)]
+    body = {"station": STATION, "sku": sku, "quantity": 1, "query_password": "1234"}
+    placed = [shop.post("/api/checkout", json={**body, "email": f"burst-{n}@example.com"}).json() for n in range(shoppers)]
 
     with ThreadPoolExecutor(shoppers) as pool:
         answers = list(pool.map(lambda p: pay(shop, p).status_code, placed))

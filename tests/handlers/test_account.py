@@ -246,7 +246,7 @@ def test_a_session_expires_after_thirty_days(stations, signed_in, get_account, c
 
 
 def test_signing_out_clears_the_cookie(deps, api_event):
-    event = api_event("POST", "/api/account/sign-out", headers={"x-forwarded-proto": "https"})
+    event = api_event("POST", "/api/account/sign-out", body={}, headers={"x-forwarded-proto": "https"})
     response = Response(account_handler.sign_out(event, None))
     assert response.status == 200
     paths = set()

@@ -308,7 +308,7 @@ def test_points_are_earned_redeemed_into_a_coupon_and_clawed_back_by_a_refund(de
     assert account(alice)["points"]["balance"] == 105  # 1 point per whole yuan of 105.00
 
     def redeem() -> Response:
-        return Response(account_handler.redeem_points(with_session(api_event("POST", "/api/account/points/redeem"), alice), None))
+        return Response(account_handler.redeem_points(with_session(api_event("POST", "/api/account/points/redeem", body={}), alice), None))
 
     redeemed = redeem()
     assert redeemed.status == 201, redeemed.raw
@@ -321,7 +321,7 @@ def test_points_are_earned_redeemed_into_a_coupon_and_clawed_back_by_a_refund(de
 
 
 def test_redeeming_needs_a_session(api_event):
-    response = Response(account_handler.redeem_points(api_event("POST", "/api/account/points/redeem"), None))
+    response = Response(account_handler.redeem_points(api_event("POST", "/api/account/points/redeem", body={}), None))
     assert (response.status, response.error["code"]) == (401, "signed_out")
 
 

@@ -18,11 +18,11 @@ class FlakyRefunds:
         self.failures = failures
         self.calls: list[tuple] = []
 
-    def __call__(self, payment_ref, amount, order_id):
+    def __call__(self, payment_ref, amount, order_id, attempt=0):
         self.calls.append((payment_ref, amount, order_id))
         if len(self.calls) <= self.failures:
             raise ConnectionError("gateway unreachable")
-        return self.refund(payment_ref, amount, order_id)
+        return self.refund(payment_ref, amount, order_id, attempt)
 
 
 @pytest.fixture
@@ -172,3 +172,39 @@ def test_a_payment_of_the_wrong_amount_whose_refund_failed_is_refunded_by_the_sw
     deliver_webhook(payment_event(pending, COMPLETED_PAID, amount=1))
     clock.advance(minutes=2)
     assert (sweep().get("refunded"), deps.store.orders.order(pending.order_id).status) == (1, OrderStatus.REFUNDED)
+
+
+# ---------------------------------------------------------------- the gateway reports a refund failed later
+
+
+def refund_failed_event(events, order) -> dict:
+    """Stripe's refund.failed for the order's refund (Alipay and WeChat Pay refunds settle later)."""
+    event = events.load("stripe_refund_failed")
+    event["id"] = f"evt_{order.id.lower()}_refund_failed"
+    refund = event["data"]["object"]
+    refund.update(id=order.refund_id, amount=order.paid_amount, currency=order.currency.lower(),
+                  payment_intent=order.payment_ref)
+    refund["metadata"]["order_id"] = order.id
+    return event
+
+
+def test_a_failed_refund_of_a_late_payment_needs_attention_again(paid_too_late, deps, events, deliver_webhook, order_view):
+    late, _ = paid_too_late()
+    response = deliver_webhook(refund_failed_event(events, deps.store.orders.order(late.order_id)))
+    order = deps.store.orders.order(late.order_id)
+    assert (response.json["outcome"], order.status, order_view(late)["status"]) == (
+        "applied", OrderStatus.NEEDS_ATTENTION, "needs_attention")
+    assert order.attention_reason.startswith("refund_failed: ") and balances(deps.store.orders.ledger(late.order_id))[0] == 0
+
+
+def test_a_failed_refund_of_a_late_payment_is_asked_for_again_by_the_sweeper(
+        paid_too_late, refunds, deps, events, deliver_webhook, sweep, clock):
+    late, _ = paid_too_late()
+    first = deps.store.orders.order(late.order_id).refund_id
+    counted = refunds()
+    deliver_webhook(refund_failed_event(events, deps.store.orders.order(late.order_id)))
+    clock.advance(hours=1, seconds=1)
+    done = sweep()
+    order = deps.store.orders.order(late.order_id)
+    assert (done, order.status, len(counted.calls)) == ({"refunded": 1}, OrderStatus.REFUNDED, 1)
+    assert order.refund_id != first and balances(deps.store.orders.ledger(late.order_id)) == (0, {0})

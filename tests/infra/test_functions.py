@@ -107,6 +107,8 @@ def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template
         "KAMENG_SES_CONFIGURATION_SET": {"Ref": "MailConfigurationSet"},
         "KAMENG_OWNER_EMAIL": {"Ref": "OwnerEmail"},
         "KAMENG_DATA_DIR": "/tmp/kameng",
+        "KAMENG_BEHIND_CLOUDFRONT": "true",
+        "KAMENG_EDGE_TOKEN": {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]},
     }
     for name, function in functions.items():
         assert "Environment" not in function["Properties"], f"{name}: environment belongs in Globals"

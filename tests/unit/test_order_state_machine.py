@@ -29,8 +29,8 @@ def test_no_order_ever_goes_back_to_pending():
     assert all(S.PENDING not in targets for targets in NEXT.values())
 
 
-def test_a_refund_is_final():
-    assert NEXT[S.REFUNDED] == set()
+def test_a_refund_is_final_unless_the_gateway_reports_it_failed():
+    assert NEXT[S.REFUNDED] == {S.NEEDS_ATTENTION}
 
 
 def test_a_delivered_order_can_only_be_refunded():

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from kameng.adapters.stripe_events import verify
-from kameng.domain.errors import InvalidSignature
+from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentKind
 
 SECRET = "whsec_" + "5" * 48
@@ -80,3 +80,46 @@ def test_an_event_signed_with_another_secret_is_refused(events):
     payload = events.encode(events.stripe("stripe_checkout_session_completed_paid", order_id=ORDER, amount=1))
     with pytest.raises(InvalidSignature):
         verify(payload, events.sign(payload, "whsec_" + "6" * 48), SECRET)
+
+
+@pytest.fixture
+def read_refund(events):
+    def read_event(name: str, event_type: str | None = None, **changes):
+        event = events.load(name)
+        event["type"] = event_type or event["type"]
+        event["data"]["object"].update(changes)
+        payload = events.encode(event)
+        return event, verify(payload, events.sign(payload, SECRET), SECRET)
+
+    return read_event
+
+
+@pytest.mark.parametrize(
+    ("name", "event_type", "status", "kind"),
+    [("stripe_refund_failed", "refund.failed", "failed", PaymentKind.REFUND_FAILED),
+     ("stripe_refund_failed", "refund.updated", "failed", PaymentKind.REFUND_FAILED),
+     ("stripe_refund_failed", "refund.updated", "canceled", PaymentKind.REFUND_FAILED),
+     ("stripe_refund_failed", "charge.refund.updated", "failed", PaymentKind.REFUND_FAILED),
+     ("stripe_refund_updated_succeeded", "refund.updated", "succeeded", PaymentKind.REFUND_UPDATED),
+     ("stripe_refund_updated_succeeded", "refund.updated", "pending", PaymentKind.REFUND_UPDATED),
+     ("stripe_refund_updated_succeeded", "refund.updated", "requires_action", PaymentKind.REFUND_UPDATED)],
+)
+def test_a_refund_event_reads_as_failed_only_when_no_money_went_back(read_refund, name, event_type, status, kind):
+    _, event = read_refund(name, event_type, status=status)
+    assert (event.kind, event.refund_status) == (kind, status)
+
+
+def test_a_refund_event_names_its_order_refund_payment_and_reason(read_refund):
+    raw, event = read_refund("stripe_refund_failed")
+    refund = raw["data"]["object"]
+    assert (event.id, event.order_id, event.refund_id, event.payment_ref, event.amount, event.currency) == (
+        raw["id"], refund["metadata"]["order_id"], refund["id"], refund["payment_intent"], refund["amount"], "CNY")
+    assert (event.refund_failure, event.paid, event.session_id) == ("declined", False, None)
+
+
+def test_a_refund_event_without_a_refund_is_a_bad_request(events):
+    event = events.load("stripe_refund_failed")
+    event["data"]["object"] = {"id": "ch_1", "object": "charge"}
+    payload = events.encode(event)
+    with pytest.raises(InvalidRequest):
+        verify(payload, events.sign(payload, SECRET), SECRET)

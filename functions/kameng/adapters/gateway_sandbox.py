@@ -1,7 +1,9 @@
 """The sandbox gateway: a local pay page that sends Stripe-format, Stripe-signed webhooks.
 
 It keeps its sessions in its own SQLite file, as Stripe keeps them on its side,
-and reaches the shop only through the signed webhook, as Stripe does.
+and reaches the shop only through the signed webhook, as Stripe does. Its
+webhooks wait in that file until the shop takes them (sandbox_outbox.py), and
+the shop may ask it what a session was paid, as it asks Stripe.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from kameng.adapters import stripe_events
+from kameng.adapters import sandbox_outbox, stripe_events
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.order import PaymentEvent
 from kameng.ports import PaymentSession, SessionRequest
@@ -29,7 +31,7 @@ METHODS = ("card", "alipay", "wechat_pay")
 ASYNC_METHODS = ("alipay", "wechat_pay")
 
 Send = Callable[[bytes, dict[str, str]], None]
-# Stripe retries failed deliveries for days; the sandbox tries a few times, then says so.
+# A refused connection or a 5xx is tried again at once a few times; after that the outbox waits longer.
 SEND_ATTEMPTS = 3
 
 
@@ -75,11 +77,37 @@ class SandboxSession:
     success_url: str
     cancel_url: str
     expires_at: int
+    payment_status: str = "unpaid"  # paid once the money is taken, as Stripe's
+    method: str | None = None
+
+
+def checkout_session(session: SandboxSession, payment_status: str | None = None) -> dict:
+    """The session as Stripe's API and webhooks show a Checkout Session."""
+    payment_status = payment_status or session.payment_status
+    return {
+        "id": session.id, "object": "checkout.session", "mode": "payment", "status": session.status,
+        "payment_status": payment_status, "amount_total": session.total, "amount_subtotal": session.total,
+        "currency": session.currency.lower(), "client_reference_id": session.order_id,
+        "customer_email": session.email, "expires_at": session.expires_at,
+        "metadata": {"order_id": session.order_id, "station": session.station},
+        "payment_intent": f"pi_{session.id.removeprefix('cs_test_')[:24]}" if payment_status == "paid" else None,
+        "payment_method_types": [session.method or "card"], "success_url": session.success_url,
+        "cancel_url": session.cancel_url,
+    }
+
+
+def webhook_event(event_type: str, session: dict) -> dict:
+    return {
+        "id": f"evt_{secrets.token_hex(12)}", "object": "event", "api_version": "2024-06-20",
+        "created": int(datetime.now(timezone.utc).timestamp()), "livemode": False, "pending_webhooks": 1,
+        "type": event_type, "request": {"id": None, "idempotency_key": None}, "data": {"object": session},
+    }
 
 
 class SandboxGateway:
     def __init__(self, db_path: Path | str, pay_base_url: str, webhook_secret: str, send: Send):
-        self.db = SqliteFile(db_path, SCHEMA)
+        self.db = SqliteFile(db_path, SCHEMA + sandbox_outbox.SCHEMA)
+        self.outbox = sandbox_outbox.WebhookOutbox(self.db)
         self.pay_base_url = pay_base_url.rstrip("/")
         self.webhook_secret = webhook_secret
         self.send = send
@@ -99,18 +127,22 @@ class SandboxGateway:
         return PaymentSession(id=session.id, url=f"{self.pay_base_url}/_sandbox/pay/{session.id}")
 
     def expire_session(self, session_id: str) -> None:
-        session = self._finish(session_id, "expired")
-        if session is not None:
-            self._emit("checkout.session.expired", session, payment_status="unpaid", status="expired")
+        self._finish(session_id, "expired", None, ("checkout.session.expired", "unpaid"))
+
+    def session_payment(self, session_id: str) -> PaymentEvent | None:
+        session = self.session(session_id)
+        if session is None:
+            raise LookupError(f"no sandbox session {session_id}")
+        return stripe_events.paid_session(checkout_session(session))
 
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         return stripe_events.verify(payload, signature, self.webhook_secret)
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
-        # The sandbox moves no money; one id per (order, amount) behaves like Stripe's idempotency.
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
+        # The sandbox moves no money; one id per (order, amount, attempt) behaves like Stripe's idempotency.
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
-        key = f"refund-{order_id}-{'full' if amount is None else amount}"
+        key = f"refund-{order_id}-{'full' if amount is None else amount}" + (f"-again-{attempt}" if attempt else "")
         return "re_sandbox_" + hashlib.sha256(key.encode()).hexdigest()[:24]
 
     # what the pay page does
@@ -126,47 +158,45 @@ class SandboxGateway:
     def pay(self, session_id: str, method: str) -> SandboxSession | None:
         if method not in METHODS:
             raise ValueError(f"unknown payment method {method!r}")
-        session = self._finish(session_id, "complete")
-        if session is None:
-            return None
         if method in ASYNC_METHODS:
-            self._emit("checkout.session.completed", session, payment_status="unpaid", method=method)
-            self._emit("checkout.session.async_payment_succeeded", session, payment_status="paid", method=method)
-        else:
-            self._emit("checkout.session.completed", session, payment_status="paid", method=method)
-        return session
+            return self._finish(session_id, "complete", method, ("checkout.session.completed", "unpaid"),
+                                ("checkout.session.async_payment_succeeded", "paid"))
+        return self._finish(session_id, "complete", method, ("checkout.session.completed", "paid"))
 
     def fail(self, session_id: str, method: str) -> SandboxSession | None:
-        session = self._finish(session_id, "complete")
-        if session is not None:
-            self._emit("checkout.session.completed", session, payment_status="unpaid", method=method)
-            self._emit("checkout.session.async_payment_failed", session, payment_status="unpaid", method=method)
+        return self._finish(session_id, "complete", method, ("checkout.session.completed", "unpaid"),
+                            ("checkout.session.async_payment_failed", "unpaid"))
+
+    # what the local server's background loop does
+
+    def resend_due_webhooks(self, now: float | None = None) -> int:
+        """Send again the webhooks the shop has not taken whose wait is over; returns how many it took."""
+        return self.outbox.send_due(self._deliver, now)
+
+    def _finish(self, session_id: str, status: str, method: str | None,
+                *events: tuple[str, str]) -> SandboxSession | None:
+        """Close an open session once, keeping its webhooks (event type, payment status) in the same
+        transaction, then send them; a second click or a race finds it closed and does nothing.
+        A refused webhook raises, as before, and waits in the outbox for the next attempt."""
+        with self.db.write() as conn:
+            row = conn.execute("SELECT body FROM sandbox_sessions WHERE id = ? AND status = 'open'",
+                               (session_id,)).fetchone()
+            if row is None:
+                return None
+            paid = any(payment_status == "paid" for _, payment_status in events)
+            session = SandboxSession(**json.loads(row[0]) | {
+                "status": status, "payment_status": "paid" if paid else "unpaid", "method": method})
+            conn.execute("UPDATE sandbox_sessions SET status = ?, body = ? WHERE id = ?",
+                         (status, json.dumps(session.__dict__), session_id))
+            held = []
+            for event_type, payment_status in events:
+                event = webhook_event(event_type, checkout_session(session, payment_status))
+                payload = json.dumps(event, separators=(",", ":")).encode()
+                held.append(self.outbox.add(conn, event["id"], event_type, payload))
+        self.outbox.send_now(held, self._deliver)
         return session
 
-    def _finish(self, session_id: str, status: str) -> SandboxSession | None:
-        """Close an open session once; a second click or a race finds it closed and does nothing."""
-        with self.db.write() as conn:
-            closed = conn.execute("UPDATE sandbox_sessions SET status = ? WHERE id = ? AND status = 'open'",
-                                  (status, session_id)).rowcount
-        return self.session(session_id) if closed else None
-
-    def _emit(self, event_type: str, session: SandboxSession, payment_status: str,
-              status: str = "complete", method: str = "card") -> None:
-        now = int(datetime.now(timezone.utc).timestamp())
-        event = {
-            "id": f"evt_{secrets.token_hex(12)}", "object": "event", "api_version": "2024-06-20",
-            "created": now, "livemode": False, "pending_webhooks": 1, "type": event_type,
-            "request": {"id": None, "idempotency_key": None},
-            "data": {"object": {
-                "id": session.id, "object": "checkout.session", "mode": "payment", "status": status,
-                "payment_status": payment_status, "amount_total": session.total, "amount_subtotal": session.total,
-                "currency": session.currency.lower(), "client_reference_id": session.order_id,
-                "customer_email": session.email, "expires_at": session.expires_at,
-                "metadata": {"order_id": session.order_id, "station": session.station},
-                "payment_intent": f"pi_{session.id.removeprefix('cs_test_')[:24]}" if payment_status == "paid" else None,
-                "payment_method_types": [method], "success_url": session.success_url,
-                "cancel_url": session.cancel_url,
-            }},
-        }
-        payload = json.dumps(event, separators=(",", ":")).encode()
-        self.send(payload, {"content-type": "application/json", "stripe-signature": stripe_events.sign(payload, self.webhook_secret)})
+    def _deliver(self, payload: bytes) -> None:
+        # Signed as it leaves, as Stripe signs each attempt: a retry hours later is not a stale replay.
+        self.send(payload, {"content-type": "application/json",
+                            "stripe-signature": stripe_events.sign(payload, self.webhook_secret)})

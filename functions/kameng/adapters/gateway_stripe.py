@@ -77,8 +77,10 @@ def checkout_idempotency_key(order_id: str) -> str:
     return f"checkout-{order_id}"
 
 
-def refund_idempotency_key(order_id: str, amount: int | None) -> str:
-    return f"refund-{order_id}-{'full' if amount is None else amount}"
+def refund_idempotency_key(order_id: str, amount: int | None, attempt: int = 0) -> str:
+    # Within its 24 hours Stripe answers a reused key with the first refund, a failed one too.
+    key = f"refund-{order_id}-{'full' if amount is None else amount}"
+    return key if not attempt else f"{key}-again-{attempt}"
 
 
 class StripeGateway:
@@ -140,20 +142,26 @@ class StripeGateway:
             return
         log.info("stripe checkout session expired", extra={"session_id": session_id})
 
+    def session_payment(self, session_id: str) -> PaymentEvent | None:
+        # `payment_status` is "paid" once the money is taken: at completion for a card, at
+        # async_payment_succeeded for a delayed method; `payment_intent` is an id unless expanded.
+        session = self._client.v1.checkout.sessions.retrieve(session_id)
+        return stripe_events.paid_session(session.to_dict())
+
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         return stripe_events.verify(payload, signature, self._webhook_secret)
 
-    # beyond the port (for now): give money back
+    # give money back
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str) -> str:
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
         """Refund a payment (all of it when `amount` is None) and return the refund's id.
 
-        Idempotent per order and amount for Stripe's 24-hour key window; the caller
-        records the refund so it never asks again after that. For a destination
+        Idempotent per order, amount and attempt for Stripe's 24-hour key window; the
+        caller records the refund so it never asks again after that. For a destination
         charge the connected account's transfer is reversed and the platform's
         application fee refunded, each in proportion to the amount.
-        Stripe refunds Alipay and WeChat Pay asynchronously (`refund.updated`):
-        the id means "asked for", not "money returned".
+        Stripe refunds Alipay and WeChat Pay asynchronously (`refund.updated`,
+        `refund.failed`): the id means "asked for", not "money returned".
         """
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
@@ -166,7 +174,7 @@ class StripeGateway:
         if getattr(intent, "application_fee_amount", None):
             params["refund_application_fee"] = True
         refund = self._client.v1.refunds.create(
-            params, {"idempotency_key": refund_idempotency_key(order_id, amount)})
+            params, {"idempotency_key": refund_idempotency_key(order_id, amount, attempt)})
         log.info("stripe refund created",
                  extra={"order_id": order_id, "refund_id": refund.id, "refund_status": getattr(refund, "status", None)})
         return refund.id

@@ -33,7 +33,8 @@ NEXT: dict[OrderStatus, set[OrderStatus]] = {
     S.FAILED: {S.PAID, S.NEEDS_ATTENTION},
     S.NEEDS_ATTENTION: {S.DELIVERED, S.REFUNDED},
     S.DELIVERED: {S.REFUNDED},
-    S.REFUNDED: set(),
+    # Alipay and WeChat Pay refunds settle later and can fail: the money is back in a person's hands.
+    S.REFUNDED: {S.NEEDS_ATTENTION},
 }
 
 
@@ -76,6 +77,8 @@ class Order(BaseModel):
     paid_currency: str | None = None
     refund_id: str | None = None
     refund_reason: str | None = None
+    # Refunds the gateway reported failed: each retry is a new refund there, with its own idempotency key.
+    refund_failures: int = 0
     # The order token sealed with the cipher (base64), so a delivery mail can carry the order link;
     # the token itself is never stored in plain.
     token_sealed: str | None = None
@@ -172,6 +175,8 @@ class PaymentKind(StrEnum):
     ASYNC_SUCCEEDED = "async_succeeded"
     ASYNC_FAILED = "async_failed"
     EXPIRED = "expired"
+    REFUND_UPDATED = "refund_updated"  # pending, needing action or succeeded: nothing to change
+    REFUND_FAILED = "refund_failed"  # failed or canceled: the shopper did not get the money back
     OTHER = "other"
 
 
@@ -185,6 +190,10 @@ class PaymentEvent:
     amount: int | None
     currency: str | None
     payment_ref: str | None
+    # Set for a refund's events only.
+    refund_id: str | None = None
+    refund_status: str | None = None
+    refund_failure: str | None = None  # the gateway's reason, when it gives one
 
 
 # Paid orders that are not delivered this long after payment are retried by the sweeper.

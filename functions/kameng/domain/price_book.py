@@ -40,6 +40,15 @@ class PricedSku(BaseModel):
         return tier_price(self.price, self.tiers, quantity)
 
 
+class UnpaidLimits(BaseModel):
+    """What one client may hold in unpaid orders at a station at a time, so a few cannot reserve all the stock."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    orders: int = Field(default=3, ge=1)
+    keys: int = Field(default=10, ge=1)
+
+
 class PriceBook(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,6 +66,8 @@ class PriceBook(BaseModel):
     points: PointsRule | None = None
     coupons: tuple[CouponRule, ...] = ()
     """The station's own coupon codes (a shopper's personal coupons live in the store)."""
+    # None (a book published before these limits existed): no cap until the station is built again.
+    unpaid_holds: UnpaidLimits | None = None
 
     @property
     def version(self) -> str:

@@ -29,21 +29,36 @@ class QuotaKind(StrEnum):
     DAILY = "daily"  # a SKU's max_per_shopper_per_day, per UTC date
     COUPON_TOTAL = "coupon_total"  # a coupon's max_uses, over every shopper (one use per order)
     COUPON_SHOPPER = "coupon_shopper"  # a coupon's per_shopper
+    UNPAID_ORDERS = "unpaid_orders"  # a client's pending orders at a station (one per order)
+    UNPAID_KEYS = "unpaid_keys"  # the keys a client's pending orders hold at a station
+
+
+# Held only while the order waits for its payment: paying, lapsing or failing gives them back.
+UNPAID_KINDS = frozenset({QuotaKind.UNPAID_ORDERS, QuotaKind.UNPAID_KEYS})
 
 
 class Quota(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: QuotaKind
-    counter: str  # FLASH#<station>#<sale id> or DAILY#<station>#<sku>#<YYYY-MM-DD>
-    holder: str  # "*" for everyone, else the shopper's key
+    # FLASH#<station>#<sale id>, DAILY#<station>#<sku>#<YYYY-MM-DD>, COUPON#<station>#<code>, UNPAID#<station>#<client>
+    counter: str
+    holder: str  # "*" for everyone, else the shopper's key; "orders" or "keys" for an unpaid hold
     cap: int = Field(ge=1)
 
     def units(self, quantity: int) -> int:
         """What an order of `quantity` keys counts in this quota: a coupon is used once per order."""
-        return 1 if self.kind in (QuotaKind.COUPON_TOTAL, QuotaKind.COUPON_SHOPPER) else quantity
+        return 1 if self.kind in (QuotaKind.COUPON_TOTAL, QuotaKind.COUPON_SHOPPER, QuotaKind.UNPAID_ORDERS) else quantity
+
+    @property
+    def while_unpaid(self) -> bool:
+        return self.kind in UNPAID_KINDS
 
     def refusal(self) -> SoldOut:
+        if self.kind is QuotaKind.UNPAID_ORDERS:
+            return ShopperLimit(f"您已有 {self.cap} 笔未支付的订单：请先支付或等待其过期后再下单")
+        if self.kind is QuotaKind.UNPAID_KEYS:
+            return ShopperLimit(f"未支付的订单最多占用 {self.cap} 件库存：请先支付已下的订单，或减少数量")
         if self.kind is QuotaKind.COUPON_TOTAL:
             return CouponUsedUp("优惠券已被领用完或已使用")
         if self.kind is QuotaKind.COUPON_SHOPPER:

@@ -5,28 +5,43 @@ refunded sale nets to zero: the reversal negates each sale entry exactly.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
-
 from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Iterable, Sequence
 
 from kameng.domain.member import MemberDelta, earnings_for
 from kameng.domain.order import (
-    AMOUNT_MISMATCH, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, shopper_account,
+    AMOUNT_MISMATCH, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent,
+    shopper_account,
 )
 
 S = OrderStatus
 # Money was taken for an order that can never be delivered: it goes back without waiting for a person.
 REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH)
-# Where an undelivered payment sits between arriving and going back.
+# Where an undelivered payment sits between arriving and going back, and a refund the gateway could not make.
 HELD_ACCOUNT = "gateway:undelivered"
+REFUND_FAILED = "refund_failed"
+# A refund can fail for good (a closed card or wallet): the sweeper asks again a few times, then leaves
+# it to the owner (`kameng refund`), who may have to pay the shopper back another way.
+AUTOMATIC_REFUND_FAILURES = 3
+REFUND_FAILED_RETRY_AFTER = timedelta(hours=1)
+
+
+def _has_cause(order: Order, cause: str) -> bool:
+    reason = order.attention_reason or ""
+    return reason == cause or reason.startswith(f"{cause}:")
+
+
+def refund_has_failed(order: Order) -> bool:
+    return order.status is S.NEEDS_ATTENTION and order.refund_id is None and _has_cause(order, REFUND_FAILED)
 
 
 def wants_automatic_refund(order: Order) -> bool:
-    reason = order.attention_reason or ""
-    return (
-        order.status is S.NEEDS_ATTENTION and order.payment_ref is not None and order.refund_id is None
-        and any(reason == cause or reason.startswith(f"{cause}:") for cause in REFUNDED_AUTOMATICALLY)
-    )
+    if order.status is not S.NEEDS_ATTENTION or order.payment_ref is None or order.refund_id is not None:
+        return False
+    if refund_has_failed(order):
+        return order.refund_failures < AUTOMATIC_REFUND_FAILURES
+    return any(_has_cause(order, cause) for cause in REFUNDED_AUTOMATICALLY)
 
 
 def paid_amount(order: Order) -> tuple[int, str]:
@@ -69,4 +84,38 @@ def refund_delivered(order: Order, sale: Sequence[LedgerEntry], refund_id: str, 
         record=(("refund_id", refund_id), ("refund_reason", reason)),
         member=credited.negated() if order.credited else None,
         earnings=tuple(replace(e, reversed=True) for e in earnings) if order.credited else (),
+    )
+
+
+def refund_failed(order: Order, event: PaymentEvent, now: datetime, ledger_from: int) -> OrderChange | None:
+    """The gateway could not give the money back: the order needs attention again and its ledger holds the money.
+
+    Only the refund the order holds counts: a late failure of an earlier refund, after a retry
+    succeeded, changes nothing; and once moved, the order no longer holds that refund, so the
+    same failure told twice (refund.updated and refund.failed) moves it once.
+    """
+    if order.status is not S.REFUNDED or event.refund_id is None or event.refund_id != order.refund_id:
+        return None
+    amount, currency = paid_amount(order)
+    failures = order.refund_failures + 1
+    return OrderChange(
+        order.id, S.REFUNDED, S.NEEDS_ATTENTION, event_id=event.id,
+        reason=f"{REFUND_FAILED}: refund {order.refund_id} of {amount} {currency} failed "
+               f"({event.refund_failure or event.refund_status or 'no reason given'})",
+        ledger=(LedgerEntry(order.id, shopper_account(order), -amount, currency, "refund failed"),
+                LedgerEntry(order.id, HELD_ACCOUNT, amount, currency, "refund failed")),
+        ledger_from=ledger_from,
+        record=(("refund_id", None), ("refund_failures", failures)),
+        due_at=now + REFUND_FAILED_RETRY_AFTER if failures < AUTOMATIC_REFUND_FAILURES else None,
+    )
+
+
+def refund_again(order: Order, refund_id: str, ledger_from: int) -> OrderChange:
+    """A new refund of money held since the last one failed; what the first refund reversed stays reversed."""
+    amount, currency = paid_amount(order)
+    return OrderChange(
+        order.id, S.NEEDS_ATTENTION, S.REFUNDED, ledger_from=ledger_from,
+        ledger=(LedgerEntry(order.id, HELD_ACCOUNT, -amount, currency, "refund"),
+                LedgerEntry(order.id, shopper_account(order), amount, currency, "refund")),
+        record=(("refund_id", refund_id),),
     )

@@ -1,6 +1,6 @@
 from kameng.http import (
-    ENGLISH, SESSION_COOKIE, api, body_fields, cleared_session_cookies, client_address, cookie, is_https, parse,
-    prefers_english, respond, session_cookie,
+    ENGLISH, SESSION_COOKIE, accept_post, api, body_fields, cleared_session_cookies, client_address, cookie, is_https,
+    parse, prefers_english, respond, session_cookie,
 )
 from kameng.services import account
 from kameng.wiring import deps
@@ -27,6 +27,8 @@ def start_session(event, context=None):
 
 @api
 def sign_out(event, context=None):
+    # A page of another site must not sign the shopper out: the same gate as every other POST.
+    accept_post(event)
     return respond(200, {"signed_out": True}) | {"cookies": cleared_session_cookies(secure=is_https(event))}
 
 
@@ -38,6 +40,7 @@ def get_account(event, context=None):
 
 @api
 def redeem_points(event, context=None):
+    accept_post(event)
     session = account.read_session(cookie(event, SESSION_COOKIE), deps())
     return respond(201, account.redeem(session, deps()))
 

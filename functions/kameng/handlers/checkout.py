@@ -1,26 +1,58 @@
+import re
+from typing import Callable
+from urllib.parse import urlsplit
+
 from kameng.domain.errors import DomainError
 from kameng.http import (
-    SESSION_COOKIE, api, body_fields, cookie, html_error, is_form, is_https, order_cookie, parse, redirect, respond,
+    DEVICE_COOKIE, SESSION_COOKIE, api, body_fields, client_address, cookie, device_cookie, html_error, is_form,
+    is_https, order_cookie, parse, redirect, refuse_foreign_origin, respond,
 )
+from kameng.domain.ids import new_token
 from kameng.services import checkout
 from kameng.services.account import session_shopper
 from kameng.wiring import deps
 
 
+def station_hosts(fields: dict) -> Callable[[], list[str]]:
+    """The station's own host names, read only for a browser that names an Origin but no Sec-Fetch-Site.
+
+    Behind CloudFront the Host header is the API's own endpoint, so the station's published domain
+    is what such a browser's Origin must match.
+    """
+
+    def hosts() -> list[str]:
+        station = fields.get("station")
+        if not isinstance(station, str) or not re.fullmatch(checkout.STATION_ID, station):
+            return []
+        services = deps()
+        book = services.store.price_books.price_book(station)
+        if book is None:
+            return []
+        return [book.domain, urlsplit(services.settings.station_url(book.station, book.domain)).netloc]
+
+    return hosts
+
+
 @api
 def handler(event, context=None):
+    # The no-JavaScript buy form posts here, so a form body is taken, from the station's own pages only.
     form = is_form(event)
     try:
-        request = parse(checkout.CheckoutRequest, body_fields(event))
+        fields = body_fields(event, forms=True)
+        refuse_foreign_origin(event, station_hosts(fields))
+        request = parse(checkout.CheckoutRequest, fields)
         shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
-        placed = checkout.place(request, deps(), session_shopper=shopper)
+        # A cookie is the client's to forge: it only adds a name to count under, never removes one.
+        device = (cookie(event, DEVICE_COOKIE) or "")[:64] or new_token()
+        client = checkout.Client(address=client_address(event), device=device)
+        placed = checkout.place(request, deps(), session_shopper=shopper, client=client)
     except DomainError as error:
         if form:
             return html_error(error)
         raise
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
     kept = order_cookie(placed.order.id, placed.token, checkout.ORDER_TOKEN_KEPT, secure=is_https(event))
-    return response | {"cookies": [kept]}
+    return response | {"cookies": [kept, device_cookie(device, secure=is_https(event))]}
 
 
 @api

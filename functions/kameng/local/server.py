@@ -11,12 +11,13 @@ import html
 import json
 import logging
 import mimetypes
+import re
 import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import parse_qs, parse_qsl
+from urllib.parse import parse_qs, parse_qsl, quote
 
 import jinja2
 import segno
@@ -31,9 +32,15 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 StartResponse = Callable[..., object]
 
 REASONS = {200: "OK", 201: "Created", 202: "Accepted", 301: "Moved Permanently", 303: "See Other", 304: "Not Modified",
-           400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-           413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+           400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+           409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Entity",
+           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+# In the path as sent: an encoded slash, backslash or control character has no business in a page's address.
+ENCODED_SEPARATOR = re.compile(r"%(2f|5c|[01][0-9a-f]|7f)", re.IGNORECASE)
+# Characters a browser, or the IDNA mapping of a host name, can read as a slash or a backslash.
+SLASH_LIKE = frozenset("\\\u2044\u2215\u2216\u29f8\u29f9\ufe68\uff0f\uff3c")
+# Kept as they are in a Location; everything else is percent-encoded.
+PATH_SAFE = "/!$&'()*+,;=:@-._~"
 mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("image/webp", ".webp")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -221,13 +228,15 @@ class LocalServer:
         if station is None or station not in self.stations():
             return self.index(station)
         root = (self.site_dir / station).resolve()
-        target = (root / path.lstrip("/")).resolve()
+        text = plain_path(path, environ.get("REQUEST_URI", ""))
+        if text is None:
+            return self.not_found(root)
+        target = (root / text.lstrip("/")).resolve()
         if not target.is_relative_to(root):
             return self.not_found(root)
         if target.is_dir():
-            if not path.endswith("/"):
-                query = environ.get("QUERY_STRING")
-                return 301, [("Location", path + "/" + (f"?{query}" if query else ""))], b""
+            if not text.endswith("/"):
+                return 301, [("Location", own_location(text + "/", environ.get("QUERY_STRING", "")))], b""
             target = target / "index.html"
         if not target.is_file():
             return self.not_found(root)
@@ -253,6 +262,38 @@ class LocalServer:
         body = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
                 f'<title>Kameng 本地站点</title><main><h1>Kameng 本地站点</h1>{note}{empty}<ul id="stations">{items}</ul></main></html>')
         return (404 if unknown else 200), [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")], body.encode()
+
+
+def plain_path(path_info: str, request_uri: str) -> str | None:
+    """The path as text, or None for one no page of a station has (and no redirect may echo).
+
+    Refused: encoded slashes and backslashes; control characters, since a browser drops a tab or
+    a newline from a Location and "/<tab>/evil" becomes "//evil"; backslashes and their
+    look-alikes, since a browser reads "/<backslash>evil" as "//evil"; dot segments; and empty
+    segments, except in the leading run of slashes, which collapses to one.
+    """
+    if ENCODED_SEPARATOR.search(request_uri.split("?", 1)[0]):
+        return None
+    try:
+        # PATH_INFO is WSGI's latin-1 view of the bytes sent.
+        text = path_info.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+    if any(c in SLASH_LIKE or not c.isprintable() for c in text):
+        return None
+    segments = text.lstrip("/").split("/")
+    if any(s in (".", "..") for s in segments) or "" in segments[:-1]:
+        return None
+    return "/" + "/".join(segments)
+
+
+def own_location(path: str, query: str) -> str:
+    """A Location on this very host: one slash, then a path that cannot start another host's address."""
+    location = "/" + quote(path.lstrip("/\\"), safe=PATH_SAFE)
+    # The query string arrives as sent, still encoded; anything else in it is dropped, not echoed.
+    if query and query.isascii() and query.isprintable() and " " not in query:
+        location += "?" + query
+    return location
 
 
 class _TooLarge(Exception):

@@ -1,6 +1,7 @@
 """Place an order: price it from the published book, reserve keys, open a payment session."""
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.coupons import CouponRule
 from kameng.domain.member import Member
 from kameng.domain.price_book import PriceBook, PricedOrder, price_order
+from kameng.domain.holds import unpaid_quotas
 from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
@@ -63,6 +65,37 @@ class QuoteRequest(OrderLine):
     @classmethod
     def _blank_email_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+
+@dataclass(frozen=True)
+class Client:
+    """What else names the client besides its e-mail, which a hoarder can change at will."""
+
+    address: str | None = None
+    device: str | None = None  # the first-party device cookie's value
+
+
+def client_names(shopper_key: str, client: Client, deps: Deps) -> tuple[list[str], str | None]:
+    """The names the client's unpaid holds are counted under: its e-mail and device, and its address.
+
+    Keyed hashes, so the store keeps neither the address nor the cookie; the prefixes keep the
+    three apart. A loopback or private address names a network, not a client (the local server,
+    a load test), so only a public one counts.
+    """
+    names = [f"e.{shopper_key}"]
+    if client.device:
+        names.append("d." + deps.cipher.keyed_hash("unpaid-device", client.device))
+    address = None
+    if client.address and _is_public(client.address):
+        address = "a." + deps.cipher.keyed_hash("unpaid-address", client.address)
+    return names, address
+
+
+def _is_public(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -129,7 +162,8 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
     }
 
 
-def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None) -> Placed:
+def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None,
+          client: Client = Client()) -> Placed:
     """Place an order; `session_shopper` is the signed-in shopper's key at this station, if any."""
     book = deps.store.price_books.price_book(request.station)
     if book is None:
@@ -151,9 +185,11 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         status=OrderStatus.PENDING, created_at=now, updated_at=now, expires_at=expires_at, due_at=expires_at,
         # Sealed, so the delivery mail can carry the order link; the store never holds the token in plain.
         token_sealed=seal_token(token, order_id, deps),
-        # The store counts the flash sale's and the day's quantity in the reservation's transaction.
+        # The store counts the flash sale's and the day's quantity, and the client's unpaid holds,
+        # in the reservation's transaction, so racing checkouts cannot pass a cap together.
         flash_sale=None if priced.flash_sale is None else flash_sale_id(priced.flash_sale),
-        quotas=quotas_for(priced, book.station, shopper_key, now, coupon=pricing.coupon),
+        quotas=quotas_for(priced, book.station, shopper_key, now, coupon=pricing.coupon)
+        + unpaid_quotas(book.station, book.unpaid_holds, priced.quantity, *client_names(shopper_key, client, deps)),
         level=priced.charged_level, level_discount=priced.level_discount,
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),

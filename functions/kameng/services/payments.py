@@ -8,7 +8,7 @@ from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import Applied, KeyMove, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
 from kameng.services.notify import check_low_stock_of
-from kameng.services.refunds import refund_undeliverable
+from kameng.services.refunds import refund_event, refund_undeliverable
 from kameng.services.release import release
 
 log = logging.getLogger(__name__)
@@ -20,11 +20,18 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
 
 
+REFUND_KINDS = (PaymentKind.REFUND_UPDATED, PaymentKind.REFUND_FAILED)
+# A refund event that lost a race to its twin (refund.updated and refund.failed tell one failure) changed nothing.
+REFUND_OUTCOMES = {Applied.DONE: Outcome.APPLIED, Applied.DUPLICATE: Outcome.DUPLICATE}
+
+
 def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
     if event.kind is PaymentKind.OTHER or not event.order_id:
         return Outcome.IGNORED
     if deps.store.orders.event_seen(event.id):
         return Outcome.DUPLICATE
+    if event.kind in REFUND_KINDS:
+        return REFUND_OUTCOMES.get(refund_event(event, deps), Outcome.IGNORED)
     for _ in range(3):
         order = deps.store.orders.order(event.order_id)
         if order is None:

@@ -37,6 +37,7 @@ from urllib.parse import quote
 from kameng.domain.price_book import PriceBook
 from kameng.ports import Phase, PublishError, Publisher, RemoteObject, Upload
 from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, read_price_books
+from kameng.sitegen.write import SiteBusy, ready
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Browsers always revalidate; the CDN keeps a copy at most a minute, so even a
@@ -160,8 +161,17 @@ def publish(
     {station: distribution id} map, or None to skip invalidation.
     `publish_price_books`: the store's put_price_book; each station's book from
     the build's price-book file is published before its pages go live.
+    First, what a killed build left half installed is rolled back (a dry run
+    too: its plan must be of a whole site); a build still running refuses.
     """
     site_dir = Path(site_dir)
+    # A build killed mid-install leaves site/ a mix of two builds until its journal is rolled back: never plan from it.
+    try:
+        recovered = ready(site_dir)
+    except SiteBusy as error:
+        raise PublishError(str(error)) from None
+    if recovered is not None:
+        echo(f"{site_dir}: {recovered}")
     names = _stations(site_dir, stations)
     if isinstance(distribution_id, Mapping):
         unknown = [name for name in names if not distribution_id.get(name)]

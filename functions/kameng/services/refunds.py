@@ -1,6 +1,7 @@
-"""Refunds through the gateway: automatic for money that cannot be delivered, by the owner for a delivered order.
+"""Refunds through the gateway: automatic for money that cannot be delivered, by the owner for a delivered order,
+and again after the gateway reports that a refund failed.
 
-The gateway's refund is idempotent per (order, amount), and the order moves to
+The gateway's refund is idempotent per (order, amount, attempt), and the order moves to
 refunded only under the store's condition, so a retry, a second sweeper or a
 second command never gives money back twice.
 """
@@ -10,8 +11,10 @@ import logging
 
 from kameng.deps import Deps
 from kameng.domain.errors import DomainError, GatewayUnavailable
-from kameng.domain.order import Applied, Order, OrderStatus
-from kameng.domain.refund import refund_delivered, refund_undelivered, wants_automatic_refund
+from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
+from kameng.domain.refund import (
+    refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
+)
 from kameng.services.lookup import find_order
 
 log = logging.getLogger(__name__)
@@ -22,31 +25,70 @@ class NotRefundable(DomainError):
 
 
 def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
-    """Give back a payment whose order can never be delivered; on a gateway failure the sweeper retries."""
+    """Give back a payment whose order can never be delivered, or whose refund failed; on a gateway failure
+    the sweeper retries."""
     order = deps.store.orders.order(order_id)
     if order is None or not wants_automatic_refund(order):
         return order
     try:
-        # All of what was paid: for an amount mismatch that is not the order's total.
-        refund_id = deps.gateway.refund(order.payment_ref, None, order.id)
+        refund_id = _ask_for_refund(order, deps)
     except Exception:
         log.exception("automatic refund failed; the sweeper will try again", extra={"order_id": order.id})
         return order
-    outcome, updated = deps.store.orders.apply(
-        refund_undelivered(order, refund_id, ledger_from=len(deps.store.orders.ledger(order.id))), deps.clock())
-    if outcome is Applied.DONE:
+    updated = _record_refund(order, refund_id, deps)
+    if updated is not None:
         log.info("order refunded automatically", extra={"order_id": order.id, "refund_id": refund_id,
                                                          "reason": order.attention_reason})
         return updated
     return deps.store.orders.order(order_id)
 
 
+def _ask_for_refund(order: Order, deps: Deps) -> str:
+    # All of what was paid: for an amount mismatch that is not the order's total. After a failed
+    # refund the gateway needs a new one, hence the attempt number in its idempotency key.
+    return deps.gateway.refund(order.payment_ref, None, order.id, attempt=order.refund_failures)
+
+
+def _record_refund(order: Order, refund_id: str, deps: Deps) -> Order | None:
+    """The refunded order, or None when it changed since it was read."""
+    ledger_from = len(deps.store.orders.ledger(order.id))
+    change = refund_again(order, refund_id, ledger_from) if refund_has_failed(order) \
+        else refund_undelivered(order, refund_id, ledger_from=ledger_from)
+    outcome, updated = deps.store.orders.apply(change, deps.clock())
+    return updated if outcome is Applied.DONE else None
+
+
+def refund_event(event: PaymentEvent, deps: Deps) -> Applied | None:
+    """A refund the gateway settled after it was asked for (Alipay, WeChat Pay). A failed one hands the money
+    back to the sweeper and the owner, once; anything else is logged. None when nothing was to change."""
+    order = deps.store.orders.order(event.order_id) if event.order_id else None
+    if order is None:
+        log.warning("refund event for an unknown order", extra={"event_id": event.id, "refund_id": event.refund_id})
+        return None
+    if event.kind is not PaymentKind.REFUND_FAILED:
+        log.info("refund updated", extra={"order_id": order.id, "refund_id": event.refund_id,
+                                          "refund_status": event.refund_status})
+        return None
+    change = refund_failed(order, event, deps.clock(), ledger_from=len(deps.store.orders.ledger(order.id)))
+    if change is None:
+        log.info("refund failure for a refund the order no longer holds",
+                 extra={"order_id": order.id, "refund_id": event.refund_id, "order_refund_id": order.refund_id})
+        return None
+    outcome, updated = deps.store.orders.apply(change, deps.clock())
+    if outcome is Applied.DONE:
+        log.error("refund failed; order needs attention", extra={"order_id": order.id, "reason": updated.attention_reason})
+    return outcome
+
+
 def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, bool]:
-    """The owner refunds a delivered order in full; returns the order and whether this call refunded it."""
+    """The owner refunds a delivered order in full, or asks again for a refund that failed;
+    returns the order and whether this call refunded it."""
     order = find_order(order_id, deps)
     reason = " ".join((reason or "").split()) or "owner refund"
     if order.status is OrderStatus.REFUNDED:
         return order, False
+    if refund_has_failed(order) and order.payment_ref:
+        return _refund_again_for_owner(order, deps)
     if order.status is not OrderStatus.DELIVERED:
         hint = " (a payment that could not be delivered is refunded automatically)" \
             if order.status is OrderStatus.NEEDS_ATTENTION else ""
@@ -56,15 +98,35 @@ def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, 
     try:
         refund_id = deps.gateway.refund(order.payment_ref, order.total, order.id)
     except Exception as error:
-        log.exception("refund failed at the gateway", extra={"order_id": order.id})
-        raise GatewayUnavailable(
-            f"the payment gateway did not take the refund of order {order.id} ({type(error).__name__}); "
-            "nothing was changed, run the command again") from None
+        raise _gateway_refused(order, error) from None
     outcome, updated = deps.store.orders.apply(
         refund_delivered(order, deps.store.orders.ledger(order.id), refund_id, reason), deps.clock())
     if outcome is Applied.DONE:
         log.info("order refunded by the owner", extra={"order_id": order.id, "refund_id": refund_id})
         return updated, True
+    return _already_refunded(order, deps)
+
+
+def _refund_again_for_owner(order: Order, deps: Deps) -> tuple[Order, bool]:
+    try:
+        refund_id = _ask_for_refund(order, deps)
+    except Exception as error:
+        raise _gateway_refused(order, error) from None
+    updated = _record_refund(order, refund_id, deps)
+    if updated is not None:
+        log.info("failed refund asked for again by the owner", extra={"order_id": order.id, "refund_id": refund_id})
+        return updated, True
+    return _already_refunded(order, deps)
+
+
+def _gateway_refused(order: Order, error: Exception) -> GatewayUnavailable:
+    log.exception("refund failed at the gateway", extra={"order_id": order.id})
+    return GatewayUnavailable(
+        f"the payment gateway did not take the refund of order {order.id} ({type(error).__name__}); "
+        "nothing was changed, run the command again")
+
+
+def _already_refunded(order: Order, deps: Deps) -> tuple[Order, bool]:
     current = deps.store.orders.order(order.id)
     if current is not None and current.status is OrderStatus.REFUNDED:
         return current, False

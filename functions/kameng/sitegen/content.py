@@ -28,6 +28,7 @@ from kameng.domain.commissions import ReferralRule, check_levels_percent
 from kameng.domain.coupons import COUPON_CODE, CouponRule, normalize_code
 from kameng.domain.money import MINOR_DIGITS, parse_major
 from kameng.domain.points import PointsRule
+from kameng.domain.price_book import UnpaidLimits
 from kameng.domain.pricing import FlashSale, Level, Tier
 from kameng.domain.shopper import is_email
 
@@ -354,6 +355,16 @@ class CouponSpec(Spec):
         )
 
 
+class UnpaidHoldsSpec(Spec):
+    """How much stock one client's unpaid orders may hold at a time (by e-mail, address and device alike)."""
+
+    orders: int = Field(UnpaidLimits().orders, ge=1, le=100)
+    keys: int = Field(UnpaidLimits().keys, ge=1, le=10_000)
+
+    def to_domain(self) -> UnpaidLimits:
+        return UnpaidLimits(orders=self.orders, keys=self.keys)
+
+
 class _StationSpec(Spec):
     name: OneLine
     domain: Domain
@@ -369,6 +380,7 @@ class _StationSpec(Spec):
     referrals: ReferralsSpec | None = None
     points: PointsSpec | None = None
     coupons: list[CouponSpec] = []
+    unpaid_holds: UnpaidHoldsSpec = UnpaidHoldsSpec()
 
 
 class MainStationSpec(_StationSpec):

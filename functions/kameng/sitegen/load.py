@@ -15,7 +15,7 @@ from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, Subst
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
 from kameng.sitegen.parse import ParseError, YamlCache, normalize, read_front_matter, read_yaml
-from kameng.sitegen.problems import Problems
+from kameng.sitegen.problems import Problems, valid_part
 
 MAIN = "main"
 # /api/ goes to the functions and /assets/ holds hashed files: a page there would be shadowed.
@@ -370,7 +370,9 @@ class _Loader:
             return model.model_validate(data)
         except ValidationError as error:
             self.problems.add_validation(source, error, model, hints)
-            return None
+            # The build fails anyway; what did validate still gets the checks
+            # across files, so one mistake does not hide the next.
+            return valid_part(data, error, model)
 
     def markdown_images(self, source: str, field: str, safe: SafeHtml, images: ImageFolder) -> tuple[ImageFile, ...]:
         for name in safe.unknown_images:

@@ -51,6 +51,7 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         referrals=None if config.referrals is None else config.referrals.to_domain(),
         points=None if config.points is None else config.points.to_domain(),
         coupons=tuple(coupons),
+        unpaid_holds=config.unpaid_holds.to_domain(),
     )
 
 

@@ -5,6 +5,8 @@ because the owner fixes content by opening that file at that field.
 """
 from __future__ import annotations
 
+import copy
+import difflib
 from collections.abc import Mapping
 from typing import Any, get_args
 
@@ -103,7 +105,49 @@ def _unknown_field(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     owner = _model_at(model, loc[:-1])
     if owner is None:
         return "unknown field"
-    return "unknown field; expected one of: " + ", ".join(sorted(owner.model_fields))
+    names = sorted(owner.model_fields)
+    known = names + sorted({info.alias for info in owner.model_fields.values() if info.alias} - set(names))
+    # Above difflib's default 0.6: a typo (sumary) is close, a different word (stock, low_stock) is not.
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.8) if loc else []
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown field; {guess}expected one of: " + ", ".join(names)
+
+
+def valid_part(data: Any, error: ValidationError, model: type[BaseModel]) -> Any:
+    """The model made of what did validate, for the checks that follow; None if that cannot be told apart.
+
+    Unknown fields are dropped, and so is each optional top-level field with
+    a mistake (it then has its default, which is valid by definition); a
+    mistake in a required field or in the file as a whole leaves nothing.
+    The mistakes were reported already: a second failure is not reported.
+    """
+    if not isinstance(data, dict):
+        return None
+    pruned = copy.deepcopy(data)  # the parsed YAML may be shared with a cache
+    for detail in error.errors(include_url=False):
+        loc = tuple(detail["loc"])
+        if detail["type"] == "extra_forbidden" and _drop(pruned, loc):
+            continue
+        info = model.model_fields.get(loc[0]) if loc and isinstance(loc[0], str) else None
+        if info is None or info.is_required():
+            return None
+        pruned.pop(loc[0], None)
+    try:
+        return model.model_validate(pruned)
+    except ValidationError:
+        return None
+
+
+def _drop(data: Any, loc: tuple[int | str, ...]) -> bool:
+    for part in loc[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(data, dict) or loc[-1] not in data:
+        return False
+    del data[loc[-1]]
+    return True
 
 
 def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:

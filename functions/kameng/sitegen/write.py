@@ -293,38 +293,84 @@ def work_prefix(site_dir: Path) -> str:
     return f".{site_dir.name}.build-"
 
 
-def recover(site_dir: Path) -> None:
+class SiteBusy(Exception):
+    """A build is writing site/ now: reading it would see a mix of two builds."""
+
+
+def recover(site_dir: Path) -> str | None:
     """Finish what a killed build left beside site_dir: roll back its changes, remove its folders.
 
-    A folder whose journal another process still holds belongs to a build
-    that is running, and is left alone.
+    Returns what was done, or None when nothing was left. A folder whose
+    journal another process still holds belongs to a build that is running,
+    and is left alone.
     """
+    return _recover(site_dir)[0]
+
+
+def ready(site_dir: Path) -> str | None:
+    """recover(), for what reads site/ whole (publish, the local server); SiteBusy while a build writes it.
+
+    A build killed while installing files leaves site/ a mix of two builds
+    until its journal is rolled back; uploading or serving that mix would
+    ship pages that point at what the other build wrote.
+    """
+    done, busy = _recover(site_dir)
+    if busy:
+        raise SiteBusy(
+            f"{site_dir}: a build is writing it now ({', '.join(busy)} is in use); run again when it has finished"
+        )
+    return done
+
+
+def _recover(site_dir: Path) -> tuple[str | None, list[str]]:
+    """(what was done, the work folders of builds still running)."""
     parent = site_dir.parent
     if not parent.is_dir():
-        return
+        return None, []
+    done: list[str] = []
+    busy: list[str] = []
     for work in sorted(parent.glob(work_prefix(site_dir) + "*")):
-        journal = work / JOURNAL
-        try:
-            with open(journal, "r+", encoding="utf-8") as file:
-                try:
-                    if fcntl is not None:
-                        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue
-                steps = _read_steps(file.read())
-        except FileNotFoundError:
-            steps = []  # killed before its journal was made: it changed nothing
-        except OSError:
+        steps = _held_steps(work / JOURNAL)
+        if steps is None:
+            busy.append(work.name)
             continue
         if steps and (steps[0][:2] != ["begin", site_dir.name]):
             continue  # another site's folder whose name starts like ours
         if steps and steps[0][2] == "update" and steps[-1] != [_COMMIT]:
             _undo(site_dir, work, steps)
+            done.append(f"rolled back a build killed after {_changes(steps)} in {site_dir.name}/ ({work.name})")
+        elif steps and steps[-1] == [_COMMIT]:
+            done.append(f"removed {work.name}, left by a build killed after it finished")
+        else:
+            done.append(f"removed {work.name}, left by a build killed before it changed {site_dir.name}/")
         shutil.rmtree(work, ignore_errors=True)
     # Folders of the builds before journals: a half-made new site, an old one replaced.
     for kind in ("new", "old") if site_dir.exists() else ("new",):
         for path in parent.glob(f".{site_dir.name}.{kind}-*"):
             shutil.rmtree(path, ignore_errors=True)
+            done.append(f"removed {path.name}, left by an older build")
+    return ("; ".join(done) or None), busy
+
+
+def _held_steps(journal: Path) -> list[list[Any]] | None:
+    """The journal's steps, once no build holds it; None while one does."""
+    try:
+        with open(journal, "r+", encoding="utf-8") as file:
+            try:
+                if fcntl is not None:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return None
+            return _read_steps(file.read())
+    except FileNotFoundError:
+        return []  # killed before its journal was made: it changed nothing
+    except OSError:
+        return None
+
+
+def _changes(steps: Sequence[Sequence[Any]]) -> str:
+    changed = sum(step[0] in ("replace", "create", "delete") for step in steps)
+    return f"changing {changed} file{'' if changed == 1 else 's'}"
 
 
 def _read_steps(text: str) -> list[list[Any]]:

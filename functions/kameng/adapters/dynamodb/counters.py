@@ -14,10 +14,10 @@ def quota_name(quota: Quota) -> str:
     return f"quota:{quota.counter}/{quota.holder}"
 
 
-def quota_items(order: Order, take: bool) -> list[Named]:
-    """Take the order's quantity from each of its quotas (only within the cap), or give it back."""
+def quota_items(order: Order, quotas: Iterable[Quota], take: bool) -> list[Named]:
+    """Take the order's quantity from each of the quotas (only within the cap), or give it back."""
     items = []
-    for quota in order.quotas:
+    for quota in quotas:
         units = quota.units(order.quantity)
         if take and units > quota.cap:
             # The condition below lets a counter's first use through: more than the cap never fits.

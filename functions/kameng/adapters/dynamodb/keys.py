@@ -48,10 +48,13 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 The quota counters' partition keys are the domain's counter names
 (domain/quota.py: the same on every store adapter); a coupon's item shares its
 uses' partition. The quota counts ride in the reservation's transaction: at
-most 5 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
-coupon's TOTAL and the shopper's uses of it), which stays within the delivery
-transaction's EXTRA_ALLOWANCE (its ledger entries, the member, at most three
-earnings and a reward coupon's two items). A sale's TOTAL is one item every
+most 11 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
+coupon's TOTAL and the shopper's uses of it, and the orders and keys items of
+each of the client's three unpaid-hold partitions, UNPAID#<station>#<client> /
+SHOPPER#orders and SHOPPER#keys, given back when the order is paid or lapses),
+which stays within EXTRA_ALLOWANCE, as does the delivery transaction's share
+(its ledger entries, the member, at most three earnings and a reward coupon's
+two items). A sale's TOTAL is one item every
 buyer of the sale writes: about 1,000 orders/s at most, and racing
 reservations conflict on it (retried with jitter like the counters).
 

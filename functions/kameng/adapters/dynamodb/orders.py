@@ -11,6 +11,7 @@ from typing import Iterator
 from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, instant, n, pause, s
 from kameng.domain.errors import SoldOut
+from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.ports import MAX_KEYS_PER_ORDER, Duplicate, UnknownRecord
@@ -94,9 +95,9 @@ def _change_items(plan: _Plan, change: OrderChange, now: datetime) -> list[Named
     items = [_order_update(plan.changed, change.from_status, plan.refs)]
     if change.event_id is not None:
         items.append(_event_put(change, now))
-    if change.keys in (KeyMove.RESERVE, KeyMove.RETURN):
-        # A late payment takes its quotas again (within the caps); returned keys give them back.
-        items += counters.quota_items(plan.order, take=change.keys is KeyMove.RESERVE)
+    # A late payment takes its quotas again (within the caps); returned keys and the end of the wait give them back.
+    taken, given = quota_moves(plan.order, change)
+    items += counters.quota_items(plan.order, taken, take=True) + counters.quota_items(plan.order, given, take=False)
     items += inventory.move_items(plan.order.sku, plan.order.id, plan.picks, change.keys)
     items += _ledger_puts(change)
     items += members.member_credit(change.member) + payouts.earning_items(change.earnings)
@@ -113,7 +114,7 @@ class DynamoOrders:
         for attempt in range(ATTEMPTS):
             picks = inventory.find_available(self.table, order.sku, order.quantity)
             placed = order.model_copy(update={"key_ids": inventory.key_ids(picks)})
-            items = [_order_put(placed, keys.key_refs(picks))] + counters.quota_items(order, take=True)
+            items = [_order_put(placed, keys.key_refs(picks))] + counters.quota_items(order, order.quotas, take=True)
             items += inventory.move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
             try:
                 self.table.transact(items)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from kameng.adapters.sqlite.inventory import SOLD_OUT, available, flag_refunded, move_keys, reserve_keys
 from kameng.adapters.sqlite.members import credit
 from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
+from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
+from kameng.domain.quota import Quota
 from kameng.ports import Duplicate, UnknownRecord
 
 
@@ -21,9 +23,9 @@ class _NotApplied(Exception):
         self.outcome = outcome
 
 
-def _take_quotas(conn: sqlite3.Connection, order: Order) -> None:
-    """Count the order's quantity in each of its quotas, each only while it stays within its cap."""
-    for quota in order.quotas:
+def _take_quotas(conn: sqlite3.Connection, order: Order, quotas: Iterable[Quota]) -> None:
+    """Count the order's quantity in each of the quotas, each only while it stays within its cap."""
+    for quota in quotas:
         conn.execute("INSERT OR IGNORE INTO quota_counts (counter, holder) VALUES (?, ?)", (quota.counter, quota.holder))
         units = quota.units(order.quantity)
         if conn.execute(
@@ -33,10 +35,10 @@ def _take_quotas(conn: sqlite3.Connection, order: Order) -> None:
             raise quota.refusal()
 
 
-def _give_back_quotas(conn: sqlite3.Connection, order: Order) -> None:
+def _give_back_quotas(conn: sqlite3.Connection, order: Order, quotas: Iterable[Quota]) -> None:
     conn.executemany(
         "UPDATE quota_counts SET sold = sold - ? WHERE counter = ? AND holder = ?",
-        [(quota.units(order.quantity), quota.counter, quota.holder) for quota in order.quotas],
+        [(quota.units(order.quantity), quota.counter, quota.holder) for quota in quotas],
     )
 
 
@@ -50,14 +52,16 @@ def _record_event(conn: sqlite3.Connection, change: OrderChange, now: datetime) 
 
 
 def _move_order_keys(conn: sqlite3.Connection, order: Order, change: OrderChange) -> dict[str, Any]:
-    """Move the order's keys (and the quotas that go with them) as the change says; the order fields that follow."""
+    """Move the order's keys and quotas as the change says; the order fields that follow."""
+    taken, given = quota_moves(order, change)
+    # A late payment takes its flash-sale and daily quantity again, within the caps.
+    _take_quotas(conn, order, taken)
+    _give_back_quotas(conn, order, given)
     if change.keys is KeyMove.FLAG_REFUNDED:
         if (flagged := flag_refunded(conn, order.id)) != order.quantity:
             raise RuntimeError(f"order {order.id} holds {flagged} sold keys, expected {order.quantity}")
         return {}
     if change.keys is KeyMove.RESERVE:
-        # A late payment takes its flash-sale and daily quantity again, within the caps.
-        _take_quotas(conn, order)
         return {"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity)),
                 "expires_at": change.reservation_expires_at or order.expires_at}
     if change.keys is KeyMove.NONE:
@@ -66,7 +70,6 @@ def _move_order_keys(conn: sqlite3.Connection, order: Order, change: OrderChange
     if change.keys is KeyMove.SELL and moved != order.quantity:
         raise RuntimeError(f"order {order.id} holds {moved} reserved keys, expected {order.quantity}")
     if change.keys is KeyMove.RETURN:
-        _give_back_quotas(conn, order)
         return {"key_ids": ()}
     return {}
 
@@ -94,7 +97,7 @@ class SqliteOrders:
         with self._db.write() as conn:
             if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone():
                 raise Duplicate(f"order {order.id} already exists")
-            _take_quotas(conn, order)
+            _take_quotas(conn, order, order.quotas)
             placed = order.model_copy(update={"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity))})
             conn.execute(
                 "INSERT INTO orders (id, status, station, shopper_key, due_at, body) VALUES (?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,47 @@
+"""Which of an order's quotas a change takes and gives back.
+
+Most quotas (a flash sale's, a day's, a coupon's) go with the keys: taken when
+keys are reserved, given back when they return. The unpaid-hold quotas go with
+the wait for payment instead: taken when the order is placed and given back
+when it leaves PENDING, whichever way (paid, lapsed, failed), and never taken
+again by a late payment, which is paid already. Orders are created PENDING and
+never return to it, so each unpaid hold is given back exactly once.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.price_book import UnpaidLimits
+from kameng.domain.quota import Quota, QuotaKind
+
+
+def quota_moves(order: Order, change: OrderChange) -> tuple[tuple[Quota, ...], tuple[Quota, ...]]:
+    """(the quotas the change takes, the quotas it gives back), each in the order's own order."""
+    with_keys = tuple(quota for quota in order.quotas if not quota.while_unpaid)
+    unpaid = tuple(quota for quota in order.quotas if quota.while_unpaid)
+    leaves_pending = change.from_status is OrderStatus.PENDING and change.to_status is not OrderStatus.PENDING
+    taken = with_keys if change.keys is KeyMove.RESERVE else ()
+    given = (with_keys if change.keys is KeyMove.RETURN else ()) + (unpaid if leaves_pending else ())
+    return taken, given
+
+
+def unpaid_quotas(station: str, limits: UnpaidLimits | None, quantity: int, clients: Iterable[str],
+                  address: str | None = None) -> tuple[Quota, ...]:
+    """The unpaid-hold caps of each name the client goes by (keyed hashes of its e-mail, its device and
+    its address), each on its own; none for a book published without limits.
+
+    Each name gets a partition of its own (the counter), so a busy station's holds never
+    meet on one hot item; the order count and the key count are two items in it.
+    """
+    if limits is None:
+        return ()
+    # One order the SKU allows always fits while the client holds nothing else: the key cap
+    # bounds what is held across orders, never the size of a single purchase.
+    keys = max(limits.keys, quantity)
+    quotas: list[Quota] = []
+    for client in dict.fromkeys([*clients, *([address] if address else [])]):
+        counter = f"UNPAID#{station}#{client}"
+        quotas.append(Quota(kind=QuotaKind.UNPAID_ORDERS, counter=counter, holder="orders", cap=limits.orders))
+        quotas.append(Quota(kind=QuotaKind.UNPAID_KEYS, counter=counter, holder="keys", cap=keys))
+    return tuple(quotas)
