@@ -1,6 +1,9 @@
 """`kameng refund`: the owner gives a delivered order's money back, once; its keys stay sold and are flagged."""
 from collections import defaultdict
 
+from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, PaymentEvent, PaymentKind
+from kameng.domain.refund import refund_failed, refund_undelivered
+
 from .conftest import STEAM, json_of
 from .test_orders import stocked
 
@@ -99,3 +102,39 @@ def test_refund_json_says_what_was_done(shop, kameng, keys_file):
     first, second = json_of(kameng("refund", order.id, "--json")), json_of(kameng("refund", order.id, "--json"))
     assert (first["status"], first["refunded_now"], second["refunded_now"], first["refund_id"] == second["refund_id"]) == (
         "refunded", True, False, True)
+
+
+def failed_refund(shop, order):
+    """The gateway tells that the order's refund failed: the order needs attention and holds the money again."""
+    refunded = shop.deps.store.orders.order(order.id)
+    failure = PaymentEvent(id=f"evt_failed_{order.id}", kind=PaymentKind.REFUND_FAILED, order_id=order.id,
+                           session_id=None, paid=False, amount=None, currency=None, payment_ref=refunded.payment_ref,
+                           refund_id=refunded.refund_id, refund_status="failed")
+    change = refund_failed(refunded, failure, refunded.updated_at, len(shop.deps.store.orders.ledger(order.id)))
+    assert shop.deps.store.orders.apply(change, refunded.updated_at)[0] is Applied.DONE
+
+
+def test_asking_again_for_a_delivered_orders_failed_refund_says_its_keys_stay_sold(shop, kameng, keys_file):
+    order = delivered(shop, kameng, keys_file)
+    kameng("refund", order.id)
+    failed_refund(shop, order)
+
+    ran = kameng("refund", order.id)
+
+    assert ran.code == 0 and ran.out.rstrip().endswith("its 2 key(s) stay sold, flagged refunded")
+
+
+def test_asking_again_for_an_undelivered_payments_failed_refund_says_no_key_was_sold(shop, kameng, keys_file):
+    stocked(kameng, keys_file)
+    placed = shop.place(STEAM)
+    held = shop.deps.store.orders.apply(OrderChange(
+        placed.id, OrderStatus.PENDING, OrderStatus.NEEDS_ATTENTION, keys=KeyMove.RETURN, payment_ref="pi_short",
+        reason="amount_mismatch: paid 1 cny", record=(("paid_amount", 100), ("paid_currency", "CNY"))), placed.created_at)[1]
+    shop.deps.store.orders.apply(refund_undelivered(held, "re_first"), placed.created_at)
+    failed_refund(shop, placed)
+
+    ran = kameng("refund", placed.id)
+
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith(f"refunded order {placed.id}: ¥1.00 back to the shopper")
+    assert ran.out.rstrip().endswith("it was never delivered, so no key was sold")

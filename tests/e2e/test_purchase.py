@@ -100,8 +100,16 @@ def test_paying_twice_delivers_once(shop, stocked):
     placed = checkout(shop)
     assert pay(shop, placed).status_code == 303
     again = pay(shop, placed)
-    assert again.status_code == 200 and "已结束" in again.text
+    # The shopper who clicks twice is sent to their order again, not told the session has ended.
+    assert (again.status_code, again.headers["Location"]) == (303, placed["order_url"].split("#")[0])
     assert len(order(shop, placed)["keys"]) == 1
+
+
+def test_paying_a_session_that_failed_says_it_has_ended(shop, stocked):
+    placed = checkout(shop)
+    assert pay(shop, placed, action="fail").status_code == 200
+    again = pay(shop, placed)
+    assert again.status_code == 200 and "已结束" in again.text
 
 
 def test_a_form_post_without_javascript_goes_to_the_pay_page(shop, stocked):

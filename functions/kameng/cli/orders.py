@@ -10,6 +10,7 @@ from kameng.cli.output import indent, pairs, print_json, table, utc
 from kameng.domain.errors import NotFound
 from kameng.domain.money import format_minor
 from kameng.domain.order import OrderStatus
+from kameng.domain.refund import paid_amount
 from kameng.services.lookup import owner_orders, owner_view
 from kameng.services.refunds import refund_order
 from kameng.services.sweeper import sweep
@@ -158,12 +159,16 @@ def refund_command(args: argparse.Namespace) -> int:
     deps = open_deps()
     with _naming_the_data_folder():
         refunded, now = refund_order(args.order_id, args.reason, deps)
+    amount, currency = paid_amount(refunded)
     if args.json:
         print_json({"order_id": refunded.id, "status": refunded.status.value, "refund_id": refunded.refund_id,
-                    "amount": refunded.total, "currency": refunded.currency, "refunded_now": now})
+                    "amount": amount, "currency": currency, "refunded_now": now})
     elif now:
-        print(f"refunded order {refunded.id}: {format_minor(refunded.total, refunded.currency)} back to the shopper "
-              f"(refund {refunded.refund_id}); its {refunded.quantity} key(s) stay sold, flagged refunded")
+        # A payment that was never delivered held no keys: only a delivered order's keys stay sold.
+        keys = (f"its {refunded.quantity} key(s) stay sold, flagged refunded" if refunded.key_ids
+                else "it was never delivered, so no key was sold")
+        print(f"refunded order {refunded.id}: {format_minor(amount, currency)} back to the shopper "
+              f"(refund {refunded.refund_id}); {keys}")
     else:
         print(f"order {refunded.id} was already refunded (refund {refunded.refund_id}); nothing was done")
     return EXIT_OK

@@ -23,7 +23,7 @@ import jinja2
 import segno
 
 from kameng import routes
-from kameng.adapters.gateway_sandbox import SandboxGateway
+from kameng.adapters.gateway_sandbox import SandboxGateway, SandboxSession
 from kameng.domain.money import format_minor
 from kameng.http import MAX_BODY_BYTES
 
@@ -98,6 +98,10 @@ def v2_event(environ: dict, route: routes.Route, params: dict[str, str], body: b
         "body": text,
         "isBase64Encoded": encoded,
     }
+
+
+def _already_paid(session: SandboxSession | None) -> bool:
+    return session is not None and session.status == "complete" and session.payment_status == "paid"
 
 
 class LocalServer:
@@ -188,7 +192,9 @@ class LocalServer:
             else:
                 try:
                     if action == "pay":
-                        if gateway.pay(session_id, method) is not None:
+                        paid = gateway.pay(session_id, method) is not None
+                        # A second click (or a resubmitted form) of a session already paid goes to its order.
+                        if paid or _already_paid(gateway.session(session_id)):
                             return 303, [("Location", session.success_url), ("Cache-Control", "no-store")], b""
                         message = "此会话已结束，无法支付"
                     elif action == "fail":
