@@ -191,6 +191,11 @@ def test_a_main_station_field_on_a_substation_says_so(project: Project) -> None:
     assert errors(project) == ["content/en-shop/station.yaml: categories: only the main station has this field"]
 
 
+def test_the_main_station_calling_itself_a_substation_is_reported(project: Project) -> None:
+    project.edit("main/station.yaml", "kind: main", "kind: substation")
+    assert "content/main/station.yaml: kind: content/main is the main station; expected main (got 'substation')" in errors(project)
+
+
 def test_a_substation_claiming_to_be_main_is_reported(project: Project) -> None:
     project.edit("en-shop/station.yaml", "kind: substation", "kind: main")
     assert errors(project) == [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -381,35 +381,33 @@ class _StationSpec(Spec):
     points: PointsSpec | None = None
     coupons: list[CouponSpec] = []
     unpaid_holds: UnpaidHoldsSpec = UnpaidHoldsSpec()
+    # Where the file lies decides its kind: (the kind it must say, what to tell a file that says otherwise).
+    _kind_rule: ClassVar[tuple[str, str]]
+
+    @field_validator("kind", mode="before", check_fields=False)
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        expected, rule = cls._kind_rule
+        if value != expected:
+            raise ValueError(f"{rule}; expected {expected} (got {value!r})")
+        return value
 
 
 class MainStationSpec(_StationSpec):
+    _kind_rule = ("main", "content/main is the main station")
     kind: Literal["main"]
     currency: Currency
     categories: list[CategorySpec] = Field(min_length=1)
 
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind(cls, value: Any) -> Any:
-        if value != "main":
-            raise ValueError(f"content/main is the main station; expected main (got {value!r})")
-        return value
-
 
 class SubstationSpec(_StationSpec):
+    _kind_rule = ("substation", "only content/main can be the main station")
     kind: Literal["substation"]
     # None: the main station's currency, which is the only one allowed anyway.
     currency: Currency | None = None
     sells: Annotated[list[Id] | None, BeforeValidator(_all_or_list)] = None
     pricing: PricingSpec
     payouts: PayoutsSpec | None = None
-
-    @field_validator("kind", mode="before")
-    @classmethod
-    def _kind(cls, value: Any) -> Any:
-        if value != "substation":
-            raise ValueError(f"only content/main can be the main station; expected substation (got {value!r})")
-        return value
 
 
 class TierSpec(Spec):
