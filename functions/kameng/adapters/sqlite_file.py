@@ -18,8 +18,12 @@ class SqliteFile:
         # with growing sleeps, which under a flash sale turns into seconds of waiting.
         self._writer = threading.Lock()
         if self.path != ":memory:":
-            # SQLite gives its -wal and -shm files the database file's permissions.
-            private_file(private_folder(Path(self.path).parent) / Path(self.path).name)
+            # SQLite gives new -wal and -shm files the database file's permissions; ones left by an
+            # older, looser version are tightened here.
+            database = private_file(private_folder(Path(self.path).parent) / Path(self.path).name)
+            for journal in (Path(f"{database}-wal"), Path(f"{database}-shm")):
+                if journal.exists():
+                    private_file(journal)
         self.conn().executescript(schema)
 
     def conn(self) -> sqlite3.Connection:
