@@ -116,6 +116,11 @@ FUNCTIONS: dict[str, Function] = {
         "GetOrder", "the order and its opened card keys, for the holder of its token",
         "Order page function failed (unhandled error or timeout)",
         (reads(), OPEN_CARD_KEYS, READ_SECRETS)),
+    "kameng.handlers.orders:open_pay_page": Function(
+        "OpenPayPage", "hold a pending order's keys for its whole reservation, then on to the gateway's pay page",
+        "Pay step function failed (unhandled error or timeout)",
+        # The order and its station's price book by key; one conditional update of the order.
+        (reads(actions=GET_ITEM), writes("HoldReservation", ["dynamodb:UpdateItem"]), READ_SECRETS)),
     "kameng.handlers.orders:lookup_orders": Function(
         "LookupOrders", "a shopper's orders by e-mail and query password, rate limited",
         "Order lookup function failed (unhandled error or timeout)",

@@ -5,12 +5,13 @@
 Local server (the realistic path): the demo content built and published to a temp
 data folder, keys imported with `kameng import-keys`, `python -m kameng.local` on
 127.0.0.1; then for each order, one after the other:
-    POST /api/checkout → POST the sandbox pay form (action=pay, method=card; the server
-    signs the webhook and posts it to itself) → GET /api/orders/{id} with the token
+    POST /api/checkout → GET its pay_url (the shop's pay step, which holds the keys and
+    answers 303 to the sandbox pay page) → POST the sandbox pay form (action=pay,
+    method=card; the server signs the webhook and posts it to itself) → GET /api/orders/{id} with the token
     until the order is delivered with its keys.
 The time is from sending the checkout request to holding the keys.
 
-In-process (reported separately): the same three steps calling the Lambda handlers
+In-process (reported separately): the same steps calling the Lambda handlers
 directly, as /tmp/smoke.py does, the webhook handed straight to its handler.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,7 +49,11 @@ def over_http(server: c.Server, orders: int, warmup: int) -> dict:
             raise RuntimeError(f"checkout answered {r.status_code}: {r.text[:300]}")
         placed = r.json()
         t1 = time.perf_counter()
-        pay = session.post(c.local_url(placed["pay_url"], server.port), data={"action": "pay", "method": "card"},
+        # The browser follows pay_url: the shop's pay step, then the sandbox pay page it answers 303 to.
+        step = session.get(c.local_url(placed["pay_url"], server.port), allow_redirects=False, timeout=30)
+        if step.status_code != 303:
+            raise RuntimeError(f"the pay step answered {step.status_code}: {step.text[:300]}")
+        pay = session.post(c.local_url(step.headers["Location"], server.port), data={"action": "pay", "method": "card"},
                            allow_redirects=False, timeout=30)
         if pay.status_code != 303:
             raise RuntimeError(f"the pay form answered {pay.status_code}: {pay.text[:300]}")
@@ -95,7 +101,12 @@ def in_process(data_dir: Path, orders: int, warmup: int) -> dict:
             raise RuntimeError(f"checkout answered {r['statusCode']}: {r['body'][:300]}")
         placed = json.loads(r["body"])
         t1 = time.perf_counter()
-        if deps.gateway.pay(placed["pay_url"].rsplit("/", 1)[1], "card") is None:
+        link = urlsplit(placed["pay_url"])
+        step = orders_handler.open_pay_page({"pathParameters": {"id": placed["order_id"]},
+                                             "queryStringParameters": dict(parse_qsl(link.query))})
+        if step["statusCode"] != 303:
+            raise RuntimeError(f"the pay step answered {step['statusCode']}: {step['body'][:300]}")
+        if deps.gateway.pay(step["headers"]["location"].rsplit("/", 1)[1], "card") is None:
             raise RuntimeError("the sandbox session was not open")
         t2 = time.perf_counter()
         token = placed["order_url"].split("#t=", 1)[1]

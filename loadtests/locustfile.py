@@ -9,8 +9,9 @@ store afterwards); by hand:
 Each shopper, in a loop: views the product page (Host: <station>.localhost, as a
 browser would), reads /api/stock, then POSTs /api/checkout for one key. A 201 is a
 success, and so is a clear `409 sold_out` (the page shows it as-is); anything else
-is a failure. FLASH_PAY_SHARE of the shoppers who got an order pay on the sandbox
-form (the server then posts the signed webhook to itself) and open their order,
+is a failure. A shopper who got an order follows its pay_url at once, as the page
+script does (the shop's pay step answers 303 to the sandbox pay page); FLASH_PAY_SHARE
+of them pay on the sandbox form (the server then posts the signed webhook to itself) and open their order,
 which they poll (0.5 s apart, 10 s at most) until the keys are shown.
 
 Environment: FLASH_STATION (main), FLASH_PRODUCT (steam-wallet), FLASH_SKU
@@ -102,9 +103,16 @@ class Shopper(FastHttpUser):
         pay = random.random() < PAY_SHARE
         if _orders is not None:
             _orders.write(json.dumps({"order_id": placed["order_id"], "token": token, "pay": pay}) + "\n")
+        link = urlsplit(placed["pay_url"])
+        with self.client.get(f"{link.path}?{link.query}", allow_redirects=False, name="GET /api/orders/[id]/pay",
+                             catch_response=True) as r:
+            if r.status_code != 303:
+                r.failure(f"pay step: {r.status_code} {(r.text or '')[:120]}")
+                return
+            pay_page = urlsplit(r.headers["Location"]).path
         if not pay:
             return
-        with self.client.post(urlsplit(placed["pay_url"]).path, data={"action": "pay", "method": "card"},
+        with self.client.post(pay_page, data={"action": "pay", "method": "card"},
                               allow_redirects=False, name="POST /_sandbox/pay/[session]", catch_response=True) as r:
             if r.status_code != 303:
                 r.failure(f"pay: {r.status_code} {(r.text or '')[:120]}")

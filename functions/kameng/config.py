@@ -56,6 +56,7 @@ class Config(Edge):
     cipher: Literal["local", "kms"] = Field(default="local", alias="KAMENG_CIPHER")
     main_station: str = Field(default="main", alias="KAMENG_MAIN_STATION", pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60, alias="KAMENG_RESERVATION_MINUTES")
+    unopened_hold_minutes: int = Field(default=3, ge=1, le=24 * 60, alias="KAMENG_UNOPENED_HOLD_MINUTES")
     public_url: str = Field(default="http://{station}.localhost:8000", alias="KAMENG_PUBLIC_URL")
     sandbox_url: str = Field(default="http://localhost:8000", alias="KAMENG_SANDBOX_URL")
     webhook_url: str = Field(default="http://127.0.0.1:8000/api/webhooks/stripe", alias="KAMENG_WEBHOOK_URL")

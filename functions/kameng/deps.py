@@ -17,6 +17,9 @@ def utc_now() -> datetime:
 class Settings:
     main_station: str = "main"
     reservation_ttl: timedelta = timedelta(minutes=15)
+    # How long checkout holds keys before the shopper opens the pay page; opening it holds them for
+    # the rest of `reservation_ttl`. Short, so that orders nobody means to pay tie up little stock.
+    unopened_hold: timedelta = timedelta(minutes=3)
     # Where shoppers reach a station; {station} and {domain} are filled in.
     public_url: str = "https://{domain}"
     # Where low-stock alerts go; None: they are only logged.

@@ -56,6 +56,8 @@ STATUS = {
     errors.NotEnoughPoints: 409,
     errors.NothingToWithdraw: 409,
     errors.QuantityOutOfRange: 422,
+    errors.RequestInProgress: 409,
+    errors.IdempotencyKeyReused: 422,
     UnsupportedMediaType: 415,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
@@ -219,6 +221,8 @@ ENGLISH = {
     "referral_refused": "This referral link cannot be used for your account.",
     "not_enough_points": "You do not have enough points for that.",
     "nothing_to_withdraw": "Not enough commission is withdrawable yet.",
+    "request_in_progress": "This request is still being processed: please try again in a moment.",
+    "idempotency_key_reused": "This Idempotency-Key was used for another request: send a new key.",
 }
 
 
@@ -250,7 +254,7 @@ def error_response(error: errors.DomainError, english: bool = False) -> dict:
         body["reason"] = error.reason
     if isinstance(error, errors.RateLimited):
         extra["retry-after"] = str(error.retry_after)
-    if isinstance(error, errors.Busy):
+    if isinstance(error, (errors.Busy, errors.RequestInProgress)):
         extra["retry-after"] = "1"
     # An adapter's own subclass (StoreBusy is a Busy) answers as its parent does.
     status = next((STATUS[kind] for kind in type(error).__mro__ if kind in STATUS), 400)

@@ -114,12 +114,14 @@ class Orders(Protocol):
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
         """Apply a change only if the order is still in `change.from_status` and the event (if any) was
-        never applied: (DONE, the order as changed); a repeat gives DUPLICATE and a stale read (or an
-        unknown order) CONFLICT, with None, changing nothing. Raises SoldOut when a RESERVE finds too
+        never applied: (DONE, the order as changed); a repeat (or a change that stays in its status and
+        would not move the reservation forward) gives DUPLICATE and a stale read (or an unknown order)
+        CONFLICT, with None, changing nothing. Raises SoldOut when a RESERVE finds too
         few keys."""
 
-    def set_payment_session(self, order_id: str, session_id: str) -> None:
-        """Remember the gateway's session of the order; raises UnknownRecord for an unknown order."""
+    def set_payment_session(self, order_id: str, session_id: str, url: str) -> None:
+        """Remember the gateway's session of the order and the address of its pay page;
+        raises UnknownRecord for an unknown order."""
 
     def order(self, order_id: str) -> Order | None:
         """None for an unknown order."""
@@ -220,6 +222,46 @@ class SignIns(Protocol):
 
 
 @dataclass(frozen=True)
+class RequestClaim:
+    """One request's hold on a client's idempotency key; `claimed_at` tells one claim of a key from another."""
+
+    scope_key: str
+    request_hash: str
+    claimed_at: datetime
+    # After this, a claim that kept no response (its process died) may be taken over by a retry.
+    lease_ends: datetime
+    # After this, the key is forgotten: what it kept is never replayed again.
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a key holds for a request that is not the caller's claim: a response kept, or one still being made."""
+
+    request_hash: str
+    claimed_at: datetime
+    response: bytes | None  # None while the claiming request is still being processed
+
+
+class IdempotentRequests(Protocol):
+    """Client-chosen keys that make a retried request answer as its first try did, kept by a scope key
+    (a keyed hash of the key and whose it is, never the key itself) and with the response sealed by the caller."""
+
+    def begin(self, claim: RequestClaim) -> Recorded | None:
+        """Claim the key under a condition: None when the caller holds it now (nothing kept, what was kept
+        expired, or an unfinished claim's lease ended), else what it holds. Of racing callers exactly one
+        gets None."""
+
+    def finish(self, claim: RequestClaim, response: bytes) -> None:
+        """Keep the claimed request's response until the claim expires; raises Conflict when the key is no
+        longer this claim's (abandoned, taken over, or finished already)."""
+
+    def abandon(self, claim: RequestClaim) -> None:
+        """Let go of a claim whose request changed nothing, so a retry runs afresh; a key that is no longer
+        this unfinished claim's is left as it is."""
+
+
+@dataclass(frozen=True)
 class Store:
     """The store's ports, each on one adapter's shared connection or table."""
 
@@ -230,6 +272,7 @@ class Store:
     payouts: Payouts
     counters: Counters
     sign_ins: SignIns
+    idempotent_requests: IdempotentRequests
 
 
 @dataclass(frozen=True)

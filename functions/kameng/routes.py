@@ -29,6 +29,7 @@ ROUTES = (
     Route("POST", "/api/webhooks/stripe", "kameng.handlers.webhook:handler"),
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
+    Route("GET", "/api/orders/{id}/pay", "kameng.handlers.orders:open_pay_page"),
     Route("GET", "/api/stock", "kameng.handlers.stock:handler"),
     Route("POST", "/api/account/sign-in", "kameng.handlers.account:sign_in"),
     Route("POST", "/api/account/session", "kameng.handlers.account:start_session"),

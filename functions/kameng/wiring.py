@@ -65,6 +65,7 @@ def build(config: configuration.Config, sandbox_webhooks: Send | None = None) ->
         settings=Settings(
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),
+            unopened_hold=timedelta(minutes=config.unopened_hold_minutes),
             public_url=config.public_url,
             owner_email=config.owner_email,
             # DynamoDB: reading a SKU's 64 shard counters after every sale would put a hot SKU's

@@ -19,7 +19,7 @@ from kameng.adapters.dynamodb import keys as layout
 from kameng.adapters.dynamodb.table import Cancelled, Named
 from kameng.domain.errors import SoldOut
 from kameng.domain.member import Commission, personal_coupon
-from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, deliver, ledger_for
+from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, deliver, hold_for_payment, ledger_for
 from kameng.domain.price_book import PriceBook
 from kameng.ports import MAX_KEYS_PER_ORDER, SealedKey, Store
 from tests.support.dynamo_table import TABLE_YAML, dynamodb_store
@@ -307,7 +307,7 @@ def test_no_operation_ever_scans_the_table(dynamo):
     dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 10))
     dynamo.inventory.stock(["sku-a"])
     placed = dynamo.orders.place_order(an_order("sku-a", quantity=2, station="game-zone"))
-    dynamo.orders.set_payment_session(placed.id, "cs_test_1")
+    dynamo.orders.set_payment_session(placed.id, "cs_test_1", "https://pay.example/cs_test_1")
     paid = dynamo.orders.apply(OrderChange(placed.id, S.PENDING, S.PAID, event_id="evt_1", due_at=START), START)[1]
     dynamo.orders.due_orders(START + timedelta(minutes=5), 10)
     dynamo.orders.apply(OrderChange(paid.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(paid, "main")), START)
@@ -328,6 +328,24 @@ def test_a_processed_event_outlives_stripes_three_days_of_retries(dynamo):
     ttl = recorder(dynamo).describe_time_to_live(TableName=table(dynamo).name)["TimeToLiveDescription"]
     assert int(item["expires"]["N"]) >= (START + timedelta(days=3)).timestamp()
     assert (ttl["AttributeName"], ttl["TimeToLiveStatus"]) == ("expires", "ENABLED")
+
+
+def test_a_reservation_held_for_payment_moves_the_orders_entry_in_the_due_index(dynamo):
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 1))
+    placed = dynamo.orders.place_order(an_order("sku-a", ttl=timedelta(minutes=3)))
+    dynamo.orders.apply(hold_for_payment(placed, timedelta(minutes=15), START), START)
+    item = table(dynamo).get(layout.order(placed.id), ("duepk", "duesk"))
+    assert item == layout.due_index(placed.id, START + timedelta(minutes=15))
+
+
+def test_the_pay_page_is_kept_beside_the_session_never_in_the_body(dynamo):
+    # Set after the order is placed, while a payment may already be changing the body.
+    dynamo.inventory.add_card_keys(sealed_keys_for("sku-a", 1))
+    placed = dynamo.orders.place_order(an_order("sku-a"))
+    dynamo.orders.set_payment_session(placed.id, "cs_test_1", "https://pay.example/cs_test_1")
+    item = table(dynamo).get(layout.order(placed.id), ("body", "payment_session", "payment_url"))
+    assert (item["payment_session"]["S"], item["payment_url"]["S"]) == ("cs_test_1", "https://pay.example/cs_test_1")
+    assert "pay.example" not in item["body"]["S"]
 
 
 def test_the_table_keeps_backups_encryption_and_a_change_stream():

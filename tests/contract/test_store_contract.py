@@ -141,10 +141,11 @@ def test_keys_of_another_sku_do_not_prevent_sold_out(store, inventory):
         store.orders.place_order(an_order(inventory.new_sku(0), quantity=1))
 
 
-def test_the_payment_session_is_kept_with_the_order(store, inventory):
+def test_the_payment_session_and_its_pay_page_are_kept_with_the_order(store, inventory):
     placed = store.orders.place_order(an_order(inventory.new_sku(1)))
-    store.orders.set_payment_session(placed.id, "cs_test_abc")
-    assert store.orders.order(placed.id).payment_session == "cs_test_abc"
+    store.orders.set_payment_session(placed.id, "cs_test_abc", "https://checkout.stripe.com/c/pay/cs_test_abc")
+    kept = store.orders.order(placed.id)
+    assert (kept.payment_session, kept.payment_url) == ("cs_test_abc", "https://checkout.stripe.com/c/pay/cs_test_abc")
 
 
 # ---------------------------------------------------------------- applying changes

@@ -19,7 +19,7 @@ STATION = "game-zone"
 
 def test_a_payment_session_for_an_unknown_order_is_refused_as_unknown(store):
     with pytest.raises(UnknownRecord):
-        store.orders.set_payment_session("01JNOSUCHORDER000000000000", "cs_test_1")
+        store.orders.set_payment_session("01JNOSUCHORDER000000000000", "cs_test_1", "https://pay.example/cs_test_1")
     assert store.orders.order("01JNOSUCHORDER000000000000") is None
 
 

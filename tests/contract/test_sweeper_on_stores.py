@@ -10,6 +10,8 @@ from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.mail_outbox import OutboxMail
 from kameng.deps import Deps, Settings
 from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, PaymentEvent, PaymentKind
+from kameng.services.order_link import pay_proof
+from kameng.services.pay_step import open_pay_page
 from kameng.services.refunds import refund_event
 from kameng.services.sweeper import sweep
 
@@ -63,12 +65,40 @@ def test_a_lapsed_order_expires_and_its_keys_come_back(world, inventory):
     deps, gateway, clock = world
     sku = inventory.new_sku(3)
     placed = deps.store.orders.place_order(an_order(sku, quantity=2))
-    deps.store.orders.set_payment_session(placed.id, "cs_test_lapsed")
+    deps.store.orders.set_payment_session(placed.id, "cs_test_lapsed", "https://pay.example/cs_test_lapsed")
     clock.now = START + timedelta(minutes=16)
     done = sweep(deps)
     counted = inventory.count(sku)
     assert (done["expired"], deps.store.orders.order(placed.id).status, counted.available, counted.reserved) == (1, S.EXPIRED, 3, 0)
     assert gateway.expired == ["cs_test_lapsed"] and inventory.balanced(sku)
+
+
+def brief_order(deps, inventory, session: str):
+    """An order as checkout places it: held briefly, its gateway session and pay page kept."""
+    placed = deps.store.orders.place_order(an_order(inventory.new_sku(2), ttl=deps.settings.unopened_hold))
+    deps.store.orders.set_payment_session(placed.id, session, f"https://pay.example/{session}")
+    return placed
+
+
+def test_an_order_whose_pay_page_is_never_opened_lapses_when_its_brief_hold_ends(world, inventory):
+    deps, gateway, clock = world
+    placed = brief_order(deps, inventory, "cs_test_unopened")
+    clock.now = START + deps.settings.unopened_hold + timedelta(seconds=1)
+    done = sweep(deps)
+    counted = inventory.count(placed.sku)
+    assert (done["expired"], deps.store.orders.order(placed.id).status, counted.available, counted.reserved) == (1, S.EXPIRED, 2, 0)
+    assert gateway.expired == ["cs_test_unopened"]
+
+
+def test_an_order_whose_pay_page_was_opened_is_held_for_the_whole_reservation(world, inventory):
+    deps, _, clock = world
+    placed = brief_order(deps, inventory, "cs_test_opened")
+    clock.now = START + timedelta(minutes=1)
+    assert open_pay_page(placed.id, pay_proof(placed, deps), deps) == "https://pay.example/cs_test_opened"
+    clock.now = START + deps.settings.unopened_hold + timedelta(seconds=1)
+    assert (sweep(deps).get("expired", 0), inventory.count(placed.sku).reserved) == (0, 1)
+    clock.now = START + deps.settings.reservation_ttl + timedelta(seconds=1)
+    assert (sweep(deps)["expired"], deps.store.orders.order(placed.id).status) == (1, S.EXPIRED)
 
 
 def test_a_reservation_still_running_is_left_alone(world, inventory):
@@ -131,7 +161,7 @@ def test_a_lapsed_order_whose_session_was_paid_is_delivered_not_expired(world, i
     deps, gateway, clock = world
     sku = inventory.new_sku(3)
     placed = deps.store.orders.place_order(an_order(sku, quantity=2))
-    deps.store.orders.set_payment_session(placed.id, "cs_test_paid")
+    deps.store.orders.set_payment_session(placed.id, "cs_test_paid", "https://pay.example/cs_test_paid")
     gateway.paid["cs_test_paid"] = paid_at_the_gateway(placed, "cs_test_paid")
     clock.now = START + timedelta(minutes=16)
     done = sweep(deps)
@@ -146,7 +176,7 @@ def test_a_payment_found_at_the_gateway_is_applied_once(world, inventory):
     deps, gateway, clock = world
     sku = inventory.new_sku(1)
     placed = deps.store.orders.place_order(an_order(sku))
-    deps.store.orders.set_payment_session(placed.id, "cs_test_paid")
+    deps.store.orders.set_payment_session(placed.id, "cs_test_paid", "https://pay.example/cs_test_paid")
     gateway.paid["cs_test_paid"] = paid_at_the_gateway(placed, "cs_test_paid")
     clock.now = START + timedelta(minutes=16)
     sweep(deps)
@@ -158,7 +188,7 @@ def test_a_wrong_amount_found_at_the_gateway_is_refunded_not_delivered(world, in
     deps, gateway, clock = world
     sku = inventory.new_sku(1)
     placed = deps.store.orders.place_order(an_order(sku))
-    deps.store.orders.set_payment_session(placed.id, "cs_test_short")
+    deps.store.orders.set_payment_session(placed.id, "cs_test_short", "https://pay.example/cs_test_short")
     gateway.paid["cs_test_short"] = paid_at_the_gateway(placed, "cs_test_short", amount=1)
     clock.now = START + timedelta(minutes=16)
     done = sweep(deps)
@@ -171,7 +201,7 @@ def test_an_order_whose_gateway_cannot_be_asked_lapses_as_before(world, inventor
     deps, gateway, clock = world
     sku = inventory.new_sku(1)
     placed = deps.store.orders.place_order(an_order(sku))
-    deps.store.orders.set_payment_session(placed.id, "cs_test_unknown")
+    deps.store.orders.set_payment_session(placed.id, "cs_test_unknown", "https://pay.example/cs_test_unknown")
 
     def unreachable(session_id):
         raise ConnectionError("gateway unreachable")

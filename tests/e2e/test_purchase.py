@@ -28,8 +28,15 @@ def checkout(shop, quantity: int = 1, **extra) -> dict:
     return response.json()
 
 
+def pay_page(shop, placed: dict) -> str:
+    """The sandbox pay page the shopper's browser reached through the pay link, and stays on."""
+    if "pay_page" not in placed:
+        placed["pay_page"] = shop.pay_page(placed)
+    return placed["pay_page"]
+
+
 def pay(shop, placed: dict, action: str = "pay", method: str = "card"):
-    return shop.post(urlsplit(placed["pay_url"]).path, data={"action": action, "method": method},
+    return shop.post(pay_page(shop, placed), data={"action": action, "method": method},
                      headers={"Host": f"localhost:{shop.port}"})
 
 
@@ -51,8 +58,8 @@ def stocked(shop, tmp_path_factory):
 @pytest.mark.parametrize("method", ["card", "alipay", "wechat_pay"])
 def test_paying_on_the_sandbox_shows_the_keys_on_the_order_page(shop, stocked, method):
     placed = checkout(shop, quantity=2)
-    pay_page = shop.get(None, urlsplit(placed["pay_url"]).path, headers={"Host": f"localhost:{shop.port}"})
-    assert pay_page.status_code == 200 and "支付成功" in pay_page.text
+    page = shop.get(None, pay_page(shop, placed), headers={"Host": f"localhost:{shop.port}"})
+    assert page.status_code == 200 and "支付成功" in page.text
 
     paid = pay(shop, placed, method=method)
 
@@ -116,7 +123,9 @@ def test_a_form_post_without_javascript_goes_to_the_pay_page(shop, stocked):
     response = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, data={
         "station": STATION, "sku": SKU, "quantity": "1", "email": "nojs@example.com", "query_password": "abcd"})
     assert response.status_code == 303
-    assert re.match(rf"http://localhost:{shop.port}/_sandbox/pay/cs_test_", response.headers["Location"])
+    step = urlsplit(response.headers["Location"])
+    assert step.netloc == shop.host(STATION) and re.fullmatch(r"/api/orders/\w+/pay", step.path)
+    assert shop.pay_page({"pay_url": response.headers["Location"]}).startswith("/_sandbox/pay/cs_test_")
 
 
 def test_a_bad_form_post_gets_a_readable_page_not_a_crash(shop):
@@ -161,7 +170,8 @@ def test_the_gateway_never_sees_the_order_token_and_the_browser_cookie_opens_the
 
     paid = pay(shop, placed)
     assert token not in paid.headers["Location"]
-    assert token not in shop.get(None, urlsplit(placed["pay_url"]).path, headers={"Host": f"localhost:{shop.port}"}).text
+    assert token not in placed["pay_url"]
+    assert token not in shop.get(None, pay_page(shop, placed), headers={"Host": f"localhost:{shop.port}"}).text
 
     by_cookie = shop.get(STATION, f"/api/orders/{placed['order_id']}", headers={"Cookie": f"order_token={token}"})
     assert by_cookie.status_code == 200 and by_cookie.json()["order"]["status"] == "delivered"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -12,6 +13,7 @@ from kameng.handlers import orders as orders_handler
 from kameng.handlers import stock as stock_handler
 from kameng.handlers import sweeper as sweeper_handler
 from kameng.handlers import webhook as webhook_handler
+from kameng.wiring import deps as current_deps
 
 EMAIL = "buyer@example.com"
 QUERY_PASSWORD = "8866-qp"
@@ -64,7 +66,8 @@ class Placed:
 
     @property
     def session_id(self) -> str:
-        return self.body["pay_url"].rstrip("/").rsplit("/", 1)[1]
+        # The pay link is the shop's own step; the gateway's session is known to the store.
+        return current_deps().store.orders.order(self.order_id).payment_session
 
     @property
     def total(self) -> int:
@@ -84,22 +87,42 @@ def checkout(deps, events):
 
 
 @pytest.fixture
-def place(checkout):
-    """A checkout that must succeed: the order the shopper was sent to pay for."""
+def open_pay_page(deps, api_event):
+    """GET the checkout's pay_url, as the shopper's browser follows it (`proof` replaces the link's own)."""
 
-    def placed(station: str, sku: str, quantity: int = 1, **kwargs: Any) -> Placed:
+    def get(placed: Placed, proof: str | None = None) -> Response:
+        link = urlsplit(placed.body["pay_url"])
+        query = dict(parse_qsl(link.query))
+        if proof is not None:
+            query["t"] = proof
+        event = api_event("GET", link.path, query=query or None, path_params={"id": placed.order_id},
+                          route="/api/orders/{id}/pay")
+        return Response(orders_handler.open_pay_page(event, None))
+
+    return get
+
+
+@pytest.fixture
+def place(checkout, open_pay_page):
+    """A checkout that must succeed, and its pay page opened as the shop's page script does at once."""
+
+    def placed(station: str, sku: str, quantity: int = 1, opened: bool = True, **kwargs: Any) -> Placed:
         response = checkout(station, sku, quantity, **kwargs)
         assert response.status == 201, response.raw
-        return Placed(response, station, sku)
+        placed = Placed(response, station, sku)
+        if opened:
+            assert open_pay_page(placed).status == 303
+        return placed
 
     return placed
 
 
 @pytest.fixture
-def pay(deps):
-    """The shopper pays on the sandbox pay page; its signed webhooks reach the webhook handler."""
+def pay(deps, open_pay_page):
+    """The shopper follows the pay link and pays on the sandbox pay page; its signed webhooks reach the webhook handler."""
 
     def paying(placed: Placed, method: str = "card"):
+        open_pay_page(placed)
         return deps.gateway.pay(placed.session_id, method)
 
     return paying

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,9 +32,14 @@ def test_the_order_url_carries_the_token_in_the_fragment_only(stations, sku_with
     assert placed.token and placed.token not in before_fragment
 
 
-def test_the_reservation_lasts_the_configured_time(stations, sku_with_keys, place, deps, clock):
-    placed = place(stations.substation, sku_with_keys(1).sku)
-    assert datetime.fromisoformat(placed.body["expires_at"]) == clock() + deps.settings.reservation_ttl
+def test_checkout_holds_the_keys_only_briefly_until_the_pay_page_is_opened(stations, sku_with_keys, place, deps, clock):
+    placed = place(stations.substation, sku_with_keys(1).sku, opened=False)
+    assert datetime.fromisoformat(placed.body["expires_at"]) == clock() + deps.settings.unopened_hold
+
+
+def test_the_payment_session_lasts_the_whole_reservation(stations, sku_with_keys, place, deps, clock):
+    placed = place(stations.substation, sku_with_keys(1).sku, opened=False)
+    assert deps.gateway.session(placed.session_id).expires_at == int((clock() + deps.settings.reservation_ttl).timestamp())
 
 
 def test_the_payment_session_asks_for_the_orders_total(stations, sku_with_keys, place, deps):
@@ -118,9 +124,10 @@ def test_a_sold_out_checkout_reserves_nothing(stations, sku_with_keys, checkout)
 # ---------------------------------------------------------------- the page without JavaScript
 
 
-def test_a_form_post_is_redirected_to_the_pay_page(stations, sku_with_keys, checkout, deps):
+def test_a_form_post_is_redirected_to_the_pay_step(stations, sku_with_keys, checkout, deps):
     response = checkout(stations.substation, sku_with_keys(1).sku, form=True)
-    session_id = response.headers["location"].rsplit("/", 1)[1]
+    order_id = urlsplit(response.headers["location"]).path.split("/")[3]
+    session_id = deps.store.orders.order(order_id).payment_session
     assert (response.status, deps.gateway.session(session_id).status) == (303, "open")
 
 

@@ -22,7 +22,7 @@ def flash_sale(stations, sku_with_keys, checkout, pay, get_order, deps):
         if response.status != 201:
             return response.status, response.json, None
         body = response.json
-        deps.gateway.pay(body["pay_url"].rsplit("/", 1)[1], ("card", "alipay", "wechat_pay")[i % 3])
+        deps.gateway.pay(deps.store.orders.order(body["order_id"]).payment_session, ("card", "alipay", "wechat_pay")[i % 3])
         seen = get_order(body["order_id"], body["order_url"].split("#t=", 1)[1])
         return response.status, body, seen.json["order"]
 

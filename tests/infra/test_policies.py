@@ -20,6 +20,7 @@ EXPECTED = {
     "CheckoutFunction": READ | WRITE | SECRET | MAIL,  # low-stock alerts
     "WebhookFunction": READ | WRITE | SECRET | MAIL,  # delivery mail, low-stock alerts
     "GetOrderFunction": READ | OPEN | SECRET,
+    "OpenPayPageFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | SECRET,  # the order's hold moved forward
     "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
     "StockFunction": READ | SECRET,
     "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"} | MAIL,

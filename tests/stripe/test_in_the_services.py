@@ -9,6 +9,7 @@ from kameng.adapters.gateway_stripe import StripeGateway
 from kameng.domain.errors import GatewayUnavailable
 from kameng.domain.order import OrderStatus
 from kameng.services import checkout, sweeper
+from kameng.services.pay_step import open_pay_page
 
 from .conftest import API_KEY, WEBHOOK_SECRET, recorded
 
@@ -51,11 +52,12 @@ def test_a_substation_order_opens_a_destination_charge_session_priced_by_the_boo
     assert (form["client_reference_id"], form["metadata[order_id]"]) == (order.id, order.id)
     assert form["success_url"] == placed.order_url.split("#")[0]
     assert placed.token not in form["success_url"]
-    # the 15-minute reservation lapses first; Stripe's session lives its 30 minutes and more
-    assert order.expires_at == clock() + timedelta(minutes=15)
+    # the 3-minute hold (15 once the pay page is opened) lapses first; Stripe's session lives its 30 minutes and more
+    assert order.expires_at == clock() + timedelta(minutes=3)
     assert int(form["expires_at"]) >= (clock() + timedelta(minutes=31)).timestamp()
-    assert placed.pay_url == recorded("checkout_session_open")["url"]
-    assert stripe_deps.store.orders.order(order.id).payment_session == recorded("checkout_session_open")["id"]
+    kept = stripe_deps.store.orders.order(order.id)
+    assert (kept.payment_session, kept.payment_url) == (recorded("checkout_session_open")["id"], recorded("checkout_session_open")["url"])
+    assert open_pay_page(order.id, placed.pay_url.split("?t=", 1)[1], stripe_deps) == recorded("checkout_session_open")["url"]
 
 
 def test_a_main_station_order_is_not_split(api, stripe_deps, stations, sku_with_keys):

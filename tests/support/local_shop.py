@@ -50,6 +50,16 @@ class Shop:
         parts = urlsplit(absolute)
         return f"{self.base}{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
+    def pay_page(self, placed: dict) -> str:
+        """The path of the gateway's pay page that checkout's pay_url leads to, through the shop's own pay
+        step (which holds the keys for the whole reservation), as a browser follows it."""
+        from urllib.parse import urlsplit
+
+        link = urlsplit(placed["pay_url"])
+        step = self.get(None, f"{link.path}?{link.query}", headers={"Host": link.netloc})
+        assert step.status_code == 303, step.text
+        return urlsplit(step.headers["Location"]).path
+
     def kameng(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(REPO / ".venv/bin/kameng"), *args], env=self.env, capture_output=True, text=True, timeout=120)
 

@@ -28,6 +28,7 @@ def test_a_stripe_key_in_the_environment_chooses_stripe():
     ({"KAMENG_CIPHER": "kms", "KAMENG_KMS_KEY_ID": "alias/kameng"}, "KAMENG_HASH_KEY"),
     ({"KAMENG_STORE": "postgres"}, "KAMENG_STORE"),
     ({"KAMENG_RESERVATION_MINUTES": "0"}, "KAMENG_RESERVATION_MINUTES"),
+    ({"KAMENG_UNOPENED_HOLD_MINUTES": "0"}, "KAMENG_UNOPENED_HOLD_MINUTES"),
 ])
 def test_a_missing_or_wrong_value_is_named(env, named):
     with pytest.raises(ConfigError) as refused:
@@ -46,3 +47,8 @@ def test_a_stripe_secret_never_appears_in_an_error():
     with pytest.raises(ConfigError) as refused:
         load({"STRIPE_SECRET_KEY": "sk_test_verysecret", "STRIPE_WEBHOOK_SECRET": "not-a-whsec-verysecret"})
     assert "verysecret" not in str(refused.value)
+
+
+def test_the_hold_before_the_pay_page_is_opened_is_three_minutes_unless_told():
+    assert (load({}).unopened_hold_minutes, load({"KAMENG_UNOPENED_HOLD_MINUTES": "5"}).unopened_hold_minutes) == (3, 5)
+

@@ -119,3 +119,15 @@ class NothingToWithdraw(DomainError):
     """Less is withdrawable than the station's minimum payout."""
 
     code = "nothing_to_withdraw"
+
+
+class RequestInProgress(DomainError):
+    """A request with this idempotency key is still being processed: trying again soon will get its answer."""
+
+    code = "request_in_progress"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was used for another request: a client's key names one request only."""
+
+    code = "idempotency_key_reused"

@@ -36,6 +36,9 @@ NEXT: dict[OrderStatus, set[OrderStatus]] = {
     # Alipay and WeChat Pay refunds settle later and can fail: the money is back in a person's hands.
     S.REFUNDED: {S.NEEDS_ATTENTION},
 }
+# The one change that leaves an order in its status: a pending order's reservation moved forward when
+# its pay page is opened (hold_for_payment). No status moves to itself in NEXT.
+STAYS: frozenset[OrderStatus] = frozenset({S.PENDING})
 
 
 class KeyMove(StrEnum):
@@ -70,6 +73,8 @@ class Order(BaseModel):
     due_at: datetime | None  # when the sweeper should look at it again
     key_ids: tuple[str, ...] = ()
     payment_session: str | None = None
+    # Where the gateway takes the payment; the pay step sends the shopper there.
+    payment_url: str | None = None
     payment_ref: str | None = None
     attention_reason: str | None = None
     # What the gateway said was paid, when it is not simply the total (an amount mismatch).
@@ -151,12 +156,27 @@ class OrderChange:
     coupons: tuple[IssuedCoupon, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.to_status not in NEXT[self.from_status]:
+        if self.stays:
+            if self.from_status not in STAYS or self.keys is not KeyMove.NONE or self.reservation_expires_at is None:
+                raise ValueError(f"a change that stays {self.from_status} only moves its reservation forward")
+        elif self.to_status not in NEXT[self.from_status]:
             raise ValueError(f"no transition {self.from_status} → {self.to_status}")
+
+    @property
+    def stays(self) -> bool:
+        return self.from_status is self.to_status
+
+    def repeats(self, order: Order) -> bool:
+        """Whether the order as read already has what this change would give it: a reservation that
+        stays must only move forward, so one moved there (or further) before is left alone."""
+        return (self.stays and self.reservation_expires_at is not None
+                and order.expires_at >= self.reservation_expires_at)
 
     def order_fields(self, now: datetime) -> dict:
         """The order's fields this change sets, before any key move adds its own."""
         fields: dict = {"status": self.to_status, "updated_at": now, "due_at": self.due_at}
+        if self.reservation_expires_at is not None:
+            fields["expires_at"] = self.reservation_expires_at
         if self.payment_ref:
             fields["payment_ref"] = self.payment_ref
         if self.reason:
@@ -166,7 +186,7 @@ class OrderChange:
 
 class Applied(StrEnum):
     DONE = "done"
-    DUPLICATE = "duplicate"  # this event id was already processed
+    DUPLICATE = "duplicate"  # this event id was already processed, or the change already made
     CONFLICT = "conflict"  # the order moved since it was read
 
 
@@ -252,6 +272,19 @@ def paid_too_late(order: Order, event: PaymentEvent, now: datetime | None = None
 
 def lapse(order: Order) -> OrderChange:
     return OrderChange(order.id, S.PENDING, S.EXPIRED, keys=KeyMove.RETURN)
+
+
+def hold_for_payment(order: Order, reservation: timedelta, now: datetime) -> OrderChange | None:
+    """The whole reservation, counted from the order's creation, for a shopper who opened the pay page.
+
+    Checkout holds keys only briefly, so that orders nobody goes on to pay for give their keys
+    back soon. None when there is nothing to move: the order is no longer pending, its reservation
+    lapsed already, or it was moved this far before.
+    """
+    until = order.created_at + reservation
+    if order.status is not S.PENDING or order.expires_at <= now or until <= order.expires_at:
+        return None
+    return OrderChange(order.id, S.PENDING, S.PENDING, reservation_expires_at=until, due_at=until)
 
 
 def shopper_account(order: Order) -> str:

@@ -4,11 +4,11 @@ from urllib.parse import urlsplit
 
 from kameng.domain.errors import DomainError
 from kameng.http import (
-    DEVICE_COOKIE, SESSION_COOKIE, api, body_fields, client_address, cookie, device_cookie, html_error, is_form,
+    DEVICE_COOKIE, SESSION_COOKIE, api, body_fields, client_address, cookie, device_cookie, header, html_error, is_form,
     is_https, order_cookie, parse, redirect, refuse_foreign_origin, respond,
 )
 from kameng.domain.ids import new_token
-from kameng.services import checkout
+from kameng.services import checkout, idempotency
 from kameng.services.account import session_shopper
 from kameng.wiring import deps
 
@@ -40,16 +40,22 @@ def handler(event, context=None):
     try:
         fields = body_fields(event, forms=True)
         refuse_foreign_origin(event, station_hosts(fields))
+        key = idempotency.key_of(header(event, idempotency.KEY_HEADER), fields.get(idempotency.KEY_FIELD) if form else None)
         request = parse(checkout.CheckoutRequest, fields)
-        shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
-        # A cookie is the client's to forge: it only adds a name to count under, never removes one.
-        device = (cookie(event, DEVICE_COOKIE) or "")[:64] or new_token()
-        client = checkout.Client(address=client_address(event), device=device)
-        placed = checkout.place(request, deps(), session_shopper=shopper, client=client)
+        claim = None if key is None else idempotency.claim_for(key, request.station, request.email, request, form, deps())
+        return idempotency.once(claim, deps(), lambda: place(event, request, form))
     except DomainError as error:
         if form:
             return html_error(error)
         raise
+
+
+def place(event: dict, request: checkout.CheckoutRequest, form: bool) -> dict:
+    shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
+    # A cookie is the client's to forge: it only adds a name to count under, never removes one.
+    device = (cookie(event, DEVICE_COOKIE) or "")[:64] or new_token()
+    client = checkout.Client(address=client_address(event), device=device)
+    placed = checkout.place(request, deps(), session_shopper=shopper, client=client)
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
     kept = order_cookie(placed.order.id, placed.token, checkout.ORDER_TOKEN_KEPT, secure=is_https(event))
     return response | {"cookies": [kept, device_cookie(device, secure=is_https(event))]}

@@ -1,6 +1,6 @@
 from kameng.domain.shopper import ShopperCredentials
-from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, respond
-from kameng.services import lookup
+from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, redirect, respond
+from kameng.services import lookup, pay_step
 from kameng.wiring import deps
 
 
@@ -15,6 +15,16 @@ def _token(event):
 def get_order(event, context=None):
     order_id = (event.get("pathParameters") or {}).get("id", "")
     return respond(200, {"order": lookup.by_token(order_id, _token(event), deps())})
+
+
+@api
+def open_pay_page(event, context=None):
+    order_id = (event.get("pathParameters") or {}).get("id", "")
+    proof = (event.get("queryStringParameters") or {}).get("t")
+    response = redirect(pay_step.open_pay_page(order_id, proof, deps()))
+    # The link's proof stays out of the Referer the gateway's page would be sent.
+    response["headers"]["referrer-policy"] = "no-referrer"
+    return response
 
 
 @api

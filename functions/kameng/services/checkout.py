@@ -22,7 +22,7 @@ from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
-from kameng.services.order_link import order_page, seal_token
+from kameng.services.order_link import order_page, pay_link, seal_token
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -175,7 +175,10 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     priced = pricing.priced
     commissions = commissions_for(book, pricing.member, priced)
     token = new_token()
-    expires_at = now + deps.settings.reservation_ttl
+    # Held briefly until the pay step is opened (services/pay_step.py); the gateway's session gets the
+    # whole reservation, and the sweeper expires it as well when the brief hold lapses.
+    expires_at = now + min(deps.settings.unopened_hold, deps.settings.reservation_ttl)
+    paid_by = now + deps.settings.reservation_ttl
     order_id = new_id(now)
     order = deps.store.orders.place_order(Order(
         id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
@@ -205,7 +208,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         session = deps.gateway.create_session(SessionRequest(
             order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
             unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
-            success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=expires_at,
+            success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=paid_by,
             payout_account=book.payout_account, application_fee=order.application_fee,
             discount=order.level_discount + order.coupon_discount,
         ))
@@ -213,5 +216,5 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         # Without a session nobody can pay: give the keys back now rather than at expiry.
         deps.store.orders.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
         raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
-    deps.store.orders.set_payment_session(order.id, session.id)
-    return Placed(order=order, token=token, pay_url=session.url, order_url=f"{success}#t={token}")
+    deps.store.orders.set_payment_session(order.id, session.id, session.url)
+    return Placed(order=order, token=token, pay_url=pay_link(order, book.domain, deps), order_url=f"{success}#t={token}")

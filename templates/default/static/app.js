@@ -13,11 +13,11 @@
     const major = Math.floor(amount / 100).toLocaleString("en-US");
     return sign + body.dataset.symbol + major + "." + String(amount % 100).padStart(2, "0");
   };
-  const postJson = async (url, data) => {
+  const postJson = async (url, data, headers) => {
     const response = await fetch(url, {
       method: "POST",
       // The station's language, so the server's messages come in it.
-      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang },
+      headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang, ...headers },
       body: JSON.stringify(data || {}),
       credentials: "same-origin",
     });
@@ -197,6 +197,11 @@
       later();
     });
 
+    // One Idempotency-Key per order the shopper means to place: sending the same details again
+    // after an answer was lost (or while it is still coming) reuses it and gets that order back,
+    // never a second one; any answer, or changed details, makes the next submit a new request.
+    let attempt = null;
+    const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
@@ -204,13 +209,16 @@
       const data = Object.fromEntries(new FormData(form));
       data.quantity = Number(data.quantity);
       if (!data.coupon.trim()) delete data.coupon;
+      const sent = JSON.stringify(data);
+      if (!attempt || attempt.sent !== sent) attempt = { sent, key: newKey() };
       try {
-        const { response, answer } = await postJson(form.action, data);
+        const { response, answer } = await postJson(form.action, data, { "Idempotency-Key": attempt.key });
+        const problem = answer.error || {};
+        if (problem.code !== "request_in_progress") attempt = null;
         if (response.status === 201 && isWebUrl(answer.pay_url)) {
           location.assign(answer.pay_url);
           return;
         }
-        const problem = answer.error || {};
         if (problem.code === "sold_out") soldOut.add(data.sku);
         if (["coupon_not_applicable", "coupon_used_up"].includes(problem.code)) couponError.textContent = problem.message || "";
         error.textContent = problem.message || text(form, "error");

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from kameng.adapters.dynamodb.counters import DynamoCounters
+from kameng.adapters.dynamodb.idempotency import DynamoIdempotentRequests
 from kameng.adapters.dynamodb.inventory import DynamoInventory, hot_sku_orders_per_second
 from kameng.adapters.dynamodb.keys import shard_of
 from kameng.adapters.dynamodb.members import DynamoMembers
@@ -22,4 +23,4 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
     table = Table(table_name, client=client, shards=shards)
     return Store(price_books=DynamoPriceBooks(table), inventory=DynamoInventory(table), orders=DynamoOrders(table),
                  members=DynamoMembers(table), payouts=DynamoPayouts(table), counters=DynamoCounters(table),
-                 sign_ins=DynamoSignIns(table))
+                 sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table))

@@ -16,7 +16,7 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | transaction as every key move)                         |         |
 | fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | inventory (add_card_keys) |
 | order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | orders (place_order, apply, order, |
-|                 |                           |                   | ("<shard>/<key_id>"), payment_session,                 | set_payment_session), inventory |
+|                 |                           |                   | ("<shard>/<key_id>"), payment_session, payment_url,    | set_payment_session), inventory |
 |                 |                           |                   | gsi1pk SHOPPER#<shopper_key>, gsi1sk <id> (by_shopper) | (sealed_keys), stream (paid_order_id) |
 |                 |                           |                   | duepk DUE#<nn> / duesk <due_at> only while due (due),  |         |
 |                 |                           |                   | recentpk RECENT#<n> / recentsk <id> (recent)           |         |
@@ -27,6 +27,10 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | sign-in link    | SIGNIN#<token hash>       | SIGNIN            | shopper_key, station, email_masked, expires_at,        | sign_ins |
 |                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
 |                 |                           |                   | after expires_at; expiry is checked in code)           |         |
+| idempotency key | IDEMPOTENCY#<scope key>   | REQUEST           | request_hash, claimed_at, lease_ends, expires_at,      | idempotent_requests |
+|                 |                           |                   | response (B, sealed by the caller, once finished);     |         |
+|                 |                           |                   | put under a condition, expires (TTL, a day after       |         |
+|                 |                           |                   | expires_at; expiry is checked in code)                 |         |
 | low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | inventory (stock, set_low_stock_alert) |
 | flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | orders (place_order, apply: RESERVE, |
 |                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        | RETURN), counters (quota_count) |
@@ -235,7 +239,7 @@ def processed_event(event_id: str) -> Key:
     return _key(f"EVENT#{event_id}", "EVENT")
 
 
-# ---------------------------------------------------------------- price books, rates, sign-in links
+# ---------------------------------------------------------------- price books, rates, sign-in links, idempotency keys
 
 
 def price_book(station: str) -> Key:
@@ -248,6 +252,10 @@ def rate_window(bucket_name: str, window: int) -> Key:
 
 def sign_in(token_hash: str) -> Key:
     return _key(f"SIGNIN#{token_hash}", "SIGNIN")
+
+
+def idempotent_request(scope_key: str) -> Key:
+    return _key(f"IDEMPOTENCY#{scope_key}", "REQUEST")
 
 
 # ---------------------------------------------------------------- quotas and coupons

@@ -18,15 +18,15 @@ from kameng.ports import MAX_KEYS_PER_ORDER, Duplicate, UnknownRecord
 
 # Stripe retries a webhook for 3 days; the record outlives that by far.
 EVENT_KEPT_FOR = timedelta(days=30)
-ORDER_READ = ("body", "status", "key_refs", "payment_session")
+ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url")
+# The session is kept in attributes of its own so that setting it never races a status change.
+SESSION_ATTRIBUTES = ("payment_session", "payment_url")
 
 
 def order_from(item: dict) -> Order:
     order = Order.model_validate_json(item["body"]["S"])
-    # The session id is its own attribute so that setting it never races a status change.
-    if "payment_session" in item:
-        order = order.model_copy(update={"payment_session": item["payment_session"]["S"]})
-    return order
+    session = {name: item[name]["S"] for name in SESSION_ATTRIBUTES if name in item}
+    return order.model_copy(update=session) if session else order
 
 
 def _order_put(order: Order, refs: list[str]) -> Named:
@@ -36,8 +36,9 @@ def _order_put(order: Order, refs: list[str]) -> Named:
     } | keys.order_indexes(order.id, order.shopper_key)
     if order.due_at is not None:
         attributes |= keys.due_index(order.id, order.due_at)
-    if order.payment_session is not None:
-        attributes["payment_session"] = s(order.payment_session)
+    for name in SESSION_ATTRIBUTES:
+        if getattr(order, name) is not None:
+            attributes[name] = s(getattr(order, name))
     return Named("order", {"Put": {"Item": keys.order(order.id) | attributes,
                                    "ConditionExpression": "attribute_not_exists(pk)"}})
 
@@ -154,6 +155,8 @@ class DynamoOrders:
         if item is None or item["status"]["S"] != change.from_status.value:
             return self._refusal(change)
         order = order_from(item)
+        if change.repeats(order):
+            return Applied.DUPLICATE
         refs = inventory.held_refs(item)
         updates = change.order_fields(now)
         picks: dict[int, list[str]] = {}
@@ -210,10 +213,12 @@ class DynamoOrders:
             return Applied.DUPLICATE
         return Applied.CONFLICT
 
-    def set_payment_session(self, order_id: str, session_id: str) -> None:
+    def set_payment_session(self, order_id: str, session_id: str, url: str) -> None:
         updated = self.table.update(
-            keys.order(order_id), UpdateExpression="SET #session = :session", ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#session": "payment_session"}, ExpressionAttributeValues={":session": s(session_id)},
+            keys.order(order_id), UpdateExpression="SET #session = :session, #url = :url",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#session": "payment_session", "#url": "payment_url"},
+            ExpressionAttributeValues={":session": s(session_id), ":url": s(url)},
         )
         if updated is None:
             raise UnknownRecord(f"no order {order_id}")

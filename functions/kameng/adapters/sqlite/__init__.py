@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kameng.adapters.sqlite.idempotency import SqliteIdempotentRequests
 from kameng.adapters.sqlite.inventory import SqliteInventory
 from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
 from kameng.adapters.sqlite.orders import SqliteOrders
@@ -15,4 +16,4 @@ def open_store(path: Path | str) -> Store:
     db = open_file(path)
     return Store(price_books=SqlitePriceBooks(db), inventory=SqliteInventory(db), orders=SqliteOrders(db),
                  members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
-                 sign_ins=SqliteSignIns(db))
+                 sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db))

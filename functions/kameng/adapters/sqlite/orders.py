@@ -121,6 +121,8 @@ class SqliteOrders:
             if row is None:
                 raise _NotApplied(Applied.CONFLICT)
             order = Order.model_validate_json(row[0])
+            if change.repeats(order):
+                raise _NotApplied(Applied.DUPLICATE)
             updated = order.model_copy(update=change.order_fields(now) | _move_order_keys(conn, order, change))
             conn.execute(
                 "UPDATE orders SET status = ?, due_at = ?, body = ? WHERE id = ?",
@@ -134,12 +136,13 @@ class SqliteOrders:
             credit(conn, change)
         return updated
 
-    def set_payment_session(self, order_id: str, session_id: str) -> None:
+    def set_payment_session(self, order_id: str, session_id: str, url: str) -> None:
         with self._db.write() as conn:
             row = conn.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
             if row is None:
                 raise UnknownRecord(f"no order {order_id}")
-            order = Order.model_validate_json(row[0]).model_copy(update={"payment_session": session_id})
+            order = Order.model_validate_json(row[0]).model_copy(
+                update={"payment_session": session_id, "payment_url": url})
             conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
 
     def order(self, order_id: str) -> Order | None:

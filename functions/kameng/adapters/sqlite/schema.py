@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS withdrawals (
     id TEXT PRIMARY KEY, station TEXT NOT NULL, referrer TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS withdrawals_station ON withdrawals (station, id);
 CREATE INDEX IF NOT EXISTS withdrawals_referrer ON withdrawals (station, referrer, id);
+CREATE TABLE IF NOT EXISTS idempotent_requests (
+    scope_key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, claimed_at TEXT NOT NULL,
+    lease_ends TEXT NOT NULL, expires_at TEXT NOT NULL, response BLOB);
+CREATE INDEX IF NOT EXISTS idempotent_requests_expiry ON idempotent_requests (expires_at);
 """
 
 # Columns added after the first release: a store file made before them gets them on open.
