@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from kameng import wiring
 from kameng.sitegen import build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +28,17 @@ def aws(monkeypatch) -> Iterator[None]:
     with mock_aws():
         yield
 
+
+
+@pytest.fixture
+def publish_bucket(aws, tmp_path, monkeypatch):
+    """The bucket `kameng publish` writes to in these tests, with the CLI's data folder in the test's own."""
+    monkeypatch.setenv("KAMENG_DATA_DIR", str(tmp_path / "var"))
+    wiring.use(None)
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="sites")
+    yield client
+    wiring.use(None)
 
 class Calls:
     """AWS operations in the order the client made them, recorded with their API parameters

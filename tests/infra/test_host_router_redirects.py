@@ -9,46 +9,11 @@ import pytest
 
 from tests.infra.conftest import HOST_ROUTER
 from tests.infra.test_host_router import MAX_FUNCTION_BYTES, route, sub
+from tests.support.redirect_evasions import EVASIONS
 
 HOST = "www.gamezone.example"
-EVASIONS = [
-    "//evil%2Eexample",
-    "//evil.example",
-    "///evil.example",
-    "//evil.example/p",
-    "/\\evil.example",
-    "/\\\\evil.example",
-    "/\\/evil.example",
-    "//\\evil.example",
-    "/%5Cevil.example",
-    "/%5c%5cevil.example",
-    "/%5C127.0.0.1:8614/..%2Fp",
-    "/%2F%2Fevil.example",
-    "/%2f%2fevil.example",
-    "/%2f/evil.example",
-    "/p%2F..%2F..%2Fevil",
-    "/.//evil.example",
-    "/./evil",
-    "/%2e/evil",
-    "/%2E%2E/p",
-    "/p/..",
-    "/p//evil",
-    "/%09/evil",
-    "/%0a/evil",
-    "/%0D%0A/evil",
-    "/%00/p",
-    "/%7F/p",
-    "/\t/evil",
-    "/\n/evil",
-    "/%E2%88%95evil",  # ∕ division slash
-    "/\u2215evil",
-    "/%EF%BC%8Fevil",  # ／ fullwidth solidus
-    "/%EF%BC%BCevil",  # ＼ fullwidth reverse solidus
-    "/%E2%81%84evil",  # ⁄ fraction slash
-    "/%C0%AFevil",  # an overlong "/", not UTF-8
-    "/%C2%85/evil",  # NEL
-    "/%/evil",
-]
+# And the forms the host router itself was first caught with.
+EVASIONS = [*EVASIONS, "//evil%2Eexample", "/\u2215evil", "/%/evil"]
 
 
 @pytest.fixture(scope="module")
