@@ -285,15 +285,25 @@ def _edge() -> config.Edge:
 
 def client_address(event: dict, edge: config.Edge | None = None) -> str:
     """The address per-address limits count: the viewer's behind CloudFront, else the connection's."""
-    source = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown"
+    return viewers_address(event, edge) or _source(event)
+
+
+def viewers_address(event: dict, edge: config.Edge | None = None) -> str | None:
+    """The viewer's own address, or None where only an edge's is known (behind CloudFront, without a
+    trusted CloudFront-Viewer-Address): a cap that one client must not pass together with everyone
+    behind the same edge counts only this."""
     edge = edge or _edge()
     if not edge.behind_cloudfront:
-        return source
+        return _source(event)
     if edge.edge_token is not None:
         sent = (header(event, EDGE_HEADER) or "").encode("utf-8", "replace")
         if not hmac.compare_digest(sent, edge.edge_token.encode()):
-            return source
-    return viewer_address(header(event, VIEWER_ADDRESS_HEADER)) or source
+            return None
+    return viewer_address(header(event, VIEWER_ADDRESS_HEADER))
+
+
+def _source(event: dict) -> str:
+    return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown"
 
 
 def viewer_address(value: str | None) -> str | None:

@@ -70,6 +70,15 @@ def test_a_missing_or_broken_viewer_address_falls_back_to_the_connection():
     assert http.client_address(event("not an address"), BEHIND) == EDGE_IP
 
 
+def test_an_unpaid_hold_never_counts_an_edges_address_as_the_clients():
+    # Everyone behind one edge would share one client's cap of unpaid orders.
+    assert http.viewers_address(event("198.51.100.10:443"), BEHIND) == "198.51.100.10"
+    assert http.viewers_address(event(None), BEHIND) is None
+    assert http.viewers_address(event("198.51.100.10:443", edge_token=None), BEHIND) is None
+    off = config.Edge.model_validate({})
+    assert http.viewers_address(event(None, source_ip="203.0.113.5"), off) == "203.0.113.5"
+
+
 @pytest.mark.parametrize(("environ", "problem"), [
     ({"KAMENG_BEHIND_CLOUDFRONT": "perhaps"}, "KAMENG_BEHIND_CLOUDFRONT"),
     ({"KAMENG_EDGE_TOKEN": "short"}, "KAMENG_EDGE_TOKEN"),

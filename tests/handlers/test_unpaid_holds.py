@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kameng.domain.price_book import UnpaidLimits
+from kameng import http
 from kameng.handlers import checkout as checkout_handler
 
 from .conftest import QUERY_PASSWORD, Placed, Response
@@ -62,3 +63,15 @@ def test_a_paid_order_frees_the_hold_for_the_next_one(deps, stations, sku_with_k
     assert again.status == 201, again.raw
     # The cookie the browser sent is the one it keeps.
     assert device_of(again) == device
+
+
+def test_behind_cloudfront_shoppers_reaching_the_api_through_one_edge_do_not_share_a_hold(
+        deps, stations, sku_with_keys, events, monkeypatch, request):
+    # Without a viewer address the edge's own is all there is: it names every shopper behind that edge.
+    monkeypatch.setenv("KAMENG_BEHIND_CLOUDFRONT", "true")
+    http._edge.cache_clear()
+    request.addfinalizer(http._edge.cache_clear)
+    stocked = sku_with_keys(10)
+    limit_unpaid(deps, stations.main, UnpaidLimits(orders=1, keys=5))
+    answers = [post(events, stations.main, stocked.sku, 1, f"s{i}@example.com", "130.176.212.17") for i in range(4)]
+    assert [a.status for a in answers] == [201] * 4

@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 
 from kameng.domain.errors import DomainError
 from kameng.http import (
-    DEVICE_COOKIE, SESSION_COOKIE, api, body_fields, client_address, cookie, device_cookie, header, html_error, is_form,
-    is_https, order_cookie, parse, redirect, refuse_foreign_origin, respond,
+    DEVICE_COOKIE, SESSION_COOKIE, api, body_fields, cookie, device_cookie, header, html_error, is_form,
+    is_https, order_cookie, parse, redirect, refuse_foreign_origin, respond, viewers_address,
 )
 from kameng.domain.ids import new_token
 from kameng.services import checkout, idempotency
@@ -54,7 +54,7 @@ def place(event: dict, request: checkout.CheckoutRequest, form: bool) -> dict:
     shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
     # A cookie is the client's to forge: it only adds a name to count under, never removes one.
     device = (cookie(event, DEVICE_COOKIE) or "")[:64] or new_token()
-    client = checkout.Client(address=client_address(event), device=device)
+    client = checkout.Client(address=viewers_address(event), device=device)
     placed = checkout.place(request, deps(), session_shopper=shopper, client=client)
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
     kept = order_cookie(placed.order.id, placed.token, checkout.ORDER_TOKEN_KEPT, secure=is_https(event))
