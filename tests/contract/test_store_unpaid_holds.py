@@ -11,6 +11,7 @@ from kameng.domain.errors import ShopperLimit
 from kameng.domain.holds import unpaid_quotas
 from kameng.domain.order import Applied, KeyMove, PaymentEvent, PaymentKind, decide_payment, lapse
 from kameng.domain.price_book import UnpaidLimits
+from kameng.domain.refund import refund_undelivered
 
 from .store_world import START, an_order
 from .test_store_concurrency import race
@@ -83,3 +84,28 @@ def test_a_lapsed_order_frees_its_hold_once_and_a_late_payment_does_not_take_it_
     assert store.orders.apply(change, START + timedelta(minutes=20))[0] is Applied.DONE
     assert held(store, "e.hoarder") == (0, 0)
     assert inventory.count(sku).reserved == 2
+
+
+def test_a_payment_of_the_wrong_amount_frees_the_hold_once_and_its_refund_leaves_it_alone(store, inventory):
+    sku = inventory.new_sku(19)
+    placed = store.orders.place_order(unpaid_order(sku, 2))
+    wrong = PaymentEvent("evt_wrong", PaymentKind.COMPLETED, placed.id, None, True, placed.total - 1, "cny", "pi_w")
+    change = decide_payment(placed, wrong, START)
+    assert change.to_status.value == "needs_attention"
+    assert store.orders.apply(change, START)[0] is Applied.DONE
+    assert held(store, "e.hoarder") == held(store, ADDRESS) == (0, 0)
+    attention = store.orders.order(placed.id)
+    assert store.orders.apply(refund_undelivered(attention, "re_1"), START)[0] is Applied.DONE
+    assert held(store, "e.hoarder") == (0, 0)
+    assert inventory.balanced(sku) and inventory.count(sku).reserved == 0
+
+
+def test_a_failed_payment_frees_the_hold_once_and_a_repeat_of_it_does_not_give_back_again(store, inventory):
+    sku = inventory.new_sku(19)
+    placed = store.orders.place_order(unpaid_order(sku))
+    store.orders.place_order(unpaid_order(sku))
+    failed = PaymentEvent("evt_failed", PaymentKind.ASYNC_FAILED, placed.id, None, False, None, None, None)
+    change = decide_payment(placed, failed, START)
+    assert store.orders.apply(change, START)[0] is Applied.DONE
+    assert store.orders.apply(change, START)[0] is Applied.DUPLICATE
+    assert held(store, "e.hoarder") == (1, 1)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from kameng.domain.errors import Busy
 from kameng.handlers import checkout as checkout_handler
 
 from .conftest import EMAIL, QUERY_PASSWORD, Response
@@ -170,3 +171,17 @@ def test_the_store_never_holds_a_remembered_answers_token_or_key_in_plain(statio
     token = first.json["order_url"].split("#t=", 1)[1]
     stored = b"".join(path.read_bytes() for path in sorted(data_dir.glob("kameng.db*")))
     assert stored and token.encode() not in stored and KEY.encode() not in stored
+
+
+def test_a_placed_order_is_answered_even_when_its_answer_cannot_be_kept(stations, sku_with_keys, post, deps, clock,
+                                                                        monkeypatch):
+    stocked = sku_with_keys(3)
+
+    def store_busy(claim, response):
+        raise Busy("the store is busy")
+
+    monkeypatch.setattr(deps.store.idempotent_requests, "finish", store_busy)
+    first = post(stations.main, stocked.sku)
+    # Told to retry, the client would place a second order once the claim's lease ran out.
+    assert first.status == 201
+    assert held(deps, stocked.sku) == (1, 1)

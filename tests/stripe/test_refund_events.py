@@ -155,3 +155,25 @@ def test_after_the_last_automatic_attempt_fails_the_order_waits_for_the_owner(
     order = stripe_deps.store.orders.order(refunded.id)
     assert (sweeper.sweep(stripe_deps), order.status, order.refund_failures, order.due_at) == (
         {}, OrderStatus.NEEDS_ATTENTION, AUTOMATIC_REFUND_FAILURES, None)
+
+
+def test_a_failure_told_before_the_refund_is_recorded_is_asked_for_again_then_applied(
+        api, stripe_deps, stations, sku_with_keys, events):
+    api.answer("checkout_session_open")
+    order = checkout.place(checkout.CheckoutRequest(
+        station=stations.substation, sku=sku_with_keys(2).sku, quantity=1, email="buyer@example.com",
+        query_password="8866-qp"), stripe_deps).order
+    post(events, events.stripe("stripe_checkout_session_completed_paid", order_id=order.id, amount=order.total,
+                               session_id=SESSION))
+    delivered = stripe_deps.store.orders.order(order.id)
+    failure = refund_event(events, FAILED, delivered)
+
+    early = post(events, failure)
+
+    # Answered as a retry, not a 200 that would end Stripe's deliveries with the failure unread.
+    assert (early["status"], early["error"]["code"]) == (503, "busy")
+    assert stripe_deps.store.orders.order(order.id).status is OrderStatus.DELIVERED
+    api.answer("payment_intent_direct").answer("refund")
+    refund_order(order.id, "卡密无效", stripe_deps)
+    assert post(events, failure)["outcome"] == "applied"
+    assert stripe_deps.store.orders.order(order.id).status is OrderStatus.NEEDS_ATTENTION

@@ -76,6 +76,10 @@ def once(claim: RequestClaim | None, deps: Deps, answer: Callable[[], dict]) -> 
     except Conflict:
         # Only a claim that outlived its lease loses its key; the order is placed all the same.
         log.warning("an idempotency key's claim lapsed before its answer was kept")
+    except Exception:
+        # The order is placed: an error now would send the client to retry, and once the lease ends
+        # its retry would place a second order. The key stays claimed until then.
+        log.exception("an idempotency key's answer could not be kept")
     return response
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from kameng.deps import Deps
-from kameng.domain.errors import DomainError, GatewayUnavailable
+from kameng.domain.errors import Busy, DomainError, GatewayUnavailable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
 from kameng.domain.refund import (
     refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
@@ -70,6 +70,10 @@ def refund_event(event: PaymentEvent, deps: Deps) -> Applied | None:
                                           "refund_status": event.refund_status})
         return None
     change = refund_failed(order, event, deps.clock(), ledger_from=len(deps.store.orders.ledger(order.id)))
+    if change is None and _refund_not_recorded_yet(order):
+        # The gateway told of the refund before the order recorded it (or the process died between the
+        # two): an answer of 503 has the gateway send the event again, once the refund is recorded.
+        raise Busy("the refund this event is about is not recorded yet")
     if change is None:
         log.info("refund failure for a refund the order no longer holds",
                  extra={"order_id": order.id, "refund_id": event.refund_id, "order_refund_id": order.refund_id})
@@ -78,6 +82,15 @@ def refund_event(event: PaymentEvent, deps: Deps) -> Applied | None:
     if outcome is Applied.DONE:
         log.error("refund failed; order needs attention", extra={"order_id": order.id, "reason": updated.attention_reason})
     return outcome
+
+
+def _refund_not_recorded_yet(order: Order) -> bool:
+    """A refund is being asked for (the owner's of a delivered order, or the first automatic one of a
+    held payment) and none is recorded: a failure told now is of that refund. After a failure the
+    order has failed refunds counted, and a failure told again of the old one is not retried."""
+    asking = order.status is OrderStatus.DELIVERED or (
+        order.status is OrderStatus.NEEDS_ATTENTION and order.refund_failures == 0 and wants_automatic_refund(order))
+    return asking and order.refund_id is None
 
 
 def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, bool]:
