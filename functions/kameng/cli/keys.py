@@ -15,13 +15,12 @@ from kameng.services.stock import sku_counts
 IMPORT_EPILOG = """\
 examples:
   kameng import-keys steam-cny-100 keys.txt
-  kameng import-keys windows-11-pro licences.csv
+  kameng import-keys win11-pro-retail licences.csv
 
 file formats (UTF-8):
   .txt   one key per line
-  .csv   key[,password] per line, no header row
-  Blank lines and lines starting with # are skipped, so a header can be
-  written as "# key,password". A line with a space or a control character
+  .csv   key[,password] per line; a header row (key,password) is skipped
+  Blank lines and lines starting with # are skipped too. A line with a space or a control character
   inside a key is reported as FILE:LINE: reason and skipped.
 
 Importing is idempotent: a key already held (in any SKU) counts as a
