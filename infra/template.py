@@ -171,7 +171,8 @@ FUNCTIONS: dict[str, Function] = {
         # The price book, the member, a coupon and its use counts: reads only.
         (reads(actions=GET_ITEM), READ_SECRETS)),
     "kameng.handlers.release:handler": Function(
-        "Release", "deliver every order that became paid (the retry path of the webhook's inline release)",
+        "Release", "deliver every order that became paid (the retry path of the webhook's inline release), "
+        "and count every delivery and refund in the statistics",
         "Release function failed as a whole (timeout or crash); failed records are retried, then dead-lettered",
         # The event source mapping sends records that kept failing to the queue with this function's role.
         (reads(), writes("Deliver"), READ_SECRETS,
@@ -187,11 +188,15 @@ FUNCTIONS: dict[str, Function] = {
             "BisectBatchOnFunctionError": True,
             "MaximumRetryAttempts": 5,
             "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}},
-            # Mirrors kameng.adapters.dynamodb.stream.paid_order_id: the order item (pk ORDER#...) whose
-            # status became "paid". Patterns in one list are OR-ed.
+            # Mirrors kameng.adapters.dynamodb.stream.paid_order_id and counted_change: the order item
+            # (pk ORDER#...) whose status became "paid", "delivered" or "refunded". Patterns in one list are OR-ed.
             "FilterCriteria": {"Filters": [
                 {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
                             '"status":{"S":["paid"]}},"OldImage":{"status":{"S":[{"anything-but":["paid"]}]}}}}'},
+                {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
+                            '"status":{"S":["delivered"]}},"OldImage":{"status":{"S":[{"anything-but":["delivered"]}]}}}}'},
+                {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
+                            '"status":{"S":["refunded"]}},"OldImage":{"status":{"S":[{"anything-but":["refunded"]}]}}}}'},
                 {"Pattern": '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
                             '"status":{"S":["paid"]}}}}'},
             ]},

@@ -7,14 +7,16 @@ DynamoDB cannot do: every change is one conditional transaction of at most
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
 
+from kameng.domain.audit import AuditDraft, AuditEntry, AuditHead
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent
 from kameng.domain.price_book import PriceBook
+from kameng.domain.stats import BuyerRecord, Counted, DayTotals, StatsDelta
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
 MAX_KEYS_PER_ORDER = 50
@@ -261,6 +263,39 @@ class IdempotentRequests(Protocol):
         this unfinished claim's is left as it is."""
 
 
+class AuditLog(Protocol):
+    """The owner's append-only, hash-chained log: one chain for the whole shop, so appends are serialised
+    (owner actions are rare; a request path never appends)."""
+
+    def append(self, draft: AuditDraft) -> AuditEntry:
+        """Chain the draft after the newest entry and keep it; of racing callers each gets its own seq and
+        the chain never forks. Raises Busy when racing appends kept winning."""
+
+    def entries(self, station: str | None, after_seq: int, limit: int) -> list[AuditEntry]:
+        """Entries past `after_seq` by seq, at most `limit`, of one station when given (the whole log: None)."""
+
+    def head(self) -> AuditHead | None:
+        """The newest entry's seq and hash as the log recorded them; None for a log never written."""
+
+
+class Statistics(Protocol):
+    """Daily rollups per station and SKU and a record per buyer, kept as orders are delivered and refunded
+    (never by reading orders back). Days are the station's own (domain/stats.py decides them)."""
+
+    def record(self, order_id: str, kind: Counted, delta: StatsDelta) -> bool:
+        """Add the delta, and a marker of (order_id, kind), in one transaction; False, changing nothing,
+        when that marker is there already, or for a refund whose delivery was never counted."""
+
+    def days(self, station: str, start: date, end: date) -> list[DayTotals]:
+        """The station's totals of each day in [start, end] that has any, oldest first."""
+
+    def sku_days(self, station: str, sku: str | None, start: date, end: date) -> list[DayTotals]:
+        """One SKU's days in [start, end] (every SKU's when None), by day then SKU."""
+
+    def buyer(self, station: str, shopper_key: str) -> BuyerRecord | None:
+        """None for a shopper with no counted order at the station."""
+
+
 @dataclass(frozen=True)
 class Store:
     """The store's ports, each on one adapter's shared connection or table."""
@@ -273,6 +308,8 @@ class Store:
     counters: Counters
     sign_ins: SignIns
     idempotent_requests: IdempotentRequests
+    audit_log: AuditLog
+    statistics: Statistics
 
 
 @dataclass(frozen=True)

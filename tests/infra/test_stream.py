@@ -51,7 +51,7 @@ BECAME_PAID = [
 ]
 IGNORED = [
     record("INSERT", "ORDER#01J0D", "ORDER", PENDING),
-    record("MODIFY", "ORDER#01J0E", "ORDER", DELIVERED, PAID),
+    record("MODIFY", "ORDER#01J0E", "ORDER", DELIVERED, DELIVERED),
     record("MODIFY", "ORDER#01J0F", "LEDGER#001", None, None),
     record("MODIFY", "POOL#steam-100#07", "KEY#01J0G", "reserved", "available"),
     record("INSERT", "EVENT#evt_1", "EVENT", None),

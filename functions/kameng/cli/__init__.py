@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from kameng import config as configuration
-from kameng.cli import keys, members, money, orders, publish
+from kameng.cli import audit, keys, members, money, orders, publish
 from kameng.cli.command import EXIT_FAILED, EXIT_USAGE, Command, Failure
 from kameng.cli.output import PROG, fail
 from kameng.domain.errors import DomainError
@@ -24,6 +24,7 @@ __all__ = ["COMMANDS", "main", "parser"]
 COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
+    audit.AUDIT,
 )
 
 MAIN_EPILOG = """\
@@ -41,6 +42,7 @@ examples:
   kameng give-coupon game-zone buyer@example.com 5.00
                                               a single-use coupon for one shopper
   kameng withdrawals game-zone                referrers waiting to be paid their commissions
+  kameng audit verify                         check the owner actions' hash-chained log
 
 The data folder is KAMENG_DATA_DIR (default ./var in the repository).
 Exit status: 0 done, 1 the command could not be done (unknown SKU, station or

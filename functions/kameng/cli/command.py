@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sqlite3
 from typing import Callable, NamedTuple
 
@@ -55,3 +56,13 @@ def positive(text: str) -> int:
 
 def add_json(sub: argparse.ArgumentParser, help: str = "print JSON for scripts") -> None:
     sub.add_argument("--json", action="store_true", help=help)
+
+
+def actor() -> str:
+    """Who the audit log says acted: the signed-in OS user, at the command line."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        # A container may run as a uid with no name; the action is still recorded.
+        user = "unknown"
+    return f"{user} (cli)"

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kameng.cli.command import EXIT_OK, Command, Failure, add_json, open_deps, positive
+from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, open_deps, positive
 from kameng.cli.output import Progress, plain, print_json, table
 from kameng.services.demo_stock import stock_demo
 from kameng.services.import_keys import import_file
@@ -57,7 +57,7 @@ def import_keys_command(args: argparse.Namespace) -> int:
     progress = Progress(path, sys.stderr)
     finished = False
     try:
-        report = import_file(args.sku, path, deps, progress)
+        report = import_file(args.sku, path, deps, progress, actor=actor())
         finished = True
     except OSError as error:
         raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, add_json, open_deps, positive
+from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, actor, add_json, open_deps, positive
 from kameng.cli.output import plain, print_json, utc
 from kameng.domain.money import format_minor, parse_major
 from kameng.domain.shopper import is_email
@@ -76,7 +76,7 @@ def give_coupon_command(args: argparse.Namespace) -> int:
         raise Failure(f"AMOUNT: {error}", EXIT_USAGE) from None
     if amount == 0:
         raise Failure("AMOUNT: expected an amount above 0.00", EXIT_USAGE)
-    coupon = give_coupon(book, shopper_key(args.email, deps), amount, args.days, deps)
+    coupon = give_coupon(book, shopper_key(args.email, deps), amount, args.days, deps, actor=actor())
     if args.json:
         print_json({"code": coupon.code, "amount": amount, "ends": coupon.rule.ends.isoformat()})
     else:

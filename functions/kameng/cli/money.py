@@ -6,7 +6,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, add_json, open_deps
+from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, actor, add_json, open_deps
 from kameng.cli.output import print_json, table, utc
 from kameng.domain.errors import NotFound
 from kameng.domain.member import WithdrawalStatus
@@ -100,7 +100,7 @@ def withdrawals_command(args: argparse.Namespace) -> int:
     if args.pay or args.reject:
         wanted, status = (args.pay, WithdrawalStatus.PAID) if args.pay else (args.reject, WithdrawalStatus.REJECTED)
         try:
-            settled = settle_withdrawal(book, wanted, status, args.note, deps)
+            settled = settle_withdrawal(book, wanted, status, args.note, deps, actor=actor())
         except NotFound as error:
             raise Failure(f"{error.message}: see `kameng withdrawals {book.station}`") from None
         if args.json:

@@ -5,7 +5,7 @@ import argparse
 from contextlib import contextmanager
 from typing import Iterator
 
-from kameng.cli.command import EXIT_OK, Command, Failure, add_json, data_dir, open_deps, positive
+from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, data_dir, open_deps, positive
 from kameng.cli.output import indent, pairs, print_json, table, utc
 from kameng.domain.errors import NotFound
 from kameng.domain.money import format_minor
@@ -158,7 +158,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 def refund_command(args: argparse.Namespace) -> int:
     deps = open_deps()
     with _naming_the_data_folder():
-        refunded, now = refund_order(args.order_id, args.reason, deps)
+        refunded, now = refund_order(args.order_id, args.reason, deps, actor=actor())
     amount, currency = paid_amount(refunded)
     if args.json:
         print_json({"order_id": refunded.id, "status": refunded.status.value, "refund_id": refunded.refund_id,

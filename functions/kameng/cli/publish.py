@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from kameng import config as configuration
-from kameng.cli.command import EXIT_OK, Command, Failure, open_deps
+from kameng.cli.command import EXIT_OK, Command, Failure, actor, open_deps
 
 PUBLISH_EPILOG = """\
 examples:
@@ -27,6 +27,7 @@ def publish_command(args: argparse.Namespace) -> int:
     from botocore.config import Config as BotoConfig
 
     from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
+    from kameng.services.audit import publishing_price_books
     from kameng.services.publish_site import PublishError, publish
 
     publisher = S3CloudFrontPublisher(
@@ -34,7 +35,7 @@ def publish_command(args: argparse.Namespace) -> int:
         boto3.client("cloudfront") if args.distribution else None, max_workers=16)
     try:
         report = publish(args.site, args.station or None, args.bucket, args.distribution, publisher,
-                         publish_price_books=None if args.dry_run else open_deps().store.price_books.put_price_book,
+                         publish_price_books=None if args.dry_run else publishing_price_books(open_deps(), actor()),
                          dry_run=args.dry_run, echo=print)
     except PublishError as error:
         raise Failure(str(error)) from None

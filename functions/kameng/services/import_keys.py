@@ -10,6 +10,7 @@ from kameng.domain.card_key import CardKey, MalformedKey, parse_line
 from kameng.domain.errors import InvalidRequest, UnknownSku
 from kameng.domain.ids import new_id
 from kameng.ports import SealedKey
+from kameng.services import audit
 from kameng.services.lookup import key_context
 from kameng.services.notify import after_restock
 
@@ -72,13 +73,19 @@ def import_lines(
     return report
 
 
-def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None] = lambda n: None,
+                actor: str = audit.SYSTEM) -> ImportReport:
     suffix = path.suffix.lower()
     if suffix not in (".txt", ".csv"):
         raise InvalidRequest(f"{path}: expected a .txt (one key per line) or .csv (key[,password]) file")
     try:
         with path.open(encoding="utf-8", newline="") as lines:
-            return import_lines(sku, lines, suffix == ".csv", deps, progress)
+            report = import_lines(sku, lines, suffix == ".csv", deps, progress)
+        # Counts only: the log never holds a card key.
+        audit.record(deps, actor, deps.settings.main_station, "keys.import", sku, None,
+                     {"file": path.name, "imported": report.imported, "duplicates": report.duplicates,
+                      "malformed": report.malformed})
+        return report
     except UnicodeDecodeError as error:
         raise InvalidRequest(
             f"{path}: not UTF-8 text ({error.reason}); keys read before that point were imported. "

@@ -24,6 +24,7 @@ from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
 from kameng.domain.quota import coupon_quotas
 from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +139,13 @@ def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: date
     return credits
 
 
-def give_coupon(book: PriceBook, shopper_key: str, amount: int, days: int, deps: Deps) -> IssuedCoupon:
+def give_coupon(book: PriceBook, shopper_key: str, amount: int, days: int, deps: Deps,
+                actor: str = audit.SYSTEM) -> IssuedCoupon:
     """The owner's goodwill: a single-use coupon of `amount` for one shopper, shown on their account page."""
     coupon = personal_coupon(book.station, shopper_key, _random_code(), amount, "owner", deps.clock(), days=days)
     deps.store.members.issue_coupon(coupon)
+    audit.record(deps, actor, book.station, "coupon.give", coupon.code, None,
+                 {"shopper_key": shopper_key, "amount": amount, "ends": coupon.rule.ends.isoformat()})
     return coupon
 
 
@@ -196,11 +200,15 @@ def station_withdrawals(book: PriceBook, status: WithdrawalStatus | None, deps: 
 
 
 def settle_withdrawal(book: PriceBook, withdrawal_id: str, status: WithdrawalStatus, note: str | None,
-                      deps: Deps) -> Withdrawal:
+                      deps: Deps, actor: str = audit.SYSTEM) -> Withdrawal:
     """Mark a requested withdrawal paid or rejected, once; a rejected one's amount is withdrawable again."""
     wanted = withdrawal_id.strip().upper()
     try:
-        return deps.store.payouts.settle_withdrawal(book.station, wanted, status, deps.clock(),
-                                                    " ".join((note or "").split()) or None)
+        settled = deps.store.payouts.settle_withdrawal(book.station, wanted, status, deps.clock(),
+                                                       " ".join((note or "").split()) or None)
     except (UnknownRecord, Conflict):
         raise NotFound(f"no withdrawal {withdrawal_id!r} waiting at {book.station}") from None
+    audit.record(deps, actor, book.station, f"withdrawal.{status.value}", settled.id,
+                 {"status": WithdrawalStatus.REQUESTED.value, "amount": settled.amount},
+                 {"status": settled.status.value, "amount": settled.amount, "note": settled.note})
+    return settled

@@ -12,10 +12,13 @@ import logging
 from kameng.deps import Deps
 from kameng.domain.errors import Busy, DomainError, GatewayUnavailable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
+from kameng.domain.stats import Counted
 from kameng.domain.refund import (
     refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
 )
+from kameng.services import audit
 from kameng.services.lookup import find_order
+from kameng.services.stats import count_after
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +96,19 @@ def _refund_not_recorded_yet(order: Order) -> bool:
     return asking and order.refund_id is None
 
 
-def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, bool]:
+def refund_order(order_id: str, reason: str | None, deps: Deps, actor: str = audit.SYSTEM) -> tuple[Order, bool]:
     """The owner refunds a delivered order in full, or asks again for a refund that failed;
     returns the order and whether this call refunded it."""
-    order = find_order(order_id, deps)
+    before = find_order(order_id, deps)
+    order, refunded = _refund(before, reason, deps)
+    if refunded:
+        audit.record(deps, actor, order.station, "order.refund", order.id, {"status": before.status.value},
+                     {"status": order.status.value, "amount": order.total, "currency": order.currency,
+                      "refund_id": order.refund_id})
+    return order, refunded
+
+
+def _refund(order: Order, reason: str | None, deps: Deps) -> tuple[Order, bool]:
     reason = " ".join((reason or "").split()) or "owner refund"
     if order.status is OrderStatus.REFUNDED:
         return order, False
@@ -116,6 +128,7 @@ def refund_order(order_id: str, reason: str | None, deps: Deps) -> tuple[Order, 
         refund_delivered(order, deps.store.orders.ledger(order.id), refund_id, reason), deps.clock())
     if outcome is Applied.DONE:
         log.info("order refunded by the owner", extra={"order_id": order.id, "refund_id": refund_id})
+        count_after(updated, Counted.REFUNDED, deps)
         return updated, True
     return _already_refunded(order, deps)
 

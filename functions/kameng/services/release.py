@@ -5,8 +5,10 @@ import logging
 
 from kameng.deps import Deps
 from kameng.domain.order import Applied, Order, OrderStatus, deliver
+from kameng.domain.stats import Counted
 from kameng.services.membership import delivery_credits
 from kameng.services.notify import send_delivery_mail
+from kameng.services.stats import count_after
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ def release(order_id: str, deps: Deps) -> Order | None:
             log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
             # Only the worker whose transition applied sends: a repeated release sends nothing.
             send_delivery_mail(updated, deps)
+            count_after(updated, Counted.DELIVERED, deps)
             return updated
     return deps.store.orders.order(order_id)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kameng.adapters.dynamodb.audit import DynamoAuditLog
 from kameng.adapters.dynamodb.counters import DynamoCounters
 from kameng.adapters.dynamodb.idempotency import DynamoIdempotentRequests
 from kameng.adapters.dynamodb.inventory import DynamoInventory, hot_sku_orders_per_second
@@ -12,6 +13,7 @@ from kameng.adapters.dynamodb.orders import DynamoOrders
 from kameng.adapters.dynamodb.payouts import DynamoPayouts
 from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
 from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
+from kameng.adapters.dynamodb.stats import DynamoStatistics
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
 from kameng.ports import Store
 
@@ -23,4 +25,5 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
     table = Table(table_name, client=client, shards=shards)
     return Store(price_books=DynamoPriceBooks(table), inventory=DynamoInventory(table), orders=DynamoOrders(table),
                  members=DynamoMembers(table), payouts=DynamoPayouts(table), counters=DynamoCounters(table),
-                 sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table))
+                 sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table),
+                 audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table))

@@ -48,6 +48,16 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | withdrawal      | WITHDRAWALS#<station>     | <withdrawal id>   | body (Withdrawal JSON), status; with a copy at         | payouts (request_withdrawal, withdrawals, |
 |                 |                           |                   | MEMBER#<station>#<referrer> / WITHDRAW#<id>; the       | withdrawals_of, settle_withdrawal) |
 |                 |                           |                   | member's `withdrawn` moves in the same transaction     |         |
+| day rollup      | STATS#<station>#<YYYY-MM-DD> | TOTAL,         | gmv, orders, keys, refunded, refunds (ADD, with the    | statistics (record, days, sku_days) |
+|                 | (the station's own day)   | SKU#<sku>         | count marker; net of refunds)                          |         |
+| buyer record    | BUYER#<station>#<shopper> | BUYER             | orders, spend (ADD), days (SS of order days: first and | statistics (record, buyer) |
+|                 |                           |                   | last are its min and max, whatever order records come) |         |
+| count marker    | COUNTED#<order_id>        | delivered,        | put if absent with the rollups it guards; a refund's   | statistics (record) |
+|                 |                           | refunded          | transaction checks its delivery's marker is there      |         |
+| audit entry     | AUDIT                     | ENTRY#<seq:012d>  | at, actor, station, action, subject, before and after  | audit_log (append, entries) |
+|                 |                           |                   | (JSON text), prev_hash, hash; put if absent            |         |
+| audit head      | AUDIT                     | HEAD              | seq, hash of the newest entry: put in the entry's      | audit_log (append, head) |
+|                 |                           |                   | transaction under `seq = <the seq read>`               |         |
 
 The quota counters' partition keys are the domain's counter names
 (domain/quota.py: the same on every store adapter); a coupon's item shares its
@@ -61,6 +71,22 @@ which stays within EXTRA_ALLOWANCE, as does the delivery transaction's share
 two items). A sale's TOTAL is one item every
 buyer of the sale writes: about 1,000 orders/s at most, and racing
 reservations conflict on it (retried with jitter like the counters).
+
+The audit log is one chain, so every append writes the one HEAD item: one
+partition, about 1,000 WCU/s, and racing appends conflict on HEAD and are
+retried. Owner actions come a few a minute, far below that ceiling; no
+request path appends. Its entries share the AUDIT partition (about 500 bytes
+each: the 10 GB item-collection limit of a table with an LSI holds some
+twenty million).
+
+Statistics are written after delivery, from the table's stream (never inside the
+delivery transaction, which may hold 98 items): one transaction per counted order of
+the marker, the day's TOTAL and SKU#<sku> items and the buyer item. A station's day
+partition is hot: every delivery and refund of the station writes its TOTAL item,
+two items of at most 1 KB in that partition at 2 WCU each, so 4 WCU per order and
+about 250 orders/s per station before the 1,000 WCU/s partition limit; racing
+transactions on TOTAL conflict and are retried with jitter. The stream's ordered,
+per-shard delivery keeps one station's writes well below that in practice.
 
 A refunded order's sold keys get `refunded` (BOOL) in the refund's transaction;
 its reversal entries continue the order's LEDGER#<seq> numbering.
@@ -105,7 +131,7 @@ strongly consistent BatchGetItem, never from an index.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable
 
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, instant, s
@@ -258,6 +284,36 @@ def idempotent_request(scope_key: str) -> Key:
     return _key(f"IDEMPOTENCY#{scope_key}", "REQUEST")
 
 
+# ---------------------------------------------------------------- statistics
+
+
+_STATION_DAY, _SKU_DAY = "TOTAL", "SKU#"
+
+
+def stats_day(station: str, day: date, sku: str | None = None) -> Key:
+    """The station's total of a day (sku None), or one SKU's."""
+    return _key(f"STATS#{station}#{day.isoformat()}", _STATION_DAY if sku is None else f"{_SKU_DAY}{sku}")
+
+
+def stats_sku_days(station: str, day: date) -> Range:
+    return f"STATS#{station}#{day.isoformat()}", _SKU_DAY
+
+
+def stats_day_of(item: dict) -> tuple[date, str | None]:
+    """The (day, sku) a rollup item counts; sku None for the station's total."""
+    day = item["pk"]["S"].rsplit("#", 1)[1]
+    sk = item["sk"]["S"]
+    return date.fromisoformat(day), sk[len(_SKU_DAY):] if sk.startswith(_SKU_DAY) else None
+
+
+def stats_buyer(station: str, shopper_key: str) -> Key:
+    return _key(f"BUYER#{station}#{shopper_key}", "BUYER")
+
+
+def counted(order_id: str, kind: str) -> Key:
+    return _key(f"COUNTED#{order_id}", kind)
+
+
 # ---------------------------------------------------------------- quotas and coupons
 
 
@@ -324,3 +380,22 @@ def member_withdrawal(station: str, referrer: str, withdrawal_id: str) -> Key:
 
 def withdrawals_of(station: str, referrer: str) -> Range:
     return _member_partition(station, referrer), "WITHDRAW#"
+
+
+# ---------------------------------------------------------------- the audit log
+
+_AUDIT, _AUDIT_ENTRY = "AUDIT", "ENTRY#"
+
+
+def audit_head() -> Key:
+    return _key(_AUDIT, "HEAD")
+
+
+def audit_entry(seq: int) -> Key:
+    # Zero-padded, so the sort key orders entries as their seqs do.
+    return _key(_AUDIT, f"{_AUDIT_ENTRY}{seq:012d}")
+
+
+def audit_entries_after(seq: int) -> tuple[str, str, str]:
+    """The partition and the sort-key bounds (inclusive) of every entry past `seq`; HEAD sorts outside them."""
+    return _AUDIT, audit_entry(seq + 1)["sk"]["S"], f"{_AUDIT_ENTRY}~"

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kameng.adapters.sqlite.audit import SqliteAuditLog
 from kameng.adapters.sqlite.idempotency import SqliteIdempotentRequests
 from kameng.adapters.sqlite.inventory import SqliteInventory
 from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
 from kameng.adapters.sqlite.orders import SqliteOrders
 from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
 from kameng.adapters.sqlite.schema import open_file
+from kameng.adapters.sqlite.stats import SqliteStatistics
 from kameng.ports import Store
 
 
@@ -16,4 +18,5 @@ def open_store(path: Path | str) -> Store:
     db = open_file(path)
     return Store(price_books=SqlitePriceBooks(db), inventory=SqliteInventory(db), orders=SqliteOrders(db),
                  members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
-                 sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db))
+                 sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db),
+                 audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db))

@@ -66,6 +66,20 @@ CREATE TABLE IF NOT EXISTS idempotent_requests (
     scope_key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, claimed_at TEXT NOT NULL,
     lease_ends TEXT NOT NULL, expires_at TEXT NOT NULL, response BLOB);
 CREATE INDEX IF NOT EXISTS idempotent_requests_expiry ON idempotent_requests (expires_at);
+CREATE TABLE IF NOT EXISTS stats_marks (
+    order_id TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (order_id, kind));
+CREATE TABLE IF NOT EXISTS stats_days (
+    station TEXT NOT NULL, day TEXT NOT NULL, sku TEXT NOT NULL, gmv INTEGER NOT NULL, orders INTEGER NOT NULL,
+    keys INTEGER NOT NULL, refunded INTEGER NOT NULL, refunds INTEGER NOT NULL, PRIMARY KEY (station, day, sku));
+CREATE TABLE IF NOT EXISTS stats_buyers (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
+    orders INTEGER NOT NULL, spend INTEGER NOT NULL, PRIMARY KEY (station, shopper_key));
+CREATE TABLE IF NOT EXISTS audit_entries (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, station TEXT NOT NULL, action TEXT NOT NULL,
+    subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_entries_station ON audit_entries (station, seq);
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 """
 
 # Columns added after the first release: a store file made before them gets them on open.

@@ -1,0 +1,92 @@
+"""What one order adds to its station's statistics when it is delivered, and takes back when refunded.
+
+Rollups are kept as orders change, never by reading orders back: each delivery and refund brings
+a delta of exact integers, applied once per (order, kind) by the store. An order counts on the day
+it was placed, in the station's time zone, so a refund lands on the same day as its delivery and
+takes back exactly what that added.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from kameng.domain.order import Order
+
+# Where the shops are run from: a station that names no zone of its own closes its day at midnight here.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+class Counted(StrEnum):
+    DELIVERED = "delivered"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A day's counters. `gmv`, `orders` and `keys` are net of refunds; `refunded` and `refunds` say
+    how much of that was given back."""
+
+    gmv: int = 0
+    orders: int = 0
+    keys: int = 0
+    refunded: int = 0
+    refunds: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(self.gmv + other.gmv, self.orders + other.orders, self.keys + other.keys,
+                       self.refunded + other.refunded, self.refunds + other.refunds)
+
+    @property
+    def average_order(self) -> int:
+        """AOV in minor units, rounded down; 0 for a day without orders."""
+        return self.gmv // self.orders if self.orders > 0 else 0
+
+
+@dataclass(frozen=True)
+class StatsDelta:
+    """One order's contribution: to the station's day, to its SKU's day, and to the buyer's record."""
+
+    station: str
+    sku: str
+    day: date
+    shopper_key: str
+    figures: Figures
+    spend: int
+    buyer_orders: int
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """A station's day (sku None), or one SKU's day at the station."""
+
+    station: str
+    day: date
+    sku: str | None
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class BuyerRecord:
+    station: str
+    shopper_key: str
+    first_day: date
+    last_day: date
+    orders: int
+    spend: int
+
+
+def station_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> StatsDelta:
+    """What delivering the order adds, or what refunding it takes back (the same figures, negated,
+    plus the refund itself)."""
+    day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
+    sale = Figures(gmv=order.total, orders=1, keys=order.quantity)
+    if kind is Counted.DELIVERED:
+        return StatsDelta(order.station, order.sku, day, order.shopper_key, sale, order.total, 1)
+    refund = Figures(gmv=-sale.gmv, orders=-1, keys=-sale.keys, refunded=order.total, refunds=1)
+    return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -order.total, -1)
