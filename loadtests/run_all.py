@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as c  # noqa: E402
 
-BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "cold_start"]
+BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "cold_start", "dashboard"]
 
 
 def main(argv: list[str] | None = None) -> int:

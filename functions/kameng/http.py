@@ -44,6 +44,7 @@ STATUS = {
     # Only a page of another site meets this, never the shop's own pages or an API client.
     # Behind CloudFront the distribution answers it with its 404 page (CustomErrorResponses).
     CrossSiteRequest: 403,
+    errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.UnknownStation: 404,
     errors.UnknownSku: 404,

@@ -15,6 +15,7 @@ from typing import Iterable, Protocol, Sequence
 from kameng.domain.audit import AuditDraft, AuditEntry, AuditHead
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent
+from kameng.domain.owners import Owner, OwnerToken
 from kameng.domain.price_book import PriceBook
 from kameng.domain.stats import BuyerRecord, Counted, DayTotals, StatsDelta
 
@@ -296,6 +297,36 @@ class Statistics(Protocol):
         """None for a shopper with no counted order at the station."""
 
 
+class Owners(Protocol):
+    """The people of the owner console and their API tokens, kept by the hash of each token (never the token).
+    A shop has a handful of owners: listing them reads them all."""
+
+    def add_owner(self, owner: Owner) -> None:
+        """Keep a new owner; raises Duplicate for an id or an e-mail kept already."""
+
+    def owner(self, owner_id: str) -> Owner | None:
+        """None for an unknown id."""
+
+    def owner_by_email(self, email: str) -> Owner | None:
+        """None for an e-mail no owner has (e-mails are kept lower-cased)."""
+
+    def owners(self, station: str | None) -> list[Owner]:
+        """One station's owners by e-mail (every owner when None, platform owners included)."""
+
+    def issue_token(self, token: OwnerToken) -> None:
+        """Keep a new token; raises UnknownRecord for an unknown owner, Duplicate for a hash kept already."""
+
+    def tokens(self) -> list[OwnerToken]:
+        """Every token, revoked and expired ones included, by owner then issue time."""
+
+    def owner_by_token(self, token_hash: str, now: datetime) -> Owner | None:
+        """The token's owner; None for a token unknown, revoked or expired at `now`."""
+
+    def revoke_token(self, token_hash: str, now: datetime) -> OwnerToken:
+        """Revoke the token (a repeat keeps the first revocation) and return it as it is now;
+        raises UnknownRecord for a hash never issued."""
+
+
 @dataclass(frozen=True)
 class Store:
     """The store's ports, each on one adapter's shared connection or table."""
@@ -310,6 +341,7 @@ class Store:
     idempotent_requests: IdempotentRequests
     audit_log: AuditLog
     statistics: Statistics
+    owners: Owners
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The owner's role may not do this at their station (another station's resource is NotFound instead)."""
+
+    code = "forbidden"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 

@@ -8,8 +8,9 @@ takes back exactly what that added.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
 from kameng.domain.order import Order
@@ -90,3 +91,64 @@ def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> S
         return StatsDelta(order.station, order.sku, day, order.shopper_key, sale, order.total, 1)
     refund = Figures(gmv=-sale.gmv, orders=-1, keys=-sale.keys, refunded=order.total, refunds=1)
     return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -order.total, -1)
+
+
+# Rates are given in basis points (1/100 of a percent): exact integers, as money is.
+BASIS_POINTS = 10_000
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded to a whole number, halves up; 0 when the denominator is 0."""
+    if denominator <= 0:
+        return 0
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of the days [first_day, last_day] and what an owner reads off them.
+
+    `average_order` is GMV net of refunds per order kept, in minor units, halves rounded up (unlike
+    Figures.average_order, which rounds down); `refund_rate` is the orders refunded per order
+    delivered, in basis points, halves rounded up.
+    """
+
+    first_day: date
+    last_day: date
+    figures: Figures
+    average_order: int
+    refund_rate: int
+
+
+@dataclass(frozen=True)
+class SkuTotals:
+    sku: str
+    figures: Figures
+
+
+def summarise(days: Iterable[DayTotals], first_day: date, last_day: date) -> Summary:
+    """The sum of the days that fall in [first_day, last_day]; days outside it are left out."""
+    total = sum((d.figures for d in days if first_day <= d.day <= last_day), Figures())
+    delivered = total.orders + total.refunds
+    return Summary(first_day, last_day, total, half_up(total.gmv, total.orders),
+                   half_up(total.refunds * BASIS_POINTS, delivered))
+
+
+def daily(station: str, days: Iterable[DayTotals], first_day: date, last_day: date) -> list[DayTotals]:
+    """Every day of [first_day, last_day], oldest first: a chart needs the days without orders too."""
+    kept = {d.day: d.figures for d in days if d.sku is None}
+    count = (last_day - first_day).days + 1
+    return [DayTotals(station, day, None, kept.get(day, Figures()))
+            for day in (first_day + timedelta(days=n) for n in range(count))]
+
+
+def best_sellers(sku_days: Iterable[DayTotals], by: Literal["gmv", "keys"], limit: int) -> list[SkuTotals]:
+    """The SKUs with the most net revenue (or keys sold), best first, ties by SKU; a SKU whose every
+    sale was refunded sold nothing."""
+    totals: dict[str, Figures] = {}
+    for d in sku_days:
+        if d.sku is not None:
+            totals[d.sku] = totals.get(d.sku, Figures()) + d.figures
+    ranked = sorted((SkuTotals(sku, figures) for sku, figures in totals.items() if getattr(figures, by) > 0),
+                    key=lambda s: (-getattr(s.figures, by), s.sku))
+    return ranked[:limit]

@@ -10,6 +10,7 @@ from kameng.adapters.dynamodb.inventory import DynamoInventory, hot_sku_orders_p
 from kameng.adapters.dynamodb.keys import shard_of
 from kameng.adapters.dynamodb.members import DynamoMembers
 from kameng.adapters.dynamodb.orders import DynamoOrders
+from kameng.adapters.dynamodb.owners import DynamoOwners
 from kameng.adapters.dynamodb.payouts import DynamoPayouts
 from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
 from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
@@ -26,4 +27,5 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
     return Store(price_books=DynamoPriceBooks(table), inventory=DynamoInventory(table), orders=DynamoOrders(table),
                  members=DynamoMembers(table), payouts=DynamoPayouts(table), counters=DynamoCounters(table),
                  sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table),
-                 audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table))
+                 audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table),
+                 owners=DynamoOwners(table))

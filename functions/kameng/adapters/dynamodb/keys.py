@@ -54,6 +54,10 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | last are its min and max, whatever order records come) |         |
 | count marker    | COUNTED#<order_id>        | delivered,        | put if absent with the rollups it guards; a refund's   | statistics (record) |
 |                 |                           | refunded          | transaction checks its delivery's marker is there      |         |
+| owner           | OWNERS                    | OWNER#<owner id>  | email, role, station (absent for the platform owner)   | owners (add_owner, owner, owners) |
+| owner's e-mail  | OWNERS                    | EMAIL#<email>     | owner_id; put if absent in the owner's transaction     | owners (add_owner, owner_by_email) |
+| owner token     | OWNERS                    | TOKEN#<token hash>| owner_id, label, issued_at, expires_at, revoked_at     | owners (issue_token, tokens, |
+|                 |                           |                   | (set once); expiry and revocation are checked in code  | owner_by_token, revoke_token) |
 | audit entry     | AUDIT                     | ENTRY#<seq:012d>  | at, actor, station, action, subject, before and after  | audit_log (append, entries) |
 |                 |                           |                   | (JSON text), prev_hash, hash; put if absent            |         |
 | audit head      | AUDIT                     | HEAD              | seq, hash of the newest entry: put in the entry's      | audit_log (append, head) |
@@ -78,6 +82,10 @@ retried. Owner actions come a few a minute, far below that ceiling; no
 request path appends. Its entries share the AUDIT partition (about 500 bytes
 each: the 10 GB item-collection limit of a table with an LSI holds some
 twenty million).
+
+The owners share one OWNERS partition: a shop has a handful of owners and tokens, so
+listing them is one query, and the console's requests read one token item each (a
+partition serves about 3,000 strongly consistent reads/s, far above owner traffic).
 
 Statistics are written after delivery, from the table's stream (never inside the
 delivery transaction, which may hold 98 items): one transaction per counted order of
@@ -399,3 +407,36 @@ def audit_entry(seq: int) -> Key:
 def audit_entries_after(seq: int) -> tuple[str, str, str]:
     """The partition and the sort-key bounds (inclusive) of every entry past `seq`; HEAD sorts outside them."""
     return _AUDIT, audit_entry(seq + 1)["sk"]["S"], f"{_AUDIT_ENTRY}~"
+
+
+# ---------------------------------------------------------------- owners and their API tokens
+
+_OWNERS, _OWNER, _OWNER_TOKEN = "OWNERS", "OWNER#", "TOKEN#"
+
+
+def owner(owner_id: str) -> Key:
+    return _key(_OWNERS, f"{_OWNER}{owner_id}")
+
+
+def owner_email(email: str) -> Key:
+    return _key(_OWNERS, f"EMAIL#{email}")
+
+
+def owner_token(token_hash: str) -> Key:
+    return _key(_OWNERS, f"{_OWNER_TOKEN}{token_hash}")
+
+
+def all_owners() -> Range:
+    return _OWNERS, _OWNER
+
+
+def all_owner_tokens() -> Range:
+    return _OWNERS, _OWNER_TOKEN
+
+
+def owner_id_of(sk: str) -> str:
+    return sk[len(_OWNER):]
+
+
+def token_hash_of(sk: str) -> str:
+    return sk[len(_OWNER_TOKEN):]

@@ -8,6 +8,7 @@ from kameng.adapters.sqlite.idempotency import SqliteIdempotentRequests
 from kameng.adapters.sqlite.inventory import SqliteInventory
 from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
 from kameng.adapters.sqlite.orders import SqliteOrders
+from kameng.adapters.sqlite.owners import SqliteOwners
 from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
 from kameng.adapters.sqlite.schema import open_file
 from kameng.adapters.sqlite.stats import SqliteStatistics
@@ -19,4 +20,4 @@ def open_store(path: Path | str) -> Store:
     return Store(price_books=SqlitePriceBooks(db), inventory=SqliteInventory(db), orders=SqliteOrders(db),
                  members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
                  sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db),
-                 audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db))
+                 audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db))

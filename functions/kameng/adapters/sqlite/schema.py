@@ -78,6 +78,12 @@ CREATE TABLE IF NOT EXISTS audit_entries (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, station TEXT NOT NULL, action TEXT NOT NULL,
     subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_entries_station ON audit_entries (station, seq);
+CREATE TABLE IF NOT EXISTS owners (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, role TEXT NOT NULL, station TEXT);
+CREATE INDEX IF NOT EXISTS owners_station ON owners (station, email);
+CREATE TABLE IF NOT EXISTS owner_tokens (
+    token_hash TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners (id), label TEXT NOT NULL,
+    issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT);
 CREATE TABLE IF NOT EXISTS audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 """
