@@ -84,6 +84,9 @@ class PriceBooks(Protocol):
     def put_price_book(self, book: PriceBook) -> None:
         """Replace the station's book (the newest publish wins)."""
 
+    def stations(self) -> list[str]:
+        """Every station with a published price book, by name."""
+
     def price_book(self, station: str) -> PriceBook | None:
         """None for a station that has never been published."""
 

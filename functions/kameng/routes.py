@@ -37,6 +37,16 @@ ROUTES = (
     Route("GET", "/api/account", "kameng.handlers.account:get_account"),
     Route("POST", "/api/account/points/redeem", "kameng.handlers.account:redeem_points"),
     Route("POST", "/api/account/withdrawals", "kameng.handlers.account:request_withdrawal"),
+    # The owner console's API: every route under /api/owner is wrapped by handlers.owner.gate.owner_api.
+    # owner console: sign-in, second factor, session
+    Route("GET", "/api/owner/me", "kameng.handlers.owner.session:me"),
+    # owner console: statistics
+    # owner console: orders
+    # owner console: after-sales
+    # owner console: stock
+    # owner console: money
+    # owner console: content
+    # owner console: audit log
 )
 
 

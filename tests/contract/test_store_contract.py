@@ -52,6 +52,13 @@ def test_each_station_keeps_its_own_price_book(store):
     assert (store.price_books.price_book("main").skus["steam-100"].price, store.price_books.price_book("game-zone").skus["steam-100"].price) == (10200, 10500)
 
 
+def test_the_stations_are_those_with_a_price_book_each_once(store):
+    assert store.price_books.stations() == []
+    for station, price in (("main", 10200), ("game-zone", 10500), ("main", 9900)):
+        store.price_books.put_price_book(a_book(station, price=price))
+    assert store.price_books.stations() == ["game-zone", "main"]
+
+
 def test_an_unpublished_station_has_no_price_book(store):
     assert store.price_books.price_book("nowhere") is None
 

@@ -23,6 +23,7 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | ledger entry    | ORDER#<order_id>          | LEDGER#<seq:03d>  | account, amount, currency, memo                        | orders (apply, ledger) |
 | processed event | EVENT#<event_id>          | EVENT             | order_id, processed_at, expires (+30 days)             | orders (apply, event_seen) |
 | price book      | STATION#<station>         | PRICEBOOK         | version, body (zlib JSON, B)                           | price_books |
+| station roster  | STATIONS                  | STATION#<station> | (none): put before the station's price book            | price_books (stations) |
 | rate window     | RATE#<bucket>#<window>    | RATE              | hits (ADD), expires (after the window)                 | counters (count_hit) |
 | sign-in link    | SIGNIN#<token hash>       | SIGNIN            | shopper_key, station, email_masked, expires_at,        | sign_ins |
 |                 |                           |                   | used_at (set once, conditionally), expires (TTL, a day |         |
@@ -278,6 +279,17 @@ def processed_event(event_id: str) -> Key:
 
 def price_book(station: str) -> Key:
     return _key(f"STATION#{station}", "PRICEBOOK")
+
+
+STATIONS = ("STATIONS", "STATION#")
+
+
+def station_listed(station: str) -> Key:
+    return _key("STATIONS", f"STATION#{station}")
+
+
+def listed_station(item: dict) -> str:
+    return item["sk"]["S"].removeprefix("STATION#")
 
 
 def rate_window(bucket_name: str, window: int) -> Key:

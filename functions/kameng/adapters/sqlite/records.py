@@ -26,6 +26,9 @@ class SqlitePriceBooks:
         row = self._db.conn().execute("SELECT body FROM price_books WHERE station = ?", (station,)).fetchone()
         return None if row is None else PriceBook.model_validate_json(row[0])
 
+    def stations(self) -> list[str]:
+        return [row[0] for row in self._db.conn().execute("SELECT station FROM price_books ORDER BY station")]
+
 
 class SqliteCounters:
     def __init__(self, db: SqliteFile):
