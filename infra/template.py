@@ -1,17 +1,23 @@
 """Writes infra/template.yaml (`make infra`): infra/template.base.yaml with its includes filled in and,
 for every route of functions/kameng/routes.py and every function no route invokes, the function, its
-log group and its Errors alarm. What the route table does not say about a function is in FUNCTIONS."""
+log group and its Errors alarm. What the route table does not say about a function is in FUNCTIONS
+(the shop's) and infra/owner_functions.py (the owner console's)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
-from kameng.adapters.cipher_kms import ENCRYPTION_CONTEXT
 from kameng.routes import ROUTES, Route
+
+# infra/ is no package: its modules find each other by folder, however this file is loaded.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from owner_functions import OWNER_FUNCTIONS  # noqa: E402
+from policies import (FEW_PER_SECOND, GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SEND_MAIL, Function,  # noqa: E402
+                      Trigger, allow, reads, writes)
 
 INFRA = Path(__file__).resolve().parent
 BASE = INFRA / "template.base.yaml"
@@ -25,80 +31,6 @@ HEADER = """\
 INCLUDE = re.compile(r"(?P<indent> *)(?P<lead>- |(?P<key>\w+): )!Include (?P<path>\S+)")
 FUNCTIONS_HERE = "  # @functions"
 
-# ------------------------------------------------------------------ policy statements
-
-TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
-TABLE_AND_INDEXES = [TABLE, {"Fn::Sub": "${Table.Arn}/index/*"}]
-READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
-# TransactWriteItems is authorised item by item: its Puts and Updates need these.
-WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
-SES_ARN = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
-
-
-def allow(sid: str, actions: list[str], resources: list[Any],
-          condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement = {"Sid": sid, "Effect": "Allow", "Action": _one_or_all(actions), "Resource": _one_or_all(resources)}
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-def _one_or_all(items: list[Any]) -> Any:
-    return items[0] if len(items) == 1 else list(items)
-
-
-def reads(sid: str = "ReadTable", actions: Sequence[str] = READ) -> dict[str, Any]:
-    return allow(sid, list(actions), TABLE_AND_INDEXES)
-
-
-def writes(sid: str, actions: Sequence[str] = WRITE) -> dict[str, Any]:
-    return allow(sid, list(actions), [TABLE])
-
-
-GET_ITEM = ["dynamodb:GetItem"]
-# The wiring reads the secret once at start, for every function alike.
-READ_SECRETS = allow("ReadSecrets", ["secretsmanager:GetSecretValue"], [{"Ref": "SecretsArn"}])
-# Only data keys generated for card keys open.
-OPEN_CARD_KEYS = allow("OpenCardKeys", ["kms:Decrypt"], [{"Fn::GetAtt": ["KeysKey", "Arn"]}], {"StringEquals": {
-    f"kms:EncryptionContext:{key}": value for key, value in ENCRYPTION_CONTEXT.items()}})
-# The identity may be MailFrom or its domain (and, in the SES sandbox, the recipient):
-# the condition, not the resource, pins the sender.
-SEND_MAIL = allow("SendMail", ["ses:SendEmail"], [
-    {"Fn::Sub": f"{SES_ARN}:identity/*"},
-    {"Fn::If": ["UseMailConfigurationSet", {"Fn::Sub": f"{SES_ARN}:configuration-set/${{MailConfigurationSet}}"},
-                {"Ref": "AWS::NoValue"}]},
-], {"StringEquals": {"ses:FromAddress": {"Ref": "MailFrom"}}})
-
-# ------------------------------------------------------------------ the functions
-
-
-@dataclass(frozen=True)
-class Trigger:
-    """What invokes a function no route does."""
-
-    says: str  # how its Description names it
-    event: str  # its key under Events
-    type: str
-    properties: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Function:
-    """What the route table does not say about a function: its names, its words and its rights."""
-
-    name: str  # logical ids: <name>Function, <name>Logs, <name>ErrorsAlarm
-    does: str  # the Description, after what invokes it
-    alarm: str  # its Errors alarm's AlarmDescription
-    grants: tuple[dict[str, Any], ...] = ()
-    timeout: int | None = None
-    # An HTTP event's key names the resources SAM makes for it: changing one replaces them.
-    event: str = ""
-    route_settings: dict[str, int] | None = None
-    trigger: Trigger | None = None
-
-
-# Each call of these costs a hash check or an e-mail; the function limits per shopper too.
-FEW_PER_SECOND = {"ThrottlingBurstLimit": 50, "ThrottlingRateLimit": 20}
 
 FUNCTIONS: dict[str, Function] = {
     "kameng.handlers.checkout:handler": Function(
@@ -116,6 +48,13 @@ FUNCTIONS: dict[str, Function] = {
         "GetOrder", "the order and its opened card keys, for the holder of its token",
         "Order page function failed (unhandled error or timeout)",
         (reads(), OPEN_CARD_KEYS, READ_SECRETS)),
+    "kameng.handlers.orders:report_problem": Function(
+        "ReportProblem", "a shopper reports a problem with one of the order's keys (after-sales ticket)",
+        "Problem report function failed (unhandled error or timeout)",
+        # The order by its token; the ticket (put under a condition: one open ticket per key) and the
+        # per-order rate-limit counter.
+        (reads(), writes("OpenTicket"), READ_SECRETS),
+        route_settings=FEW_PER_SECOND),
     "kameng.handlers.orders:open_pay_page": Function(
         "OpenPayPage", "hold a pending order's keys for its whole reservation, then on to the gateway's pay page",
         "Pay step function failed (unhandled error or timeout)",
@@ -212,6 +151,8 @@ FUNCTIONS: dict[str, Function] = {
                         {"Schedule": "rate(1 minute)", "Description": "Kameng sweeper"})),
 }
 
+FUNCTIONS |= OWNER_FUNCTIONS
+
 
 def function_resources(target: str, function: Function, route: Route | None) -> dict[str, Any]:
     """The function, its log group and its Errors alarm."""
@@ -229,6 +170,10 @@ def function_resources(target: str, function: Function, route: Route | None) -> 
     properties: dict[str, Any] = {"Description": f"{says} -- {function.does}", "Handler": f"{module}.{attribute}"}
     if function.timeout is not None:
         properties["Timeout"] = function.timeout
+    if function.memory is not None:
+        properties["MemorySize"] = function.memory
+    if function.reserved_concurrency is not None:
+        properties["ReservedConcurrentExecutions"] = function.reserved_concurrency
     if function.grants:
         properties["Policies"] = [{"Statement": list(function.grants)}]
     properties["Events"] = events

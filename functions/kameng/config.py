@@ -58,6 +58,8 @@ class Config(Edge):
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60, alias="KAMENG_RESERVATION_MINUTES")
     unopened_hold_minutes: int = Field(default=3, ge=1, le=24 * 60, alias="KAMENG_UNOPENED_HOLD_MINUTES")
     public_url: str = Field(default="http://{station}.localhost:8000", alias="KAMENG_PUBLIC_URL")
+    # Where owners reach the console: the link in their sign-in mail.
+    console_url: str = Field(default="http://console.localhost:8000", alias="KAMENG_CONSOLE_URL")
     sandbox_url: str = Field(default="http://localhost:8000", alias="KAMENG_SANDBOX_URL")
     webhook_url: str = Field(default="http://127.0.0.1:8000/api/webhooks/stripe", alias="KAMENG_WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="KAMENG_WEBHOOK_SECRET")
@@ -70,6 +72,9 @@ class Config(Edge):
     stripe_methods: str = Field(default="card,alipay,wechat_pay", alias="KAMENG_STRIPE_METHODS")
     # Low-stock alerts are mailed here; unset, they are only logged.
     owner_email: str | None = Field(default=None, alias="KAMENG_OWNER_EMAIL")
+    # Set, owners' key files go to this private S3 bucket by presigned URL; unset, to the data folder
+    # through the local server.
+    uploads_bucket: str | None = Field(default=None, alias="KAMENG_UPLOADS_BUCKET")
     mail: Literal["outbox", "ses"] = Field(default="outbox", alias="KAMENG_MAIL")
     # SES sends only from a verified identity: this address, or its domain.
     mail_from: str | None = Field(default=None, alias="KAMENG_MAIL_FROM")

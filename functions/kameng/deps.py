@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from kameng.ports import Cipher, Mail, PaymentGateway, Store
+from kameng.ports import Cipher, Mail, PaymentGateway, Store, Uploads
 
 
 def utc_now() -> datetime:
@@ -22,6 +22,8 @@ class Settings:
     unopened_hold: timedelta = timedelta(minutes=3)
     # Where shoppers reach a station; {station} and {domain} are filled in.
     public_url: str = "https://{domain}"
+    # Where owners reach the console.
+    console_url: str = "http://console.localhost:8000"
     # Where low-stock alerts go; None: they are only logged.
     owner_email: str | None = None
     # How often one process may look at a SKU's stock for the low-stock alert (0: after every sale).
@@ -41,3 +43,5 @@ class Deps:
     mail: Mail
     settings: Settings
     clock: Callable[[], datetime] = utc_now
+    # Files too big for a request (key files); None where nothing takes uploads.
+    uploads: Uploads | None = None

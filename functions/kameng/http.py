@@ -15,6 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from kameng import config
 from kameng.domain import errors
+from kameng.domain import tickets
+from kameng.domain import hand_delivery, payouts
+from kameng.domain import content as content_rules
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -56,13 +59,25 @@ STATUS = {
     errors.ReferralRefused: 409,
     errors.NotEnoughPoints: 409,
     errors.NothingToWithdraw: 409,
+    errors.NotRefundable: 409,
     errors.QuantityOutOfRange: 422,
     errors.RequestInProgress: 409,
     errors.IdempotencyKeyReused: 422,
+    tickets.TicketClosed: 409,
+    tickets.TicketAlreadyOpen: 409,
+    tickets.KeyNotReportable: 409,
+    errors.UploadUsed: 409,
+    errors.UploadMissing: 409,
+    errors.UploadTooLarge: 413,
     UnsupportedMediaType: 415,
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
     errors.Busy: 503,
+    content_rules.ContentInvalid: 422,
+    content_rules.ContentChanged: 409,
+    payouts.PayoutOverBalance: 409,
+    payouts.PayoutWrongStatus: 409,
+    hand_delivery.NotDeliverable: 409,
 }
 
 
@@ -92,9 +107,9 @@ SESSION_PATH = "/api"
 OLD_SESSION_PATH = "/api/account"
 
 
-def set_cookie(name: str, value: str, path: str, lasts: timedelta, secure: bool) -> str:
+def set_cookie(name: str, value: str, path: str, lasts: timedelta, secure: bool, same_site: str = "Lax") -> str:
     # HttpOnly: no script needs these values, so none that slips into a page can read them.
-    attributes = f"Path={path}; Max-Age={int(lasts.total_seconds())}; HttpOnly; SameSite=Lax"
+    attributes = f"Path={path}; Max-Age={int(lasts.total_seconds())}; HttpOnly; SameSite={same_site}"
     return f"{name}={value}; {attributes}" + ("; Secure" if secure else "")
 
 
@@ -111,11 +126,11 @@ def cleared_session_cookies(secure: bool) -> list[str]:
     return [set_cookie(SESSION_COOKIE, "", path, timedelta(0), secure) for path in (SESSION_PATH, OLD_SESSION_PATH)]
 
 
-def raw_body(event: dict) -> bytes:
+def raw_body(event: dict, limit: int = MAX_BODY_BYTES) -> bytes:
     body = event.get("body") or ""
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
-    if len(data) > MAX_BODY_BYTES:
-        raise errors.InvalidRequest(f"请求体过大（最多 {MAX_BODY_BYTES} 字节）")
+    if len(data) > limit:
+        raise errors.InvalidRequest(f"请求体过大（最多 {limit} 字节）")
     return data
 
 
@@ -162,9 +177,9 @@ def accept_post(event: dict, forms: bool = False) -> None:
         raise UnsupportedMediaType(f"此接口只接受 {JSON}（Content-Type 头）；网页上的表单请启用 JavaScript 后提交")
 
 
-def body_fields(event: dict, forms: bool = False) -> dict[str, Any]:
+def body_fields(event: dict, forms: bool = False, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     accept_post(event, forms)
-    data = raw_body(event)
+    data = raw_body(event, limit)
     try:
         if is_form(event):
             return dict(parse_qsl(data.decode(), keep_blank_values=True))
@@ -217,6 +232,10 @@ ENGLISH = {
     "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
     "invalid_sign_in": "This sign-in link is invalid, used already or expired: please ask for a new one.",
     "signed_out": "You are signed out: please sign in with your e-mail.",
+    "forbidden": "Your role may not do this at this station.",
+    "invalid_owner_token": "This owner token is unknown, revoked or expired: ask for a new one.",
+    "not_refundable": "This order, or these keys, cannot be refunded as they stand.",
+    "invalid_code": "That code is wrong or was used already: type the current code from your authenticator app.",
     "coupon_used_up": "This coupon has been used up.",
     "coupon_not_applicable": "This coupon does not apply to this order.",
     "referral_refused": "This referral link cannot be used for your account.",
@@ -224,6 +243,17 @@ ENGLISH = {
     "nothing_to_withdraw": "Not enough commission is withdrawable yet.",
     "request_in_progress": "This request is still being processed: please try again in a moment.",
     "idempotency_key_reused": "This Idempotency-Key was used for another request: send a new key.",
+    "ticket_closed": "This ticket has been dealt with already.",
+    "ticket_already_open": "This key already has an open report: please follow that one on the order page.",
+    "key_not_reportable": "Only a key of this order, once it is delivered, can be reported.",
+    "upload_used": "This upload was imported already: upload the file again to import it again.",
+    "upload_missing": "The file has not been uploaded (or not whole) yet: upload it, then import.",
+    "upload_too_large": "The file is too large: split it into files of at most 20 MB.",
+    "content_invalid": "The content has mistakes and was not published: each one names its file and field.",
+    "content_changed": "This station's content changed since you opened the editor: reload it and apply your edits again.",
+    "payout_over_balance": "The amount is more than the station's balance due less the payouts already asked for.",
+    "payout_wrong_status": "This payout cannot take that step from its current status (paid and rejected ones are final).",
+    "order_not_deliverable": "Only a paid order in needs_attention, never delivered or refunded, can be delivered by hand.",
 }
 
 

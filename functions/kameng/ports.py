@@ -6,18 +6,21 @@ DynamoDB cannot do: every change is one conditional transaction of at most
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence
 
 from kameng.domain.audit import AuditDraft, AuditEntry, AuditHead
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent
 from kameng.domain.owners import Owner, OwnerToken
+from kameng.domain.payouts import StationPayout
 from kameng.domain.price_book import PriceBook
-from kameng.domain.stats import BuyerRecord, Counted, DayTotals, StatsDelta
+from kameng.domain.second_factor import SecondFactor
+from kameng.domain.stats import BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, ReferrerShare, StatsDelta, Tally
+from kameng.domain.tickets import Ticket, TicketStatus
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
 MAX_KEYS_PER_ORDER = 50
@@ -50,6 +53,13 @@ class StockCount:
 class ImportResult:
     added: int
     duplicates: int
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    voided: tuple[str, ...] = ()
+    held: dict[str, str] = field(default_factory=dict)  # key id → "reserved", "sold" or "void": left as it was
+    unknown: tuple[str, ...] = ()  # no key of the SKU has that id
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,17 @@ class Inventory(Protocol):
 
     def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
         """Set the SKU's low-stock flag under a condition; True only for the caller that changed it."""
+
+    def key_ids_of(self, sku: str, fingerprints: Iterable[str]) -> dict[str, str]:
+        """Key ids by fingerprint, of this SKU's keys only."""
+
+    def void_keys(self, sku: str, key_ids: Sequence[str]) -> VoidResult:
+        """Void the available ones with their counts; a key reserved or sold first is reported, left as it is."""
+
+    def set_low_stock(self, station: str, sku: str, low_stock: int | None) -> int | None:
+        """Keep (None: forget) the owner's threshold of a station's SKU; return the one it replaced."""
+
+    def low_stock_thresholds(self, station: str) -> dict[str, int]: ...
 
 
 class Orders(Protocol):
@@ -182,6 +203,9 @@ class Members(Protocol):
     def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
         """The shopper's own coupons by code, each with how many of its uses orders hold."""
 
+    def station_coupons(self, station: str, limit: int) -> list[tuple[IssuedCoupon, int]]:
+        """The personal coupons issued at the station, newest first, each with how many of its uses orders hold."""
+
 
 class Payouts(Protocol):
     """Referral commissions and their withdrawal. Earnings are written and reversed by `Orders.apply`."""
@@ -203,6 +227,28 @@ class Payouts(Protocol):
                           note: str | None) -> Withdrawal:
         """Mark a requested withdrawal paid or rejected (a rejection gives its amount back), once.
         Raises UnknownRecord for a withdrawal the station does not have, Conflict for one already settled."""
+
+
+class StationPayouts(Protocol):
+    """Substations' withdrawals of what the platform owes them, and each station's committed total
+    (requested, approved or paid: not rejected), which every request and rejection moves with it."""
+
+    def request_payout(self, payout: StationPayout, ceiling: int) -> bool:
+        """Keep the new payout and add its amount to the station's committed total, only if that total stays
+        within `ceiling` (the balance due); False, keeping nothing, otherwise. Raises Duplicate for an id kept."""
+
+    def committed(self, station: str) -> int:
+        """The station's committed total; 0 for a station that never asked."""
+
+    def payout(self, station: str, payout_id: str) -> StationPayout | None:
+        """None for an id the station does not have."""
+
+    def payouts(self, station: str) -> list[StationPayout]:
+        """The station's payouts, newest first."""
+
+    def decide_payout(self, decided: StationPayout, seen: StationPayout) -> StationPayout:
+        """Write `decided` if the payout is still as `seen`; a rejection takes its amount off the committed
+        total in the same transaction. Raises Conflict when it changed, UnknownRecord for an unknown one."""
 
 
 class Counters(Protocol):
@@ -299,6 +345,21 @@ class Statistics(Protocol):
     def buyer(self, station: str, shopper_key: str) -> BuyerRecord | None:
         """None for a shopper with no counted order at the station."""
 
+    def count_once(self, marker: str, station: str, day: date, tally: Tally) -> bool:
+        """Add 1 to the day's `tally` once per marker (False, changing nothing, when it was counted)."""
+
+    def tallies(self, station: str, start: date, end: date) -> dict[date, dict[Tally, int]]:
+        """The day counters of each day in [start, end] that has any."""
+
+    def paying_buyers(self, station: str, start: date, end: date) -> BuyerCounts:
+        """Distinct buyers with one (and with two or more) orders kept in [start, end]."""
+
+    def cohorts(self, station: str, first_week: date, last_week: date) -> list[CohortCell]:
+        """The cells of the cohorts of weeks [first_week, last_week], by week and offset."""
+
+    def referrers(self, station: str, start: date, end: date) -> list[ReferrerShare]:
+        """Each referrer's orders, GMV and commissions summed over [start, end], in no order."""
+
 
 class Owners(Protocol):
     """The people of the owner console and their API tokens, kept by the hash of each token (never the token).
@@ -329,6 +390,53 @@ class Owners(Protocol):
         """Revoke the token (a repeat keeps the first revocation) and return it as it is now;
         raises UnknownRecord for a hash never issued."""
 
+    def second_factor(self, owner_id: str) -> SecondFactor | None:
+        """The owner's TOTP secret, sealed; None before they began to set one up."""
+
+    def start_second_factor(self, factor: SecondFactor) -> None:
+        """Keep a new, unconfirmed secret in place of an unconfirmed one; raises Conflict when the owner's
+        secret is confirmed already (a stolen sign-in link must not replace it), UnknownRecord for an
+        unknown owner."""
+
+    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
+        """Accept a code of time step `step` and confirm the secret, only if no code of that step or a later
+        one was accepted before (each code works once); False when one was, or when there is no secret."""
+
+    def reset_second_factor(self, owner_id: str) -> bool:
+        """Forget the owner's secret (a lost phone), so the next sign-in sets up a new one; False when there
+        was none."""
+
+
+class Tickets(Protocol):
+    """After-sales tickets about one key of a delivered order. Each write is conditional on the ticket's
+    version as read; a key has at most one unresolved ticket."""
+
+    def open_ticket(self, ticket: Ticket) -> None:
+        """Keep a new ticket; raises Duplicate when its key has an unresolved ticket (or its id is kept)."""
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        """None for an unknown id."""
+
+    def tickets_of_order(self, order_id: str) -> list[Ticket]:
+        """The order's tickets, oldest first."""
+
+    def queue(self, station: str, status: TicketStatus | None, limit: int) -> list[Ticket]:
+        """A station's tickets of one status (None: open and answered), the longest waiting first."""
+
+    def update_ticket(self, ticket: Ticket) -> Ticket:
+        """Write `ticket` (version one past the stored one) if the stored version is `ticket.version - 1`;
+        a resolved ticket frees its key for a new report. Raises Conflict otherwise, UnknownRecord for an
+        unknown ticket."""
+
+    def replace_key(self, ticket: Ticket, order: Order) -> Ticket:
+        """In one transaction: void the ticket's key, give `order` one available key of its SKU in its
+        place (counts move with them) and write `ticket` (resolved, one version past the stored one) with
+        `replacement_key_id` set; returns it. Raises SoldOut when the SKU has no key left and Conflict when
+        the ticket, the order or the key changed since they were read, changing nothing."""
+
+    def replaced_keys(self, order_id: str) -> list[SealedKey]:
+        """The (void) keys the order's tickets had replaced, by key id."""
+
 
 @dataclass(frozen=True)
 class Store:
@@ -345,6 +453,8 @@ class Store:
     audit_log: AuditLog
     statistics: Statistics
     owners: Owners
+    tickets: Tickets
+    station_payouts: StationPayouts
 
 
 @dataclass(frozen=True)
@@ -423,6 +533,21 @@ class Mail(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
 
 
+class Uploads(Protocol):
+    """Files too big for a request (key files), put by the owner's client straight into private storage."""
+
+    def open_upload(self, ticket: UploadTicket) -> UploadTarget:
+        """Keep the ticket; say where to put exactly `ticket.size` bytes until it expires."""
+
+    def ticket(self, upload_id: str) -> UploadTicket | None: ...
+
+    def chunks(self, upload_id: str) -> Iterator[bytes]:
+        """The file streamed; UnknownRecord while nothing was put, UploadTooLarge past the ticket's size."""
+
+    def discard(self, upload_id: str) -> None:
+        """Delete the file and its ticket; a repeat does nothing."""
+
+
 class PublishError(Exception):
     """Publishing cannot start or could not finish; the message says why."""
 
@@ -469,3 +594,4 @@ class Publisher(Protocol):
 
     def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
         """Create one invalidation of the paths; return its id."""
+

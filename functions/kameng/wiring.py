@@ -56,17 +56,35 @@ def mail(config: configuration.Config):
     return OutboxMail(config.data_dir / "outbox")
 
 
+def uploads(config: configuration.Config):
+    if config.uploads_bucket:
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        from kameng.adapters.uploads_s3 import S3Uploads
+
+        # SigV4 signs the upload's Content-Length into the URL; SigV2 URLs would not bound it.
+        return S3Uploads(boto3.client("s3", config=BotoConfig(signature_version="s3v4")), config.uploads_bucket)
+    from kameng.adapters.uploads_local import LocalUploads
+
+    # The console sends the file, and its CSP lets it connect to its own origin only (the local server
+    # takes /_uploads/ on every host name).
+    return LocalUploads.in_data_dir(config.data_dir, config.console_url)
+
+
 def build(config: configuration.Config, sandbox_webhooks: Send | None = None) -> Deps:
     return Deps(
         store=store(config),
         gateway=gateway(config, sandbox_webhooks),
         cipher=cipher(config),
         mail=mail(config),
+        uploads=uploads(config),
         settings=Settings(
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),
             unopened_hold=timedelta(minutes=config.unopened_hold_minutes),
             public_url=config.public_url,
+            console_url=config.console_url,
             owner_email=config.owner_email,
             # DynamoDB: reading a SKU's 64 shard counters after every sale would put a hot SKU's
             # sales rate on each counter partition's read limit; a few seconds' delay costs nothing.

@@ -17,7 +17,8 @@
 
 var STATION_MAP = '${StationMap}';
 
-var STATION_NAME = /^[a-z0-9][a-z0-9-]{1,31}$/;
+// A station's folder, or the console's (_console), which no station name can be.
+var STATION_NAME = /^_?[a-z0-9][a-z0-9-]{1,31}$/;
 
 // Encoded: a slash, a backslash or a control character, which no page's address holds.
 var ENCODED_SEPARATOR = /%(2f|5c|[01][0-9a-f]|7f)/i;

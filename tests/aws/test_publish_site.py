@@ -17,6 +17,8 @@ from kameng.services.publish_site import IMMUTABLE, REVALIDATE, cache_control_of
 from .conftest import BUCKET
 
 STATIONS = ["av-club", "game-zone", "global-cards", "main"]
+# The owner console is published beside the stations, with no price book of its own.
+CONSOLE = "_console"
 
 
 class World:
@@ -69,7 +71,7 @@ def world(site, s3, cloudfront, distribution_id, calls) -> World:
 
 def test_first_publish_uploads_every_file_with_its_type_and_cache_policy(world):
     report = world.publish()
-    every = set().union(*(world.local_keys(s) for s in STATIONS))
+    every = set().union(*(world.local_keys(s) for s in [*STATIONS, CONSOLE]))
     assert world.keys() == every
     assert report.uploaded == len(every) and report.deleted == 0
     # The price-book file and the build digest stay home: wholesale prices are never served.
@@ -172,6 +174,20 @@ def test_a_station_may_have_its_own_distribution(world, cloudfront):
     assert world.calls.log == []
     world.publish(["game-zone"], distribution_id={"game-zone": world.distribution_id})
     assert world.invalidations() == [["/game-zone/index.html"]]
+
+
+def test_the_console_publishes_without_a_price_book_and_invalidates_its_own_distribution(world):
+    world.publish()
+    world.calls.clear()
+    world.books.clear()
+    page = world.site / CONSOLE / "index.html"
+    page.write_bytes(page.read_bytes() + b"\n")
+    # The stations' distribution stands in for the console's own here: what matters is which id is asked.
+    report = world.publish(distribution_id=None, console_distribution=world.distribution_id)
+    assert world.invalidations() == [["/_console/index.html"]]
+    assert world.s3.get_object(Bucket=BUCKET, Key="_console/index.html")["Body"].read() == page.read_bytes()
+    assert CONSOLE not in [book.station for book in world.books]
+    assert "4 station(s) and the console" in report.summary()
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(world):

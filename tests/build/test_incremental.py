@@ -186,7 +186,7 @@ def test_a_removed_product_takes_its_pages_and_their_folders_with_it(built: Proj
 def test_a_removed_station_takes_its_folder_with_it(built: Project) -> None:
     shutil.rmtree(built.content / "en-shop")
     built.build()
-    assert sorted(p.name for p in built.site.iterdir()) == [*sorted(BOOKKEEPING), "game-zone", "main"]
+    assert sorted(p.name for p in built.site.iterdir()) == [*sorted(BOOKKEEPING), "_console", "game-zone", "main"]
 
 
 def test_a_site_without_a_readable_manifest_is_brought_exactly_to_the_build(built: Project, tmp_path: Path) -> None:

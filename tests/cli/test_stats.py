@@ -28,9 +28,17 @@ def test_stats_json_gives_the_periods_days_and_best_sellers_in_minor_units(shop,
     shown = json_of(kameng("stats", SUBSTATION, "--days", "30", "--json"))
 
     assert (shown["station"], shown["today"], shown["currency"]) == (SUBSTATION, "2026-03-02", "CNY")
-    assert shown["periods"]["1"] == {
+    today = shown["periods"]["1"]
+    assert {name: today[name] for name in ("from", "to", "gmv", "orders", "keys", "refunded", "refunds",
+                                           "average_order", "refund_rate_bp")} == {
         "from": "2026-03-02", "to": "2026-03-02", "gmv": kept.total, "orders": 1, "keys": 2,
         "refunded": refunded.total, "refunds": 1, "average_order": kept.total, "refund_rate_bp": 5000}
+    # Two checkouts, both delivered (one refunded later), by one buyer who is new today.
+    assert {name: today[name] for name in ("checkouts", "delivered", "conversion_bp", "paying_buyers",
+                                           "repeat_buyers", "new_buyers")} == {
+        "checkouts": 2, "delivered": 2, "conversion_bp": 10000, "paying_buyers": 1, "repeat_buyers": 0,
+        "new_buyers": 1}
+    assert [c["sku"] for c in shown["cover"]] and shown["cohorts"][-1]["buyers"] == 1
     assert shown["periods"]["30"]["gmv"] == kept.total
     assert len(shown["days"]) == 30 and shown["days"][-1]["day"] == "2026-03-02"
     assert [s["sku"] for s in shown["best_sellers"]["by_revenue"]] == [STEAM]

@@ -112,3 +112,57 @@ def test_tokens_list_every_token_revoked_ones_included(store, owners):
     assert set(listed) == {first, second}
     assert listed[first].revoked_at == START and listed[second].revoked_at is None
     assert listed[second] == OwnerToken(second, ZHANG.id, "b", START, START + 30 * DAY)
+
+
+def test_a_second_factor_is_kept_sealed_and_unconfirmed_until_a_code_confirms_it(owners):
+    from kameng.domain.second_factor import SecondFactor
+
+    assert owners.second_factor(LI.id) is None
+    owners.start_second_factor(SecondFactor(LI.id, b"sealed-1"))
+    # A sign-in link used again before any code was typed starts over with a new secret.
+    owners.start_second_factor(SecondFactor(LI.id, b"sealed-2"))
+    assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"sealed-2", False, 0)
+
+    assert owners.use_second_factor_step(LI.id, 1000) is True
+    assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"sealed-2", True, 1000)
+
+
+def test_a_confirmed_second_factor_cannot_be_replaced(owners):
+    from kameng.domain.second_factor import SecondFactor
+    from kameng.ports import Conflict
+
+    owners.start_second_factor(SecondFactor(ZHANG.id, b"phone"))
+    owners.use_second_factor_step(ZHANG.id, 7)
+    with pytest.raises(Conflict):
+        owners.start_second_factor(SecondFactor(ZHANG.id, b"attacker"))
+    assert owners.second_factor(ZHANG.id).sealed_secret == b"phone"
+
+
+def test_each_step_of_codes_is_accepted_once_and_never_an_earlier_one(owners):
+    from kameng.domain.second_factor import SecondFactor
+
+    owners.start_second_factor(SecondFactor(LI.id, b"s"))
+    assert owners.use_second_factor_step(LI.id, 50) is True
+    assert owners.use_second_factor_step(LI.id, 50) is False
+    assert owners.use_second_factor_step(LI.id, 49) is False
+    assert owners.use_second_factor_step(LI.id, 51) is True
+    assert owners.use_second_factor_step(WANG.id, 51) is False  # no secret set up
+
+
+def test_a_second_factor_needs_a_known_owner(store):
+    from kameng.domain.second_factor import SecondFactor
+
+    with pytest.raises(UnknownRecord):
+        store.owners.start_second_factor(SecondFactor("01OWNER9999999999999999999", b"s"))
+
+
+def test_resetting_a_second_factor_lets_a_new_one_be_set_up(owners):
+    from kameng.domain.second_factor import SecondFactor
+
+    assert owners.reset_second_factor(LI.id) is False
+    owners.start_second_factor(SecondFactor(LI.id, b"lost phone"))
+    owners.use_second_factor_step(LI.id, 9)
+    assert owners.reset_second_factor(LI.id) is True
+    assert owners.second_factor(LI.id) is None
+    owners.start_second_factor(SecondFactor(LI.id, b"new phone"))
+    assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"new phone", False, 0)

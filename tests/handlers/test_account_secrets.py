@@ -7,7 +7,8 @@ import pytest
 
 from kameng.handlers import account as account_handler
 from kameng.http import SESSION_COOKIE
-from kameng.services.account import _session_key
+from kameng.services.account import SESSION_COOKIE_PURPOSE
+from kameng.services.signed_cookie import signing_key as session_key
 from tests.handlers.conftest import Response
 from tests.handlers.test_secrets import logged_text, stored_bytes
 
@@ -28,7 +29,7 @@ def signed_in_shopper(stations, sku_with_keys, place, pay, deps, api_event, capl
     event = api_event("GET", "/api/account")
     event["cookies"] = [f"{SESSION_COOKIE}={cookie}"]
     assert Response(account_handler.get_account(event)).status == 200
-    return tokens, cookie, _session_key(deps).decode()
+    return tokens, cookie, session_key(SESSION_COOKIE_PURPOSE, deps).decode()
 
 
 def test_the_store_files_hold_no_sign_in_token(signed_in_shopper, data_dir):

@@ -114,13 +114,69 @@ def test_only_the_buckets_403_for_a_missing_key_becomes_the_404_page(config):
     assert config["CustomErrorResponses"] == [{
         "ErrorCode": 403, "ResponseCode": 404, "ResponsePagePath": "/_errors/404.html", "ErrorCachingMinTTL": 10}]
     # CloudFront replaces an API 403 with the 404 page: only the refusal of a cross-site request, which
-    # no shop page or API client ever meets, and an owner's missing permission may answer it. No owner
-    # route is behind this distribution yet; the owner console's API must be, and must keep its 403.
+    # no shop page or API client ever meets, and an owner's missing permission may answer it. The owner
+    # API is not behind this distribution (see the console's tests below), and keeps its 403.
     assert [kind for kind, status in http.STATUS.items() if status == 403] == [http.CrossSiteRequest, errors.Forbidden]
-    assert not any(route.path.startswith("/api/owner") for route in ROUTES)
+    assert any(route.path.startswith("/api/owner/") for route in ROUTES)
 
 
-def test_the_bucket_is_private_and_read_only_by_this_distribution(resources, config):
+def test_a_shops_domain_serves_no_owner_endpoint(config, behaviours):
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    assert patterns.index("/api/owner/*") < patterns.index("/api/*")  # the first match wins
+    owner = behaviours["/api/owner/*"]
+    # To the bucket, through the host router: /<station>/api/owner/... is no file, so the 404 page.
+    assert owner["TargetOriginId"] == "site"
+    assert owner["AllowedMethods"] == ["GET", "HEAD"]
+    assert owner["FunctionAssociations"] == config["DefaultCacheBehavior"]["FunctionAssociations"]
+
+
+@pytest.fixture(scope="module")
+def console(resources) -> dict:
+    return resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+
+
+def test_the_console_has_its_own_domain_and_maps_no_error(console, config):
+    assert console["Aliases"] == [{"Ref": "ConsoleDomain"}]
+    assert console["ViewerCertificate"] == config["ViewerCertificate"]
+    # The owner API's 401, 403 and 404 must reach the console as the API sent them.
+    assert "CustomErrorResponses" not in console
+
+
+def test_the_console_serves_its_folder_and_only_the_owner_api(console, config, resources):
+    default = console["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "site"
+    assert default["FunctionAssociations"] == [{
+        "EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["ConsoleRouter", "FunctionMetadata.FunctionARN"]}}]
+    router = resources["ConsoleRouter"]["Properties"]["FunctionCode"]["Fn::Sub"]
+    assert router[1] == {"StationMap": {"Fn::Sub": "_console=${ConsoleDomain}"}}
+    (api,) = console["CacheBehaviors"]
+    assert (api["PathPattern"], api["TargetOriginId"], api["CachePolicyId"]) == ("/api/owner/*", "api", CACHING_DISABLED)
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert {o["Id"]: o for o in console["Origins"]} == {o["Id"]: o for o in config["Origins"]}
+
+
+def test_the_console_frames_nothing_and_talks_only_to_itself_and_the_uploads_bucket(console, resources):
+    for behaviour in [console["DefaultCacheBehavior"], *console["CacheBehaviors"]]:
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "ConsoleSecurityHeadersPolicy"}
+    policy = resources["ConsoleSecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self' https://${UploadsBucket.RegionalDomainName}"
+    assert directives["frame-ancestors"] == "'none'" and directives["form-action"] == "'self'"
+
+
+def test_uploads_are_private_short_lived_and_put_only_from_the_console(resources):
+    bucket = resources["UploadsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 1
+    (cors,) = bucket["CorsConfiguration"]["CorsRules"]
+    assert cors["AllowedOrigins"] == [{"Fn::Sub": "https://${ConsoleDomain}"}]
+    assert cors["AllowedMethods"] == ["PUT"]
+
+
+def test_the_bucket_is_private_and_read_only_by_the_two_distributions(resources, config):
     bucket = resources["SiteBucket"]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
@@ -132,8 +188,9 @@ def test_the_bucket_is_private_and_read_only_by_this_distribution(resources, con
     assert allows == [{
         "Sid": "CloudFrontReadsSite", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
         "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${SiteBucket.Arn}/*"},
-        "Condition": {"StringEquals": {"AWS:SourceArn": {
-            "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}]
+        "Condition": {"StringEquals": {"AWS:SourceArn": [
+            {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"},
+            {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${ConsoleDistribution}"}]}}}]
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}

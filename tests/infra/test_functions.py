@@ -16,18 +16,21 @@ SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
 
 
 def _entry_points() -> set[str]:
-    """Every function in handlers/*.py that Lambda could call: module-level, taking (event, context)."""
+    """Every function under handlers/ that Lambda could call: module-level, taking (event, context), or an
+    owner endpoint's (event, owner) behind the owner gate."""
     found = set()
-    for path in sorted(HANDLERS.glob("*.py")):
+    for path in sorted(HANDLERS.rglob("*.py")):
         if path.name == "__init__.py":
             continue
-        module = importlib.import_module(f"kameng.handlers.{path.stem}")
+        dotted = ".".join(path.relative_to(HANDLERS).with_suffix("").parts)
+        module = importlib.import_module(f"kameng.handlers.{dotted}")
         for name, value in vars(module).items():
             if not inspect.isfunction(value) or name.startswith("_"):
                 continue
-            # http.api wraps a handler; the wrapper keeps the handler as __wrapped__.
+            # http.api and the owner gate wrap a handler; each wrapper keeps it as __wrapped__.
             code = inspect.unwrap(value)
-            if code.__module__ == module.__name__ and list(inspect.signature(code).parameters)[:2] == ["event", "context"]:
+            parameters = list(inspect.signature(code).parameters)[:2]
+            if code.__module__ == module.__name__ and parameters in (["event", "context"], ["event", "owner"]):
                 found.add(f"{module.__name__}:{name}")
     return found
 
@@ -35,7 +38,7 @@ def _entry_points() -> set[str]:
 def test_every_handler_named_in_the_template_imports(functions):
     for name, function in functions.items():
         handler = function["Properties"]["Handler"]
-        assert re.fullmatch(r"kameng\.handlers\.[a-z_]+\.[a-z_]+", handler), name
+        assert re.fullmatch(r"kameng\.handlers(\.[a-z_]+)+\.[a-z_]+", handler), name
         module, _, attribute = handler.rpartition(".")
         assert callable(getattr(importlib.import_module(module), attribute)), handler
 
@@ -87,8 +90,10 @@ def test_every_function_runs_as_globals_say(template, functions):
     assert settings["Tracing"] == "Active"
     assert settings["CodeUri"] == "../functions"
     for name, function in functions.items():
-        overridden = set(function["Properties"]) & {"Runtime", "Architectures", "MemorySize", "Tracing", "CodeUri"}
+        overridden = set(function["Properties"]) & {"Runtime", "Architectures", "Tracing", "CodeUri"}
         assert not overridden, f"{name} overrides {overridden}"
+        # Only the console's builds and big imports get more memory (and with it, more CPU).
+        assert function["Properties"].get("MemorySize", 256) in (256, 1024), name
 
 
 def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template, functions):
@@ -100,6 +105,10 @@ def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template
         "KAMENG_CIPHER": "kms",
         "KAMENG_KMS_KEY_ID": {"Fn::GetAtt": ["KeysKey", "Arn"]},
         "KAMENG_PUBLIC_URL": "https://{domain}",
+        "KAMENG_CONSOLE_URL": {"Fn::Sub": "https://${ConsoleDomain}"},
+        "KAMENG_UPLOADS_BUCKET": {"Ref": "UploadsBucket"},
+        "KAMENG_CONTENT_BUCKET": {"Ref": "ContentBucket"},
+        "KAMENG_SITE_BUCKET": {"Ref": "SiteBucket"},
         "KAMENG_RESERVATION_MINUTES": {"Ref": "ReservationMinutes"},
         "KAMENG_SECRETS_ARN": {"Ref": "SecretsArn"},
         "KAMENG_MAIL": "ses",

@@ -169,3 +169,23 @@ def test_every_content_stations_domain_can_be_given_to_the_stack(template):
         if domain:
             assert regex.fullmatch(pairs, f"{path.parent.name}={domain}"), path
             assert regex.fullmatch(aliases, domain), path
+
+
+def test_the_console_router_is_the_same_code_serving_the_console_folder(resources, code):
+    function = resources["ConsoleRouter"]["Properties"]
+    template_code, variables = function["FunctionCode"]["Fn::Sub"]
+    assert template_code == code
+    results = route(code, {"host": "console.shop.example.com", "uri": "/"},
+                    {"host": "console.shop.example.com", "uri": "/orders/"},
+                    {"host": "console.shop.example.com", "uri": "/assets/console.1a2b.js"},
+                    {"host": "shop.example.com", "uri": "/"},
+                    station_map="_console=console.shop.example.com")
+    assert [r.get("uri") for r in results[:3]] == [
+        "/_console/index.html", "/_console/orders/index.html", "/_console/assets/console.1a2b.js"]
+    assert results[3]["statusCode"] == 404
+
+
+def test_a_shop_domain_sends_owner_api_paths_to_a_missing_file(code):
+    (result,) = route(code, {"host": "shop.example.com", "uri": "/api/owner/me"})
+    # A path with no dot is a page: redirected to its slash, then /main/api/owner/me/index.html is no file.
+    assert result["statusCode"] == 301 or result["uri"].startswith("/main/api/owner/")

@@ -30,6 +30,15 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: str
+    set_cookies: list[str] = ()
+
+    def cookie(self, name: str) -> str | None:
+        """The value this answer sets for cookie `name` ("" when it clears it), or None when it sets none."""
+        for line in self.set_cookies:
+            key, _, rest = line.partition("=")
+            if key == name:
+                return rest.split(";", 1)[0]
+        return None
 
     @property
     def json(self) -> Any:
@@ -42,15 +51,17 @@ class Answer:
 
 
 def call_route(method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
-               headers: dict[str, str] | None = None) -> Answer:
+               headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None) -> Answer:
     """Send a request through the route table, as API Gateway would: the route's handler gets its v2 event."""
     path_only = path.split("?", 1)[0]
     route, params, _ = routes.match(method, path_only)
     assert route is not None, f"no route {method} {path_only}"
     event = build_api_event(method, path_only, body, headers, path_params=params or None, query=query,
                             route=route.path)
+    if cookies:
+        event["cookies"] = [f"{name}={value}" for name, value in cookies.items()]
     raw = route.handler()(event)
-    return Answer(raw["statusCode"], raw.get("headers") or {}, raw.get("body") or "")
+    return Answer(raw["statusCode"], raw.get("headers") or {}, raw.get("body") or "", raw.get("cookies") or [])
 
 
 def make_owner(deps: Deps, email: str, role: str, station: str | None) -> OwnerClient:

@@ -50,9 +50,15 @@ def test_the_platform_owner_may_do_anything_anywhere(permission, station):
     check(PLATFORM, permission, station)
 
 
-@pytest.mark.parametrize("permission", list(Permission))
+@pytest.mark.parametrize("permission", [p for p in Permission if p is not Permission.APPROVE_PAYOUT])
 def test_a_station_owner_may_do_anything_at_their_station(permission):
     check(ZONE_OWNER, permission, "game-zone")
+
+
+def test_a_station_owner_asks_for_payouts_but_only_the_platform_decides_them():
+    check(ZONE_OWNER, Permission.REQUEST_PAYOUT, "game-zone")
+    with pytest.raises(Forbidden):
+        check(ZONE_OWNER, Permission.APPROVE_PAYOUT, "game-zone")
 
 
 def test_no_one_grants_more_than_they_hold():

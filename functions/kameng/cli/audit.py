@@ -4,13 +4,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 from pathlib import Path
 
 from kameng.cli.command import EXIT_FAILED, EXIT_OK, Command, add_json, open_deps
 from kameng.cli.output import print_json, table, utc
-from kameng.domain.audit import AuditEntry, Json, instant
+from kameng.domain.audit import CSV_COLUMNS, AuditEntry, compact
 from kameng.services.audit import entries, verify_log
 
 AUDIT_EPILOG = """\
@@ -27,20 +26,11 @@ what, before and after. Each entry holds the hash of the one before it, so
 reordered or inserted since; 0 when the chain of every entry holds.
 """
 
-CSV_COLUMNS = ["seq", "at", "actor", "station", "action", "subject", "before", "after", "prev_hash", "hash"]
-
-
-def _compact(value: Json) -> str:
-    return "-" if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
 def _csv(found: list[AuditEntry]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for entry in found:
-        writer.writerow([entry.seq, instant(entry.at), entry.actor, entry.station, entry.action, entry.subject,
-                         _compact(entry.before), _compact(entry.after), entry.prev_hash, entry.hash])
+    writer.writerows(entry.csv_row() for entry in found)
     return out.getvalue()
 
 
@@ -72,7 +62,7 @@ def audit_command(args: argparse.Namespace) -> int:
         print("the audit log has no entries" + (f" for {args.station}" if args.station else ""))
     else:
         rows = [[entry.seq, utc(entry.at), entry.actor, entry.station, entry.action, entry.subject,
-                 f"{_compact(entry.before)} -> {_compact(entry.after)}"] for entry in found]
+                 f"{compact(entry.before)} -> {compact(entry.after)}"] for entry in found]
         print(table(["seq", "at (UTC)", "actor", "station", "action", "subject", "before -> after"], rows, right=(0,)))
     return EXIT_OK
 

@@ -18,6 +18,7 @@ examples:
   kameng owners list --station game-zone
   kameng owners token zhang@example.com --label "console laptop" --days 30
   kameng owners revoke 3f9a2c71be04
+  kameng owners reset-factor zhang@example.com
 
 Roles: platform_owner (every station), station_owner (everything at their
 station), staff (orders and after-sales of their station: no refunds,
@@ -104,6 +105,14 @@ def _revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _reset_factor(args: argparse.Namespace) -> int:
+    if owners.reset_second_factor(open_deps(), actor(), args.email):
+        print(f"{args.email}'s second factor is forgotten: their next sign-in link sets up a new one")
+    else:
+        print(f"{args.email} had no second factor set up: nothing to reset")
+    return EXIT_OK
+
+
 def _owners_arguments(sub: argparse.ArgumentParser) -> None:
     actions = sub.add_subparsers(dest="action", metavar="ACTION", required=True)
     formatter = argparse.RawDescriptionHelpFormatter
@@ -129,6 +138,10 @@ def _owners_arguments(sub: argparse.ArgumentParser) -> None:
     revoke.add_argument("token", metavar="TOKEN_PREFIX_OR_HASH", help="the token's id (or more of its hash), "
                         "or the token itself")
     revoke.set_defaults(run=_revoke)
+    reset = actions.add_parser("reset-factor", help="forget an owner's TOTP secret (a lost phone)",
+                               description="Forget an owner's TOTP secret: their next sign-in sets up a new one.")
+    reset.add_argument("email")
+    reset.set_defaults(run=_reset_factor)
 
 
 OWNERS = Command("owners", "Add console owners and staff; issue and revoke their API tokens.", OWNERS_EPILOG,

@@ -10,9 +10,10 @@ from kameng.cli.command import EXIT_OK, Command, Failure, actor, open_deps
 PUBLISH_EPILOG = """\
 examples:
   kameng publish --bucket kameng-sites --distribution E2ABCDEF123 --dry-run
-  kameng publish --bucket kameng-sites --distribution E2ABCDEF123
+  kameng publish --bucket kameng-sites --distribution E2ABCDEF123 --console-distribution E3CONSOLE456
 
-Uploads site/<station>/ to s3://BUCKET/<station>/ (only what changed, by
+Uploads site/<station>/ to s3://BUCKET/<station>/, and the owner console's
+site/_console/ to s3://BUCKET/_console/ (only what changed, by
 content hash; hashed assets cached for a year, pages revalidated), publishes
 each station's price book to the store (KAMENG_STORE, e.g. dynamodb), deletes
 what the build no longer has, and invalidates only the changed pages. AWS
@@ -32,11 +33,11 @@ def publish_command(args: argparse.Namespace) -> int:
 
     publisher = S3CloudFrontPublisher(
         boto3.client("s3", config=BotoConfig(max_pool_connections=16)),
-        boto3.client("cloudfront") if args.distribution else None, max_workers=16)
+        boto3.client("cloudfront") if args.distribution or args.console_distribution else None, max_workers=16)
     try:
         report = publish(args.site, args.station or None, args.bucket, args.distribution, publisher,
                          publish_price_books=None if args.dry_run else publishing_price_books(open_deps(), actor()),
-                         dry_run=args.dry_run, echo=print)
+                         dry_run=args.dry_run, echo=print, console_distribution=args.console_distribution)
     except PublishError as error:
         raise Failure(str(error)) from None
     print(report.summary())
@@ -46,6 +47,8 @@ def publish_command(args: argparse.Namespace) -> int:
 def _publish_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--bucket", required=True, help="the S3 bucket the CDN serves from")
     sub.add_argument("--distribution", metavar="ID", help="the CloudFront distribution id to invalidate")
+    sub.add_argument("--console-distribution", metavar="ID",
+                     help="the console's own distribution (stack output ConsoleDistributionId) to invalidate")
     sub.add_argument("--site", type=Path, default=configuration.REPO / "site", help="the build output (default ./site)")
     sub.add_argument("--station", action="append", metavar="ID", help="only this station (repeatable)")
     sub.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")

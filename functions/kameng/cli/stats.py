@@ -5,8 +5,9 @@ import argparse
 
 from kameng.cli.command import EXIT_OK, Command, add_json, open_deps
 from kameng.cli.output import print_json, table
+from kameng.domain.dashboard import COHORT_WEEKS
 from kameng.domain.money import format_minor
-from kameng.services.dashboard import PERIODS, Dashboard, overview, station_today
+from kameng.services.dashboard import PERIODS, Dashboard, station_overview
 from kameng.services.stations import published_book
 
 STATS_EPILOG = """\
@@ -16,11 +17,12 @@ examples:
 
 Figures come from the statistics kept as orders are delivered and refunded,
 never from reading orders back. An order counts on the day it was placed
-(Asia/Shanghai); a refund takes it back out of that day. GMV, orders and keys
+(in the station's time_zone, Asia/Shanghai by default); a refund takes it back out of that day. GMV, orders and keys
 are net of refunds; the average order is net GMV per order kept, halves
 rounded up; the refund rate is orders refunded per order delivered. With
 --json, money is in minor units (fen) and the refund rate in basis points
-(100 = 1%).
+(100 = 1%). Buyers, conversion, retention cohorts, referrers and stock cover
+are explained in docs/console.md ("Dashboard").
 """
 
 SERIES_CHOICES = (7, 30)
@@ -52,12 +54,35 @@ def _print_dashboard(dashboard: Dashboard, days: int, currency: str) -> None:
             continue
         print(table(["sku", "GMV", "keys", "orders"],
                     [[s.sku, money(s.figures.gmv), s.figures.keys, s.figures.orders] for s in ranked], right=(1, 2, 3)))
+    _print_people(dashboard, labels, money)
+
+
+def _print_people(dashboard: Dashboard, labels: dict[int, str], money) -> None:
+    print("\nbuyers, members and conversion:")
+    people = [[labels[n], a.paying_buyers, a.repeat_buyers, _percent(a.repeat_rate), a.new_members, a.new_buyers,
+               a.checkouts, _percent(a.conversion), a.invitee_orders, money(a.commissions)]
+              for n, a in dashboard.activity.items()]
+    print(table(["period", "buyers", "repeat", "repeat rate", "members", "new buyers", "checkouts", "conversion",
+                 "invitee orders", "commissions"], people, right=range(1, 10)))
+    print("\nretention, share of each week's new buyers buying again in the weeks after:")
+    print(table(["week", "buyers", *(f"+{n}" for n in range(1, COHORT_WEEKS + 1))],
+                [[c.week.isoformat(), c.buyers, *("" if share is None else _percent(share) for share in c.shares)]
+                 for c in dashboard.cohorts if c.buyers], right=range(1, COHORT_WEEKS + 2)))
+    if dashboard.referrers:
+        print("\ntop referrers, 30 days:")
+        print(table(["referrer", "orders", "GMV", "commissions"],
+                    [[r.referrer, r.orders, money(r.gmv), money(r.commissions)] for r in dashboard.referrers],
+                    right=(1, 2, 3)))
+    print("\nstock cover (available keys / keys sold a day over 30 days):")
+    print(table(["sku", "available", "sold 30 days", "days"],
+                [[c.sku, c.available, c.sold, "-" if c.days is None else c.days] for c in dashboard.cover],
+                right=(1, 2, 3)))
 
 
 def stats_command(args: argparse.Namespace) -> int:
     deps = open_deps()
     book = published_book(args.station, deps)
-    dashboard = overview(book.station, station_today(deps), deps)
+    dashboard = station_overview(book.station, deps)
     if args.json:
         print_json({"currency": book.currency, **dashboard.view(args.days)})
     else:

@@ -19,6 +19,15 @@ def instant(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# An export's columns, the CLI's and the console's alike.
+CSV_COLUMNS = ["seq", "at", "actor", "station", "action", "subject", "before", "after", "prev_hash", "hash"]
+
+
+def compact(value: Json) -> str:
+    """`before` or `after` on one line: "-" for nothing."""
+    return "-" if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 @dataclass(frozen=True)
 class AuditDraft:
     """What happened, before the log gives it a place in the chain."""
@@ -44,6 +53,10 @@ class AuditEntry:
     after: Json
     prev_hash: str
     hash: str
+
+    def csv_row(self) -> list[str | int]:
+        return [self.seq, instant(self.at), self.actor, self.station, self.action, self.subject,
+                compact(self.before), compact(self.after), self.prev_hash, self.hash]
 
     def as_json(self) -> dict[str, Json]:
         return {"seq": self.seq, "at": instant(self.at), "actor": self.actor, "station": self.station,

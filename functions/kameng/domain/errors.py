@@ -38,6 +38,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class NotRefundable(DomainError):
+    """The order, or the keys named, cannot be refunded as it stands (not delivered, refunded already...)."""
+
+    code = "not_refundable"
+
+
 class Forbidden(DomainError):
     """The owner's role may not do this at their station (another station's resource is NotFound instead)."""
 
@@ -137,3 +143,19 @@ class IdempotencyKeyReused(DomainError):
     """The idempotency key was used for another request: a client's key names one request only."""
 
     code = "idempotency_key_reused"
+
+
+class UploadUsed(DomainError):
+    """The upload was imported already (or is being imported): an upload is imported once."""
+
+    code = "upload_used"
+
+
+class UploadMissing(DomainError):
+    """The upload's file was not put yet, or was not the size the upload was opened for."""
+
+    code = "upload_missing"
+
+
+class UploadTooLarge(DomainError):
+    code = "upload_too_large"

@@ -84,6 +84,8 @@ class Earning:
     amount: int
     available_at: datetime
     reversed: bool = False
+    # A refund of some of the order's keys takes `amount` back from the earning, which stays credited.
+    take_back: bool = False
 
 
 def earnings_for(station: str, order_id: str, commissions: tuple[Commission, ...], delivered_at: datetime,

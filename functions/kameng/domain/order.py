@@ -31,7 +31,8 @@ NEXT: dict[OrderStatus, set[OrderStatus]] = {
     # a payment can land after its reservation lapsed: sell again if stock allows
     S.EXPIRED: {S.PAID, S.NEEDS_ATTENTION},
     S.FAILED: {S.PAID, S.NEEDS_ATTENTION},
-    S.NEEDS_ATTENTION: {S.DELIVERED, S.REFUNDED},
+    # An owner delivers one by hand: it takes keys from stock again (domain/hand_delivery.py).
+    S.NEEDS_ATTENTION: {S.PAID, S.DELIVERED, S.REFUNDED},
     S.DELIVERED: {S.REFUNDED},
     # Alipay and WeChat Pay refunds settle later and can fail: the money is back in a person's hands.
     S.REFUNDED: {S.NEEDS_ATTENTION},
@@ -107,6 +108,10 @@ class Order(BaseModel):
     # takes back exactly that, and nothing for an order delivered before such credits existed.
     credited: bool = False
     points: int = 0
+    # Keys refunded one by one while the order stayed delivered, and what those refunds gave back: the
+    # refund of the rest takes back only what is left (domain/key_refund.py).
+    refunded_key_ids: tuple[str, ...] = ()
+    partly_refunded: int = 0
 
     @property
     def wholesale_total(self) -> int:
@@ -154,9 +159,17 @@ class OrderChange:
     member: MemberDelta | None = None
     earnings: tuple[Earning, ...] = ()
     coupons: tuple[IssuedCoupon, ...] = ()
+    # A refund of some keys: the keys it flags, and the order's refunded keys as read (a racing refund
+    # of other keys makes the read stale, and the change a conflict).
+    key_ids: tuple[str, ...] = ()
+    seen_refunded: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.stays:
+        if self.refunds_some_keys:
+            if (self.from_status is not S.DELIVERED or self.to_status not in (S.DELIVERED, S.REFUNDED)
+                    or self.keys is not KeyMove.FLAG_REFUNDED):
+                raise ValueError("only a delivered order's sold keys are refunded one by one")
+        elif self.stays:
             if self.from_status not in STAYS or self.keys is not KeyMove.NONE or self.reservation_expires_at is None:
                 raise ValueError(f"a change that stays {self.from_status} only moves its reservation forward")
         elif self.to_status not in NEXT[self.from_status]:
@@ -166,11 +179,21 @@ class OrderChange:
     def stays(self) -> bool:
         return self.from_status is self.to_status
 
+    @property
+    def refunds_some_keys(self) -> bool:
+        return bool(self.key_ids)
+
     def repeats(self, order: Order) -> bool:
         """Whether the order as read already has what this change would give it: a reservation that
         stays must only move forward, so one moved there (or further) before is left alone."""
+        if self.refunds_some_keys:
+            return self.stays and set(self.key_ids) <= set(order.refunded_key_ids)
         return (self.stays and self.reservation_expires_at is not None
                 and order.expires_at >= self.reservation_expires_at)
+
+    def stale(self, order: Order) -> bool:
+        """Whether the order moved since this change was decided in a way its status does not show."""
+        return self.refunds_some_keys and order.refunded_key_ids != self.seen_refunded
 
     def order_fields(self, now: datetime) -> dict:
         """The order's fields this change sets, before any key move adds its own."""

@@ -32,18 +32,27 @@ class Permission(str, Enum):
     REFUND = "refund"
     SETTLE_WITHDRAWALS = "settle_withdrawals"
     IMPORT_KEYS = "import_keys"
+    MANAGE_STOCK = "manage_stock"  # void keys, set low-stock thresholds
     PUBLISH = "publish"
     GIVE_COUPON = "give_coupon"
     VIEW_AUDIT = "view_audit"
     MANAGE_OWNERS = "manage_owners"
+    DELIVER = "deliver"  # deliver a needs_attention order by hand, from stock
+    VIEW_MONEY = "view_money"  # the settlement statement and the station's payouts
+    REQUEST_PAYOUT = "request_payout"
+    APPROVE_PAYOUT = "approve_payout"
 
 
 # Staff answer shoppers: they see orders and resend or explain keys, but never move money, prices or content.
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_OWNER: frozenset(Permission),
-    Role.STATION_OWNER: frozenset(Permission),
+    # A station owner asks for the station's money; only the platform, which pays it, decides.
+    Role.STATION_OWNER: frozenset(Permission) - {Permission.APPROVE_PAYOUT},
     Role.STAFF: frozenset({Permission.VIEW_ORDERS, Permission.AFTER_SALES}),
 }
+
+
+ROLE_NAMES = {Role.PLATFORM_OWNER: "平台所有者", Role.STATION_OWNER: "站长", Role.STAFF: "客服"}
 
 
 class InvalidOwnerToken(SignedOut):
@@ -85,11 +94,11 @@ def check(owner: Owner, permission: Permission, station: str | None) -> None:
     """Let the owner do `permission` on a resource of `station` (None: the whole platform), or raise."""
     if owner.role is not Role.PLATFORM_OWNER:
         if station is None:
-            raise Forbidden("only the platform owner acts on every station")
+            raise Forbidden("只有平台所有者可以操作全平台")
         if station != owner.station:
             raise NotFound("no such record")
     if permission not in PERMISSIONS[owner.role]:
-        raise Forbidden(f"a {owner.role.value} may not {permission.value}")
+        raise Forbidden(f"{ROLE_NAMES[owner.role]}无权执行此操作（{permission.value}）")
 
 
 def check_grant(actor: Owner, granted: Owner) -> None:

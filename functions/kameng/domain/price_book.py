@@ -19,6 +19,9 @@ from kameng.domain.points import PointsRule
 from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
 from kameng.domain.money import percent_of
 
+# Where the shops are run from: a station that names no zone of its own closes its day at midnight here.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
 
 class PricedSku(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,10 +71,15 @@ class PriceBook(BaseModel):
     """The station's own coupon codes (a shopper's personal coupons live in the store)."""
     # None (a book published before these limits existed): no cap until the station is built again.
     unpaid_holds: UnpaidLimits | None = None
+    # The IANA zone whose midnight closes the station's statistics day (and whose Monday starts its week).
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @property
     def version(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        # A book in the default zone hashes as it did before books named a zone, so publishing it again
+        # is not a change.
+        dumped = self.model_dump(mode="json", exclude={"time_zone"} if self.time_zone == DEFAULT_TIME_ZONE else None)
+        canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def line(self, sku: str) -> PricedSku | None:

@@ -14,9 +14,7 @@ from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
 from kameng.domain.order import Order
-
-# Where the shops are run from: a station that names no zone of its own closes its day at midnight here.
-DEFAULT_TIME_ZONE = "Asia/Shanghai"
+from kameng.domain.price_book import DEFAULT_TIME_ZONE
 
 
 class Counted(StrEnum):
@@ -45,9 +43,32 @@ class Figures:
         return self.gmv // self.orders if self.orders > 0 else 0
 
 
+class Tally(StrEnum):
+    """A station's day counters beside its Figures: each kept as events happen, never from orders read back."""
+
+    MEMBERS = "members"  # accounts opened
+    INVITEES = "invitees"  # shoppers bound to a referrer
+    CHECKOUTS = "checkouts"  # orders placed, paid or not
+    NEW_BUYERS = "new_buyers"  # buyers whose first delivered order was counted that day
+    INVITEE_ORDERS = "invitee_orders"  # orders that carry referral commissions, net of refunds
+    INVITEE_GMV = "invitee_gmv"
+    COMMISSIONS = "commissions"
+
+
+@dataclass(frozen=True)
+class ReferrerShare:
+    """What orders brought one referrer (any level): the orders, their GMV and the referrer's commissions."""
+
+    referrer: str
+    orders: int
+    gmv: int
+    commissions: int
+
+
 @dataclass(frozen=True)
 class StatsDelta:
-    """One order's contribution: to the station's day, to its SKU's day, and to the buyer's record."""
+    """One order's contribution: to the station's day, to its SKU's day, to the buyer's record, day and
+    week, and to its referrers."""
 
     station: str
     sku: str
@@ -56,6 +77,51 @@ class StatsDelta:
     figures: Figures
     spend: int
     buyer_orders: int
+    referrers: tuple[ReferrerShare, ...] = ()
+
+    @property
+    def week(self) -> date:
+        return week_of(self.day)
+
+    @property
+    def tallies(self) -> dict[Tally, int]:
+        if not self.referrers:
+            return {}
+        return {Tally.INVITEE_ORDERS: self.buyer_orders, Tally.INVITEE_GMV: self.spend,
+                Tally.COMMISSIONS: sum(share.commissions for share in self.referrers)}
+
+
+# Retention follows a cohort this many weeks after the week of its first purchase.
+COHORT_WEEKS = 8
+
+
+def week_of(day: date) -> date:
+    """The Monday that starts the day's week (weeks are the station's own, as its days are)."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_offset(cohort: date, week: date) -> int | None:
+    """Which of the cohort's following weeks `week` is (1..COHORT_WEEKS), or None when it is not one."""
+    offset = (week - cohort).days // 7
+    return offset if 1 <= offset <= COHORT_WEEKS else None
+
+
+@dataclass(frozen=True)
+class BuyerCounts:
+    """Distinct buyers with an order kept in a period, and those of them with two or more."""
+
+    paying: int
+    repeat: int
+
+
+@dataclass(frozen=True)
+class CohortCell:
+    """Buyers of the cohort (first purchase in `week`) who bought in its `offset`-th week after; offset 0
+    is the cohort's size."""
+
+    week: date
+    offset: int
+    buyers: int
 
 
 @dataclass(frozen=True)
@@ -87,10 +153,18 @@ def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> S
     plus the refund itself)."""
     day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
     sale = Figures(gmv=order.total, orders=1, keys=order.quantity)
+    sign = 1 if kind is Counted.DELIVERED else -1
+    earned: dict[str, int] = {}
+    for commission in order.commissions:
+        earned[commission.referrer] = earned.get(commission.referrer, 0) + commission.amount
+    referrers = tuple(ReferrerShare(referrer, sign, sign * order.total, sign * amount)
+                      for referrer, amount in sorted(earned.items()))
     if kind is Counted.DELIVERED:
-        return StatsDelta(order.station, order.sku, day, order.shopper_key, sale, order.total, 1)
-    refund = Figures(gmv=-sale.gmv, orders=-1, keys=-sale.keys, refunded=order.total, refunds=1)
-    return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -order.total, -1)
+        return StatsDelta(order.station, order.sku, day, order.shopper_key, sale, order.total, 1, referrers)
+    # Keys refunded one by one before were taken back by their own counts (domain/key_refund.py).
+    rest, rest_keys = order.total - order.partly_refunded, order.quantity - len(order.refunded_key_ids)
+    refund = Figures(gmv=-rest, orders=-1, keys=-rest_keys, refunded=rest, refunds=1)
+    return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -rest, -1, referrers)
 
 
 # Rates are given in basis points (1/100 of a percent): exact integers, as money is.

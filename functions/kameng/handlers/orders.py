@@ -1,6 +1,6 @@
 from kameng.domain.shopper import ShopperCredentials
 from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, redirect, respond
-from kameng.services import lookup, pay_step
+from kameng.services import lookup, pay_step, tickets
 from kameng.wiring import deps
 
 
@@ -14,7 +14,14 @@ def _token(event):
 @api
 def get_order(event, context=None):
     order_id = (event.get("pathParameters") or {}).get("id", "")
-    return respond(200, {"order": lookup.by_token(order_id, _token(event), deps())})
+    return respond(200, {"order": tickets.order_page_view(order_id, _token(event), deps())})
+
+
+@api
+def report_problem(event, context=None):
+    order_id = (event.get("pathParameters") or {}).get("id", "")
+    fields = body_fields(event)
+    return respond(201, {"ticket": tickets.report(order_id, _token(event), fields, deps())})
 
 
 @api

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     # The pages, the pay page and the webhook all live on this one server unless told otherwise.
     os.environ.setdefault("KAMENG_PUBLIC_URL", f"http://{{station}}.localhost:{args.port}")
     os.environ.setdefault("KAMENG_SANDBOX_URL", f"http://localhost:{args.port}")
+    os.environ.setdefault("KAMENG_CONSOLE_URL", f"http://console.localhost:{args.port}")
     webhooks_to_self = "KAMENG_WEBHOOK_URL" not in os.environ
     os.environ.setdefault("KAMENG_WEBHOOK_URL", f"http://127.0.0.1:{args.port}{WEBHOOK_PATH}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

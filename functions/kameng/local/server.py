@@ -26,6 +26,7 @@ from kameng import routes
 from kameng.adapters.gateway_sandbox import SandboxGateway, SandboxSession
 from kameng.domain.money import format_minor
 from kameng.http import MAX_BODY_BYTES
+from kameng.sitegen.console import OUTPUT as CONSOLE_FOLDER
 
 HERE = Path(__file__).parent
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -41,6 +42,8 @@ ENCODED_SEPARATOR = re.compile(r"%(2f|5c|[01][0-9a-f]|7f)", re.IGNORECASE)
 SLASH_LIKE = frozenset("\\\u2044\u2215\u2216\u29f8\u29f9\ufe68\uff0f\uff3c")
 # Kept as they are in a Location; everything else is percent-encoded.
 PATH_SAFE = "/!$&'()*+,;=:@-._~"
+# The owner console's host name; content validation keeps stations from taking it (sitegen.load).
+CONSOLE_HOST = "console"
 mimetypes.add_type("image/svg+xml", ".svg")
 mimetypes.add_type("image/webp", ".webp")
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -123,6 +126,10 @@ class LocalServer:
                 status, headers, body = self.api(environ, path)
             elif path.startswith("/_sandbox/"):
                 status, headers, body = self.sandbox(environ, path)
+            elif path.startswith("/_uploads/"):
+                from kameng.local import uploads
+
+                status, headers, body = uploads.receive(environ, path)
             else:
                 status, headers, body = self.static(environ, path)
         except _TooLarge:
@@ -224,14 +231,16 @@ class LocalServer:
     def stations(self) -> list[str]:
         if not self.site_dir.is_dir():
             return []
-        return sorted(p.name for p in self.site_dir.iterdir() if (p / "index.html").is_file())
+        return sorted(p.name for p in self.site_dir.iterdir() if (p / "index.html").is_file() and p.name != CONSOLE_FOLDER)
 
     def static(self, environ: dict, path: str) -> Response:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _text(405, "method not allowed")
         host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0].lower()
         station = host.removesuffix(".localhost") if host.endswith(".localhost") else None
-        if station is None or station not in self.stations():
+        if station == CONSOLE_HOST and (self.site_dir / CONSOLE_FOLDER / "index.html").is_file():
+            station = CONSOLE_FOLDER
+        elif station is None or station not in self.stations():
             return self.index(station)
         root = (self.site_dir / station).resolve()
         text = plain_path(path, environ.get("REQUEST_URI", ""))
@@ -264,9 +273,11 @@ class LocalServer:
             f'<li><a href="http://{html.escape(s)}.localhost:{self.port}/">{html.escape(s)}.localhost:{self.port}</a></li>'
             for s in stations)
         note = f"<p>没有名为 {html.escape(unknown)} 的站点。</p>" if unknown else ""
+        console = (f'<p>店主管理后台：<a id="console" href="http://{CONSOLE_HOST}.localhost:{self.port}/">{CONSOLE_HOST}.localhost:{self.port}</a></p>'
+                   if (self.site_dir / CONSOLE_FOLDER / "index.html").is_file() else "")
         empty = "" if stations else "<p>还没有构建任何站点：先运行 <code>make build</code>。</p>"
         body = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
-                f'<title>Kameng 本地站点</title><main><h1>Kameng 本地站点</h1>{note}{empty}<ul id="stations">{items}</ul></main></html>')
+                f'<title>Kameng 本地站点</title><main><h1>Kameng 本地站点</h1>{note}{empty}<ul id="stations">{items}</ul>{console}</main></html>')
         return (404 if unknown else 200), [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")], body.encode()
 
 

@@ -7,10 +7,6 @@ it expires, as with any stateless session.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +22,7 @@ from kameng.domain.shopper import Email, hash_token
 from kameng.ports import SignInGrant
 from kameng.services.checkout import STATION_ID
 from kameng.services.lookup import shopper_key, view
+from kameng.services import signed_cookie
 from kameng.services.membership import WithdrawalRequest, bind_referral, open_account, redeem_points, withdraw
 
 SIGN_IN_TTL = timedelta(minutes=15)
@@ -100,21 +97,7 @@ def request_sign_in(request: SignInRequest, client: str, deps: Deps) -> None:
     deps.mail.send(request.email, subject.format(name=name), body.format(name=name, link=link))
 
 
-def _session_key(deps: Deps) -> bytes:
-    # Derived from the shop's secret (master key file or KAMENG_HASH_KEY); never stored anywhere.
-    return deps.cipher.keyed_hash("session", "account-session-cookie/v1").encode()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(payload: str, deps: Deps) -> str:
-    return _b64(hmac.new(_session_key(deps), payload.encode(), hashlib.sha256).digest())
+SESSION_COOKIE_PURPOSE = "account-session-cookie/v1"
 
 
 def start_session(request: SessionStart, deps: Deps) -> tuple[Session, str]:
@@ -124,20 +107,16 @@ def start_session(request: SessionStart, deps: Deps) -> tuple[Session, str]:
     if grant is None:
         raise InvalidSignIn("登录链接无效、已使用或已过期，请重新获取")
     session = Session(grant.shopper_key, grant.station, grant.email_masked, now + SESSION_TTL)
-    payload = _b64(json.dumps({
-        "k": session.shopper_key, "s": session.station, "m": session.email_masked,
-        "x": int(session.expires_at.timestamp()),
-    }, separators=(",", ":"), ensure_ascii=False).encode())
-    return session, f"{payload}.{_signature(payload, deps)}"
+    fields = {"k": session.shopper_key, "s": session.station, "m": session.email_masked,
+              "x": int(session.expires_at.timestamp())}
+    return session, signed_cookie.sign(fields, SESSION_COOKIE_PURPOSE, deps)
 
 
 def read_session(value: str | None, deps: Deps) -> Session:
-    payload, _, signature = (value or "").partition(".")
-    # Bytes: compare_digest refuses a str with characters beyond ASCII, which a cookie can carry.
-    if not payload or not hmac.compare_digest(_signature(payload, deps).encode(), signature.encode("utf-8", "replace")):
+    fields = signed_cookie.read(value, SESSION_COOKIE_PURPOSE, deps)
+    if fields is None:
         raise SignedOut("请先登录")
     try:
-        fields = json.loads(_unb64(payload))
         session = Session(fields["k"], fields["s"], fields["m"], datetime.fromtimestamp(fields["x"], timezone.utc))
     except (ValueError, KeyError, TypeError):
         raise SignedOut("请先登录") from None

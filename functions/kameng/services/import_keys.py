@@ -75,19 +75,33 @@ def import_lines(
 
 def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None] = lambda n: None,
                 actor: str = audit.SYSTEM) -> ImportReport:
-    suffix = path.suffix.lower()
-    if suffix not in (".txt", ".csv"):
-        raise InvalidRequest(f"{path}: expected a .txt (one key per line) or .csv (key[,password]) file")
+    passwords = with_password(str(path))
     try:
         with path.open(encoding="utf-8", newline="") as lines:
-            report = import_lines(sku, lines, suffix == ".csv", deps, progress)
-        # Counts only: the log never holds a card key.
-        audit.record(deps, actor, deps.settings.main_station, "keys.import", sku, None,
-                     {"file": path.name, "imported": report.imported, "duplicates": report.duplicates,
-                      "malformed": report.malformed})
+            report = import_lines(sku, lines, passwords, deps, progress)
+        record_import(deps, actor, sku, path.name, report)
         return report
     except UnicodeDecodeError as error:
-        raise InvalidRequest(
-            f"{path}: not UTF-8 text ({error.reason}); keys read before that point were imported. "
-            "Save the file as UTF-8 and import it again: keys already imported are skipped as duplicates"
-        ) from None
+        raise not_utf8(str(path), error) from None
+
+
+def record_import(deps: Deps, actor: str, sku: str, filename: str, report: ImportReport) -> None:
+    # Counts only: the log never holds a card key.
+    audit.record(deps, actor, deps.settings.main_station, "keys.import", sku, None,
+                 {"file": filename, "imported": report.imported, "duplicates": report.duplicates,
+                  "malformed": report.malformed})
+
+
+def not_utf8(name: str, error: UnicodeDecodeError) -> InvalidRequest:
+    return InvalidRequest(
+        f"{name}: not UTF-8 text ({error.reason}); keys read before that point were imported. "
+        "Save the file as UTF-8 and import it again: keys already imported are skipped as duplicates"
+    )
+
+
+def with_password(filename: str) -> bool:
+    """.csv lines are key[,password], .txt lines one key; anything else is refused."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in (".txt", ".csv"):
+        raise InvalidRequest(f"{filename}: expected a .txt (one key per line) or .csv (key[,password]) file")
+    return suffix == ".csv"

@@ -41,7 +41,7 @@ def view(order: Order, deps: Deps) -> dict:
     if order.status is OrderStatus.DELIVERED:
         for sealed in deps.store.inventory.sealed_keys(order):
             card_key = open_key(sealed, deps)
-            keys.append({"code": card_key.code, "password": card_key.password})
+            keys.append({"key_id": sealed.key_id, "code": card_key.code, "password": card_key.password})
     return {
         "id": order.id, "station": order.station, "status": order.status.value, "sku": order.sku,
         "title": order.title, "quantity": order.quantity, **order.charges(),
@@ -50,12 +50,16 @@ def view(order: Order, deps: Deps) -> dict:
     }
 
 
-def by_token(order_id: str, token: str | None, deps: Deps) -> dict:
+def order_by_token(order_id: str, token: str | None, deps: Deps) -> Order:
     order = deps.store.orders.order(order_id) if order_id else None
     # One answer for "no such order" and "wrong token": ids must not be probeable.
     if order is None or not token_matches(token, order.token_hash):
         raise NotFound("订单不存在")
-    return view(order, deps)
+    return order
+
+
+def by_token(order_id: str, token: str | None, deps: Deps) -> dict:
+    return view(order_by_token(order_id, token, deps), deps)
 
 
 def by_shopper(credentials: ShopperCredentials, client: str, deps: Deps) -> list[dict]:

@@ -23,8 +23,10 @@ from kameng.domain.order import Order
 from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
 from kameng.domain.quota import coupon_quotas
+from kameng.domain.stats import Tally
 from kameng.ports import Conflict, Duplicate, UnknownRecord
 from kameng.services import audit
+from kameng.services.stats import tally_after
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +54,14 @@ def open_account(station: str, shopper_key: str, deps: Deps) -> Member:
         return member
     code = referral_code(deps, station, shopper_key)
     try:
-        return deps.store.members.open_member(station, shopper_key, code)
+        opened = deps.store.members.open_member(station, shopper_key, code)
     except Duplicate:
         # Two shoppers whose codes share 50 bits: the later one gets a longer code.
         longer = _code(deps, "referral-code", f"{station}:{shopper_key}", 2 * REFERRAL_CODE_LENGTH)
-        return deps.store.members.open_member(station, shopper_key, longer)
+        opened = deps.store.members.open_member(station, shopper_key, longer)
+    # Racing first sign-ins both get here: the marker counts the member once.
+    tally_after(f"{station}:{shopper_key}", station, deps.clock(), Tally.MEMBERS, deps)
+    return opened
 
 
 def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, deps: Deps) -> Member:
@@ -82,6 +87,7 @@ def bind_referral(book: PriceBook, shopper_key: str, code: str, now: datetime, d
                                       book.referrals.welcome_coupon, "welcome", now)
         if deps.store.members.bind_referrer(station, shopper_key, referrer, chain_below(referrer), welcome):
             log.info("referral bound", extra={"station": station})
+            tally_after(f"{station}:{shopper_key}", station, now, Tally.INVITEES, deps)
             return deps.store.members.member(station, shopper_key)
     raise ReferralRefused("推广链接只对新用户有效")
 
@@ -140,12 +146,13 @@ def delivery_credits(order: Order, book: PriceBook | None, deps: Deps, now: date
 
 
 def give_coupon(book: PriceBook, shopper_key: str, amount: int, days: int, deps: Deps,
-                actor: str = audit.SYSTEM) -> IssuedCoupon:
+                actor: str = audit.SYSTEM, reason: str | None = None) -> IssuedCoupon:
     """The owner's goodwill: a single-use coupon of `amount` for one shopper, shown on their account page."""
     coupon = personal_coupon(book.station, shopper_key, _random_code(), amount, "owner", deps.clock(), days=days)
     deps.store.members.issue_coupon(coupon)
     audit.record(deps, actor, book.station, "coupon.give", coupon.code, None,
-                 {"shopper_key": shopper_key, "amount": amount, "ends": coupon.rule.ends.isoformat()})
+                 {"shopper_key": shopper_key, "amount": amount, "ends": coupon.rule.ends.isoformat()}
+                 | ({"reason": reason} if reason else {}))
     return coupon
 
 

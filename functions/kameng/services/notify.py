@@ -82,11 +82,18 @@ def station_name(station: str, domain: str) -> str:
 _last_checked: dict[str, float] = {}
 
 
-def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None) -> bool:
+def low_stock_of(station: str, sku: str, content_low_stock: int, deps: Deps) -> int:
+    """The threshold in force: the one the owner set in the console, else the price book's."""
+    return deps.store.inventory.low_stock_thresholds(station).get(sku, content_low_stock)
+
+
+def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None,
+                    station: str | None = None) -> bool:
     """Tell the owner once when a SKU falls below its threshold; True when this call sent the alert.
 
-    Costs one read, plus one conditional write only when the level crosses the
-    threshold: of two sales that cross it at once, only one wins the write.
+    Costs one read (two with a `station`, whose console threshold overrides `low_stock`), plus one
+    conditional write only when the level crosses the threshold: of two sales that cross it at once,
+    only one wins the write.
     """
     interval = deps.settings.low_stock_check_seconds
     if interval > 0 and counted is None:
@@ -96,6 +103,8 @@ def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | 
             return False
         _last_checked[sku] = now
     try:
+        if station is not None:
+            low_stock = low_stock_of(station, sku, low_stock, deps)
         counted = counted or deps.store.inventory.stock([sku])[sku]
         if counted.available >= low_stock or counted.low_alerted:
             return False
@@ -116,7 +125,7 @@ def check_low_stock_of(order: Order, deps: Deps) -> bool:
     except Exception:
         log.exception("low-stock check failed", extra={"sku": order.sku})
         return False
-    return line is not None and check_low_stock(order.sku, line.low_stock, deps)
+    return line is not None and check_low_stock(order.sku, line.low_stock, deps, station=order.station)
 
 
 def after_restock(sku: str, deps: Deps) -> bool:
@@ -127,7 +136,7 @@ def after_restock(sku: str, deps: Deps) -> bool:
         if line is None:
             return False
         counted = deps.store.inventory.stock([sku])[sku]
-        if counted.available < line.low_stock:
+        if counted.available < low_stock_of(deps.settings.main_station, sku, line.low_stock, deps):
             # Still below: a restock that does not lift it leaves the owner's last alert standing.
             return False
         return counted.low_alerted and deps.store.inventory.set_low_stock_alert(sku, False)

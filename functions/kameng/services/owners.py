@@ -86,12 +86,25 @@ def revoke(deps: Deps, actor: str, named: str) -> OwnerToken:
     return revoked
 
 
+def reset_second_factor(deps: Deps, actor: str, email: str) -> bool:
+    """Forget an owner's TOTP secret (a lost phone): their next sign-in link sets up a new one. False when
+    they had none."""
+    owner = deps.store.owners.owner_by_email(normalize_email(email))
+    if owner is None:
+        raise NotFound(f"no owner has the e-mail {email}")
+    reset = deps.store.owners.reset_second_factor(owner.id)
+    if reset:
+        record(deps, actor, _audit_station(deps, owner.station), "owner.second_factor_reset", owner.email,
+               {"second_factor": True}, {"second_factor": False})
+    return reset
+
+
 def authenticate(token: str | None, deps: Deps) -> Owner:
     """The owner a request's token belongs to; InvalidOwnerToken (401) for a missing, unknown, revoked or
     expired one."""
     owner = None if not token else deps.store.owners.owner_by_token(hash_token(token), deps.clock())
     if owner is None:
-        raise InvalidOwnerToken("the owner token is unknown, revoked or expired: ask for a new one")
+        raise InvalidOwnerToken("管理令牌无效、已吊销或已过期，请重新申请")
     return owner
 
 

@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 from kameng.domain.price_book import PriceBook
 from kameng.ports import Phase, PublishError, Publisher, RemoteObject, Upload
+from kameng.sitegen.console import OUTPUT as CONSOLE
 from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, read_price_books
 from kameng.sitegen.write import SiteBusy, ready
 
@@ -134,8 +135,10 @@ class PublishReport:
             verb = "would publish"
         else:
             invalidations, verb = len(self.invalidation_ids), "published"
+        stations = sum(1 for s in self.stations if s.plan.station != CONSOLE)
+        console = " and the console" if len(self.stations) > stations else ""
         return (
-            f"{verb} {len(self.stations)} station(s) to s3://{self.bucket}/: {self.uploaded} upload(s), "
+            f"{verb} {stations} station(s){console} to s3://{self.bucket}/: {self.uploaded} upload(s), "
             f"{self.deleted} deletion(s), {invalidations} invalidation(s), {len(self.price_books)} price book(s)"
         )
 
@@ -154,6 +157,7 @@ def publish(
     publish_price_books: PublishPriceBook | None = None,
     dry_run: bool = False,
     echo: Echo = print,
+    console_distribution: str | None = None,
 ) -> PublishReport:
     """Publish `stations` (all station folders of `site_dir` when None).
 
@@ -161,6 +165,8 @@ def publish(
     {station: distribution id} map, or None to skip invalidation.
     `publish_price_books`: the store's put_price_book; each station's book from
     the build's price-book file is published before its pages go live.
+    The console's folder (site/_console/) is published beside the stations, with
+    no price book, and invalidated on `console_distribution`, its own.
     First, what a killed build left half installed is rolled back (a dry run
     too: its plan must be of a whole site); a build still running refuses.
     """
@@ -174,10 +180,11 @@ def publish(
         echo(f"{site_dir}: {recovered}")
     names = _stations(site_dir, stations)
     if isinstance(distribution_id, Mapping):
-        unknown = [name for name in names if not distribution_id.get(name)]
+        unknown = [name for name in names if name != CONSOLE and not distribution_id.get(name)]
         if unknown:
             raise PublishError(f"no CloudFront distribution given for {', '.join(unknown)}")
-    books = _price_books(site_dir, names) if publish_price_books is not None else {}
+    stations = [name for name in names if name != CONSOLE]
+    books = _price_books(site_dir, stations) if publish_price_books is not None else {}
     # Every plan before any change: a listing that fails changes nothing.
     plans = [plan_station(site_dir, name, publisher.list_objects(bucket, f"{name}/")) for name in names]
     report = PublishReport(bucket=bucket, dry_run=dry_run, price_books=sorted(books))
@@ -190,8 +197,9 @@ def publish(
         echo(report.summary())
         return report
     for plan in plans:
-        report.stations.append(_carry_out(plan, bucket, _distribution(distribution_id, plan.station), publisher,
-                                          books.get(plan.station), publish_price_books))
+        distribution = console_distribution if plan.station == CONSOLE else _distribution(distribution_id, plan.station)
+        report.stations.append(_carry_out(plan, bucket, distribution, publisher, books.get(plan.station),
+                                          publish_price_books))
     return report
 
 

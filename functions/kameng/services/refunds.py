@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from kameng.deps import Deps
-from kameng.domain.errors import Busy, DomainError, GatewayUnavailable
+from kameng.domain.errors import Busy, GatewayUnavailable, NotRefundable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
+from kameng.domain.key_refund import UnknownKeys, key_refund, refund_keys_change, sale_entries
 from kameng.domain.stats import Counted
 from kameng.domain.refund import (
     refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
@@ -21,10 +22,6 @@ from kameng.services.lookup import find_order
 from kameng.services.stats import count_after
 
 log = logging.getLogger(__name__)
-
-
-class NotRefundable(DomainError):
-    code = "not_refundable"
 
 
 def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
@@ -157,3 +154,41 @@ def _already_refunded(order: Order, deps: Deps) -> tuple[Order, bool]:
     if current is not None and current.status is OrderStatus.REFUNDED:
         return current, False
     raise NotRefundable(f"order {order.id} changed while it was being refunded; run the command again")
+
+
+def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Deps, actor: str = audit.SYSTEM) -> Order:
+    """Refund some keys of a delivered order: their exact share of what was paid goes back, and the refund
+    of the last keys refunds the order. Keys refunded already are skipped, so a repeat refunds nothing."""
+    before = find_order(order_id, deps)
+    if not key_ids:
+        raise NotRefundable("choose at least one key to refund")
+    try:
+        refund = key_refund(before, key_ids)
+    except UnknownKeys as unknown:
+        raise NotRefundable(f"order {before.id} holds no key {unknown}") from None
+    if before.status is OrderStatus.REFUNDED or not refund.key_ids:
+        return before
+    if refund.completes and not before.refunded_key_ids:
+        return refund_order(before.id, reason, deps, actor)[0]
+    if before.status is not OrderStatus.DELIVERED or not before.payment_ref:
+        raise NotRefundable(f"order {before.id} is {before.status.value}: only a delivered order's keys are refunded")
+    try:
+        refund_id = deps.gateway.refund(before.payment_ref, refund.amount, before.id, attempt=refund.attempt)
+    except Exception as error:
+        raise _gateway_refused(before, error) from None
+    ledger = deps.store.orders.ledger(before.id)
+    reason = " ".join((reason or "").split()) or "owner refund"
+    change = refund_keys_change(refund, sale_entries(ledger), len(ledger), refund_id, reason)
+    outcome, updated = deps.store.orders.apply(change, deps.clock())
+    if outcome is not Applied.DONE:
+        current = find_order(before.id, deps)
+        if current.status is OrderStatus.REFUNDED or set(refund.key_ids) <= set(current.refunded_key_ids):
+            return current
+        raise NotRefundable(f"order {before.id} changed while its keys were being refunded; try again")
+    if updated.status is OrderStatus.REFUNDED:
+        count_after(updated, Counted.REFUNDED, deps)
+    audit.record(deps, actor, updated.station, "order.refund_keys", updated.id,
+                 {"status": before.status.value, "refunded_keys": list(before.refunded_key_ids)},
+                 {"status": updated.status.value, "key_ids": list(refund.key_ids), "amount": refund.amount,
+                  "currency": updated.currency, "refund_id": refund_id})
+    return updated

@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +32,7 @@ from kameng.domain.points import PointsRule
 from kameng.domain.price_book import UnpaidLimits
 from kameng.domain.pricing import FlashSale, Level, Tier
 from kameng.domain.shopper import is_email
+from kameng.domain.price_book import DEFAULT_TIME_ZONE
 
 MAX_PER_ORDER = 50
 IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
@@ -365,6 +367,17 @@ class UnpaidHoldsSpec(Spec):
         return UnpaidLimits(orders=self.orders, keys=self.keys)
 
 
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"expected an IANA time zone like Asia/Shanghai or Europe/London (got {value!r})") from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
 class _StationSpec(Spec):
     name: OneLine
     domain: Domain
@@ -381,6 +394,7 @@ class _StationSpec(Spec):
     points: PointsSpec | None = None
     coupons: list[CouponSpec] = []
     unpaid_holds: UnpaidHoldsSpec = UnpaidHoldsSpec()
+    time_zone: TimeZone = DEFAULT_TIME_ZONE
     # Where the file lies decides its kind: (the kind it must say, what to tell a file that says otherwise).
     _kind_rule: ClassVar[tuple[str, str]]
 

@@ -20,6 +20,9 @@ from kameng.sitegen.problems import Problems, valid_part
 MAIN = "main"
 # /api/ goes to the functions and /assets/ holds hashed files: a page there would be shadowed.
 RESERVED_SLUGS = {"api", "assets"}
+# The local server answers console.localhost with the owner console, which would hide such a station.
+RESERVED_STATIONS = {"console": "expected another name: console.localhost is the owner console's address"}
+CONSOLE_TEMPLATES = "console"
 _MAIN_ENTRIES = {"station.yaml", "landing.md", "pages", "images", "products"}
 _SUBSTATION_ENTRIES = _MAIN_ENTRIES - {"products"}
 
@@ -72,7 +75,9 @@ class _Loader:
         for entry in sorted(self.content_dir.iterdir()):
             if entry.name.startswith(".") or not entry.is_dir():
                 continue
-            if is_id(entry.name, 2, 32):
+            if entry.name in RESERVED_STATIONS:
+                self.problems.add(self.show(entry), "station id", RESERVED_STATIONS[entry.name], entry.name)
+            elif is_id(entry.name, 2, 32):
                 station_dirs.append(entry)
             else:
                 self.problems.add(
@@ -122,6 +127,8 @@ class _Loader:
                 logo = self.image(images, config.logo, source, "logo")
             if not (self.templates_dir / config.theme).is_dir():
                 self.problems.add(source, "theme", f"expected a folder under {self.templates_name}/", config.theme)
+            elif config.theme == CONSOLE_TEMPLATES:
+                self.problems.add(source, "theme", "expected a station theme, not the owner console's pages", config.theme)
 
         landing = None
         if (path / "landing.md").is_file():

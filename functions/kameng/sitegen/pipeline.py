@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,36 +52,46 @@ class _Loaded(NamedTuple):
     yaml: YamlCache
 
 
-def build(content_dir: Path, site_dir: Path, templates_dir: Path, publish: Publish | None = None) -> BuildReport:
-    """Build every station's site into site_dir; raise ContentError listing every content mistake."""
+def build(content_dir: Path, site_dir: Path, templates_dir: Path, publish: Publish | None = None,
+          stations: Collection[str] | None = None) -> BuildReport:
+    """Build every station's site into site_dir; raise ContentError listing every content mistake.
+
+    `stations`: build only these (all of content/ is still validated). The site then holds only them,
+    so give it a folder of its own: one station's build, published on its own, is the console's publish.
+    """
     started = time.perf_counter()
     with _collector_paused():
-        report = _build(content_dir, site_dir, templates_dir)
+        report = _build(content_dir, site_dir, templates_dir, None if stations is None else frozenset(stations))
     if publish is not None:
         publish(report.price_books)
     return dataclasses.replace(report, seconds=time.perf_counter() - started)
 
 
-def _build(content_dir: Path, site_dir: Path, templates_dir: Path) -> BuildReport:
+def _build(content_dir: Path, site_dir: Path, templates_dir: Path, only: frozenset[str] | None) -> BuildReport:
     started = time.perf_counter()
     # What a killed build left half done is undone first: the previous site is the one to compare with.
     recover(site_dir)
     digest = input_digest(content_dir, templates_dir)
+    if only is not None:
+        # A site of some stations is not the site of all of them made of the same content.
+        digest += ":" + ",".join(sorted(only))
     books = _unchanged_price_books(site_dir, digest)
     if books is not None:
         return BuildReport([book.station for book in books], 0, 0, time.perf_counter() - started, True, books)
     previous = read_manifest(site_dir) or Manifest()
     loaded = _load(content_dir, templates_dir, previous)
+    if only is not None:
+        loaded = _only(loaded, only)
     outputs = _plan(loaded.catalog, loaded.books, templates_dir)
     with SiteWriter(site_dir) as writer:
-        files = _write_pages(writer, outputs, previous)
+        files = _write_pages(writer, outputs + _plan_console(templates_dir), previous)
         books_entry = _write_price_books(writer, loaded, previous)
         # Last: until it is in place, the previous manifest describes the site.
         manifest = Manifest(files, books_entry, dict(sorted(loaded.markdown.used.items())),
                             dict(sorted(loaded.yaml.used.items())))
         writer.put(DIGEST_FILE, manifest_bytes(digest, manifest))
     return BuildReport(
-        stations=[station.id for station in loaded.catalog.stations],
+        stations=[book.station for book in loaded.books],
         pages=sum(output.path.endswith(".html") for output in outputs),
         files_written=writer.written,
         seconds=time.perf_counter() - started,
@@ -107,6 +117,16 @@ def _load(content_dir: Path, templates_dir: Path, previous: Manifest) -> _Loaded
     return _Loaded(catalog, books, markdown, yaml)
 
 
+def _only(loaded: _Loaded, only: frozenset[str]) -> _Loaded:
+    """The loaded content with only these stations' price books; planning follows the books."""
+    known = {station.id for station in loaded.catalog.stations}
+    problems = Problems()
+    for name in sorted(only - known):
+        problems.add(name, "station", "expected the id of a station in content/", name)
+    problems.raise_if_any()
+    return loaded._replace(books=[book for book in loaded.books if book.station in only])
+
+
 def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> list[Output]:
     """Every file of every station, each with its fingerprint; two claiming one path fail the build."""
     from kameng.sitegen.render import context_digest, plan_station
@@ -115,7 +135,10 @@ def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> list
     themes: dict[str, Theme] = {}
     digest = context_digest()
     outputs: list[Output] = []
-    for station, book in zip(catalog.stations, books):
+    # The main station stays in the catalog even when it is not built: it is the supply every substation sells.
+    by_id = {station.id: station for station in catalog.stations}
+    for book in books:
+        station = by_id[book.station]
         theme_name = station.config.theme
         if theme_name not in themes:
             themes[theme_name] = Theme(templates_dir / theme_name)
@@ -124,6 +147,13 @@ def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> list
     _check_paths(outputs, problems)
     problems.raise_if_any()
     return outputs
+
+
+def _plan_console(templates_dir: Path) -> list[Output]:
+    """The owner console's pages: not a station's, so not counted in BuildReport.pages."""
+    from kameng.sitegen.console import plan_console
+
+    return plan_console(templates_dir)
 
 
 def _write_pages(writer: SiteWriter, outputs: list[Output], previous: Manifest) -> Files:

@@ -52,6 +52,7 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         points=None if config.points is None else config.points.to_domain(),
         coupons=tuple(coupons),
         unpaid_holds=config.unpaid_holds.to_domain(),
+        time_zone=config.time_zone,
     )
 
 

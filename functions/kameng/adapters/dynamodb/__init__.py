@@ -14,8 +14,10 @@ from kameng.adapters.dynamodb.owners import DynamoOwners
 from kameng.adapters.dynamodb.payouts import DynamoPayouts
 from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
 from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
+from kameng.adapters.dynamodb.station_payouts import DynamoStationPayouts
 from kameng.adapters.dynamodb.stats import DynamoStatistics
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
+from kameng.adapters.dynamodb.tickets import DynamoTickets
 from kameng.ports import Store
 
 __all__ = ["DEFAULT_SHARDS", "MAX_TRANSACTION_ITEMS", "StoreBusy", "Table", "hot_sku_orders_per_second", "open_store",
@@ -28,4 +30,5 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
                  members=DynamoMembers(table), payouts=DynamoPayouts(table), counters=DynamoCounters(table),
                  sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table),
                  audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table),
-                 owners=DynamoOwners(table))
+                 owners=DynamoOwners(table), tickets=DynamoTickets(table),
+                 station_payouts=DynamoStationPayouts(table))

@@ -16,7 +16,7 @@ from kameng.adapters.dynamodb.table import (
 )
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import KeyMove, Order
-from kameng.ports import ImportResult, SealedKey, StockCount
+from kameng.ports import ImportResult, SealedKey, StockCount, VoidResult
 
 # A delivery writes the order, its event, its keys, their counters, its ledger entries
 # (at most 13: paid, sale or wholesale and margin, two discounts, the platform fee twice,
@@ -243,6 +243,39 @@ def _unique(sealed: Sequence[SealedKey]) -> list[SealedKey]:
     return fresh
 
 
+# ---------------------------------------------------------------- voiding
+
+
+def _void_packs(key_ids: Sequence[str], shards: int) -> list[Picks]:
+    """Transactions of at most 100 items: the keys, and one counter per shard they are in."""
+    by_shard: Picks = {}
+    for key_id in key_ids:
+        by_shard.setdefault(keys.shard_of(key_id, shards), []).append(key_id)
+    packs: list[Picks] = []
+    current: Picks = {}
+    used = 0
+    for shard, held in sorted(by_shard.items()):
+        for key_id in held:
+            if used + 1 + (shard not in current) > MAX_TRANSACTION_ITEMS:
+                packs.append(current)
+                current, used = {}, 0
+            used += 1 + (shard not in current)
+            current.setdefault(shard, []).append(key_id)
+    if current:
+        packs.append(current)
+    return packs
+
+
+def _void_items(sku: str, picks: Picks) -> list[Named]:
+    action = {"UpdateExpression": "SET #status = :void REMOVE #avail", "ConditionExpression": "#status = :available",
+              "ExpressionAttributeNames": {"#status": "status", "#avail": "avail"},
+              "ExpressionAttributeValues": {":void": s("void"), ":available": s("available")}}
+    items = [Named(key_name(key_id), {"Update": {"Key": keys.card_key(sku, shard, key_id)} | action})
+             for shard, held in sorted(picks.items()) for key_id in held]
+    return items + [counter_update(sku, shard, {"available": -len(held), "void": len(held)})
+                    for shard, held in sorted(picks.items())]
+
+
 class DynamoInventory:
     def __init__(self, table: Table):
         self.table = table
@@ -325,3 +358,72 @@ class DynamoInventory:
             for item in found if item.get("order_id", {}).get("S") == order.id
         ]
         return sorted(sealed, key=lambda key: key.key_id)
+
+    def key_ids_of(self, sku: str, fingerprints: Iterable[str]) -> dict[str, str]:
+        asked = {keys.fingerprint(fp)["pk"]["S"]: fp for fp in set(fingerprints)}
+        items = self.table.batch_get([keys.fingerprint(fp) for fp in asked.values()], ("pk", "sku", "key_id"))
+        return {asked[item["pk"]["S"]]: item["key_id"]["S"] for item in items if item["sku"]["S"] == sku}
+
+    def void_keys(self, sku: str, key_ids: Sequence[str]) -> VoidResult:
+        wanted = sorted(set(key_ids))
+        voided: list[str] = []
+        pending = wanted
+        statuses: dict[str, str] = {}
+        for attempt in range(ATTEMPTS):
+            refused: list[str] = []
+            for pack in _void_packs(pending, self.table.shards):
+                done, failed = self._void_pack(sku, pack)
+                voided += done
+                refused += failed
+            statuses |= self._statuses(sku, refused)
+            # A key refused for a reservation that has lapsed since is available again: try it once more.
+            pending = [key_id for key_id in refused if statuses.get(key_id) == "available"]
+            if not pending:
+                break
+            pause(attempt)
+        return VoidResult(
+            voided=tuple(sorted(voided)),
+            held={key_id: status for key_id, status in statuses.items() if key_id not in voided},
+            unknown=tuple(key_id for key_id in wanted if key_id not in statuses and key_id not in voided),
+        )
+
+    def _void_pack(self, sku: str, pack: Picks) -> tuple[list[str], list[str]]:
+        """(voided, refused by their condition) of one transaction's keys."""
+        refused: list[str] = []
+        conflicts = 0
+        while True:
+            pack = {shard: held for shard, held in pack.items() if held}
+            if not pack:
+                return [], refused
+            try:
+                self.table.transact(_void_items(sku, pack))
+                return [key_id for held in pack.values() for key_id in held], refused
+            except Cancelled as cancelled:
+                names = {key_name(key_id): key_id for held in pack.values() for key_id in held}
+                failed = {names[name] for name in cancelled.failed if name in names}
+                if failed:
+                    refused += sorted(failed)
+                    pack = {shard: [k for k in held if k not in failed] for shard, held in pack.items()}
+                    continue
+                conflicts += 1
+                if conflicts >= ATTEMPTS:
+                    raise StoreBusy(f"voiding keys kept conflicting: {cancelled.reasons}") from None
+                pause(conflicts)
+
+    def _statuses(self, sku: str, key_ids: list[str]) -> dict[str, str]:
+        wanted = [keys.card_key(sku, keys.shard_of(key_id, self.table.shards), key_id) for key_id in key_ids]
+        return {item["key_id"]["S"]: item["status"]["S"] for item in self.table.batch_get(wanted, ("key_id", "status"))}
+
+    def set_low_stock(self, station: str, sku: str, low_stock: int | None) -> int | None:
+        key = keys.low_stock_threshold(station, sku)
+        if low_stock is None:
+            before = self.table.client.delete_item(TableName=self.table.name, Key=key, ReturnValues="ALL_OLD")
+        else:
+            before = self.table.client.put_item(TableName=self.table.name, Item=key | {"low_stock": n(low_stock)},
+                                                ReturnValues="ALL_OLD")
+        old = before.get("Attributes")
+        return None if not old else number(old, "low_stock")
+
+    def low_stock_thresholds(self, station: str) -> dict[str, int]:
+        return {keys.threshold_sku(item["sk"]["S"]): number(item, "low_stock")
+                for item in self.table.items_under(keys.low_stock_thresholds(station))}

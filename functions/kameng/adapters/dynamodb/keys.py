@@ -33,6 +33,7 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | put under a condition, expires (TTL, a day after       |         |
 |                 |                           |                   | expires_at; expiry is checked in code)                 |         |
 | low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | inventory (stock, set_low_stock_alert) |
+| low-stock threshold | THRESHOLDS#<station>  | SKU#<sku>         | low_stock: the owner's, over the price book's          | inventory (set_low_stock, low_stock_thresholds) |
 | flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | orders (place_order, apply: RESERVE, |
 |                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        | RETURN), counters (quota_count) |
 | daily count     | DAILY#<station>#<sku>#<YYYY-MM-DD> | SHOPPER#<shopper> | sold, as the flash-sale counts                | as the flash-sale counts |
@@ -55,10 +56,23 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | last are its min and max, whatever order records come) |         |
 | count marker    | COUNTED#<order_id>        | delivered,        | put if absent with the rollups it guards; a refund's   | statistics (record) |
 |                 |                           | refunded          | transaction checks its delivery's marker is there      |         |
+|                 | COUNTED#<marker>          | <tally>           | an account opened, a referral bound, a checkout placed | statistics (count_once) |
+| day tallies     | STATS#<station>#<day>     | TALLY             | members, invitees, checkouts, new_buyers, invitee_orders, invitee_gmv, commissions (ADD) | statistics |
+| buyer's week    | BUYER#<station>#<shopper> | WEEK#<YYYY-MM-DD> | orders (ADD under `orders = <read>`); the BUYER item's cohort is SET once | statistics (record) |
+| buyer's day     | BUYERS#<station>#<day>    | SHOPPER#<shopper> | orders kept that day (ADD)                             | statistics (record, paying_buyers) |
+| cohort cell     | COHORT#<station>          | <week>#<offset:02> | buyers (ADD): offset 0 the cohort's size, 1..8 active | statistics (record, cohorts) |
+| referrer's day  | REFERRERS#<station>#<day> | REFERRER#<shopper>| orders, gmv, commissions (ADD)                         | statistics (record, referrers) |
 | owner           | OWNERS                    | OWNER#<owner id>  | email, role, station (absent for the platform owner)   | owners (add_owner, owner, owners) |
 | owner's e-mail  | OWNERS                    | EMAIL#<email>     | owner_id; put if absent in the owner's transaction     | owners (add_owner, owner_by_email) |
+| second factor   | OWNERS                    | FACTOR#<owner id> | secret (B, sealed), confirmed (BOOL), last_step; put   | owners (second_factor, start_second_factor, |
+|                 |                           |                   | unless confirmed, step set only upwards (conditions)   | use_second_factor_step) |
 | owner token     | OWNERS                    | TOKEN#<token hash>| owner_id, label, issued_at, expires_at, revoked_at     | owners (issue_token, tokens, |
 |                 |                           |                   | (set once); expiry and revocation are checked in code  | owner_by_token, revoke_token) |
+| ticket          | TICKET#<id>               | TICKET            | body (Ticket JSON), version, status, key_ref; written  | tickets |
+|                 |                           |                   | under `version = <the version read>`                   |         |
+| order's ticket  | ORDER#<order_id>          | TICKET#<id>       | (none): put with the ticket                            | tickets |
+| ticket queue    | TICKETS#<station>#<status>| <created>#<id>    | (none): moved (delete + put) with each status change   | tickets |
+| key's open ticket| TICKETKEY#<key_id>       | OPEN              | ticket_id: put if absent at opening, deleted at resolve| tickets |
 | audit entry     | AUDIT                     | ENTRY#<seq:012d>  | at, actor, station, action, subject, before and after  | audit_log (append, entries) |
 |                 |                           |                   | (JSON text), prev_hash, hash; put if absent            |         |
 | audit head      | AUDIT                     | HEAD              | seq, hash of the newest entry: put in the entry's      | audit_log (append, head) |
@@ -73,7 +87,7 @@ each of the client's three unpaid-hold partitions, UNPAID#<station>#<client> /
 SHOPPER#orders and SHOPPER#keys, given back when the order is paid or lapses),
 which stays within EXTRA_ALLOWANCE, as does the delivery transaction's share
 (its ledger entries, the member, at most three earnings and a reward coupon's
-two items). A sale's TOTAL is one item every
+two items; its issued-coupon item is put just after). A sale's TOTAL is one item every
 buyer of the sale writes: about 1,000 orders/s at most, and racing
 reservations conflict on it (retried with jitter like the counters).
 
@@ -96,6 +110,15 @@ two items of at most 1 KB in that partition at 2 WCU each, so 4 WCU per order an
 about 250 orders/s per station before the 1,000 WCU/s partition limit; racing
 transactions on TOTAL conflict and are retried with jitter. The stream's ordered,
 per-shard delivery keeps one station's writes well below that in practice.
+The same transaction adds the buyer's day and week, the day's TALLY, the cohort cells the
+week moves and the order's referrers' days (at most 12 items); it reads the buyer's cohort and
+week first and writes them under the condition that they are still as read. TALLY shares the
+day's hot partition: an order that writes it costs 6 WCU there, about 166 such orders/s per station.
+
+Voiding keys is the owner's move of available keys to void: each key under
+`status = available` (a checkout racing for it makes the condition fail, and the
+key is reported, not voided) with its shard counter's `available -n, void +n`
+in the same transaction, at most 100 items: keys and the counters of their shards.
 
 A refunded order's sold keys get `refunded` (BOOL) in the refund's transaction;
 its reversal entries continue the order's LEDGER#<seq> numbering.
@@ -430,6 +453,10 @@ def owner(owner_id: str) -> Key:
     return _key(_OWNERS, f"{_OWNER}{owner_id}")
 
 
+def owner_factor(owner_id: str) -> Key:
+    return _key(_OWNERS, f"FACTOR#{owner_id}")
+
+
 def owner_email(email: str) -> Key:
     return _key(_OWNERS, f"EMAIL#{email}")
 
@@ -452,3 +479,110 @@ def owner_id_of(sk: str) -> str:
 
 def token_hash_of(sk: str) -> str:
     return sk[len(_OWNER_TOKEN):]
+
+
+# ---------------------------------------------------------------- owners' low-stock thresholds
+
+_THRESHOLDS, _THRESHOLD_SKU = "THRESHOLDS#", "SKU#"
+
+
+def low_stock_threshold(station: str, sku: str) -> Key:
+    return _key(f"{_THRESHOLDS}{station}", f"{_THRESHOLD_SKU}{sku}")
+
+
+def low_stock_thresholds(station: str) -> Range:
+    return f"{_THRESHOLDS}{station}", _THRESHOLD_SKU
+
+
+def threshold_sku(sk: str) -> str:
+    return sk[len(_THRESHOLD_SKU):]
+
+
+# ---------------------------------------------------------------- dashboard rollups
+
+_PER_DAY = {"BUYERS": "SHOPPER#", "REFERRERS": "REFERRER#"}
+
+
+def stats_tally(station: str, day: date) -> Key:
+    return _key(f"STATS#{station}#{day.isoformat()}", "TALLY")
+
+
+def stats_buyer_week(station: str, shopper_key: str, week: date) -> Key:
+    return _key(f"BUYER#{station}#{shopper_key}", f"WEEK#{week.isoformat()}")
+
+
+def stats_of_day(kind: str, station: str, day: date, who: str = "") -> Key:
+    """A buyer's (kind BUYERS) or a referrer's (REFERRERS) row of the station's day; who "" for its Range."""
+    return _key(f"{kind}#{station}#{day.isoformat()}", f"{_PER_DAY[kind]}{who}")
+
+
+def who_of(item: dict) -> str:
+    return item["sk"]["S"].split("#", 1)[1]
+
+
+def stats_cohort(station: str, week: date, offset: int | str) -> Key:
+    """A cohort's cell; offset "" and "~" bound its sort keys for a range of weeks."""
+    return _key(f"COHORT#{station}", f"{week.isoformat()}#{offset:02}" if isinstance(offset, int) else
+                f"{week.isoformat()}#{offset}")
+
+
+# ---------------------------------------------------------------- after-sales tickets
+
+
+def ticket(ticket_id: str) -> Key:
+    return _key(f"TICKET#{ticket_id}", "TICKET")
+
+
+def order_ticket(order_id: str, ticket_id: str) -> Key:
+    return _key(f"{_ORDER}{order_id}", f"TICKET#{ticket_id}")
+
+
+def order_tickets(order_id: str) -> Range:
+    return f"{_ORDER}{order_id}", "TICKET#"
+
+
+def ticket_queue(station: str, status: str) -> str:
+    return f"TICKETS#{station}#{status}"
+
+
+def ticket_in_queue(station: str, status: str, created_at: datetime, ticket_id: str) -> Key:
+    # The creation instant first, so a partition's query reads the longest waiting first.
+    return _key(ticket_queue(station, status), f"{instant(created_at)}#{ticket_id}")
+
+
+def ticket_id_of(sk: str) -> str:
+    """The ticket an order's ticket entry or a queue entry names."""
+    return sk.rsplit("#", 1)[1]
+
+
+def open_ticket_of_key(key_id: str) -> Key:
+    return _key(f"TICKETKEY#{key_id}", "OPEN")
+
+
+# ---------------------------------------------------------------- issued coupons, station payouts
+
+
+def issued_coupon(station: str, issued_at: datetime, code: str) -> Key:
+    # The issue instant first, so the station's query reads them by age.
+    return _key(f"ISSUED#{station}", f"COUPON#{instant(issued_at)}#{code}")
+
+
+def issued_coupons(station: str) -> Range:
+    return f"ISSUED#{station}", "COUPON#"
+
+
+def payout(station: str, payout_id: str) -> Key:
+    return _key(f"PAYOUTS#{station}", f"PAYOUT#{payout_id}")
+
+
+def payouts_of(station: str) -> Range:
+    return f"PAYOUTS#{station}", "PAYOUT#"
+
+
+def payout_total(station: str) -> Key:
+    return _key(f"PAYOUTS#{station}", "TOTAL")
+
+
+def cohort_of(item: dict) -> tuple[date, int]:
+    week, offset = item["sk"]["S"].split("#")
+    return date.fromisoformat(week), int(offset)

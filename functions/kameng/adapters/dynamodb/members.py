@@ -1,6 +1,7 @@
 """Members of a station, their referral chain and their personal coupons."""
 from __future__ import annotations
 
+import itertools
 from typing import Iterable
 
 from kameng.adapters.dynamodb import keys
@@ -32,7 +33,7 @@ def member_credit(delta: MemberDelta | None) -> list[Named]:
     }})]
 
 
-def coupon_puts(coupons: Iterable[IssuedCoupon]) -> list[Named]:
+def coupon_puts(coupons: Iterable[IssuedCoupon], listed: bool = True) -> list[Named]:
     """A coupon by its code, and in its owner's member partition for the account page.
 
     Its uses live in its quota counter, so writing the same coupon again changes nothing.
@@ -44,7 +45,20 @@ def coupon_puts(coupons: Iterable[IssuedCoupon]) -> list[Named]:
             "Item": keys.coupon(coupon.station, coupon.code) | {"body": body, "owner": s(coupon.owner)}}}))
         items.append(Named(f"member-coupon:{coupon.code}", {"Put": {
             "Item": keys.member_coupon(coupon.station, coupon.owner, coupon.code) | {"body": body}}}))
+        if listed:
+            items.append(Named(f"issued-coupon:{coupon.code}", {"Put": {"Item": issued_item(coupon)}}))
     return items
+
+
+def issued_item(coupon: IssuedCoupon) -> dict:
+    return keys.issued_coupon(coupon.station, coupon.issued_at, coupon.code) | {"body": s(coupon.model_dump_json())}
+
+
+def list_issued(table: Table, coupons: Iterable[IssuedCoupon]) -> None:
+    """The station's listing of coupons a delivery gave, put after its transaction (which may hold 98 items);
+    a repeat puts the same item again."""
+    for coupon in coupons:
+        table.put(issued_item(coupon))
 
 
 class DynamoMembers:
@@ -125,8 +139,15 @@ class DynamoMembers:
         return None if item is None else IssuedCoupon.model_validate_json(item["body"]["S"])
 
     def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
-        coupons = [IssuedCoupon.model_validate_json(item["body"]["S"])
-                   for item in self.table.items_under(keys.member_coupons(station, shopper_key))]
+        return self._with_uses(station, [IssuedCoupon.model_validate_json(item["body"]["S"])
+                                         for item in self.table.items_under(keys.member_coupons(station, shopper_key))])
+
+    def station_coupons(self, station: str, limit: int) -> list[tuple[IssuedCoupon, int]]:
+        found = self.table.items_under(keys.issued_coupons(station), ScanIndexForward=False, Limit=limit)
+        return self._with_uses(station, [IssuedCoupon.model_validate_json(item["body"]["S"])
+                                         for item in itertools.islice(found, limit)])
+
+    def _with_uses(self, station: str, coupons: list[IssuedCoupon]) -> list[tuple[IssuedCoupon, int]]:
         uses = {coupon.code: keys.coupon_uses(station, coupon.code) for coupon in coupons}
         sold = {item["pk"]["S"]: number(item, "sold") for item in self.table.batch_get(list(uses.values()), ("pk", "sold"))}
         return [(coupon, sold.get(uses[coupon.code]["pk"]["S"], 0)) for coupon in coupons]

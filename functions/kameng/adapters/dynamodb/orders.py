@@ -43,18 +43,23 @@ def _order_put(order: Order, refs: list[str]) -> Named:
                                    "ConditionExpression": "attribute_not_exists(pk)"}})
 
 
-def _order_update(order: Order, from_status: OrderStatus, refs: list[str]) -> Named:
+def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen: Order | None = None) -> Named:
     values = {":body": s(order.model_dump_json()), ":to": s(order.status.value),
               ":from": s(from_status.value), ":refs": {"L": [s(ref) for ref in refs]}}
     update = "SET #body = :body, #st = :to, #refs = :refs"
     names = {"#body": "body", "#st": "status", "#refs": "key_refs", "#duepk": "duepk", "#duesk": "duesk"}
+    condition = "#st = :from"
+    if seen is not None:
+        # A refund of some keys leaves the status as it was: the body read is what a racing one changes.
+        condition += " AND #body = :seen"
+        values[":seen"] = s(seen.model_dump_json())
     if order.due_at is None:
         update += " REMOVE #duepk, #duesk"
     else:
         update += ", #duepk = :duepk, #duesk = :duesk"
         values |= {f":{name}": value for name, value in keys.due_index(order.id, order.due_at).items()}
     return Named("order", {"Update": {
-        "Key": keys.order(order.id), "UpdateExpression": update, "ConditionExpression": "#st = :from",
+        "Key": keys.order(order.id), "UpdateExpression": update, "ConditionExpression": condition,
         "ExpressionAttributeNames": names, "ExpressionAttributeValues": values,
     }})
 
@@ -93,7 +98,8 @@ class _Plan:
 
 
 def _change_items(plan: _Plan, change: OrderChange, now: datetime) -> list[Named]:
-    items = [_order_update(plan.changed, change.from_status, plan.refs)]
+    items = [_order_update(plan.changed, change.from_status, plan.refs,
+                           plan.order if change.refunds_some_keys else None)]
     if change.event_id is not None:
         items.append(_event_put(change, now))
     # A late payment takes its quotas again (within the caps); returned keys and the end of the wait give them back.
@@ -102,7 +108,7 @@ def _change_items(plan: _Plan, change: OrderChange, now: datetime) -> list[Named
     items += inventory.move_items(plan.order.sku, plan.order.id, plan.picks, change.keys)
     items += _ledger_puts(change)
     items += members.member_credit(change.member) + payouts.earning_items(change.earnings)
-    return items + members.coupon_puts(change.coupons)
+    return items + members.coupon_puts(change.coupons, listed=False)
 
 
 class DynamoOrders:
@@ -139,6 +145,7 @@ class DynamoOrders:
             plan = planned
             try:
                 self.table.transact(_change_items(plan, change, now))
+                members.list_issued(self.table, change.coupons)
                 return Applied.DONE, plan.changed
             except Cancelled as cancelled:
                 outcome = self._outcome(cancelled, plan, change)
@@ -157,6 +164,8 @@ class DynamoOrders:
         order = order_from(item)
         if change.repeats(order):
             return Applied.DUPLICATE
+        if change.stale(order):
+            return Applied.CONFLICT
         refs = inventory.held_refs(item)
         updates = change.order_fields(now)
         picks: dict[int, list[str]] = {}
@@ -176,6 +185,8 @@ class DynamoOrders:
             if change.keys is KeyMove.RETURN:
                 refs = []
                 updates["key_ids"] = ()
+            if change.refunds_some_keys:
+                picks = {shard: [k for k in held if k in change.key_ids] for shard, held in picks.items()}
         return _Plan(order, order.model_copy(update=updates), refs, picks)
 
     def _reserve_again(self, change: OrderChange, order: Order) -> dict[int, list[str]] | Applied:

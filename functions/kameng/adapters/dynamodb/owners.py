@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from kameng.adapters.dynamodb import keys
-from kameng.adapters.dynamodb.table import Named, Table, instant, s
+from kameng.adapters.dynamodb.table import Named, Table, instant, n, s
 from kameng.domain.owners import Owner, OwnerToken, Role
-from kameng.ports import Duplicate, UnknownRecord
+from kameng.domain.second_factor import SecondFactor
+from kameng.ports import Conflict, Duplicate, UnknownRecord
 
 _ABSENT = "attribute_not_exists(pk)"
 
@@ -87,3 +88,29 @@ class DynamoOwners:
         if item is None:
             raise UnknownRecord("no token of that hash")
         return _token(item)
+
+    def second_factor(self, owner_id: str) -> SecondFactor | None:
+        item = self.table.get(keys.owner_factor(owner_id))
+        if item is None:
+            return None
+        return SecondFactor(owner_id, bytes(item["secret"]["B"]), item["confirmed"]["BOOL"], int(item["last_step"]["N"]))
+
+    def start_second_factor(self, factor: SecondFactor) -> None:
+        if self.owner(factor.owner_id) is None:
+            raise UnknownRecord(f"no owner {factor.owner_id}")
+        item = keys.owner_factor(factor.owner_id) | {
+            "secret": {"B": factor.sealed_secret}, "confirmed": {"BOOL": False}, "last_step": n(0)}
+        if not self.table.put(item, ConditionExpression="attribute_not_exists(pk) OR confirmed = :no",
+                              ExpressionAttributeValues={":no": {"BOOL": False}}):
+            raise Conflict("the owner's second factor is set up already")
+
+    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
+        return self.table.update(
+            keys.owner_factor(owner_id), UpdateExpression="SET last_step = :step, confirmed = :yes",
+            ConditionExpression="attribute_exists(pk) AND last_step < :step",
+            ExpressionAttributeValues={":step": n(step), ":yes": {"BOOL": True}}) is not None
+
+    def reset_second_factor(self, owner_id: str) -> bool:
+        found = self.table.client.delete_item(TableName=self.table.name, Key=keys.owner_factor(owner_id),
+                                              ReturnValues="ALL_OLD")
+        return "Attributes" in found

@@ -15,7 +15,12 @@ def earning_items(earnings: Iterable[Earning]) -> list[Named]:
     for earning in earnings:
         key = keys.earning(earning.station, earning.referrer, earning.order_id, earning.level)
         name = f"earning:{earning.referrer}/{earning.order_id}/{earning.level}"
-        if earning.reversed:
+        if earning.take_back:
+            items.append(Named(name, {"Update": {
+                "Key": key, "UpdateExpression": "ADD #amount :minus", "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#amount": "amount"}, "ExpressionAttributeValues": {":minus": n(-earning.amount)},
+            }}))
+        elif earning.reversed:
             # A reversal marks what was credited; the holding period it had stays as it was.
             items.append(Named(name, {"Update": {
                 "Key": key, "UpdateExpression": "SET #reversed = :yes", "ConditionExpression": "attribute_exists(pk)",

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from kameng.adapters.dynamodb import keys
-from kameng.adapters.dynamodb.table import Named, Table, n, number
-from kameng.domain.stats import BuyerRecord, Counted, DayTotals, Figures, StatsDelta
+from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, n, number, pause
+from kameng.domain.stats import (BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, Figures, ReferrerShare,
+                                 StatsDelta, Tally, week_offset)
 
 _FIGURES = ("gmv", "orders", "keys", "refunded", "refunds")
 # A console asks for weeks or months; a range past this is read in one BatchGetItem per 100 days anyway.
@@ -20,17 +21,73 @@ def _add_figures(name: str, key: dict, figures: Figures) -> Named:
     }})
 
 
-def _add_to_buyer(delta: StatsDelta) -> Named:
+def _add(name: str, key: dict, values: dict[str, int], **extra) -> Named:
+    return Named(name, {"Update": {
+        "Key": key, "UpdateExpression": "ADD " + ", ".join(f"#{field} :{field}" for field in values),
+        "ExpressionAttributeNames": {f"#{field}": field for field in values},
+        "ExpressionAttributeValues": {f":{field}": n(value) for field, value in values.items()}, **extra}})
+
+
+def _add_to_buyer(delta: StatsDelta, cohort: date | None, new: bool) -> Named:
+    # The cohort is set once; every later count checks it is still what was read, so two first
+    # deliveries racing cannot both make the buyer new.
+    update = "ADD #orders :orders, #spend :spend, #days :day"
+    values = {":orders": n(delta.buyer_orders), ":spend": n(delta.spend), ":day": {"SS": [delta.day.isoformat()]}}
+    condition = "attribute_not_exists(#cohort)"
+    if cohort is not None:
+        values[":cohort"] = {"S": cohort.isoformat()}
+        if new:
+            update = "SET #cohort = :cohort " + update
+        else:
+            condition = "#cohort = :cohort"
     return Named("buyer", {"Update": {
-        "Key": keys.stats_buyer(delta.station, delta.shopper_key),
-        "UpdateExpression": "ADD #orders :orders, #spend :spend, #days :day",
-        "ExpressionAttributeNames": {"#orders": "orders", "#spend": "spend", "#days": "days"},
-        "ExpressionAttributeValues": {":orders": n(delta.buyer_orders), ":spend": n(delta.spend),
-                                      ":day": {"SS": [delta.day.isoformat()]}},
+        "Key": keys.stats_buyer(delta.station, delta.shopper_key), "UpdateExpression": update,
+        "ConditionExpression": condition, "ExpressionAttributeValues": values,
+        "ExpressionAttributeNames": {"#orders": "orders", "#spend": "spend", "#days": "days", "#cohort": "cohort"},
     }})
 
 
-def _marker(order_id: str, kind: Counted) -> Named:
+def _add_to_week(delta: StatsDelta, before: int | None) -> Named:
+    key = keys.stats_buyer_week(delta.station, delta.shopper_key, delta.week)
+    if before is None:
+        return _add("buyer_week", key, {"orders": delta.buyer_orders}, ConditionExpression="attribute_not_exists(pk)")
+    return Named("buyer_week", {"Update": {
+        "Key": key, "UpdateExpression": "ADD #orders :orders", "ConditionExpression": "#orders = :before",
+        "ExpressionAttributeNames": {"#orders": "orders"},
+        "ExpressionAttributeValues": {":orders": n(delta.buyer_orders), ":before": n(before)}}})
+
+
+def _cohort_moves(delta: StatsDelta, cohort: date | None, before: int) -> list[Named]:
+    offset = None if cohort is None else week_offset(cohort, delta.week)
+    after = before + delta.buyer_orders
+    if offset is None or (before > 0) == (after > 0):
+        return []
+    return [_add("cohort", keys.stats_cohort(delta.station, cohort, offset), {"buyers": 1 if after > 0 else -1})]
+
+
+def _activity(delta: StatsDelta, buyer: dict | None, week: dict | None, kind: Counted) -> list[Named]:
+    """The buyer's cohort, day and week, the cohort cells they move, and the day's tallies."""
+    cohort_text = ((buyer or {}).get("cohort") or {}).get("S")
+    new = cohort_text is None and kind is Counted.DELIVERED
+    cohort = delta.week if new else (date.fromisoformat(cohort_text) if cohort_text else None)
+    before = None if week is None else number(week, "orders")
+    tallies = {tally.value: value for tally, value in delta.tallies.items()}
+    items = [_add_to_buyer(delta, cohort, new), _add_to_week(delta, before),
+             _add("buyer_day", keys.stats_of_day("BUYERS", delta.station, delta.day, delta.shopper_key),
+                  {"orders": delta.buyer_orders})]
+    if new:
+        tallies[Tally.NEW_BUYERS.value] = 1
+        items.append(_add("cohort_size", keys.stats_cohort(delta.station, delta.week, 0), {"buyers": 1}))
+    if tallies:
+        items.append(_add("tallies", keys.stats_tally(delta.station, delta.day), tallies))
+    items += _cohort_moves(delta, cohort, before or 0)
+    items += [_add(f"referrer_{i}", keys.stats_of_day("REFERRERS", delta.station, delta.day, share.referrer),
+                   {"orders": share.orders, "gmv": share.gmv, "commissions": share.commissions})
+              for i, share in enumerate(delta.referrers)]
+    return items
+
+
+def _marker(order_id: str, kind: Counted | Tally) -> Named:
     return Named("marker", {"Put": {
         "Item": keys.counted(order_id, kind.value), "ConditionExpression": "attribute_not_exists(pk)"}})
 
@@ -61,13 +118,60 @@ class DynamoStatistics:
         self.table = table
 
     def record(self, order_id: str, kind: Counted, delta: StatsDelta) -> bool:
-        items = [_marker(order_id, kind)]
-        if kind is Counted.REFUNDED:
-            items.append(_delivery_counted(order_id))
-        items += [_add_figures("day", keys.stats_day(delta.station, delta.day), delta.figures),
-                  _add_figures("sku_day", keys.stats_day(delta.station, delta.day, delta.sku), delta.figures),
-                  _add_to_buyer(delta)]
-        return self.table.transact_or_refuse(items, f"counting order {order_id} {kind.value}")
+        guards = [_marker(order_id, kind)] + ([_delivery_counted(order_id)] if kind is Counted.REFUNDED else [])
+        figures = [_add_figures("day", keys.stats_day(delta.station, delta.day), delta.figures),
+                   _add_figures("sku_day", keys.stats_day(delta.station, delta.day, delta.sku), delta.figures)]
+        for attempt in range(ATTEMPTS):
+            # The buyer's cohort and week are read, then written under the condition that they are unchanged:
+            # a transaction cannot branch on what it finds.
+            buyer = self.table.get(keys.stats_buyer(delta.station, delta.shopper_key), ["cohort"])
+            week = self.table.get(keys.stats_buyer_week(delta.station, delta.shopper_key, delta.week), ["orders"])
+            try:
+                self.table.transact(guards + figures + _activity(delta, buyer, week, kind))
+                return True
+            except Cancelled as cancelled:
+                if cancelled.failed & {"marker", "delivery"}:
+                    return False
+                pause(attempt)
+        raise StoreBusy(f"counting order {order_id} {kind.value} kept conflicting")
+
+    def _under(self, key: dict):
+        return self.table.items_under((key["pk"]["S"], key["sk"]["S"]))
+
+    def count_once(self, marker: str, station: str, day: date, tally: Tally) -> bool:
+        return self.table.transact_or_refuse(
+            [_marker(marker, tally), _add("tallies", keys.stats_tally(station, day), {tally.value: 1})],
+            f"counting {tally.value} {marker}")
+
+    def tallies(self, station: str, start: date, end: date) -> dict[date, dict[Tally, int]]:
+        found = self.table.batch_get([keys.stats_tally(station, day) for day in _days_between(start, end)])
+        return {keys.stats_day_of(item)[0]: {tally: number(item, tally.value) for tally in Tally if tally.value in item}
+                for item in found}
+
+    def paying_buyers(self, station: str, start: date, end: date) -> BuyerCounts:
+        orders: dict[str, int] = {}
+        for day in _days_between(start, end):
+            for item in self._under(keys.stats_of_day("BUYERS", station, day)):
+                kept = number(item, "orders")
+                if kept > 0:
+                    shopper = keys.who_of(item)
+                    orders[shopper] = orders.get(shopper, 0) + kept
+        return BuyerCounts(len(orders), sum(1 for count in orders.values() if count >= 2))
+
+    def cohorts(self, station: str, first_week: date, last_week: date) -> list[CohortCell]:
+        low, high = keys.stats_cohort(station, first_week, ""), keys.stats_cohort(station, last_week, "~")
+        found = self.table.query(KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high", ConsistentRead=True,
+                                 ExpressionAttributeValues={":pk": low["pk"], ":low": low["sk"], ":high": high["sk"]})
+        return [CohortCell(*keys.cohort_of(item), number(item, "buyers")) for item in found]
+
+    def referrers(self, station: str, start: date, end: date) -> list[ReferrerShare]:
+        totals: dict[str, list[int]] = {}
+        for day in _days_between(start, end):
+            for item in self._under(keys.stats_of_day("REFERRERS", station, day)):
+                sums = totals.setdefault(keys.who_of(item), [0, 0, 0])
+                for i, field in enumerate(("orders", "gmv", "commissions")):
+                    sums[i] += number(item, field)
+        return [ReferrerShare(referrer, *sums) for referrer, sums in totals.items()]
 
     def days(self, station: str, start: date, end: date) -> list[DayTotals]:
         found = self.table.batch_get([keys.stats_day(station, day) for day in _days_between(start, end)])

@@ -11,7 +11,9 @@ from kameng.adapters.sqlite.orders import SqliteOrders
 from kameng.adapters.sqlite.owners import SqliteOwners
 from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
 from kameng.adapters.sqlite.schema import open_file
+from kameng.adapters.sqlite.station_payouts import SqliteStationPayouts
 from kameng.adapters.sqlite.stats import SqliteStatistics
+from kameng.adapters.sqlite.tickets import SqliteTickets
 from kameng.ports import Store
 
 
@@ -20,4 +22,5 @@ def open_store(path: Path | str) -> Store:
     return Store(price_books=SqlitePriceBooks(db), inventory=SqliteInventory(db), orders=SqliteOrders(db),
                  members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
                  sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db),
-                 audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db))
+                 audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db),
+                 tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db))

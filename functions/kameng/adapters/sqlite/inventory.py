@@ -8,9 +8,11 @@ from typing import Iterable, Sequence
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import KeyMove, Order
-from kameng.ports import ImportResult, SealedKey, StockCount
+from kameng.ports import ImportResult, SealedKey, StockCount, VoidResult
 
 SOLD_OUT = "库存不足，该商品已售罄"
+# SQLite's default limit on one statement's parameters is 999.
+CHUNK = 500
 
 _COUNT_MOVES = {
     KeyMove.RESERVE: ("available", "reserved"),
@@ -57,8 +59,13 @@ def move_keys(conn: sqlite3.Connection, sku: str, order_id: str, move: KeyMove) 
     return moved
 
 
-def flag_refunded(conn: sqlite3.Connection, order_id: str) -> int:
-    """Sold stays sold (no count moves, so the stock equation is untouched); how many were flagged."""
+def flag_refunded(conn: sqlite3.Connection, order_id: str, key_ids: Sequence[str] = ()) -> int:
+    """Sold stays sold (no count moves, so the stock equation is untouched); how many were flagged
+    (of `key_ids` when given, else all the order's)."""
+    if key_ids:
+        return conn.execute(
+            f"UPDATE card_keys SET refunded = 1 WHERE order_id = ? AND status = 'sold' AND key_id IN "
+            f"({', '.join('?' * len(key_ids))})", (order_id, *key_ids)).rowcount
     return conn.execute("UPDATE card_keys SET refunded = 1 WHERE order_id = ? AND status = 'sold'", (order_id,)).rowcount
 
 
@@ -116,3 +123,51 @@ class SqliteInventory:
             return conn.execute(
                 "UPDATE stock_counts SET low_alerted = 0 WHERE sku = ? AND low_alerted = 1", (sku,)
             ).rowcount == 1
+
+    def key_ids_of(self, sku: str, fingerprints: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(fingerprints))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            found |= dict(self._db.conn().execute(
+                f"SELECT fingerprint, key_id FROM card_keys WHERE sku = ? AND fingerprint IN ({','.join('?' * len(chunk))})",
+                [sku, *chunk],
+            ).fetchall())
+        return found
+
+    def void_keys(self, sku: str, key_ids: Sequence[str]) -> VoidResult:
+        wanted = sorted(set(key_ids))
+        statuses: dict[str, str] = {}
+        with self._db.write() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                statuses |= dict(conn.execute(
+                    f"SELECT key_id, status FROM card_keys WHERE sku = ? AND key_id IN ({','.join('?' * len(chunk))})",
+                    [sku, *chunk],
+                ).fetchall())
+            voided = [key_id for key_id in wanted if statuses.get(key_id) == "available"]
+            conn.executemany("UPDATE card_keys SET status = 'void' WHERE key_id = ? AND status = 'available'",
+                             [(key_id,) for key_id in voided])
+            conn.execute("UPDATE stock_counts SET available = available - ?, void = void + ? WHERE sku = ?",
+                         (len(voided), len(voided), sku))
+        return VoidResult(
+            voided=tuple(voided),
+            held={key_id: status for key_id, status in statuses.items() if status != "available"},
+            unknown=tuple(key_id for key_id in wanted if key_id not in statuses),
+        )
+
+    def set_low_stock(self, station: str, sku: str, low_stock: int | None) -> int | None:
+        with self._db.write() as conn:
+            row = conn.execute("SELECT low_stock FROM stock_thresholds WHERE station = ? AND sku = ?",
+                               (station, sku)).fetchone()
+            if low_stock is None:
+                conn.execute("DELETE FROM stock_thresholds WHERE station = ? AND sku = ?", (station, sku))
+            else:
+                conn.execute("INSERT INTO stock_thresholds (station, sku, low_stock) VALUES (?, ?, ?) "
+                             "ON CONFLICT (station, sku) DO UPDATE SET low_stock = excluded.low_stock",
+                             (station, sku, low_stock))
+        return None if row is None else row[0]
+
+    def low_stock_thresholds(self, station: str) -> dict[str, int]:
+        return dict(self._db.conn().execute(
+            "SELECT sku, low_stock FROM stock_thresholds WHERE station = ?", (station,)).fetchall())

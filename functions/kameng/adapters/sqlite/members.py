@@ -49,7 +49,12 @@ def credit(conn: sqlite3.Connection, change: OrderChange) -> None:
             (delta.spend, delta.points, delta.orders, delta.station, delta.shopper_key),
         )
     for earning in change.earnings:
-        if earning.reversed:
+        if earning.take_back:
+            conn.execute(
+                "UPDATE earnings SET amount = amount - ? WHERE station = ? AND referrer = ? AND order_id = ? AND level = ?",
+                (earning.amount, earning.station, earning.referrer, earning.order_id, earning.level),
+            )
+        elif earning.reversed:
             # A reversal marks what was credited; the holding period it had stays as it was.
             conn.execute(
                 "UPDATE earnings SET reversed = 1 WHERE station = ? AND referrer = ? AND order_id = ? AND level = ?",
@@ -62,6 +67,11 @@ def credit(conn: sqlite3.Connection, change: OrderChange) -> None:
                  ts(earning.available_at)),
             )
     _put_coupons(conn, change.coupons)
+
+
+# A coupon with how many of its uses orders hold (its quota counter), bound to quota.EVERYONE.
+_COUPONS_WITH_USES = ("SELECT c.body, COALESCE(q.sold, 0) FROM coupons c LEFT JOIN quota_counts q "
+                      "ON q.counter = 'COUPON#' || c.station || '#' || c.code AND q.holder = ? ")
 
 
 class SqliteMembers:
@@ -134,10 +144,15 @@ class SqliteMembers:
 
     def coupons_of(self, station: str, shopper_key: str) -> list[tuple[IssuedCoupon, int]]:
         rows = self._db.conn().execute(
-            "SELECT c.body, COALESCE(q.sold, 0) FROM coupons c LEFT JOIN quota_counts q "
-            "ON q.counter = 'COUPON#' || c.station || '#' || c.code AND q.holder = ? "
-            "WHERE c.station = ? AND c.owner = ? ORDER BY c.code",
+            _COUPONS_WITH_USES + "WHERE c.station = ? AND c.owner = ? ORDER BY c.code",
             (EVERYONE, station, shopper_key),
+        ).fetchall()
+        return [(IssuedCoupon.model_validate_json(body), used) for body, used in rows]
+
+    def station_coupons(self, station: str, limit: int) -> list[tuple[IssuedCoupon, int]]:
+        rows = self._db.conn().execute(
+            _COUPONS_WITH_USES + "WHERE c.station = ? ORDER BY json_extract(c.body, '$.issued_at') DESC, c.code DESC LIMIT ?",
+            (EVERYONE, station, limit),
         ).fetchall()
         return [(IssuedCoupon.model_validate_json(body), used) for body, used in rows]
 

@@ -58,8 +58,9 @@ def _move_order_keys(conn: sqlite3.Connection, order: Order, change: OrderChange
     _take_quotas(conn, order, taken)
     _give_back_quotas(conn, order, given)
     if change.keys is KeyMove.FLAG_REFUNDED:
-        if (flagged := flag_refunded(conn, order.id)) != order.quantity:
-            raise RuntimeError(f"order {order.id} holds {flagged} sold keys, expected {order.quantity}")
+        expected = len(change.key_ids) or order.quantity
+        if (flagged := flag_refunded(conn, order.id, change.key_ids)) != expected:
+            raise RuntimeError(f"order {order.id} holds {flagged} of the sold keys to flag, expected {expected}")
         return {}
     if change.keys is KeyMove.RESERVE:
         return {"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity)),
@@ -123,6 +124,8 @@ class SqliteOrders:
             order = Order.model_validate_json(row[0])
             if change.repeats(order):
                 raise _NotApplied(Applied.DUPLICATE)
+            if change.stale(order):
+                raise _NotApplied(Applied.CONFLICT)
             updated = order.model_copy(update=change.order_fields(now) | _move_order_keys(conn, order, change))
             conn.execute(
                 "UPDATE orders SET status = ?, due_at = ?, body = ? WHERE id = ?",

@@ -7,7 +7,8 @@ from datetime import datetime
 from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.owners import Owner, OwnerToken, Role
-from kameng.ports import Duplicate, UnknownRecord
+from kameng.domain.second_factor import SecondFactor
+from kameng.ports import Conflict, Duplicate, UnknownRecord
 
 _OWNER = "id, email, role, station"
 _TOKEN = "token_hash, owner_id, label, issued_at, expires_at, revoked_at"
@@ -83,3 +84,28 @@ class SqliteOwners:
         if row is None:
             raise UnknownRecord("no token of that hash")
         return _token(row)
+
+    def second_factor(self, owner_id: str) -> SecondFactor | None:
+        row = self._db.conn().execute(
+            "SELECT sealed_secret, confirmed, last_step FROM owner_factors WHERE owner_id = ?", (owner_id,)).fetchone()
+        return None if row is None else SecondFactor(owner_id, bytes(row[0]), bool(row[1]), row[2])
+
+    def start_second_factor(self, factor: SecondFactor) -> None:
+        with self._db.write() as conn:
+            if conn.execute("SELECT 1 FROM owners WHERE id = ?", (factor.owner_id,)).fetchone() is None:
+                raise UnknownRecord(f"no owner {factor.owner_id}")
+            kept = conn.execute(
+                "INSERT INTO owner_factors (owner_id, sealed_secret, confirmed, last_step) VALUES (?, ?, 0, 0) "
+                "ON CONFLICT (owner_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, last_step = 0 "
+                "WHERE owner_factors.confirmed = 0", (factor.owner_id, factor.sealed_secret)).rowcount
+            if kept == 0:
+                raise Conflict("the owner's second factor is set up already")
+
+    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
+        with self._db.write() as conn:
+            return conn.execute("UPDATE owner_factors SET last_step = ?, confirmed = 1 "
+                                "WHERE owner_id = ? AND last_step < ?", (step, owner_id, step)).rowcount == 1
+
+    def reset_second_factor(self, owner_id: str) -> bool:
+        with self._db.write() as conn:
+            return conn.execute("DELETE FROM owner_factors WHERE owner_id = ?", (owner_id,)).rowcount == 1

@@ -74,6 +74,23 @@ CREATE TABLE IF NOT EXISTS stats_days (
 CREATE TABLE IF NOT EXISTS stats_buyers (
     station TEXT NOT NULL, shopper_key TEXT NOT NULL, first_day TEXT NOT NULL, last_day TEXT NOT NULL,
     orders INTEGER NOT NULL, spend INTEGER NOT NULL, PRIMARY KEY (station, shopper_key));
+CREATE TABLE IF NOT EXISTS stats_tallies (
+    station TEXT NOT NULL, day TEXT NOT NULL, tally TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (station, day, tally));
+CREATE TABLE IF NOT EXISTS stats_buyer_days (
+    station TEXT NOT NULL, day TEXT NOT NULL, shopper_key TEXT NOT NULL, orders INTEGER NOT NULL,
+    PRIMARY KEY (station, day, shopper_key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats_cohort_members (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, week TEXT NOT NULL, PRIMARY KEY (station, shopper_key));
+CREATE TABLE IF NOT EXISTS stats_buyer_weeks (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, week TEXT NOT NULL, orders INTEGER NOT NULL,
+    PRIMARY KEY (station, shopper_key, week));
+CREATE TABLE IF NOT EXISTS stats_cohorts (
+    station TEXT NOT NULL, week TEXT NOT NULL, offset INTEGER NOT NULL, buyers INTEGER NOT NULL,
+    PRIMARY KEY (station, week, offset));
+CREATE TABLE IF NOT EXISTS stats_referrers (
+    station TEXT NOT NULL, day TEXT NOT NULL, referrer TEXT NOT NULL, orders INTEGER NOT NULL, gmv INTEGER NOT NULL,
+    commissions INTEGER NOT NULL, PRIMARY KEY (station, day, referrer));
 CREATE TABLE IF NOT EXISTS audit_entries (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, station TEXT NOT NULL, action TEXT NOT NULL,
     subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
@@ -84,8 +101,22 @@ CREATE INDEX IF NOT EXISTS owners_station ON owners (station, email);
 CREATE TABLE IF NOT EXISTS owner_tokens (
     token_hash TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES owners (id), label TEXT NOT NULL,
     issued_at TEXT NOT NULL, expires_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS owner_factors (
+    owner_id TEXT PRIMARY KEY REFERENCES owners (id), sealed_secret BLOB NOT NULL, confirmed INTEGER NOT NULL,
+    last_step INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stock_thresholds (
+    station TEXT NOT NULL, sku TEXT NOT NULL, low_stock INTEGER NOT NULL, PRIMARY KEY (station, sku));
+CREATE TABLE IF NOT EXISTS tickets (
+    id TEXT PRIMARY KEY, order_id TEXT NOT NULL, station TEXT NOT NULL, key_id TEXT NOT NULL, open_key TEXT,
+    status TEXT NOT NULL, created_at TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_order ON tickets (order_id, id);
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (station, status, created_at, id);
+CREATE UNIQUE INDEX IF NOT EXISTS tickets_open_key ON tickets (open_key) WHERE open_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS station_payouts (
+    station TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (station, id));
+CREATE TABLE IF NOT EXISTS payout_totals (station TEXT PRIMARY KEY, committed INTEGER NOT NULL);
 """
 
 # Columns added after the first release: a store file made before them gets them on open.

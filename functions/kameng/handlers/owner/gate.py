@@ -34,6 +34,7 @@ def owner_api(handler: OwnerHandler) -> Callable[[dict, Any], dict]:
         return handler(event, owner)
 
     gated.__name__ = handler.__name__
+    gated.__wrapped__ = handler
     return api(gated)
 
 

@@ -76,6 +76,8 @@
         document.getElementById("order-keys").replaceChildren(...keyItems(keys));
         document.getElementById("order-keys-box").hidden = false;
       }
+      // The after-sales part (pages/tickets.js) draws itself from the same answer.
+      document.dispatchEvent(new CustomEvent("kameng:order", { detail: { order, token } }));
     };
     const started = Date.now();
     const poll = async () => {

@@ -1,0 +1,83 @@
+"""Stations' content under a prefix of a private S3 bucket: where the production console edits it.
+
+    S3ContentFiles(boto3.client("s3"), "kameng-content", prefix="content/")
+
+Keys mirror the content/ folder: <prefix><station>/station.yaml, .../pages/about.md, .../images/logo.svg.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kameng.domain.content import LANDING, PAGES, STATION_FILE, version_of
+from kameng.content_ports import StationContent
+from kameng.ports import Conflict
+
+
+class S3ContentFiles:
+    def __init__(self, s3: Any, bucket: str, prefix: str = "content/"):
+        self._s3 = s3
+        self._bucket = bucket
+        self._prefix = prefix
+
+    def station_content(self, station: str) -> StationContent | None:
+        keys = self._keys(f"{self._prefix}{station}/")
+        if not keys:
+            return None
+        files: dict[str, str] = {}
+        images: list[str] = []
+        for relative in keys:
+            if relative in (STATION_FILE, LANDING) or _is_page(relative):
+                files[relative] = self._read(f"{self._prefix}{station}/{relative}")
+            elif relative.startswith("images/") and relative.count("/") == 1:
+                images.append(relative.removeprefix("images/"))
+        return StationContent(dict(sorted(files.items())), tuple(sorted(images)), version_of(files))
+
+    def save(self, station: str, changes: Mapping[str, str | None], expected_version: str) -> str:
+        current = self.station_content(station)
+        if current is None or current.version != expected_version:
+            raise Conflict(f"{station}: content changed since version {expected_version}")
+        files = dict(current.files)
+        for path, text in changes.items():
+            key = f"{self._prefix}{station}/{path}"
+            if text is None:
+                self._s3.delete_object(Bucket=self._bucket, Key=key)
+                files.pop(path, None)
+            else:
+                self._s3.put_object(Bucket=self._bucket, Key=key, Body=text.encode("utf-8"),
+                                    ContentType="text/plain; charset=utf-8")
+                files[path] = text
+        return version_of(files)
+
+    def copy_all(self, folder: Path) -> None:
+        for relative in self._keys(self._prefix):
+            parts = PurePosixPath(relative).parts
+            # A key is a name, not a path: one that climbs out of the folder is not content.
+            if not parts or any(part in ("", ".", "..") for part in parts):
+                continue
+            target = folder.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._s3.download_file(self._bucket, self._prefix + relative, str(target))
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        # Production runs the publish function one at a time (reserved concurrency 1), and `save`
+        # checks the version just before writing: no lock object is needed in the bucket.
+        yield
+
+    def _keys(self, prefix: str) -> list[str]:
+        return [
+            item["Key"][len(prefix):]
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix)
+            for item in page.get("Contents", ())
+            if not item["Key"].endswith("/")
+        ]
+
+    def _read(self, key: str) -> str:
+        return self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read().decode("utf-8")
+
+
+def _is_page(relative: str) -> bool:
+    return relative.startswith(PAGES) and relative.endswith(".md") and relative.count("/") == 1

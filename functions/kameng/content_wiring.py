@@ -1,0 +1,62 @@
+"""Where the console's content editor reads and publishes, from the environment, once per process.
+
+Unset, everything is local: content/ is edited in place and site/ rebuilt as `make build` does.
+KAMENG_CONTENT_BUCKET (a private bucket holding content/ under KAMENG_CONTENT_PREFIX, default
+`content/`) selects production: the one station's build is published to KAMENG_SITE_BUCKET and
+KAMENG_DISTRIBUTION_ID (optional) is invalidated, as `kameng publish` does.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from kameng.config import CODE_ROOT, REPO
+from kameng.services.content_edit import CdnTarget, ContentSite
+
+_current: ContentSite | None = None
+_lock = threading.Lock()
+
+
+def templates_dir(code_root: Path = CODE_ROOT) -> Path:
+    # The deployment ships the themes beside the package; the repository keeps them at its top.
+    packaged = code_root / "templates"
+    return packaged if (packaged / "default").is_dir() else REPO / "templates"
+
+
+def build(environ: Mapping[str, str]) -> ContentSite:
+    bucket = environ.get("KAMENG_CONTENT_BUCKET")
+    if not bucket:
+        from kameng.adapters.content_local import LocalContentFiles
+
+        return ContentSite(LocalContentFiles(Path(environ.get("KAMENG_CONTENT_DIR") or REPO / "content")),
+                           templates_dir(), site_dir=Path(environ.get("KAMENG_SITE_DIR") or REPO / "site"))
+    import boto3
+
+    from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
+    from kameng.adapters.content_s3 import S3ContentFiles
+
+    s3 = boto3.client("s3")
+    site_bucket = environ.get("KAMENG_SITE_BUCKET")
+    if not site_bucket:
+        raise RuntimeError("KAMENG_CONTENT_BUCKET needs KAMENG_SITE_BUCKET (the bucket the CDN serves from)")
+    distribution = environ.get("KAMENG_DISTRIBUTION_ID") or None
+    publisher = S3CloudFrontPublisher(s3, boto3.client("cloudfront") if distribution else None)
+    return ContentSite(S3ContentFiles(s3, bucket, environ.get("KAMENG_CONTENT_PREFIX") or "content/"),
+                       templates_dir(), cdn=CdnTarget(site_bucket, distribution, publisher))
+
+
+def content_site() -> ContentSite:
+    global _current
+    if _current is None:
+        with _lock:
+            if _current is None:
+                _current = build(os.environ)
+    return _current
+
+
+def use(chosen: ContentSite | None) -> None:
+    """Make the content handlers of this process use `chosen` (None: build from the environment again)."""
+    global _current
+    _current = chosen

@@ -1,0 +1,100 @@
+"""What the console may change of a station's content: which files, how big, and which fields are the platform's.
+
+A station's editable files are its station.yaml, landing.md and pages/<slug>.md; everything else (the main
+station's products, images, another station's folder) is out of reach of the editor, whatever the path says.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from kameng.domain.errors import DomainError, InvalidRequest
+
+STATION_FILE = "station.yaml"
+LANDING = "landing.md"
+PAGES = "pages/"
+MAX_FILE_BYTES = 256 * 1024
+MAX_PAGES = 50
+# The build's own rule for a page's slug (sitegen/load.py): a page at /api/ or /assets/ would be shadowed.
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_RESERVED_SLUGS = {"api", "assets"}
+# Fields of a substation's station.yaml that bind the platform, not the station: the domain is the
+# CDN's alternate name and certificate, and payouts say where the money goes and the platform's fee.
+PLATFORM_FIELDS = ("domain", "payouts")
+
+
+class ContentInvalid(InvalidRequest):
+    """The edited content fails the build's validation; `fields` carry each `file: field: expectation` line."""
+
+    code = "content_invalid"
+
+    def __init__(self, messages: list[str]):
+        super().__init__("内容有误，未发布：" + "；".join(messages[:3]) + ("……" if len(messages) > 3 else ""),
+                         [{"loc": message.split(":", 1)[0], "msg": message} for message in messages])
+        self.messages = messages
+
+
+class ContentChanged(DomainError):
+    """The station's content changed since the editor read it: publishing would overwrite someone's work."""
+
+    code = "content_changed"
+
+
+def editable_path(path: Any) -> str:
+    """The path as the store names it, or InvalidRequest for anything but the station's own editable files."""
+    if not isinstance(path, str):
+        raise InvalidRequest("文件路径必须是文本")
+    if path in (STATION_FILE, LANDING):
+        return path
+    if path.startswith(PAGES) and path.endswith(".md"):
+        slug = path[len(PAGES):-len(".md")]
+        if _SLUG.match(slug) and slug not in _RESERVED_SLUGS:
+            return path
+    raise InvalidRequest(f"只能编辑 station.yaml、landing.md 和 pages/<slug>.md（收到 {path[:80]!r}）",
+                         [{"loc": "files", "msg": f"not an editable file: {path[:80]!r}"}])
+
+
+def checked_changes(files: Any, current: Mapping[str, str]) -> dict[str, str | None]:
+    """The edits, each path checked and each text bounded; None deletes a page."""
+    if not isinstance(files, dict) or not files:
+        raise InvalidRequest("请提交要修改的文件：{路径: 内容}", [{"loc": "files", "msg": "expected {path: text}"}])
+    changes: dict[str, str | None] = {}
+    for path, text in files.items():
+        name = editable_path(path)
+        if text is None and name.startswith(PAGES):
+            changes[name] = None
+            continue
+        if not isinstance(text, str):
+            raise InvalidRequest(f"{name} 的内容必须是文本", [{"loc": f"files.{name}", "msg": "expected text"}])
+        if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+            raise InvalidRequest(f"{name} 超过 {MAX_FILE_BYTES // 1024} KB",
+                                 [{"loc": f"files.{name}", "msg": f"expected at most {MAX_FILE_BYTES} bytes"}])
+        changes[name] = text
+    pages = {path for path in current if path.startswith(PAGES)}
+    pages |= {path for path, text in changes.items() if path.startswith(PAGES) and text is not None}
+    pages -= {path for path, text in changes.items() if text is None}
+    if len(pages) > MAX_PAGES:
+        raise InvalidRequest(f"一个站点最多 {MAX_PAGES} 个页面", [{"loc": "files", "msg": f"at most {MAX_PAGES} pages"}])
+    return changes
+
+
+def version_of(files: Mapping[str, str]) -> str:
+    """The digest of a station's editable files: what an editor read, to tell whether it changed since."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{digest_of(files[path])}\0".encode())
+    return digest.hexdigest()[:32]
+
+
+def digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def platform_fields_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+                            source: str) -> list[str]:
+    """`file: field: expectation` for each platform field a station owner's station.yaml would change."""
+    before, after = before or {}, after or {}
+    return [f"{source}: {name}: only the platform owner may change this field"
+            for name in PLATFORM_FIELDS if before.get(name) != after.get(name)]
