@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: serve build test browser bench clean deploy mail-templates infra
+.PHONY: serve build test browser bench clean deploy function-templates infra
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,15 +41,18 @@ infra: $(VENV)/.installed
 # AWS: see infra/README.md. GUIDED=1 asks for the parameters the first time.
 deploy:
 	sam build --template-file infra/template.yaml --config-file "$(CURDIR)/infra/samconfig.toml"
-	$(MAKE) --no-print-directory mail-templates
+	$(MAKE) --no-print-directory function-templates
 	sam deploy --config-file "$(CURDIR)/infra/samconfig.toml" $(if $(GUIDED),--guided)
 
 # sam build copies only the functions' code (CodeUri: functions/); every built function gets
-# templates/mail beside its kameng package, where kameng/config.py looks first.
+# templates/mail (the mails) and templates/default (the theme the console's publish builds with)
+# beside its kameng package, where kameng/config.py and kameng/content_wiring.py look first.
 SAM_BUILD ?= .aws-sam/build
-mail-templates:
+function-templates:
 	@found=0; for code in $(SAM_BUILD)/*/; do \
 	  test -d "$$code/kameng" || continue; found=1; \
-	  rm -rf "$$code/templates/mail" && mkdir -p "$$code/templates" && cp -R templates/mail "$$code/templates/mail" || exit 1; \
+	  for theme in mail default; do \
+	    rm -rf "$$code/templates/$$theme" && mkdir -p "$$code/templates" && cp -R templates/$$theme "$$code/templates/$$theme" || exit 1; \
+	  done; \
 	done; \
 	test $$found = 1 || { echo "no built function under $(SAM_BUILD): run sam build first" >&2; exit 1; }

@@ -21,6 +21,7 @@ from kameng.domain.price_book import PriceBook
 from kameng.domain.second_factor import SecondFactor
 from kameng.domain.stats import BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, ReferrerShare, StatsDelta, Tally
 from kameng.domain.tickets import Ticket, TicketStatus
+from kameng.domain.uploads import UploadTarget, UploadTicket
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
 MAX_KEYS_PER_ORDER = 50
@@ -332,9 +333,10 @@ class Statistics(Protocol):
     """Daily rollups per station and SKU and a record per buyer, kept as orders are delivered and refunded
     (never by reading orders back). Days are the station's own (domain/stats.py decides them)."""
 
-    def record(self, order_id: str, kind: Counted, delta: StatsDelta) -> bool:
+    def record(self, order_id: str, kind: Counted, delta: StatsDelta, refunded_before: int = 0) -> bool:
         """Add the delta, and a marker of (order_id, kind), in one transaction; False, changing nothing,
-        when that marker is there already, or for a refund whose delivery was never counted."""
+        when that marker is there already, or for a refund whose delivery was never counted. A key
+        refund's marker also names the keys the order had refunded before it (domain/stats.py counted_marker)."""
 
     def days(self, station: str, start: date, end: date) -> list[DayTotals]:
         """The station's totals of each day in [start, end] that has any, oldest first."""

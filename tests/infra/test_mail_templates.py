@@ -27,7 +27,7 @@ def sam_built(build: Path, names) -> list[Path]:
 
 
 def package(build: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "--no-print-directory", "-s", "mail-templates", f"SAM_BUILD={build}"],
+    return subprocess.run(["make", "--no-print-directory", "-s", "function-templates", f"SAM_BUILD={build}"],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
 
 
@@ -87,7 +87,7 @@ def test_packaging_refuses_a_build_folder_without_functions(tmp_path):
 def test_deploy_packages_the_templates_between_build_and_upload():
     planned = subprocess.run(["make", "--no-print-directory", "-n", "deploy"], cwd=REPO, capture_output=True,
                              text=True, timeout=60).stdout
-    build, package_step, upload = (planned.index(s) for s in ("sam build", "mail-templates", "sam deploy"))
+    build, package_step, upload = (planned.index(s) for s in ("sam build", "function-templates", "sam deploy"))
     assert build < package_step < upload
 
 

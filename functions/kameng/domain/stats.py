@@ -1,9 +1,10 @@
 """What one order adds to its station's statistics when it is delivered, and takes back when refunded.
 
 Rollups are kept as orders change, never by reading orders back: each delivery and refund brings
-a delta of exact integers, applied once per (order, kind) by the store. An order counts on the day
-it was placed, in the station's time zone, so a refund lands on the same day as its delivery and
-takes back exactly what that added.
+a delta of exact integers, applied once per (order, kind) by the store (once per key refund for a
+refund of some keys). An order counts on the day it was placed, in the station's time zone, so a
+refund lands on the same day as its delivery, and the counts of a fully refunded order (its delivery,
+each key refund, the refund of the rest) add up to exactly nothing but the refund.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from enum import StrEnum
 from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
+from kameng.domain.key_refund import KeyRefund, share
 from kameng.domain.order import Order
 from kameng.domain.price_book import DEFAULT_TIME_ZONE
 
@@ -20,6 +22,13 @@ from kameng.domain.price_book import DEFAULT_TIME_ZONE
 class Counted(StrEnum):
     DELIVERED = "delivered"
     REFUNDED = "refunded"
+    KEYS_REFUNDED = "keys_refunded"  # some keys of a delivered order: counted once per key refund
+
+
+def counted_marker(kind: Counted, refunded_before: int = 0) -> str:
+    """What marks (order, kind) counted: a key refund's names the keys its order had refunded before it
+    (as its gateway attempt does), so each key refund of an order is counted once."""
+    return f"{kind.value}#{refunded_before}" if kind is Counted.KEYS_REFUNDED else kind.value
 
 
 @dataclass(frozen=True)
@@ -148,23 +157,49 @@ def station_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> StatsDelta:
-    """What delivering the order adds, or what refunding it takes back (the same figures, negated,
-    plus the refund itself)."""
-    day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
-    sale = Figures(gmv=order.total, orders=1, keys=order.quantity)
-    sign = 1 if kind is Counted.DELIVERED else -1
+def _referrers(order: Order, indexes: Iterable[int], sign: int, orders: int, gmv: int) -> tuple[ReferrerShare, ...]:
+    """Each referrer's orders and GMV, and (times `sign`) the share of its commissions that the keys at
+    `indexes` carry, as domain/key_refund.py spreads each commission."""
+    kept = list(indexes)
+    whole = len(kept) == order.quantity
     earned: dict[str, int] = {}
     for commission in order.commissions:
-        earned[commission.referrer] = earned.get(commission.referrer, 0) + commission.amount
-    referrers = tuple(ReferrerShare(referrer, sign, sign * order.total, sign * amount)
-                      for referrer, amount in sorted(earned.items()))
+        taken = commission.amount if whole else share(commission.amount, kept, order.quantity)
+        earned[commission.referrer] = earned.get(commission.referrer, 0) + taken
+    return tuple(ReferrerShare(referrer, orders, gmv, sign * amount) for referrer, amount in sorted(earned.items()))
+
+
+def _refunded_indexes(order: Order) -> list[int]:
+    return [order.key_ids.index(key_id) for key_id in order.refunded_key_ids if key_id in order.key_ids]
+
+
+def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> StatsDelta:
+    """What delivering the order adds, or what refunding it takes back (the same figures, negated,
+    plus the refund itself); a key refund's is key_refund_contribution."""
+    if kind is Counted.KEYS_REFUNDED:
+        raise ValueError("a key refund counts by key_refund_contribution")
+    day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
+    every = range(order.quantity)
     if kind is Counted.DELIVERED:
+        sale = Figures(gmv=order.total, orders=1, keys=order.quantity)
+        referrers = _referrers(order, every, 1, 1, order.total)
         return StatsDelta(order.station, order.sku, day, order.shopper_key, sale, order.total, 1, referrers)
-    # Keys refunded one by one before were taken back by their own counts (domain/key_refund.py).
+    # Keys refunded one by one before were taken back by their own counts (key_refund_contribution).
     rest, rest_keys = order.total - order.partly_refunded, order.quantity - len(order.refunded_key_ids)
+    refunded = set(_refunded_indexes(order))
     refund = Figures(gmv=-rest, orders=-1, keys=-rest_keys, refunded=rest, refunds=1)
+    referrers = _referrers(order, [i for i in every if i not in refunded], -1, -1, -rest)
     return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -rest, -1, referrers)
+
+
+def key_refund_contribution(refund: KeyRefund, zone: ZoneInfo | None = None) -> StatsDelta:
+    """What refunding some keys takes back: their exact share of the GMV, of the buyer's spend and of each
+    commission. The order still stands, so its order count, its buyer's orders and days are left as they are."""
+    order, amount = refund.order, refund.amount
+    day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
+    figures = Figures(gmv=-amount, keys=-len(refund.key_ids), refunded=amount)
+    referrers = _referrers(order, refund.indexes, -1, 0, -amount)
+    return StatsDelta(order.station, order.sku, day, order.shopper_key, figures, -amount, 0, referrers)
 
 
 # Rates are given in basis points (1/100 of a percent): exact integers, as money is.

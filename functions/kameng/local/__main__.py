@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     for station in stations:
         print(f"  {station:<16} http://{station}.localhost:{args.port}/", flush=True)
     print(f"  {'index':<16} http://localhost:{args.port}/", flush=True)
+    print(f"  {'owner console':<16} http://console.localhost:{args.port}/", flush=True)
     print(f"data: {chosen.table if chosen.store == 'dynamodb' else chosen.data_dir}   stop: Ctrl+C", flush=True)
     threading.Thread(target=_sweep_forever, args=(args.sweep_seconds,), daemon=True).start()
     proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}} if args.trusted_proxy else {}

@@ -89,7 +89,12 @@ def _scoped_order(owner: Owner, permission: Permission, order_id: str, deps: Dep
 
 
 def order_detail(owner: Owner, order_id: str, deps: Deps) -> dict:
-    order = _scoped_order(owner, Permission.VIEW_ORDERS, order_id, deps)
+    return console_view(_scoped_order(owner, Permission.VIEW_ORDERS, order_id, deps), deps)
+
+
+def console_view(order: Order, deps: Deps) -> dict:
+    """An order as the console shows it (its owner's scope checked already): the shopper's e-mail masked,
+    keys masked, its ledger and which keys were refunded."""
     view = lookup.owner_view(order.id, deps)
     view["order"] |= {"email": mask_email(order.email), "refunded_key_ids": list(order.refunded_key_ids),
                       "partly_refunded": order.partly_refunded}

@@ -19,7 +19,7 @@ from kameng.domain.refund import (
 )
 from kameng.services import audit
 from kameng.services.lookup import find_order
-from kameng.services.stats import count_after
+from kameng.services.stats import count_after, count_key_refund_after
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,9 @@ def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Dep
             return current
         raise NotRefundable(f"order {before.id} changed while its keys were being refunded; try again")
     if updated.status is OrderStatus.REFUNDED:
-        count_after(updated, Counted.REFUNDED, deps)
+        count_after(updated, Counted.REFUNDED, deps)  # the rest of the order, after the keys counted before
+    else:
+        count_key_refund_after(refund, deps)
     audit.record(deps, actor, updated.station, "order.refund_keys", updated.id,
                  {"status": before.status.value, "refunded_keys": list(before.refunded_key_ids)},
                  {"status": updated.status.value, "key_ids": list(refund.key_ids), "amount": refund.amount,

@@ -1,5 +1,6 @@
-"""Statistics kept as orders are delivered and refunded: each (order, kind) is counted once by the store,
-so the embedded call after delivery and the DynamoDB stream may both run without counting twice.
+"""Statistics kept as orders are delivered and refunded (in whole, or some keys at a time): each (order, kind),
+and each key refund, is counted once by the store, so the embedded call after delivery and the DynamoDB
+stream may both run without counting twice.
 
 The other events the dashboard counts (an account opened, a shopper bound to a referrer, a checkout
 placed) are counted once each by a marker of their own, after the change they count, never failing it.
@@ -11,8 +12,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kameng.deps import Deps
+from kameng.domain.key_refund import KeyRefund
 from kameng.domain.order import Order
-from kameng.domain.stats import DEFAULT_TIME_ZONE, Counted, Tally, contribution, station_day
+from kameng.domain.stats import DEFAULT_TIME_ZONE, Counted, Tally, contribution, key_refund_contribution, station_day
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,18 @@ def count_after(order: Order, kind: Counted, deps: Deps) -> None:
         count(order, kind, deps)
     except Exception:
         log.exception("statistics not counted", extra={"order_id": order.id, "kind": kind.value})
+
+
+def count_key_refund_after(refund: KeyRefund, deps: Deps) -> None:
+    """Count a refund of some keys, made already, once (by the keys its order had refunded before it),
+    never failing it. The refund of the last keys refunds the order: that one counts as REFUNDED."""
+    order = refund.order
+    try:
+        deps.store.statistics.record(order.id, Counted.KEYS_REFUNDED,
+                                     key_refund_contribution(refund, station_zone(order.station, deps)),
+                                     refunded_before=len(order.refunded_key_ids))
+    except Exception:
+        log.exception("statistics not counted", extra={"order_id": order.id, "kind": Counted.KEYS_REFUNDED.value})
 
 
 def tally_after(marker: str, station: str, at: datetime, tally: Tally, deps: Deps) -> None:

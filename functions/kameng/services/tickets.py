@@ -17,8 +17,7 @@ from kameng.domain.tickets import (
     clean_text, new_ticket,
 )
 from kameng.ports import Conflict, Duplicate
-from kameng.services import audit, lookup, notify, refunds
-from kameng.services.account import mask_email
+from kameng.services import audit, lookup, notify, owner_orders, refunds
 from kameng.services.order_link import open_token, order_page
 from kameng.services.stations import published_book
 
@@ -121,8 +120,7 @@ def _owned(owner: Owner, ticket_id: str, permission: Permission, deps: Deps) -> 
 
 def detail(owner: Owner, ticket_id: str, deps: Deps) -> dict:
     ticket = _owned(owner, ticket_id, Permission.AFTER_SALES, deps)
-    order = lookup.owner_view(ticket.order_id, deps)
-    order["order"]["email"] = mask_email(order["order"]["email"])
+    order = owner_orders.console_view(lookup.find_order(ticket.order_id, deps), deps)
     thread = [{"author": m.author.value, "text": m.text, "at": m.at.isoformat(),
                "by": m.by if m.author is Author.OWNER else None} for m in ticket.messages]
     return {"ticket": owner_summary(ticket, deps.clock()) | {

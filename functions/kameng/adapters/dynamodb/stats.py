@@ -1,4 +1,5 @@
-"""Daily rollups and buyer records (keys.py: STATS#, BUYER#, COUNTED#), each order counted once per kind."""
+"""Daily rollups and buyer records (keys.py: STATS#, BUYER#, COUNTED#), each order counted once per kind (and
+once per key refund)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,7 +7,7 @@ from datetime import date, timedelta
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, n, number, pause
 from kameng.domain.stats import (BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, Figures, ReferrerShare,
-                                 StatsDelta, Tally, week_offset)
+                                 StatsDelta, Tally, counted_marker, week_offset)
 
 _FIGURES = ("gmv", "orders", "keys", "refunded", "refunds")
 # A console asks for weeks or months; a range past this is read in one BatchGetItem per 100 days anyway.
@@ -65,40 +66,54 @@ def _cohort_moves(delta: StatsDelta, cohort: date | None, before: int) -> list[N
     return [_add("cohort", keys.stats_cohort(delta.station, cohort, offset), {"buyers": 1 if after > 0 else -1})]
 
 
+def _buyer_days(delta: StatsDelta, cohort: date | None, before: int | None) -> list[Named]:
+    """The buyer's day and week, and the cohort cells a week gaining its first order kept (or losing its last) moves."""
+    return [_add_to_week(delta, before),
+            _add("buyer_day", keys.stats_of_day("BUYERS", delta.station, delta.day, delta.shopper_key),
+                 {"orders": delta.buyer_orders}),
+            *_cohort_moves(delta, cohort, before or 0)]
+
+
 def _activity(delta: StatsDelta, buyer: dict | None, week: dict | None, kind: Counted) -> list[Named]:
-    """The buyer's cohort, day and week, the cohort cells they move, and the day's tallies."""
+    """The buyer's record and cohort, the day's tallies and the referrers; and but for a key refund (its
+    order still stands) the buyer's day and week."""
     cohort_text = ((buyer or {}).get("cohort") or {}).get("S")
     new = cohort_text is None and kind is Counted.DELIVERED
     cohort = delta.week if new else (date.fromisoformat(cohort_text) if cohort_text else None)
-    before = None if week is None else number(week, "orders")
     tallies = {tally.value: value for tally, value in delta.tallies.items()}
-    items = [_add_to_buyer(delta, cohort, new), _add_to_week(delta, before),
-             _add("buyer_day", keys.stats_of_day("BUYERS", delta.station, delta.day, delta.shopper_key),
-                  {"orders": delta.buyer_orders})]
+    items = [_add_to_buyer(delta, cohort, new)]
+    if kind is not Counted.KEYS_REFUNDED:
+        items += _buyer_days(delta, cohort, None if week is None else number(week, "orders"))
     if new:
         tallies[Tally.NEW_BUYERS.value] = 1
         items.append(_add("cohort_size", keys.stats_cohort(delta.station, delta.week, 0), {"buyers": 1}))
     if tallies:
         items.append(_add("tallies", keys.stats_tally(delta.station, delta.day), tallies))
-    items += _cohort_moves(delta, cohort, before or 0)
     items += [_add(f"referrer_{i}", keys.stats_of_day("REFERRERS", delta.station, delta.day, share.referrer),
                    {"orders": share.orders, "gmv": share.gmv, "commissions": share.commissions})
               for i, share in enumerate(delta.referrers)]
     return items
 
 
-def _marker(order_id: str, kind: Counted | Tally) -> Named:
+def _marker(order_id: str, kind: Counted | Tally, refunded_before: int = 0) -> Named:
+    marker = counted_marker(kind, refunded_before) if isinstance(kind, Counted) else kind.value
     return Named("marker", {"Put": {
-        "Item": keys.counted(order_id, kind.value), "ConditionExpression": "attribute_not_exists(pk)"}})
+        "Item": keys.counted(order_id, marker), "ConditionExpression": "attribute_not_exists(pk)"}})
 
 
-def _delivery_counted(order_id: str) -> Named:
+# What the delivery's marker notes when a refund of it is counted: the refund, or one more key refund.
+_NOTED = {Counted.REFUNDED: ("SET #noted = :noted", "refund_counted", {"BOOL": True}),
+          Counted.KEYS_REFUNDED: ("ADD #noted :noted", "key_refunds_counted", n(1))}
+
+
+def _delivery_counted(order_id: str, kind: Counted) -> Named:
     # A refund takes back only what a delivery added: an order refunded before delivery adds nothing.
     # An update, not a ConditionCheck, so the functions' roles need no permission beyond Put and Update.
+    update, field, value = _NOTED[kind]
     return Named("delivery", {"Update": {
         "Key": keys.counted(order_id, Counted.DELIVERED.value), "ConditionExpression": "attribute_exists(pk)",
-        "UpdateExpression": "SET #refund_counted = :yes", "ExpressionAttributeNames": {"#refund_counted": "refund_counted"},
-        "ExpressionAttributeValues": {":yes": {"BOOL": True}}}})
+        "UpdateExpression": update, "ExpressionAttributeNames": {"#noted": field},
+        "ExpressionAttributeValues": {":noted": value}}})
 
 
 def _totals(station: str, item: dict) -> DayTotals:
@@ -117,15 +132,18 @@ class DynamoStatistics:
     def __init__(self, table: Table):
         self.table = table
 
-    def record(self, order_id: str, kind: Counted, delta: StatsDelta) -> bool:
-        guards = [_marker(order_id, kind)] + ([_delivery_counted(order_id)] if kind is Counted.REFUNDED else [])
+    def record(self, order_id: str, kind: Counted, delta: StatsDelta, refunded_before: int = 0) -> bool:
+        guards = [_marker(order_id, kind, refunded_before)]
+        if kind is not Counted.DELIVERED:
+            guards.append(_delivery_counted(order_id, kind))
         figures = [_add_figures("day", keys.stats_day(delta.station, delta.day), delta.figures),
                    _add_figures("sku_day", keys.stats_day(delta.station, delta.day, delta.sku), delta.figures)]
         for attempt in range(ATTEMPTS):
             # The buyer's cohort and week are read, then written under the condition that they are unchanged:
             # a transaction cannot branch on what it finds.
             buyer = self.table.get(keys.stats_buyer(delta.station, delta.shopper_key), ["cohort"])
-            week = self.table.get(keys.stats_buyer_week(delta.station, delta.shopper_key, delta.week), ["orders"])
+            week = (None if kind is Counted.KEYS_REFUNDED else
+                    self.table.get(keys.stats_buyer_week(delta.station, delta.shopper_key, delta.week), ["orders"]))
             try:
                 self.table.transact(guards + figures + _activity(delta, buyer, week, kind))
                 return True

@@ -1,4 +1,4 @@
-"""Daily rollups and buyer records, each delivery or refund counted once by its marker row."""
+"""Daily rollups and buyer records, each delivery, refund or key refund counted once by its marker row."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,7 +6,7 @@ from datetime import date
 
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.stats import (BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, Figures, ReferrerShare,
-                                 StatsDelta, Tally, week_offset)
+                                 StatsDelta, Tally, counted_marker, week_offset)
 
 # The station's own total is kept in the row of this SKU name, which no SKU can have.
 _STATION_TOTAL = ""
@@ -102,19 +102,21 @@ class SqliteStatistics:
     def __init__(self, db: SqliteFile):
         self._db = db
 
-    def record(self, order_id: str, kind: Counted, delta: StatsDelta) -> bool:
+    def record(self, order_id: str, kind: Counted, delta: StatsDelta, refunded_before: int = 0) -> bool:
         with self._db.write() as conn:
-            if kind is Counted.REFUNDED and conn.execute(
+            # A refund (of the order or of some keys) takes back only what a counted delivery added.
+            if kind is not Counted.DELIVERED and conn.execute(
                     "SELECT 1 FROM stats_marks WHERE order_id = ? AND kind = ?",
                     (order_id, Counted.DELIVERED.value)).fetchone() is None:
                 return False
             if conn.execute("INSERT INTO stats_marks (order_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                            (order_id, kind.value)).rowcount != 1:
+                            (order_id, counted_marker(kind, refunded_before))).rowcount != 1:
                 return False
             _add_to_day(conn, delta, _STATION_TOTAL)
             _add_to_day(conn, delta, delta.sku)
             _add_to_buyer(conn, delta)
-            _add_to_activity(conn, delta, kind)
+            if kind is not Counted.KEYS_REFUNDED:  # the order stands, and so do its buyer's day and week
+                _add_to_activity(conn, delta, kind)
             _add_to_referrers(conn, delta)
         return True
 
