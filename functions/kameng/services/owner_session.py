@@ -16,7 +16,6 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
-import segno
 from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.deps import Deps
@@ -135,6 +134,9 @@ def use_link(request: OwnerLink, deps: Deps) -> tuple[dict[str, Any], OwnerCooki
     except Conflict:
         # Confirmed by a code typed in another tab since we read it: that secret stands.
         return {"stage": "verify", "email_masked": mask_email(owner.email)}, pending
+    # Only a first sign-in draws a QR code: every other owner request skips the import.
+    import segno
+
     uri = provisioning_uri(secret, owner.email)
     return {"stage": "enrol", "email_masked": mask_email(owner.email), "secret": secret, "otpauth_uri": uri,
             "qr_svg": segno.make(uri, error="m").svg_inline(scale=4)}, pending
