@@ -75,6 +75,13 @@ class Config(Edge):
     # Set, owners' key files go to this private S3 bucket by presigned URL; unset, to the data folder
     # through the local server.
     uploads_bucket: str | None = Field(default=None, alias="KAMENG_UPLOADS_BUCKET")
+    # The console's content editor: local folders, or (with a content bucket) S3 and the site bucket.
+    content_dir: Path = Field(default=REPO / "content", alias="KAMENG_CONTENT_DIR")
+    site_dir: Path = Field(default=REPO / "site", alias="KAMENG_SITE_DIR")
+    content_bucket: str | None = Field(default=None, alias="KAMENG_CONTENT_BUCKET")
+    content_prefix: str = Field(default="content/", alias="KAMENG_CONTENT_PREFIX")
+    site_bucket: str | None = Field(default=None, alias="KAMENG_SITE_BUCKET")
+    distribution_id: str | None = Field(default=None, alias="KAMENG_DISTRIBUTION_ID")
     mail: Literal["outbox", "ses"] = Field(default="outbox", alias="KAMENG_MAIL")
     # SES sends only from a verified identity: this address, or its domain.
     mail_from: str | None = Field(default=None, alias="KAMENG_MAIL_FROM")

@@ -3,15 +3,14 @@
 Unset, everything is local: content/ is edited in place and site/ rebuilt as `make build` does.
 KAMENG_CONTENT_BUCKET (a private bucket holding content/ under KAMENG_CONTENT_PREFIX, default
 `content/`) selects production: the one station's build is published to KAMENG_SITE_BUCKET and
-KAMENG_DISTRIBUTION_ID (optional) is invalidated, as `kameng publish` does.
+KAMENG_DISTRIBUTION_ID, when set, is invalidated, as `kameng publish` does (docs/configuration.md).
 """
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 
+from kameng import config as configuration
 from kameng.config import CODE_ROOT, REPO
 from kameng.services.content_edit import CdnTarget, ContentSite
 
@@ -25,26 +24,24 @@ def templates_dir(code_root: Path = CODE_ROOT) -> Path:
     return packaged if (packaged / "default").is_dir() else REPO / "templates"
 
 
-def build(environ: Mapping[str, str]) -> ContentSite:
-    bucket = environ.get("KAMENG_CONTENT_BUCKET")
-    if not bucket:
+def build(config: configuration.Config) -> ContentSite:
+    if not config.content_bucket:
         from kameng.adapters.content_local import LocalContentFiles
 
-        return ContentSite(LocalContentFiles(Path(environ.get("KAMENG_CONTENT_DIR") or REPO / "content")),
-                           templates_dir(), site_dir=Path(environ.get("KAMENG_SITE_DIR") or REPO / "site"))
+        return ContentSite(LocalContentFiles(config.content_dir), templates_dir(), site_dir=config.site_dir)
     import boto3
 
     from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
     from kameng.adapters.content_s3 import S3ContentFiles
 
+    if not config.site_bucket:
+        raise configuration.ConfigError(
+            "KAMENG_CONTENT_BUCKET needs KAMENG_SITE_BUCKET (the bucket the CDN serves the stations from)")
     s3 = boto3.client("s3")
-    site_bucket = environ.get("KAMENG_SITE_BUCKET")
-    if not site_bucket:
-        raise RuntimeError("KAMENG_CONTENT_BUCKET needs KAMENG_SITE_BUCKET (the bucket the CDN serves from)")
-    distribution = environ.get("KAMENG_DISTRIBUTION_ID") or None
+    distribution = config.distribution_id
     publisher = S3CloudFrontPublisher(s3, boto3.client("cloudfront") if distribution else None)
-    return ContentSite(S3ContentFiles(s3, bucket, environ.get("KAMENG_CONTENT_PREFIX") or "content/"),
-                       templates_dir(), cdn=CdnTarget(site_bucket, distribution, publisher))
+    return ContentSite(S3ContentFiles(s3, config.content_bucket, config.content_prefix), templates_dir(),
+                       cdn=CdnTarget(config.site_bucket, distribution, publisher))
 
 
 def content_site() -> ContentSite:
@@ -52,7 +49,7 @@ def content_site() -> ContentSite:
     if _current is None:
         with _lock:
             if _current is None:
-                _current = build(os.environ)
+                _current = build(configuration.load())
     return _current
 
 

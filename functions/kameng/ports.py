@@ -334,9 +334,8 @@ class Statistics(Protocol):
     (never by reading orders back). Days are the station's own (domain/stats.py decides them)."""
 
     def record(self, order_id: str, kind: Counted, delta: StatsDelta, refunded_before: int = 0) -> bool:
-        """Add the delta, and a marker of (order_id, kind), in one transaction; False, changing nothing,
-        when that marker is there already, or for a refund whose delivery was never counted. A key
-        refund's marker also names the keys the order had refunded before it (domain/stats.py counted_marker)."""
+        """Add the delta, and a marker of (order_id, kind; a key refund's names the keys refunded before it), in
+        one transaction; False, changing nothing, when that marker is there already or no delivery was counted."""
 
     def days(self, station: str, start: date, end: date) -> list[DayTotals]:
         """The station's totals of each day in [start, end] that has any, oldest first."""
