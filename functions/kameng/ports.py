@@ -134,8 +134,10 @@ class Orders(Protocol):
     """Orders, their payments and ledgers. Every change is `apply`: one conditional transaction that also
     moves the order's keys, quotas, member credits and ledger entries, and records the event that caused it."""
 
-    def place_order(self, order: Order) -> Order:
-        """Create a pending order holding `order.quantity` reserved keys and its quotas.
+    def place_order(self, order: Order, day: date | None = None) -> Order:
+        """Create a pending order holding `order.quantity` reserved keys and its quotas; with `day`, count a
+        checkout started at the station that day (in SQLite's one transaction; on DynamoDB by one ADD just
+        after, outside a transaction every checkout of a flash sale would otherwise conflict on).
 
         Raises SoldOut when too few keys are left, the quota's own refusal when a cap is reached,
         Duplicate when an order of that id exists, and Busy when racing buyers kept winning."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
+from kameng.domain.errors import SoldOut
 from kameng.domain.member import Commission
 from kameng.domain.stats import BuyerCounts, CohortCell, Counted, ReferrerShare, Tally, contribution
 
@@ -114,3 +117,21 @@ def test_count_once_adds_a_tally_once_per_marker(store):
     assert stats.tallies("main", DAY, DAY) == {DAY: {Tally.MEMBERS: 2, Tally.CHECKOUTS: 1}}
     assert stats.tallies("main", DAY + timedelta(days=1), DAY + timedelta(days=2)) == {}
     assert stats.tallies("sub", DAY, DAY) == {}
+
+
+def test_placing_an_order_with_its_day_counts_one_checkout_started_there(store, inventory):
+    inventory.add("steam-100", 3)
+    store.orders.place_order(an_order("steam-100", station="game-zone"), day=DAY)
+    store.orders.place_order(an_order("steam-100", station="game-zone", at=START + timedelta(seconds=1)),
+                             day=DAY + timedelta(days=1))
+    # Without a day (the order of a test, a script) nothing is counted.
+    store.orders.place_order(an_order("steam-100", station="game-zone", at=START + timedelta(seconds=2)))
+    counted = store.statistics.tallies("game-zone", DAY, DAY + timedelta(days=1))
+    assert counted == {DAY: {Tally.CHECKOUTS: 1}, DAY + timedelta(days=1): {Tally.CHECKOUTS: 1}}
+
+
+def test_a_checkout_refused_for_stock_counts_nothing(store, inventory):
+    inventory.add("steam-100", 1)
+    with pytest.raises(SoldOut):
+        store.orders.place_order(an_order("steam-100", quantity=2, station="game-zone"), day=DAY)
+    assert store.statistics.tallies("game-zone", DAY, DAY) == {}

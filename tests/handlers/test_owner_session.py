@@ -198,3 +198,20 @@ def test_after_a_reset_the_next_link_sets_up_a_new_secret_and_the_old_phone_fail
     assert type_code(fresh, code_for(fresh.json["secret"], clock)).status == 200
     actions = [e.action for e in deps.store.audit_log.entries(None, 0, 100)]
     assert "owner.second_factor_reset" in actions and actions.count("owner.second_factor_set") == 2
+
+
+@pytest.mark.parametrize("origin", ["https://game-zone.shop.example", "https://evil.example",
+                                    "http://console.localhost:8001", "null"])
+def test_a_page_of_another_origin_cannot_use_the_owner_api(deps, stations, origin):
+    client = make_owner(deps, "boss@example.com", "platform_owner", None)
+    for answer in (client.call("GET", "/api/owner/me", headers={"origin": origin}),
+                   call_route("POST", "/api/owner/sign-in", {"email": ZHANG}, headers={"origin": origin})):
+        assert (answer.status, answer.code) == (403, "cross_site_request")
+    assert not [m for m in deps.mail.sent() if m["To"] == ZHANG]
+
+
+def test_the_console_itself_and_scripts_without_an_origin_are_let_through(deps, stations):
+    client = make_owner(deps, "boss@example.com", "platform_owner", None)
+    assert client.call("GET", "/api/owner/me").status == 200
+    event_without_origin = client.call("GET", "/api/owner/me", headers={"origin": "HTTP://Console.localhost:8000"})
+    assert event_without_origin.status == 200

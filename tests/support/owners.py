@@ -58,6 +58,9 @@ def call_route(method: str, path: str, body: Any = None, query: dict[str, str] |
     assert route is not None, f"no route {method} {path_only}"
     event = build_api_event(method, path_only, body, headers, path_params=params or None, query=query,
                             route=route.path)
+    # The recorded event is a shop page's request; owners call from the console's own origin.
+    event["headers"]["origin"] = "http://console.localhost:8000"
+    event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
     if cookies:
         event["cookies"] = [f"{name}={value}" for name, value in cookies.items()]
     raw = route.handler()(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,13 +18,12 @@ from kameng.domain.price_book import PriceBook, PricedOrder, price_order
 from kameng.domain.holds import unpaid_quotas
 from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee, platform_fee
-from kameng.domain.stats import Tally
+from kameng.domain.stats import station_day
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
 from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
-from kameng.services.stats import tally_after
 from kameng.services.order_link import order_page, pay_link, seal_token
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
@@ -199,9 +199,9 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
-    ))
+        # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
+    ), day=station_day(now, ZoneInfo(book.time_zone)))
     check_low_stock(order.sku, priced.line.low_stock, deps, station=order.station)
-    tally_after(order.id, book.station, now, Tally.CHECKOUTS, deps)
     base = deps.settings.station_url(book.station, book.domain)
     # The gateway gets the page without the token (it would keep it on the session);
     # the shopper's browser holds the token in a cookie, and the link below keeps it

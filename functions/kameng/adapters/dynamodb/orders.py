@@ -3,9 +3,10 @@ that also moves its keys, quotas, member credits, earnings and ledger entries.""
 from __future__ import annotations
 
 import heapq
+import logging
 import itertools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterator
 
 from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts
@@ -14,7 +15,10 @@ from kameng.domain.errors import SoldOut
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
+from kameng.domain.stats import Tally
 from kameng.ports import MAX_KEYS_PER_ORDER, Duplicate, UnknownRecord
+
+log = logging.getLogger(__name__)
 
 # Stripe retries a webhook for 3 days; the record outlives that by far.
 EVENT_KEPT_FOR = timedelta(days=30)
@@ -115,7 +119,7 @@ class DynamoOrders:
     def __init__(self, table: Table):
         self.table = table
 
-    def place_order(self, order: Order) -> Order:
+    def place_order(self, order: Order, day: date | None = None) -> Order:
         if not 1 <= order.quantity <= MAX_KEYS_PER_ORDER:
             raise ValueError(f"an order holds 1 to {MAX_KEYS_PER_ORDER} keys, not {order.quantity}")
         for attempt in range(ATTEMPTS):
@@ -125,16 +129,28 @@ class DynamoOrders:
             items += inventory.move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
             try:
                 self.table.transact(items)
-                return placed
             except Cancelled as cancelled:
                 if "order" in cancelled.failed:
                     raise Duplicate(f"order {order.id} already exists") from None
                 refused = counters.refused_quota(order.quotas, cancelled.failed)
                 if refused is not None:
                     raise refused.refusal() from None
-            # Another buyer took one of the keys, or the transaction conflicted: pick again.
-            pause(attempt)
+                # Another buyer took one of the keys, or the transaction conflicted: pick again.
+                pause(attempt)
+                continue
+            if day is not None:
+                self._count_checkout(placed.station, day)
+            return placed
         raise inventory.lost_races(self.table, order.sku, order.quantity)
+
+    def _count_checkout(self, station: str, day: date) -> None:
+        # The order is placed: a statistic that cannot be counted must not fail the checkout.
+        try:
+            self.table.update(keys.stats_tally(station, day), UpdateExpression="ADD #tally :one",
+                              ExpressionAttributeNames={"#tally": Tally.CHECKOUTS.value},
+                              ExpressionAttributeValues={":one": n(1)})
+        except Exception:
+            log.exception("checkout not counted", extra={"station": station, "day": day.isoformat()})
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
         plan: _Plan | None = None

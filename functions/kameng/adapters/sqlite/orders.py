@@ -3,18 +3,20 @@ also moves its keys (inventory.py), its quotas and its member credits (members.p
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable
 
 from kameng.adapters.sqlite.inventory import SOLD_OUT, available, flag_refunded, move_keys, reserve_keys
 from kameng.adapters.sqlite.members import credit
 from kameng.adapters.sqlite.schema import ts
+from kameng.adapters.sqlite.stats import add_tally
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.quota import Quota
+from kameng.domain.stats import Tally
 from kameng.ports import Duplicate, UnknownRecord
 
 
@@ -83,7 +85,7 @@ class SqliteOrders:
     def __init__(self, db: SqliteFile):
         self._db = db
 
-    def place_order(self, order: Order) -> Order:
+    def place_order(self, order: Order, day: date | None = None) -> Order:
         conn = self._db.conn()
         # A sold-out answer needs no write lock: in a flash sale most buyers get it.
         if available(conn, order.sku) < order.quantity:
@@ -105,6 +107,8 @@ class SqliteOrders:
                 (placed.id, placed.status.value, placed.station, placed.shopper_key, ts(placed.due_at),
                  placed.model_dump_json()),
             )
+            if day is not None:
+                add_tally(conn, placed.station, day.isoformat(), Tally.CHECKOUTS, 1)
         return placed
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:

@@ -34,7 +34,7 @@ def _add_to_buyer(conn: sqlite3.Connection, delta: StatsDelta) -> None:
     )
 
 
-def _add_tally(conn: sqlite3.Connection, station: str, day: str, tally: Tally, value: int) -> None:
+def add_tally(conn: sqlite3.Connection, station: str, day: str, tally: Tally, value: int) -> None:
     conn.execute("INSERT INTO stats_tallies (station, day, tally, value) VALUES (?, ?, ?, ?) "
                  "ON CONFLICT (station, day, tally) DO UPDATE SET value = value + excluded.value",
                  (station, day, tally.value, value))
@@ -58,7 +58,7 @@ def _cohort_of(conn: sqlite3.Connection, delta: StatsDelta, kind: Counted) -> da
     conn.execute("INSERT INTO stats_cohort_members (station, shopper_key, week) VALUES (?, ?, ?)",
                  (delta.station, delta.shopper_key, week))
     _add_to_cohort(conn, delta.station, week, 0, 1)
-    _add_tally(conn, delta.station, delta.day.isoformat(), Tally.NEW_BUYERS, 1)
+    add_tally(conn, delta.station, delta.day.isoformat(), Tally.NEW_BUYERS, 1)
     return delta.week
 
 
@@ -84,7 +84,7 @@ def _add_to_activity(conn: sqlite3.Connection, delta: StatsDelta, kind: Counted)
 def _add_to_referrers(conn: sqlite3.Connection, delta: StatsDelta) -> None:
     day = delta.day.isoformat()
     for tally, value in delta.tallies.items():
-        _add_tally(conn, delta.station, day, tally, value)
+        add_tally(conn, delta.station, day, tally, value)
     for share in delta.referrers:
         conn.execute(
             "INSERT INTO stats_referrers (station, day, referrer, orders, gmv, commissions) VALUES (?, ?, ?, ?, ?, ?) "
@@ -125,7 +125,7 @@ class SqliteStatistics:
             if conn.execute("INSERT INTO stats_marks (order_id, kind) VALUES (?, ?) ON CONFLICT DO NOTHING",
                             (marker, tally.value)).rowcount != 1:
                 return False
-            _add_tally(conn, station, day.isoformat(), tally, 1)
+            add_tally(conn, station, day.isoformat(), tally, 1)
         return True
 
     def tallies(self, station: str, start: date, end: date) -> dict[date, dict[Tally, int]]:

@@ -8,8 +8,10 @@ import csv
 import io
 from typing import Any, Callable, Iterable, Sequence
 
+from urllib.parse import urlsplit
+
 from kameng.domain.owners import Owner
-from kameng.http import accept_post, api, cookie, header, refuse_cross_site
+from kameng.http import CrossSiteRequest, accept_post, api, cookie, header, refuse_cross_site
 from kameng.services import owner_session
 from kameng.wiring import deps
 
@@ -21,15 +23,28 @@ def bearer(event: dict) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def refuse_other_origins(event: dict) -> None:
+    """A browser names the page a request comes from: for the owner API, only the console may be that page
+    (scripts send no Origin). Kept beside Sec-Fetch-Site for browsers too old to send it."""
+    origin = header(event, "origin")
+    if origin is None:
+        return
+    console = urlsplit(deps().settings.console_url)
+    sent = urlsplit(origin.strip().lower())
+    if (sent.scheme, sent.netloc) != (console.scheme, console.netloc.lower()):
+        raise CrossSiteRequest("拒绝来自其他网站的请求：请在管理后台页面上操作")
+
+
 def owner_api(handler: OwnerHandler) -> Callable[[dict, Any], dict]:
-    """Wrap an owner handler: refuse other sites' pages and non-JSON writes, then find the owner (401 when
-    there is none) and hand it over."""
+    """Wrap an owner handler: refuse other sites' pages (Sec-Fetch-Site, Origin) and non-JSON writes, then
+    find the owner (401 when there is none) and hand it over."""
 
     def gated(event: dict, context: Any = None) -> dict:
         if (event.get("requestContext") or {}).get("http", {}).get("method", "GET") in ("GET", "HEAD"):
             refuse_cross_site(event)
         else:
             accept_post(event)
+        refuse_other_origins(event)
         owner = owner_session.authenticate(bearer(event), cookie(event, owner_session.COOKIE), deps())
         return handler(event, owner)
 
