@@ -28,7 +28,7 @@ from kameng import config, wiring
 from kameng.deps import Deps
 from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.handlers import webhook
-from kameng.ports import StockCount
+from kameng.ports.store import StockCount
 from kameng.services import import_keys
 
 EVENTS = Path(__file__).parent / "events"

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from kameng.ports import Cipher, Mail, PaymentGateway, Store, Uploads
+from kameng.ports.outside import Cipher, Mail, PaymentGateway, Uploads
+from kameng.ports.store import Store
 
 
 def utc_now() -> datetime:

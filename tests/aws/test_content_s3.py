@@ -10,7 +10,7 @@ import pytest
 from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
 from kameng.adapters.content_s3 import S3ContentFiles
 from kameng.domain.owners import Owner, Role
-from kameng.ports import Conflict
+from kameng.ports.store import Conflict
 from kameng.services import content_edit
 from kameng.services.content_edit import CdnTarget, ContentSite
 

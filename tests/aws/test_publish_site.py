@@ -10,7 +10,7 @@ import pytest
 
 from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
 from kameng.domain.price_book import PriceBook
-from kameng.ports import PublishError
+from kameng.ports.outside import PublishError
 from kameng.services import publish_site
 from kameng.services.publish_site import IMMUTABLE, REVALIDATE, cache_control_of, content_type_of, invalidation_paths
 

@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pytest
 
-from kameng.ports import Store
+from kameng.ports.store import Store
 
 from .store_world import STORES, Inventory
 

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from kameng.adapters.sqlite import open_store
 from kameng.domain.ids import new_id
 from kameng.domain.order import Order, OrderStatus
-from kameng.ports import SealedKey, StockCount, Store
+from kameng.ports.store import SealedKey, StockCount, Store
 from tests.support.dynamo_table import dynamodb_store
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)

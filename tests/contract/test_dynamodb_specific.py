@@ -21,7 +21,7 @@ from kameng.domain.errors import SoldOut
 from kameng.domain.member import Commission, personal_coupon
 from kameng.domain.order import Applied, KeyMove, OrderChange, OrderStatus, deliver, hold_for_payment, ledger_for
 from kameng.domain.price_book import PriceBook
-from kameng.ports import MAX_KEYS_PER_ORDER, SealedKey, Store
+from kameng.ports.store import MAX_KEYS_PER_ORDER, SealedKey, Store
 from tests.support.dynamo_table import TABLE_YAML, dynamodb_store
 
 from .store_world import START, an_order, sealed_keys_for

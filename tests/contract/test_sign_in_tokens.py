@@ -6,7 +6,7 @@ import secrets
 import threading
 from datetime import timedelta
 
-from kameng.ports import SignInGrant
+from kameng.ports.store import SignInGrant
 
 from .store_world import START
 

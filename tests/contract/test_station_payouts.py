@@ -9,7 +9,7 @@ import pytest
 
 from kameng.domain.member import personal_coupon
 from kameng.domain.payouts import PayoutStatus, StationPayout, decide
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 START = datetime(2026, 12, 1, 8, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.audit import DynamoAuditLog
 from kameng.domain.audit import GENESIS, AuditDraft, verify
-from kameng.ports import Store
+from kameng.ports.store import Store
 
 from .store_world import START
 from .test_store_concurrency import race

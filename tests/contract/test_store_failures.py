@@ -1,6 +1,6 @@
 """How each store port fails, the same on every adapter: an unknown id, a duplicate, a conflict.
 
-A failure leaves the store as it was; what ports.py documents as "None", "[]" or "False" is
+A failure leaves the store as it was; what ports/store.py documents as "None", "[]" or "False" is
 answered that way, never with an adapter's own exception."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from kameng.domain.member import Withdrawal, WithdrawalStatus, personal_coupon
 from kameng.domain.order import Applied, OrderChange, OrderStatus
-from kameng.ports import Conflict, Duplicate, SignInGrant, StockCount, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, SignInGrant, StockCount, UnknownRecord
 
 from .store_world import START, an_order
 

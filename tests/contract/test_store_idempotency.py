@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from kameng.ports import Conflict, Recorded, RequestClaim
+from kameng.ports.store import Conflict, Recorded, RequestClaim
 
 from .store_world import START
 

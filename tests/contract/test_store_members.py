@@ -11,7 +11,7 @@ from kameng.domain.member import Commission, IssuedCoupon, chain_below, personal
 from kameng.domain.order import Applied, OrderChange, OrderStatus, PaymentEvent, PaymentKind, decide_payment, deliver, lapse
 from kameng.domain.quota import EVERYONE, Quota, QuotaKind, coupon_counter
 from kameng.domain.refund import refund_delivered
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 from .store_world import START, an_order
 from .test_store_concurrency import race

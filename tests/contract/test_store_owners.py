@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from kameng.domain.owners import Owner, OwnerToken, Role
-from kameng.ports import Duplicate, UnknownRecord
+from kameng.ports.store import Duplicate, UnknownRecord
 
 from .store_world import START
 
@@ -129,7 +129,7 @@ def test_a_second_factor_is_kept_sealed_and_unconfirmed_until_a_code_confirms_it
 
 def test_a_confirmed_second_factor_cannot_be_replaced(owners):
     from kameng.domain.second_factor import SecondFactor
-    from kameng.ports import Conflict
+    from kameng.ports.store import Conflict
 
     owners.start_second_factor(SecondFactor(ZHANG.id, b"phone"))
     owners.use_second_factor_step(ZHANG.id, 7)

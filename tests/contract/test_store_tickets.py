@@ -11,7 +11,7 @@ from kameng.domain.ids import new_id
 from kameng.domain.order import Applied
 from kameng.domain.refund import refund_delivered
 from kameng.domain.tickets import Resolution, TicketStatus, new_ticket
-from kameng.ports import Conflict, Duplicate
+from kameng.ports.store import Conflict, Duplicate
 
 from .store_world import START
 from .test_store_concurrency import race

@@ -18,7 +18,7 @@ import pytest
 import stripe
 
 from kameng.adapters.gateway_stripe import StripeGateway
-from kameng.ports import SessionRequest
+from kameng.ports.outside import SessionRequest
 
 API = Path(__file__).parents[1] / "events" / "stripe_api"
 API_KEY = "sk_test_51QwKamengRecordedKey0000000000000000000000000000000000000000000000000000000000000000"

@@ -5,7 +5,7 @@ import pytest
 import stripe
 
 from kameng.adapters.gateway_stripe import StripeGateway
-from kameng.ports import PaymentSession
+from kameng.ports.outside import PaymentSession
 
 from .conftest import API_KEY, NOW, ORDER, WEBHOOK_SECRET, RecordingClient, recorded, session_request
 

@@ -18,7 +18,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
 from kameng.adapters.dynamodb import open_store
-from kameng.ports import Store
+from kameng.ports.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 TABLE_YAML = REPO / "infra" / "table.yaml"

@@ -170,11 +170,11 @@ def import_cycles() -> list[list[str]]:
 
 
 def test_each_port_has_at_most_twelve_public_methods():
-    tree = modules()["kameng.ports"].tree()
-    protocols = [node for node in tree.body if isinstance(node, ast.ClassDef) and any(
+    trees = [module.tree() for name, module in modules().items() if name.startswith("kameng.ports.")]
+    protocols = [node for tree in trees for node in tree.body if isinstance(node, ast.ClassDef) and any(
         (isinstance(base, ast.Name) and base.id == "Protocol")
         or (isinstance(base, ast.Attribute) and base.attr == "Protocol") for base in node.bases)]
-    assert protocols, "ports.py declares no Protocol"
+    assert len(protocols) > 15, "the ports package declares too few Protocols: is it read?"
     wide = {
         port.name: count for port in protocols
         if (count := sum(1 for item in port.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))

@@ -8,7 +8,7 @@ import pytest
 from kameng import config, wiring
 from kameng.adapters import gateway_sandbox
 from kameng.adapters.stripe_events import verify
-from kameng.ports import SessionRequest
+from kameng.ports.outside import SessionRequest
 
 
 def a_session(expires_at: datetime) -> SessionRequest:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from kameng.ports import PublishError, RemoteObject, Upload
+from kameng.ports.outside import PublishError, RemoteObject, Upload
 
 HASH_METADATA = "sha256"  # stored by S3 as x-amz-meta-sha256
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys

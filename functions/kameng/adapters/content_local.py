@@ -11,8 +11,8 @@ from pathlib import Path
 
 from kameng.domain.content import LANDING, PAGES, STATION_FILE, version_of
 from kameng.domain.errors import InvalidRequest
-from kameng.content_ports import StationContent
-from kameng.ports import Conflict
+from kameng.ports.content import StationContent
+from kameng.ports.store import Conflict
 
 LOCK_FILE = ".publish.lock"
 

@@ -12,8 +12,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kameng.domain.content import LANDING, PAGES, STATION_FILE, version_of
-from kameng.content_ports import StationContent
-from kameng.ports import Conflict
+from kameng.ports.content import StationContent
+from kameng.ports.store import Conflict
 
 
 class S3ContentFiles:

@@ -20,7 +20,7 @@ from typing import Callable
 from kameng.adapters import sandbox_outbox, stripe_events
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.order import PaymentEvent
-from kameng.ports import PaymentSession, SessionRequest
+from kameng.ports.outside import PaymentSession, SessionRequest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sandbox_sessions (

@@ -28,7 +28,7 @@ import stripe
 from kameng.adapters import stripe_events
 from kameng.domain.money import format_minor
 from kameng.domain.order import PaymentEvent
-from kameng.ports import PaymentSession, SessionRequest
+from kameng.ports.outside import PaymentSession, SessionRequest
 
 log = logging.getLogger(__name__)
 

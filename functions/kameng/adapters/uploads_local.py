@@ -17,7 +17,7 @@ from kameng.adapters import secret_file
 from kameng.adapters.private_files import private_folder
 from kameng.domain.errors import Forbidden, NotFound, UploadMissing, UploadTooLarge, UploadUsed
 from kameng.domain.uploads import UploadTarget, UploadTicket
-from kameng.ports import UnknownRecord
+from kameng.ports.store import UnknownRecord
 
 CHUNK = 1 << 20
 UPLOAD_ID = re.compile(r"^[0-9A-Z]{26}$")

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from kameng.domain.errors import UploadTooLarge
 from kameng.domain.uploads import UploadTarget, UploadTicket
-from kameng.ports import UnknownRecord
+from kameng.ports.store import UnknownRecord
 
 PREFIX = "private/uploads/"
 CHUNK = 1 << 20

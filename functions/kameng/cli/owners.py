@@ -7,7 +7,7 @@ from datetime import datetime
 from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, open_deps, positive
 from kameng.cli.output import print_json, table, utc
 from kameng.domain.owners import OwnerToken, Role
-from kameng.ports import Duplicate
+from kameng.ports.store import Duplicate
 from kameng.services import owners
 
 OWNERS_EPILOG = """\

@@ -19,7 +19,7 @@ from kameng.domain.member import IssuedCoupon, Member, Withdrawal, summarize
 from kameng.domain.price_book import PriceBook
 from kameng.domain.pricing import level_for, next_level
 from kameng.domain.shopper import Email, hash_token
-from kameng.ports import SignInGrant
+from kameng.ports.store import SignInGrant
 from kameng.services.checkout import STATION_ID
 from kameng.services.lookup import shopper_key, view
 from kameng.services import signed_cookie

@@ -20,7 +20,8 @@ from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.stats import station_day
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
-from kameng.ports import MAX_KEYS_PER_ORDER, SessionRequest
+from kameng.ports.outside import SessionRequest
+from kameng.ports.store import MAX_KEYS_PER_ORDER
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock

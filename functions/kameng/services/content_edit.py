@@ -19,8 +19,9 @@ from kameng.domain.content import (LANDING, PAGES, STATION_FILE, ContentChanged,
                                    digest_of, platform_fields_changed)
 from kameng.domain.errors import InvalidRequest, NotFound
 from kameng.domain.owners import Owner, Permission, Role, check
-from kameng.content_ports import ContentFiles, StationContent
-from kameng.ports import Conflict, Publisher
+from kameng.ports.content import ContentFiles, StationContent
+from kameng.ports.outside import Publisher
+from kameng.ports.store import Conflict
 from kameng.services import audit, publish_site
 from kameng.sitegen import ContentError, build
 from kameng.sitegen.parse import ParseError, normalize, read_yaml

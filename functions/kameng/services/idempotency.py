@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from kameng.deps import Deps
 from kameng.domain.errors import IdempotencyKeyReused, InvalidRequest, RequestInProgress
-from kameng.ports import Conflict, Recorded, RequestClaim
+from kameng.ports.store import Conflict, Recorded, RequestClaim
 from kameng.services.lookup import shopper_key
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from kameng.deps import Deps
 from kameng.domain.card_key import CardKey, MalformedKey, parse_line
 from kameng.domain.errors import InvalidRequest, UnknownSku
 from kameng.domain.ids import new_id
-from kameng.ports import SealedKey
+from kameng.ports.store import SealedKey
 from kameng.services import audit
 from kameng.services.lookup import key_context
 from kameng.services.notify import after_restock

@@ -13,7 +13,7 @@ from kameng.domain.card_key import CardKey
 from kameng.domain.errors import NotFound, RateLimited
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.shopper import ShopperCredentials, normalize_email, password_digest, token_matches
-from kameng.ports import SealedKey
+from kameng.ports.store import SealedKey
 from kameng.services.stations import published_book
 
 LOOKUP_WINDOW_SECONDS = 600

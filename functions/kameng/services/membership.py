@@ -24,7 +24,7 @@ from kameng.domain.points import points_earned, redeemable
 from kameng.domain.price_book import PriceBook, PricedOrder
 from kameng.domain.quota import coupon_quotas
 from kameng.domain.stats import Tally
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 from kameng.services import audit
 from kameng.services.stats import tally_after
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from kameng.deps import Deps
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order
-from kameng.ports import StockCount
+from kameng.ports.store import StockCount
 from kameng.services.order_link import open_token, order_page
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from kameng.domain.payouts import ACTIONS, PayoutOverBalance, PayoutWrongStatus,
 from kameng.domain.settlement import Settlement
 from kameng.domain.shopper import is_email
 from kameng.domain.stats import DEFAULT_TIME_ZONE
-from kameng.ports import Conflict, UnknownRecord
+from kameng.ports.store import Conflict, UnknownRecord
 from kameng.services import audit, lookup, membership
 from kameng.services.account import coupon_view, mask_email
 from kameng.services.settlement import station_settlement

@@ -24,7 +24,7 @@ from kameng.domain.ids import new_token
 from kameng.domain.owners import Owner
 from kameng.domain.second_factor import InvalidCode, SecondFactor, matching_step, new_secret, provisioning_uri
 from kameng.domain.shopper import Email, hash_token
-from kameng.ports import Conflict, SignInGrant
+from kameng.ports.store import Conflict, SignInGrant
 from kameng.services import signed_cookie
 from kameng.services.account import mask_email
 from kameng.services.audit import record

@@ -21,7 +21,8 @@ from kameng.domain.ids import new_id
 from kameng.domain.owners import Owner, Permission, check
 from kameng.domain.price_book import PriceBook
 from kameng.domain.uploads import UploadTicket
-from kameng.ports import RequestClaim, UnknownRecord, Uploads
+from kameng.ports.outside import Uploads
+from kameng.ports.store import RequestClaim, UnknownRecord
 from kameng.services import audit, import_keys, notify
 from kameng.services.stock import level, sku_counts
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from kameng.domain.price_book import PriceBook
-from kameng.ports import Phase, PublishError, Publisher, RemoteObject, Upload
+from kameng.ports.outside import Phase, Publisher, PublishError, RemoteObject, Upload
 from kameng.sitegen.console import OUTPUT as CONSOLE
 from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, read_price_books
 from kameng.sitegen.write import SiteBusy, ready

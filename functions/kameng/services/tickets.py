@@ -16,7 +16,7 @@ from kameng.domain.tickets import (
     MAX_MESSAGE, Author, KeyNotReportable, Resolution, Ticket, TicketAlreadyOpen, TicketClosed, TicketStatus,
     clean_text, new_ticket,
 )
-from kameng.ports import Conflict, Duplicate
+from kameng.ports.store import Conflict, Duplicate
 from kameng.services import audit, lookup, notify, owner_orders, refunds
 from kameng.services.order_link import open_token, order_page
 from kameng.services.stations import published_book

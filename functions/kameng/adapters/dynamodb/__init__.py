@@ -18,7 +18,7 @@ from kameng.adapters.dynamodb.station_payouts import DynamoStationPayouts
 from kameng.adapters.dynamodb.stats import DynamoStatistics
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
 from kameng.adapters.dynamodb.tickets import DynamoTickets
-from kameng.ports import Store
+from kameng.ports.store import Store
 
 __all__ = ["DEFAULT_SHARDS", "MAX_TRANSACTION_ITEMS", "StoreBusy", "Table", "hot_sku_orders_per_second", "open_store",
            "shard_of"]

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import ATTEMPTS, StoreBusy, Table, instant, n, s
-from kameng.ports import Conflict, Recorded, RequestClaim
+from kameng.ports.store import Conflict, Recorded, RequestClaim
 
 # The put refuses only while the key holds a live claim: a kept response not yet expired, or a lease not yet over.
 _FREE = ("attribute_not_exists(pk) OR #expires_at <= :now "

@@ -16,7 +16,7 @@ from kameng.adapters.dynamodb.table import (
 )
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import KeyMove, Order
-from kameng.ports import ImportResult, SealedKey, StockCount, VoidResult
+from kameng.ports.store import ImportResult, SealedKey, StockCount, VoidResult
 
 # A delivery writes the order, its event, its keys, their counters, its ledger entries
 # (at most 13: paid, sale or wholesale and margin, two discounts, the platform fee twice,

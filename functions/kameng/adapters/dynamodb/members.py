@@ -7,7 +7,7 @@ from typing import Iterable
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import Cancelled, Named, Table, n, number, s
 from kameng.domain.member import IssuedCoupon, Member, MemberDelta
-from kameng.ports import Duplicate
+from kameng.ports.store import Duplicate
 
 
 def member_from(station: str, shopper_key: str, item: dict | None) -> Member:

@@ -16,7 +16,7 @@ from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.stats import Tally
-from kameng.ports import MAX_KEYS_PER_ORDER, Duplicate, UnknownRecord
+from kameng.ports.store import Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
 
 log = logging.getLogger(__name__)
 

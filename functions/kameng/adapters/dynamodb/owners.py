@@ -7,7 +7,7 @@ from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import Named, Table, instant, n, s
 from kameng.domain.owners import Owner, OwnerToken, Role
 from kameng.domain.second_factor import SecondFactor
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 _ABSENT = "attribute_not_exists(pk)"
 

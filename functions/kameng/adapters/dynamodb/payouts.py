@@ -7,7 +7,7 @@ from typing import Iterable
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import Named, Table, instant, n, s
 from kameng.domain.member import Earning, Withdrawal, WithdrawalStatus
-from kameng.ports import Conflict, UnknownRecord
+from kameng.ports.store import Conflict, UnknownRecord
 
 
 def earning_items(earnings: Iterable[Earning]) -> list[Named]:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import Table, instant, n, s
-from kameng.ports import Duplicate, SignInGrant
+from kameng.ports.store import Duplicate, SignInGrant
 
 
 class DynamoSignIns:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from kameng.adapters.dynamodb import keys
 from kameng.adapters.dynamodb.table import Named, Table, n, number, s
 from kameng.domain.payouts import PayoutStatus, StationPayout
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 
 def _payout_put(payout: StationPayout, condition: dict) -> Named:

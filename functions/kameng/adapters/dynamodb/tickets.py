@@ -14,7 +14,7 @@ from kameng.adapters.dynamodb.orders import order_from
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, Table, n, pause, s
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.tickets import Ticket, TicketStatus
-from kameng.ports import Conflict, Duplicate, SealedKey, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, SealedKey, UnknownRecord
 
 _UNRESOLVED = (TicketStatus.OPEN, TicketStatus.ANSWERED)
 _TICKET_READ = ("body", "version", "key_ref")

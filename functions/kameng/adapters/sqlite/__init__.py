@@ -14,7 +14,7 @@ from kameng.adapters.sqlite.schema import open_file
 from kameng.adapters.sqlite.station_payouts import SqliteStationPayouts
 from kameng.adapters.sqlite.stats import SqliteStatistics
 from kameng.adapters.sqlite.tickets import SqliteTickets
-from kameng.ports import Store
+from kameng.ports.store import Store
 
 
 def open_store(path: Path | str) -> Store:

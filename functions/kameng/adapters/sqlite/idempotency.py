@@ -5,7 +5,7 @@ from datetime import datetime
 
 from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite_file import SqliteFile
-from kameng.ports import Conflict, Recorded, RequestClaim
+from kameng.ports.store import Conflict, Recorded, RequestClaim
 
 
 class SqliteIdempotentRequests:

@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import KeyMove, Order
-from kameng.ports import ImportResult, SealedKey, StockCount, VoidResult
+from kameng.ports.store import ImportResult, SealedKey, StockCount, VoidResult
 
 SOLD_OUT = "库存不足，该商品已售罄"
 # SQLite's default limit on one statement's parameters is 999.

@@ -14,7 +14,7 @@ from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
 from kameng.domain.order import OrderChange
 from kameng.domain.quota import EVERYONE
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 _MEMBER_COLUMNS = "station, shopper_key, spend, points, orders, referral_code, referrer, ancestors, invitees, withdrawn"
 

@@ -17,7 +17,7 @@ from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.quota import Quota
 from kameng.domain.stats import Tally
-from kameng.ports import Duplicate, UnknownRecord
+from kameng.ports.store import Duplicate, UnknownRecord
 
 
 class _NotApplied(Exception):

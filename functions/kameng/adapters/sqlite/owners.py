@@ -8,7 +8,7 @@ from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.owners import Owner, OwnerToken, Role
 from kameng.domain.second_factor import SecondFactor
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 _OWNER = "id, email, role, station"
 _TOKEN = "token_hash, owner_id, label, issued_at, expires_at, revoked_at"

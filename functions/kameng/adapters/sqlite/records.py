@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.price_book import PriceBook
-from kameng.ports import Duplicate, SignInGrant
+from kameng.ports.store import Duplicate, SignInGrant
 
 
 class SqlitePriceBooks:

@@ -5,7 +5,7 @@ import sqlite3
 
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.payouts import PayoutStatus, StationPayout
-from kameng.ports import Conflict, Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 
 def _committed(conn: sqlite3.Connection, station: str) -> int:

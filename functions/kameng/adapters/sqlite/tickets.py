@@ -9,7 +9,7 @@ from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.tickets import Ticket, TicketStatus
-from kameng.ports import Conflict, Duplicate, SealedKey, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, SealedKey, UnknownRecord
 
 _UNRESOLVED = (TicketStatus.OPEN.value, TicketStatus.ANSWERED.value)
 

@@ -1,4 +1,4 @@
-"""What the services ask of the outside world, in the domain's words.
+"""The store's ports, in the domain's words: one narrow port per aggregate, bundled as `Store`.
 
 Shaped by DynamoDB's limits so the embedded SQLite adapter never offers what
 DynamoDB cannot do: every change is one conditional transaction of at most
@@ -8,22 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import IntEnum
-from pathlib import Path
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from kameng.domain.audit import AuditDraft, AuditEntry, AuditHead
 from kameng.domain.member import Earning, IssuedCoupon, Member, Withdrawal, WithdrawalStatus
-from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent
+from kameng.domain.order import Applied, LedgerEntry, Order, OrderChange, OrderStatus
 from kameng.domain.owners import Owner, OwnerToken
 from kameng.domain.payouts import StationPayout
 from kameng.domain.price_book import PriceBook
 from kameng.domain.second_factor import SecondFactor
 from kameng.domain.stats import BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, ReferrerShare, StatsDelta, Tally
 from kameng.domain.tickets import Ticket, TicketStatus
-from kameng.domain.uploads import UploadTarget, UploadTicket
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
+
 MAX_KEYS_PER_ORDER = 50
 
 
@@ -458,143 +456,3 @@ class Store:
     owners: Owners
     tickets: Tickets
     station_payouts: StationPayouts
-
-
-@dataclass(frozen=True)
-class SessionRequest:
-    order_id: str
-    station: str
-    title: str
-    quantity: int
-    unit_price: int
-    total: int
-    currency: str
-    email: str
-    success_url: str
-    cancel_url: str
-    expires_at: datetime
-    # Set when the station is paid out through its own connected account:
-    # the platform keeps `application_fee` and the rest goes to `payout_account`.
-    payout_account: str | None = None
-    application_fee: int = 0
-    # What the member level and the coupon took off unit_price × quantity: total = that − discount.
-    discount: int = 0
-
-
-@dataclass(frozen=True)
-class PaymentSession:
-    id: str
-    url: str
-
-
-class PaymentGateway(Protocol):
-    def create_session(self, request: SessionRequest) -> PaymentSession: ...
-
-    def expire_session(self, session_id: str) -> None:
-        """Stop a session from taking money; a session already finished is left alone."""
-
-    def session_payment(self, session_id: str) -> PaymentEvent | None:
-        """What the gateway itself says the session was paid, read as the webhook of its completion would
-        bring it (one event id per session); None while it has taken no money. Asked before an order
-        lapses, as its webhook may never have arrived. Raises what the gateway raises (unknown session, outage)."""
-
-    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        """Check the signature over the raw body, then read it; raise InvalidSignature."""
-
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
-        """Give back a payment (all of it when amount is None) and return the refund's id.
-
-        Idempotent per (order_id, amount, attempt): a retry returns the first refund, never a
-        second one; `attempt` counts the refunds of the order the gateway reported failed, so
-        asking again after a failure is a new refund. The id means "refund requested": Alipay
-        and WeChat Pay settle later, and report a failure by a refund event.
-        """
-
-
-class Cipher(Protocol):
-    def seal(self, plaintext: bytes, context: bytes) -> bytes:
-        """Seal a card key, bound to `context` (its SKU and key id)."""
-
-    def open(self, ciphertext: bytes, context: bytes) -> bytes: ...
-
-    def keyed_hash(self, purpose: str, text: str) -> str:
-        """A stable HMAC of `text` under a key derived for `purpose` (fingerprints, lookup keys)."""
-
-    def seal_record(self, purpose: str, subject: str, plaintext: bytes, context: bytes) -> bytes:
-        """Seal a small secret of the shop's own records (an order's token, never a card key) under a key
-        derived from the hash key for (purpose, subject), bound to `context`.
-
-        Not `seal`: on AWS that is KMS under the card-key context, which only the order pages may open and
-        only the import may seal (infra/template.yaml), while checkout and every delivery path hold the hash key.
-        """
-
-    def open_record(self, purpose: str, subject: str, sealed: bytes, context: bytes) -> bytes:
-        """What `seal_record` sealed; raises for another purpose, subject or context, or damaged bytes."""
-
-
-class Mail(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
-
-
-class Uploads(Protocol):
-    """Files too big for a request (key files), put by the owner's client straight into private storage."""
-
-    def open_upload(self, ticket: UploadTicket) -> UploadTarget:
-        """Keep the ticket; say where to put exactly `ticket.size` bytes until it expires."""
-
-    def ticket(self, upload_id: str) -> UploadTicket | None: ...
-
-    def chunks(self, upload_id: str) -> Iterator[bytes]:
-        """The file streamed; UnknownRecord while nothing was put, UploadTooLarge past the ticket's size."""
-
-    def discard(self, upload_id: str) -> None:
-        """Delete the file and its ticket; a repeat does nothing."""
-
-
-class PublishError(Exception):
-    """Publishing cannot start or could not finish; the message says why."""
-
-
-class Phase(IntEnum):
-    """The order a station's uploads go up in (services/publish_site.py says why)."""
-
-    ASSETS = 1
-    PAGES = 2
-    INDEXES = 3  # sitemap.xml, robots.txt
-
-
-@dataclass(frozen=True)
-class RemoteObject:
-    key: str
-    sha256: str | None  # x-amz-meta-sha256; None when uploaded by something else
-    content_type: str | None = None
-    cache_control: str | None = None
-
-
-@dataclass(frozen=True)
-class Upload:
-    path: str  # relative to the station folder, '/'-separated
-    key: str  # bucket key: <station>/<path>
-    source: Path
-    sha256: str
-    content_type: str
-    cache_control: str
-    phase: Phase
-    replaces: bool  # an object with this key exists and differs
-
-
-class Publisher(Protocol):
-    """The CDN's storage and cache, as publishing needs them (adapters/cdn_s3.py). Raises PublishError."""
-
-    def list_objects(self, bucket: str, prefix: str) -> list[RemoteObject]:
-        """Every object under the prefix, with the hash and headers it was stored with."""
-
-    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
-        """Put every file (any order among themselves); return once all are stored."""
-
-    def delete(self, bucket: str, keys: Sequence[str]) -> None:
-        """Delete the keys; return once all are gone."""
-
-    def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
-        """Create one invalidation of the paths; return its id."""
-

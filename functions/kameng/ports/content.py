@@ -1,4 +1,4 @@
-"""Where the stations' content lives, as the console's editor needs it (beside ports.py, in the same terms)."""
+"""Where the stations' content lives, as the console's editor needs it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
