@@ -7,15 +7,13 @@ KAMENG_DISTRIBUTION_ID, when set, is invalidated, as `kameng publish` does (docs
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from kameng import config as configuration
 from kameng.config import CODE_ROOT, REPO
 from kameng.services.content_edit import CdnTarget, ContentSite
+from kameng.wiring import Once
 
-_current: ContentSite | None = None
-_lock = threading.Lock()
 
 
 def templates_dir(code_root: Path = CODE_ROOT) -> Path:
@@ -44,16 +42,13 @@ def build(config: configuration.Config) -> ContentSite:
                        cdn=CdnTarget(config.site_bucket, distribution, publisher))
 
 
+_site: Once[ContentSite] = Once(build)
+
+
 def content_site() -> ContentSite:
-    global _current
-    if _current is None:
-        with _lock:
-            if _current is None:
-                _current = build(configuration.load())
-    return _current
+    return _site.get()
 
 
 def use(chosen: ContentSite | None) -> None:
     """Make the content handlers of this process use `chosen` (None: build from the environment again)."""
-    global _current
-    _current = chosen
+    _site.use(chosen)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Callable, Generic, TypeVar
 
 from kameng import config as configuration
 from kameng.adapters import secret_file
@@ -12,6 +13,8 @@ from kameng.adapters.mail_outbox import OutboxMail
 from kameng.adapters.sqlite import open_store as open_sqlite_store
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
+
+T = TypeVar("T")
 
 
 def store(config: configuration.Config):
@@ -94,23 +97,36 @@ def build(config: configuration.Config, sandbox_webhooks: Send | None = None) ->
     )
 
 
-_current: Deps | None = None
-_lock = threading.Lock()
+class Once(Generic[T]):
+    """What a process builds from its configuration the first time it is asked for, and then keeps;
+    tests choose their own with `use`."""
+
+    def __init__(self, make: Callable[[configuration.Config], T]):
+        self._make = make
+        self._built: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._make(configuration.load())
+        return self._built
+
+    def use(self, chosen: T | None) -> None:
+        self._built = chosen
+
+
+_deps: Once[Deps] = Once(build)
 
 
 def deps() -> Deps:
-    global _current
-    if _current is None:
-        with _lock:
-            if _current is None:
-                _current = build(configuration.load())
-    return _current
+    return _deps.get()
 
 
 def use(chosen: Deps | None) -> None:
     """Make every handler in this process use `chosen` (None: build from the environment again)."""
-    global _current
-    _current = chosen
+    _deps.use(chosen)
 
 
 def publish_price_books(books: list[PriceBook]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import re
 import tempfile
@@ -49,10 +48,7 @@ class LocalUploads:
 
     def open_upload(self, ticket: UploadTicket) -> UploadTarget:
         private_folder(self._folder)
-        record = {"upload_id": ticket.upload_id, "owner_id": ticket.owner_id, "sku": ticket.sku,
-                  "filename": ticket.filename, "size": ticket.size, "opened_at": ticket.opened_at.isoformat(),
-                  "expires_at": ticket.expires_at.isoformat()}
-        _write_new(self._path(ticket.upload_id, "json"), json.dumps(record).encode())
+        _write_new(self._path(ticket.upload_id, "json"), ticket.to_json())
         expires = int(ticket.expires_at.timestamp())
         query = urlencode({"expires": expires, "size": ticket.size,
                            "signature": self._signature(ticket.upload_id, expires, ticket.size)})
@@ -61,12 +57,9 @@ class LocalUploads:
 
     def ticket(self, upload_id: str) -> UploadTicket | None:
         try:
-            record = json.loads(self._path(upload_id, "json").read_text())
+            return UploadTicket.from_json(self._path(upload_id, "json").read_bytes())
         except (FileNotFoundError, UnknownRecord):
             return None
-        return UploadTicket(record["upload_id"], record["owner_id"], record["sku"], record["filename"],
-                            record["size"], datetime.fromisoformat(record["opened_at"]),
-                            datetime.fromisoformat(record["expires_at"]))
 
     def chunks(self, upload_id: str) -> Iterator[bytes]:
         ticket = self.ticket(upload_id)

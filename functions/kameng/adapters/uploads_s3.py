@@ -8,8 +8,6 @@ objects live under a private prefix, read back streaming and deleted once import
 """
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any, Iterator
 
 from kameng.domain.errors import UploadTooLarge
@@ -31,11 +29,8 @@ class S3Uploads:
         return f"{self._prefix}{upload_id}.{kind}"
 
     def open_upload(self, ticket: UploadTicket) -> UploadTarget:
-        record = {"upload_id": ticket.upload_id, "owner_id": ticket.owner_id, "sku": ticket.sku,
-                  "filename": ticket.filename, "size": ticket.size, "opened_at": ticket.opened_at.isoformat(),
-                  "expires_at": ticket.expires_at.isoformat()}
         self._s3.put_object(Bucket=self._bucket, Key=self._key(ticket.upload_id, "json"),
-                            Body=json.dumps(record).encode(), ContentType="application/json")
+                            Body=ticket.to_json(), ContentType="application/json")
         seconds = max(1, int((ticket.expires_at - ticket.opened_at).total_seconds()))
         # Content-Length is a signed header: S3 refuses a body of any other size.
         url = self._s3.generate_presigned_url(
@@ -50,10 +45,7 @@ class S3Uploads:
             body = self._s3.get_object(Bucket=self._bucket, Key=self._key(upload_id, "json"))["Body"].read()
         except self._s3.exceptions.NoSuchKey:
             return None
-        record = json.loads(body)
-        return UploadTicket(record["upload_id"], record["owner_id"], record["sku"], record["filename"],
-                            record["size"], datetime.fromisoformat(record["opened_at"]),
-                            datetime.fromisoformat(record["expires_at"]))
+        return UploadTicket.from_json(body)
 
     def chunks(self, upload_id: str) -> Iterator[bytes]:
         ticket = self.ticket(upload_id)
