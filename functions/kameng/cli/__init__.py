@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from kameng import config as configuration
-from kameng.cli import audit, keys, members, money, orders, owners, publish, stats
+from kameng.cli import audit, keys, members, money, orders, owners, publish, remote, stats
 from kameng.cli.command import EXIT_FAILED, EXIT_USAGE, Command, Failure
 from kameng.cli.output import PROG, fail
 from kameng.domain.errors import DomainError
@@ -24,7 +24,7 @@ __all__ = ["COMMANDS", "main", "parser"]
 COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
-    audit.AUDIT, stats.STATS, owners.OWNERS,
+    audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE,
 )
 
 MAIN_EPILOG = """\
@@ -46,6 +46,8 @@ examples:
   kameng owners token zhang@example.com --label laptop
                                               an API token for the owner console
   kameng stats game-zone --days 30            a station's GMV, orders, refunds, best sellers
+  kameng remote orders game-zone              a station's orders through the console's API, with an owner
+                                              token (KAMENG_CONSOLE_URL, KAMENG_OWNER_TOKEN)
 
 The data folder is KAMENG_DATA_DIR (default ./var in the repository).
 Exit status: 0 done, 1 the command could not be done (unknown SKU, station or

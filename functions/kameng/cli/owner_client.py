@@ -216,6 +216,8 @@ def _where(url: str) -> str:
 def _reason(error: requests.RequestException) -> str:
     if isinstance(error, requests.Timeout):
         return "no answer in time"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the TLS handshake failed (is the console's certificate valid for this name?)"
     if isinstance(error, requests.ConnectionError):
         cause = ERRNO.search(str(error))
         return (cause.group(0) if cause else "connection failed") + " (is the address right, and the console up?)"

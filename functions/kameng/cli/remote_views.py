@@ -38,7 +38,7 @@ PERIOD_HEADERS = ["period", "GMV", "orders", "keys", "average order", "refunded"
 
 
 def dashboard(board: dict) -> str:
-    parts = [f"statistics of {board['station']} to {board['today']} ({board['time_zone']}); money in minor units / 100:",
+    parts = [f"statistics of {board['station']} to {board['today']} ({board['time_zone']}), in the station's currency:",
              table(PERIOD_HEADERS, _period_rows(board["periods"]), right=range(1, 10)), "", "days:",
              table(["day", "GMV", "orders", "keys", "refunded", "refunds"],
                    [[d["day"], amount(d["gmv"]), d["orders"], d["keys"], amount(d["refunded"]), d["refunds"]]
