@@ -36,7 +36,7 @@ import dataclasses  # noqa: E402
 from datetime import datetime, time as clock_time, timezone  # noqa: E402
 
 from kameng import config, routes, wiring  # noqa: E402
-from kameng.adapters.sqlite.stats import (_STATION_TOTAL, _add_tally, _add_to_activity, _add_to_buyer,  # noqa: E402
+from kameng.adapters.sqlite.stats import (_STATION_TOTAL, add_tally, _add_to_activity, _add_to_buyer,  # noqa: E402
                                           _add_to_day, _add_to_referrers)
 from kameng.domain.price_book import PriceBook, PricedSku  # noqa: E402
 from kameng.domain.stats import Counted, Figures, ReferrerShare, StatsDelta, Tally  # noqa: E402
@@ -105,10 +105,10 @@ def _write_batch(store, batch: list, seen: set[str]) -> None:
             _add_to_referrers(conn, delta)
             if kind is Counted.DELIVERED:
                 day = delta.day.isoformat()
-                _add_tally(conn, delta.station, day, Tally.CHECKOUTS, _checkouts(order_id))
+                add_tally(conn, delta.station, day, Tally.CHECKOUTS, _checkouts(order_id))
                 if delta.shopper_key not in seen:
                     seen.add(delta.shopper_key)
-                    _add_tally(conn, delta.station, day, Tally.MEMBERS, 1)
+                    add_tally(conn, delta.station, day, Tally.MEMBERS, 1)
 
 
 def fill(store, count: int, buyers: int, sample: int, seed: int) -> dict:

@@ -16,8 +16,6 @@ from pydantic import BaseModel, ValidationError
 from kameng import config
 from kameng.domain import errors
 from kameng.domain import tickets
-from kameng.domain import hand_delivery, payouts
-from kameng.domain import content as content_rules
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -73,11 +71,11 @@ STATUS = {
     errors.RateLimited: 429,
     errors.GatewayUnavailable: 503,
     errors.Busy: 503,
-    content_rules.ContentInvalid: 422,
-    content_rules.ContentChanged: 409,
-    payouts.PayoutOverBalance: 409,
-    payouts.PayoutWrongStatus: 409,
-    hand_delivery.NotDeliverable: 409,
+    errors.ContentInvalid: 422,
+    errors.ContentChanged: 409,
+    errors.PayoutOverBalance: 409,
+    errors.PayoutWrongStatus: 409,
+    errors.NotDeliverable: 409,
 }
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kameng.domain.errors import DomainError, InvalidRequest
+from kameng.domain.errors import InvalidRequest
 
 STATION_FILE = "station.yaml"
 LANDING = "landing.md"
@@ -25,21 +25,6 @@ _RESERVED_SLUGS = {"api", "assets"}
 PLATFORM_FIELDS = ("domain", "payouts")
 
 
-class ContentInvalid(InvalidRequest):
-    """The edited content fails the build's validation; `fields` carry each `file: field: expectation` line."""
-
-    code = "content_invalid"
-
-    def __init__(self, messages: list[str]):
-        super().__init__("内容有误，未发布：" + "；".join(messages[:3]) + ("……" if len(messages) > 3 else ""),
-                         [{"loc": message.split(":", 1)[0], "msg": message} for message in messages])
-        self.messages = messages
-
-
-class ContentChanged(DomainError):
-    """The station's content changed since the editor read it: publishing would overwrite someone's work."""
-
-    code = "content_changed"
 
 
 def editable_path(path: Any) -> str:

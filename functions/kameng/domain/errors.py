@@ -159,3 +159,36 @@ class UploadMissing(DomainError):
 
 class UploadTooLarge(DomainError):
     code = "upload_too_large"
+
+
+class NotDeliverable(DomainError):
+    code = "order_not_deliverable"
+
+
+class PayoutOverBalance(DomainError):
+    """The amount asked for is more than the balance due to the station less what it asked for already."""
+
+    code = "payout_over_balance"
+
+
+class PayoutWrongStatus(DomainError):
+    """The payout is not in a status the action can move it from (paid and rejected ones are final)."""
+
+    code = "payout_wrong_status"
+
+
+class ContentInvalid(InvalidRequest):
+    """The edited content fails the build's validation; `fields` carry each `file: field: expectation` line."""
+
+    code = "content_invalid"
+
+    def __init__(self, messages: list[str]):
+        super().__init__("内容有误，未发布：" + "；".join(messages[:3]) + ("……" if len(messages) > 3 else ""),
+                         [{"loc": message.split(":", 1)[0], "msg": message} for message in messages])
+        self.messages = messages
+
+
+class ContentChanged(DomainError):
+    """The station's content changed since the editor read it: publishing would overwrite someone's work."""
+
+    code = "content_changed"

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kameng.domain.errors import DomainError
+from kameng.domain.errors import NotDeliverable
 from kameng.domain.order import RELEASE_RETRY_AFTER, KeyMove, Order, OrderChange, OrderStatus
 
-
-class NotDeliverable(DomainError):
-    code = "order_not_deliverable"
 
 
 def take_keys_again(order: Order, has_ledger: bool, now: datetime) -> OrderChange:

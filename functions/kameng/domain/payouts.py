@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kameng.domain.errors import DomainError
+from kameng.domain.errors import PayoutWrongStatus
 
 
 class PayoutStatus(StrEnum):
@@ -51,16 +51,6 @@ class StationPayout(BaseModel):
         return self.status is not PayoutStatus.REJECTED
 
 
-class PayoutOverBalance(DomainError):
-    """The amount asked for is more than the balance due to the station less what it asked for already."""
-
-    code = "payout_over_balance"
-
-
-class PayoutWrongStatus(DomainError):
-    """The payout is not in a status the action can move it from (paid and rejected ones are final)."""
-
-    code = "payout_wrong_status"
 
 
 def room(balance_due: int, committed: int) -> int:

@@ -6,8 +6,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
-
 from kameng.domain.errors import InvalidSignIn
 
 STEP_SECONDS = 30
@@ -34,13 +32,21 @@ class SecondFactor:
     last_step: int = 0
 
 
+def _pyotp():
+    # Imported when a code is made or checked: the store's adapters name SecondFactor in every function,
+    # and only sign-ins need the library.
+    import pyotp
+
+    return pyotp
+
+
 def new_secret() -> str:
-    return pyotp.random_base32()
+    return _pyotp().random_base32()
 
 
 def provisioning_uri(secret: str, email: str) -> str:
     """The otpauth:// link an authenticator app scans from the QR code."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(name=email, issuer_name=ISSUER)
+    return _pyotp().TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
 def step_of(moment: datetime) -> int:
@@ -52,7 +58,7 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
     code = code.strip().replace(" ", "")
     if len(code) != DIGITS or not code.isascii() or not code.isdigit():
         return None
-    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
+    totp = _pyotp().TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = step_of(now)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):

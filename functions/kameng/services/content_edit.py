@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kameng.deps import Deps
-from kameng.domain.content import (LANDING, PAGES, STATION_FILE, ContentChanged, ContentInvalid, checked_changes,
-                                   digest_of, platform_fields_changed)
+from kameng.domain.errors import ContentChanged, ContentInvalid
+from kameng.domain.content import LANDING, PAGES, STATION_FILE, checked_changes, digest_of, platform_fields_changed
 from kameng.domain.errors import InvalidRequest, NotFound
 from kameng.domain.owners import Owner, Permission, Role, check
 from kameng.ports.content import ContentFiles, StationContent

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
-from kameng.domain.hand_delivery import NotDeliverable, take_keys_again
+from kameng.domain.errors import NotDeliverable
+from kameng.domain.hand_delivery import take_keys_again
 from kameng.domain.order import Applied, OrderStatus
 from kameng.domain.owners import Owner, Permission, check
 from kameng.services import audit, lookup

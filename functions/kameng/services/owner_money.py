@@ -12,7 +12,8 @@ from kameng.domain.errors import InvalidRequest, NotFound
 from kameng.domain.ids import new_id
 from kameng.domain.member import Withdrawal, WithdrawalStatus
 from kameng.domain.owners import Owner, Permission, check
-from kameng.domain.payouts import ACTIONS, PayoutOverBalance, PayoutWrongStatus, StationPayout, decide, room
+from kameng.domain.errors import PayoutOverBalance, PayoutWrongStatus
+from kameng.domain.payouts import ACTIONS, StationPayout, decide, room
 from kameng.domain.settlement import Settlement
 from kameng.domain.shopper import is_email
 from kameng.domain.stats import DEFAULT_TIME_ZONE
