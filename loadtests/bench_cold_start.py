@@ -11,6 +11,7 @@ code is loaded, is reported beside it.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -49,7 +50,8 @@ print(json.dumps({"import_ms": (imported - started) * 1000, "first_call_ms": (ca
 """
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     work = c.temp_dir("kameng-bench-cold-")
     data_dir = work / "var"
     try:

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "loadtests"))
 
@@ -37,3 +39,12 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     second = _files(generate(tmp_path / "b", stations=3, products=12, seed=3))
     assert first == second
     assert len([name for name in first if name.startswith("main/products/")]) == 12
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "loadtests").glob("bench_*.py")))
+def test_every_benchmark_loads_and_answers_help(script: str) -> None:
+    # A benchmark reaches into the code it measures; one that no longer imports fails only in `make bench`.
+    ran = subprocess.run([sys.executable, str(REPO / "loadtests" / script), "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert "usage:" in ran.stdout
