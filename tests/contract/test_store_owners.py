@@ -123,7 +123,7 @@ def test_a_second_factor_is_kept_sealed_and_unconfirmed_until_a_code_confirms_it
     owners.start_second_factor(SecondFactor(LI.id, b"sealed-2"))
     assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"sealed-2", False, 0)
 
-    assert owners.use_second_factor_step(LI.id, 1000) is True
+    assert owners.use_second_factor_step(LI.id, 1000, b"sealed-2") is True
     assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"sealed-2", True, 1000)
 
 
@@ -132,7 +132,7 @@ def test_a_confirmed_second_factor_cannot_be_replaced(owners):
     from kameng.ports.store import Conflict
 
     owners.start_second_factor(SecondFactor(ZHANG.id, b"phone"))
-    owners.use_second_factor_step(ZHANG.id, 7)
+    owners.use_second_factor_step(ZHANG.id, 7, b"phone")
     with pytest.raises(Conflict):
         owners.start_second_factor(SecondFactor(ZHANG.id, b"attacker"))
     assert owners.second_factor(ZHANG.id).sealed_secret == b"phone"
@@ -142,11 +142,11 @@ def test_each_step_of_codes_is_accepted_once_and_never_an_earlier_one(owners):
     from kameng.domain.second_factor import SecondFactor
 
     owners.start_second_factor(SecondFactor(LI.id, b"s"))
-    assert owners.use_second_factor_step(LI.id, 50) is True
-    assert owners.use_second_factor_step(LI.id, 50) is False
-    assert owners.use_second_factor_step(LI.id, 49) is False
-    assert owners.use_second_factor_step(LI.id, 51) is True
-    assert owners.use_second_factor_step(WANG.id, 51) is False  # no secret set up
+    assert owners.use_second_factor_step(LI.id, 50, b"s") is True
+    assert owners.use_second_factor_step(LI.id, 50, b"s") is False
+    assert owners.use_second_factor_step(LI.id, 49, b"s") is False
+    assert owners.use_second_factor_step(LI.id, 51, b"s") is True
+    assert owners.use_second_factor_step(WANG.id, 51, b"s") is False  # no secret set up
 
 
 def test_a_second_factor_needs_a_known_owner(store):
@@ -161,8 +161,18 @@ def test_resetting_a_second_factor_lets_a_new_one_be_set_up(owners):
 
     assert owners.reset_second_factor(LI.id) is False
     owners.start_second_factor(SecondFactor(LI.id, b"lost phone"))
-    owners.use_second_factor_step(LI.id, 9)
+    owners.use_second_factor_step(LI.id, 9, b"lost phone")
     assert owners.reset_second_factor(LI.id) is True
     assert owners.second_factor(LI.id) is None
     owners.start_second_factor(SecondFactor(LI.id, b"new phone"))
     assert owners.second_factor(LI.id) == SecondFactor(LI.id, b"new phone", False, 0)
+
+
+def test_a_code_confirms_only_the_secret_it_was_checked_against(owners):
+    from kameng.domain.second_factor import SecondFactor
+
+    owners.start_second_factor(SecondFactor(LI.id, b"the owner's phone"))
+    # A second link, opened before the owner's code arrives, put another secret there.
+    owners.start_second_factor(SecondFactor(LI.id, b"someone else's phone"))
+    assert owners.use_second_factor_step(LI.id, 10, b"the owner's phone") is False
+    assert owners.second_factor(LI.id).confirmed is False

@@ -113,3 +113,13 @@ def test_an_owner_refunds_one_key_then_the_rest(deps, world):
 def test_a_refund_without_keys_refunds_the_whole_order(deps, world):
     answer = world["sub_owner"].call("POST", f"/api/owner/orders/{world['sub_order'].id}/refund", {"reason": "r"})
     assert answer.status == 200 and deps.store.orders.order(world["sub_order"].id).status is OrderStatus.REFUNDED
+
+
+@pytest.mark.parametrize("method,suffix,body", [("GET", "", None), ("POST", "/refund", {"reason": "x"}),
+                                               ("POST", "/deliver", {}), ("POST", "/resend", {})])
+def test_another_stations_order_answers_exactly_as_a_missing_one(world, method, suffix, body):
+    owner = world["sub_owner"]
+    elsewhere = owner.call(method, f"/api/owner/orders/{world['main_order'].id}{suffix}", body)
+    missing = owner.call(method, f"/api/owner/orders/01ZZZZZZZZZZZZZZZZZZZZZZZZ{suffix}", body)
+    assert (elsewhere.status, elsewhere.code) == (404, "not_found")
+    assert elsewhere.body == missing.body

@@ -222,11 +222,25 @@ def test_clearing_a_threshold_falls_back_to_the_contents(world):
     assert (rows[world["shared"]]["low_stock"], rows[world["shared"]]["low_stock_set"]) == (3, False)
 
 
-def test_the_low_stock_alert_uses_the_owners_threshold(deps, world):
+def test_the_low_stock_alert_uses_the_main_stations_threshold(deps, world):
     world["main_owner"].call("POST", "/api/owner/stations/main/stock/thresholds",
                              {"sku": world["shared"], "low_stock": 20})
     deps.store.inventory.set_low_stock_alert(world["shared"], False)
-    assert notify.check_low_stock(world["shared"], 3, deps, station="main") is True
+    assert notify.check_low_stock(world["shared"], 3, deps) is True
+
+
+def test_a_substations_threshold_neither_raises_nor_silences_the_shops_alert(deps, world):
+    # The alert is one per SKU for the whole shop, about the main station's supply: a substation's
+    # threshold only marks the SKU low in its own console.
+    sent = len(deps.mail.sent())
+    answer = world["sub_owner"].call("POST", "/api/owner/stations/game-zone/stock/thresholds",
+                                     {"sku": world["shared"], "low_stock": 1_000_000})
+    assert answer.status == 200
+    rows = {r["sku"]: r for r in world["sub_owner"].call("GET", "/api/owner/stations/game-zone/stock").json["skus"]}
+    assert rows[world["shared"]]["low"] is True
+    assert len(deps.mail.sent()) == sent
+    assert notify.check_low_stock(world["shared"], 3, deps) is False
+    assert deps.store.inventory.stock([world["shared"]])[world["shared"]].low_alerted is False
 
 
 def test_a_station_owner_cannot_set_another_stations_threshold(world):

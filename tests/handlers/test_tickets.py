@@ -175,6 +175,24 @@ def test_a_replacement_out_of_stock_answers_409_and_changes_nothing(deps, statio
     assert order_view(placed)["tickets"][0]["status"] == "open" and stocked.stock().void == 0
 
 
+def test_staff_replace_one_key_per_key_bought_then_the_owner_decides(deps, delivered, report, order_view, staff,
+                                                                     owner):
+    def report_and_replace(by, key_id):
+        opened = report(delivered, {"key_id": key_id, "reason": "key_invalid"})
+        assert opened.status == 201, opened.raw
+        return by.call("POST", f"/api/owner/tickets/{opened.json['ticket']['id']}/replace", {})
+
+    bought = [k["key_id"] for k in order_view(delivered)["keys"]]
+    for key_id in bought:
+        assert report_and_replace(staff, key_id).status == 200
+    fresh = [k["key_id"] for k in order_view(delivered)["keys"]]
+    refused = report_and_replace(staff, fresh[0])
+    assert (refused.status, refused.code) == (403, "forbidden")
+    assert {k["key_id"] for k in order_view(delivered)["keys"]} == set(fresh)
+    ticket_id = next(t["id"] for t in order_view(delivered)["tickets"] if t["status"] == "open")
+    assert owner.call("POST", f"/api/owner/tickets/{ticket_id}/replace", {}).status == 200
+
+
 def test_a_second_replacement_of_one_ticket_is_refused(ticket, owner, staff):
     assert owner.call("POST", f"/api/owner/tickets/{ticket['id']}/replace", {}).status == 200
     answer = staff.call("POST", f"/api/owner/tickets/{ticket['id']}/replace", {})
@@ -209,7 +227,11 @@ def test_another_stations_ticket_answers_404(deps, ticket):
     elsewhere = make_owner(deps, "owner@main.example", "station_owner", "main")
     for method, path in (("GET", ""), ("POST", "/reply"), ("POST", "/replace"), ("POST", "/refund")):
         answer = elsewhere.call(method, f"/api/owner/tickets/{ticket['id']}{path}", {"message": "hi"} if method == "POST" else None)
-        assert (answer.status, answer.code) == (404, "not_found"), path
+        missing = elsewhere.call(method, f"/api/owner/tickets/01TICKETTHATNEVEREXISTED0{path}",
+                                 {"message": "hi"} if method == "POST" else None)
+        # Word for word what an id that exists nowhere gets: a guess tells the two apart by nothing.
+        assert (answer.status, answer.body) == (missing.status, missing.body) == (404, answer.body), path
+        assert answer.code == "not_found"
     assert elsewhere.call("GET", "/api/owner/stations/game-zone/tickets").status == 404
 
 

@@ -52,6 +52,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# The one answer for a record that does not exist and for another station's: a guessed id tells nothing.
+NO_SUCH_RECORD = "没有这条记录"
 ROLE_NAMES = {Role.PLATFORM_OWNER: "平台所有者", Role.STATION_OWNER: "站长", Role.STAFF: "客服"}
 
 
@@ -96,9 +98,22 @@ def check(owner: Owner, permission: Permission, station: str | None) -> None:
         if station is None:
             raise Forbidden("只有平台所有者可以操作全平台")
         if station != owner.station:
-            raise NotFound("no such record")
+            raise NotFound(NO_SUCH_RECORD)
     if permission not in PERMISSIONS[owner.role]:
         raise Forbidden(f"{ROLE_NAMES[owner.role]}无权执行此操作（{permission.value}）")
+
+
+def may(owner: Owner, permission: Permission) -> bool:
+    """Whether the owner's role has the permission (their station's scope aside)."""
+    return permission in PERMISSIONS[owner.role]
+
+
+def check_found(owner: Owner, permission: Permission, station: str | None) -> None:
+    """`check` for a record looked up by its id (station None: there is none): a missing record and another
+    station's answer in the same words."""
+    if station is None:
+        raise NotFound(NO_SUCH_RECORD)
+    check(owner, permission, station)
 
 
 def check_grant(actor: Owner, granted: Owner) -> None:

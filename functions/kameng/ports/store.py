@@ -399,9 +399,10 @@ class Owners(Protocol):
         secret is confirmed already (a stolen sign-in link must not replace it), UnknownRecord for an
         unknown owner."""
 
-    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
-        """Accept a code of time step `step` and confirm the secret, only if no code of that step or a later
-        one was accepted before (each code works once); False when one was, or when there is no secret."""
+    def use_second_factor_step(self, owner_id: str, step: int, sealed_secret: bytes) -> bool:
+        """Accept a code of time step `step` and confirm the secret, only if the secret is still
+        `sealed_secret` (the one the code was checked against) and no code of that step or a later one was
+        accepted before (each code works once); False otherwise, or when there is no secret."""
 
     def reset_second_factor(self, owner_id: str) -> bool:
         """Forget the owner's secret (a lost phone), so the next sign-in sets up a new one; False when there

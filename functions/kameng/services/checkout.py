@@ -202,7 +202,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
         # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
     ), day=station_day(now, ZoneInfo(book.time_zone)))
-    check_low_stock(order.sku, priced.line.low_stock, deps, station=order.station)
+    check_low_stock(order.sku, priced.line.low_stock, deps)
     base = deps.settings.station_url(book.station, book.domain)
     # The gateway gets the page without the token (it would keep it on the session);
     # the shopper's browser holds the token in a cookie, and the link below keeps it

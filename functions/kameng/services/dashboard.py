@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from kameng.deps import Deps
 from kameng.domain.dashboard import COVER_DAYS, Activity, Cohort, Cover, activity, cohort_table, top_referrers
 from kameng.domain.errors import NotFound
-from kameng.domain.owners import Owner, Permission, check
+from kameng.domain.owners import NO_SUCH_RECORD, Owner, Permission, check
 from kameng.domain.stats import (BASIS_POINTS, DEFAULT_TIME_ZONE, DayTotals, Figures, ReferrerShare, SkuTotals,
                                  Summary, Tally, best_sellers, daily, half_up, station_day, summarise, week_of)
 
@@ -154,7 +154,7 @@ def for_owner(owner: Owner, station: str, deps: Deps) -> Dashboard:
     check(owner, Permission.VIEW_STATS, station)
     if deps.store.price_books.price_book(station) is None:
         # The words check() answers for another station's resource, so a guess tells the two apart by nothing.
-        raise NotFound("no such record")
+        raise NotFound(NO_SUCH_RECORD)
     return station_overview(station, deps)
 
 

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from kameng.deps import Deps
-from kameng.domain.errors import SoldOut
-from kameng.domain.errors import NotDeliverable
+from kameng.domain.errors import NotDeliverable, SoldOut
 from kameng.domain.hand_delivery import take_keys_again
 from kameng.domain.order import Applied, OrderStatus
-from kameng.domain.owners import Owner, Permission, check
-from kameng.services import audit, lookup
+from kameng.domain.owners import Owner, Permission
+from kameng.services import audit
 from kameng.services.notify import check_low_stock_of
-from kameng.services.owner_orders import summary
+from kameng.services.owner_orders import scoped_order, summary
 from kameng.services.release import release
 
 
 def deliver(owner: Owner, order_id: str, deps: Deps) -> dict:
-    order = lookup.find_order(order_id, deps)
-    check(owner, Permission.DELIVER, order.station)
+    order = scoped_order(owner, Permission.DELIVER, order_id, deps)
     now = deps.clock()
     change = take_keys_again(order, bool(deps.store.orders.ledger(order.id)), now)
     try:

@@ -78,12 +78,16 @@ def by_shopper(credentials: ShopperCredentials, client: str, deps: Deps) -> list
 # ---------------------------------------------------------------- the owner's views
 
 
-def find_order(order_id: str, deps: Deps) -> Order:
-    """The order an owner names: an id as pasted, with stray spaces or in lower case."""
+def order_named(order_id: str, deps: Deps) -> Order | None:
+    """The order an owner names: an id as pasted, with stray spaces or in lower case; None for none."""
     wanted = order_id.strip()
-    order = deps.store.orders.order(wanted) or deps.store.orders.order(wanted.upper())
+    return (deps.store.orders.order(wanted) or deps.store.orders.order(wanted.upper())) if wanted else None
+
+
+def find_order(order_id: str, deps: Deps) -> Order:
+    order = order_named(order_id, deps)
     if order is None:
-        raise NotFound(f"no order {wanted!r}")
+        raise NotFound(f"no order {order_id.strip()!r}")
     return order
 
 

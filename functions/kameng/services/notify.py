@@ -83,17 +83,18 @@ _last_checked: dict[str, float] = {}
 
 
 def low_stock_of(station: str, sku: str, content_low_stock: int, deps: Deps) -> int:
-    """The threshold in force: the one the owner set in the console, else the price book's."""
+    """The threshold in force at a station: the one its owner set in the console, else the price book's."""
     return deps.store.inventory.low_stock_thresholds(station).get(sku, content_low_stock)
 
 
-def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None,
-                    station: str | None = None) -> bool:
+def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None) -> bool:
     """Tell the owner once when a SKU falls below its threshold; True when this call sent the alert.
 
-    Costs one read (two with a `station`, whose console threshold overrides `low_stock`), plus one
-    conditional write only when the level crosses the threshold: of two sales that cross it at once,
-    only one wins the write.
+    The keys are the main station's supply and the alert is one per SKU for the whole shop, so the
+    threshold is the main station's: the one its owner set in the console, else `low_stock` (content's).
+    A substation's own threshold only marks the SKU low in that station's console.
+    Costs two reads, plus one conditional write only when the level crosses the threshold: of two sales
+    that cross it at once, only one wins the write.
     """
     interval = deps.settings.low_stock_check_seconds
     if interval > 0 and counted is None:
@@ -103,8 +104,7 @@ def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | 
             return False
         _last_checked[sku] = now
     try:
-        if station is not None:
-            low_stock = low_stock_of(station, sku, low_stock, deps)
+        low_stock = low_stock_of(deps.settings.main_station, sku, low_stock, deps)
         counted = counted or deps.store.inventory.stock([sku])[sku]
         if counted.available >= low_stock or counted.low_alerted:
             return False
@@ -125,7 +125,7 @@ def check_low_stock_of(order: Order, deps: Deps) -> bool:
     except Exception:
         log.exception("low-stock check failed", extra={"sku": order.sku})
         return False
-    return line is not None and check_low_stock(order.sku, line.low_stock, deps, station=order.station)
+    return line is not None and check_low_stock(order.sku, line.low_stock, deps)
 
 
 def after_restock(sku: str, deps: Deps) -> bool:

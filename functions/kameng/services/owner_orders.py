@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from kameng.deps import Deps
 from kameng.domain.errors import InvalidRequest, NotFound, RateLimited
 from kameng.domain.order import Order, OrderStatus
-from kameng.domain.owners import Owner, Permission, check
+from kameng.domain.owners import Owner, Permission, check, check_found
 from kameng.domain.stats import DEFAULT_TIME_ZONE
 from kameng.services import audit, lookup, refunds
 from kameng.services.account import mask_email
@@ -82,14 +82,15 @@ def search_orders(owner: Owner, station: str, search: OrderSearch, deps: Deps) -
     return {"orders": [summary(o) for o in page], "next_cursor": page[-1].id if more and page else None}
 
 
-def _scoped_order(owner: Owner, permission: Permission, order_id: str, deps: Deps) -> Order:
-    order = lookup.find_order(order_id, deps)
-    check(owner, permission, order.station)
+def scoped_order(owner: Owner, permission: Permission, order_id: str, deps: Deps) -> Order:
+    """The order an owner names, if they may act on it; a missing one answers as another station's."""
+    order = lookup.order_named(order_id, deps)
+    check_found(owner, permission, order.station if order else None)
     return order
 
 
 def order_detail(owner: Owner, order_id: str, deps: Deps) -> dict:
-    return console_view(_scoped_order(owner, Permission.VIEW_ORDERS, order_id, deps), deps)
+    return console_view(scoped_order(owner, Permission.VIEW_ORDERS, order_id, deps), deps)
 
 
 def console_view(order: Order, deps: Deps) -> dict:
@@ -102,7 +103,7 @@ def console_view(order: Order, deps: Deps) -> dict:
 
 
 def reveal_key(owner: Owner, order_id: str, key_id: str, deps: Deps) -> dict:
-    order = _scoped_order(owner, Permission.AFTER_SALES, order_id, deps)
+    order = scoped_order(owner, Permission.AFTER_SALES, order_id, deps)
     sealed = next((k for k in deps.store.inventory.sealed_keys(order) if k.key_id == key_id), None)
     if sealed is None:
         raise NotFound("订单中没有这张卡密")
@@ -112,7 +113,7 @@ def reveal_key(owner: Owner, order_id: str, key_id: str, deps: Deps) -> dict:
 
 
 def resend_delivery(owner: Owner, order_id: str, deps: Deps) -> dict:
-    order = _scoped_order(owner, Permission.AFTER_SALES, order_id, deps)
+    order = scoped_order(owner, Permission.AFTER_SALES, order_id, deps)
     if order.status is not OrderStatus.DELIVERED:
         raise InvalidRequest("只有已发货的订单可以重发卡密邮件")
     if deps.store.counters.count_hit(f"resend:{order.id}", RESEND_WINDOW_SECONDS, deps.clock()) > RESENDS_PER_ORDER:
@@ -123,7 +124,7 @@ def resend_delivery(owner: Owner, order_id: str, deps: Deps) -> dict:
 
 
 def refund(owner: Owner, order_id: str, key_ids: list[str] | None, reason: str | None, deps: Deps) -> dict:
-    order = _scoped_order(owner, Permission.REFUND, order_id, deps)
+    order = scoped_order(owner, Permission.REFUND, order_id, deps)
     if key_ids is None:
         updated, _ = refunds.refund_order(order.id, reason, deps, actor=owner.email)
     else:

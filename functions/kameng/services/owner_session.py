@@ -166,7 +166,8 @@ def verify_code(request: OwnerCode, pending_cookie: str | None, deps: Deps) -> t
         raise SignedOut("请重新登录")
     secret = _open(factor, deps)
     step = matching_step(secret, request.code, now)
-    if step is None or not deps.store.owners.use_second_factor_step(owner.id, step):
+    # Only the secret the code was checked against is confirmed: one a second link put there since is not.
+    if step is None or not deps.store.owners.use_second_factor_step(owner.id, step, factor.sealed_secret):
         # A wrong code, or a right one typed a second time (someone who watched it being typed).
         raise InvalidCode("动态码不正确或已使用，请输入身份验证器中的新动态码")
     if not factor.confirmed:

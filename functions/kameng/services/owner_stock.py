@@ -197,7 +197,7 @@ def void(owner: Owner, sku: str, codes: list[str], key_ids: list[str], deps: Dep
     audit.record(deps, owner.email, main, "keys.void", sku, None,
                  {"voided": len(result.voided), "held": len(result.held), "unknown": len(unknown)})
     if result.voided:
-        notify.check_low_stock(sku, line.low_stock, deps, station=main)
+        notify.check_low_stock(sku, line.low_stock, deps)
     return {"sku": sku, "voided": list(result.voided),
             "held": [{"key_id": key_id, "status": status} for key_id, status in sorted(result.held.items())],
             "unknown": unknown}
@@ -221,6 +221,8 @@ def set_threshold(owner: Owner, station: str, sku: str, low_stock: int | None, d
     before = deps.store.inventory.set_low_stock(station, sku, low_stock)
     audit.record(deps, owner.email, station, "stock.threshold", sku, {"low_stock": before}, {"low_stock": low_stock})
     in_force = line.low_stock if low_stock is None else low_stock
-    notify.check_low_stock(sku, in_force, deps)
+    if station == deps.settings.main_station:
+        # Only the supply's threshold moves the shop's one alert per SKU (notify.check_low_stock).
+        notify.check_low_stock(sku, line.low_stock, deps)
     return {"station": station, "sku": sku, "low_stock": in_force, "low_stock_set": low_stock is not None,
             "content_low_stock": line.low_stock}

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any, Callable
 
 from kameng.deps import Deps
-from kameng.domain.errors import InvalidRequest, NotFound
+from kameng.domain.errors import Forbidden, InvalidRequest
 from kameng.domain.order import OrderStatus
-from kameng.domain.owners import Owner, Permission, check
+from kameng.domain.owners import Owner, Permission, check, check_found, may
 from kameng.domain.tickets import MAX_MESSAGE, Author, Resolution, Ticket, TicketClosed, TicketStatus, clean_text
 from kameng.ports.store import Conflict
 from kameng.services import audit, lookup, notify, owner_orders, refunds
@@ -53,9 +53,7 @@ def owner_summary(ticket: Ticket, now: datetime) -> dict:
 
 def _owned(owner: Owner, ticket_id: str, permission: Permission, deps: Deps) -> Ticket:
     ticket = deps.store.tickets.ticket(ticket_id) if ticket_id else None
-    if ticket is None:
-        raise NotFound("工单不存在")
-    check(owner, permission, ticket.station)
+    check_found(owner, permission, ticket.station if ticket else None)
     return ticket
 
 
@@ -101,6 +99,11 @@ def replace(owner: Owner, ticket_id: str, message: Any, deps: Deps) -> dict:
         if (order is None or order.status is not OrderStatus.DELIVERED or ticket.key_id not in order.key_ids
                 or ticket.key_id in order.refunded_key_ids):
             raise TicketClosed("订单已不再持有这张卡密（已退款或已更换），无法更换")
+        replaced = len(deps.store.tickets.replaced_keys(order.id))
+        if replaced >= order.quantity and not may(owner, Permission.REFUND):
+            # Each replacement hands out a key from stock: past one per key bought, those who may move
+            # money decide, so no one key can be reported and replaced without end.
+            raise Forbidden(f"这个订单已更换过 {replaced} 张卡密：再次更换请由站长处理")
         return deps.store.tickets.replace_key(ticket.resolved(Resolution.REPLACED, deps.clock(), owner.email, text),
                                               order)
 

@@ -104,11 +104,12 @@ class DynamoOwners:
                               ExpressionAttributeValues={":no": {"BOOL": False}}):
             raise Conflict("the owner's second factor is set up already")
 
-    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
+    def use_second_factor_step(self, owner_id: str, step: int, sealed_secret: bytes) -> bool:
         return self.table.update(
             keys.owner_factor(owner_id), UpdateExpression="SET last_step = :step, confirmed = :yes",
-            ConditionExpression="attribute_exists(pk) AND last_step < :step",
-            ExpressionAttributeValues={":step": n(step), ":yes": {"BOOL": True}}) is not None
+            ConditionExpression="attribute_exists(pk) AND last_step < :step AND secret = :secret",
+            ExpressionAttributeValues={":step": n(step), ":yes": {"BOOL": True},
+                                       ":secret": {"B": sealed_secret}}) is not None
 
     def reset_second_factor(self, owner_id: str) -> bool:
         found = self.table.client.delete_item(TableName=self.table.name, Key=keys.owner_factor(owner_id),

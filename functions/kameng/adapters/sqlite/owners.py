@@ -101,10 +101,11 @@ class SqliteOwners:
             if kept == 0:
                 raise Conflict("the owner's second factor is set up already")
 
-    def use_second_factor_step(self, owner_id: str, step: int) -> bool:
+    def use_second_factor_step(self, owner_id: str, step: int, sealed_secret: bytes) -> bool:
         with self._db.write() as conn:
             return conn.execute("UPDATE owner_factors SET last_step = ?, confirmed = 1 "
-                                "WHERE owner_id = ? AND last_step < ?", (step, owner_id, step)).rowcount == 1
+                                "WHERE owner_id = ? AND last_step < ? AND sealed_secret = ?",
+                                (step, owner_id, step, sealed_secret)).rowcount == 1
 
     def reset_second_factor(self, owner_id: str) -> bool:
         with self._db.write() as conn:
