@@ -76,6 +76,9 @@ STATUS = {
     errors.PayoutOverBalance: 409,
     errors.PayoutWrongStatus: 409,
     errors.NotDeliverable: 409,
+    errors.SupplierRefused: 502,
+    errors.SupplierUnavailable: 503,
+    errors.InvalidCallback: 400,
 }
 
 
@@ -252,6 +255,9 @@ ENGLISH = {
     "payout_over_balance": "The amount is more than the station's balance due less the payouts already asked for.",
     "payout_wrong_status": "This payout cannot take that step from its current status (paid and rejected ones are final).",
     "order_not_deliverable": "Only a paid order in needs_attention, never delivered or refunded, can be delivered by hand.",
+    "supplier_refused": "The supplier refused this order; nothing was charged.",
+    "supplier_unavailable": "The supplier is not answering right now: please try again shortly.",
+    "invalid_callback": "The supplier callback is unsigned, forged, too old, for an unknown order or for a wrong amount.",
 }
 
 

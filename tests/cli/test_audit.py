@@ -36,7 +36,9 @@ def test_import_keys_records_counts_never_keys(shop, kameng, keys_file):
 
     [entry] = logged(shop)
     assert (entry.actor, entry.station, entry.action, entry.subject) == (OWNER, MAIN, "keys.import", STEAM)
-    assert entry.after == {"file": f"{STEAM}.txt", "imported": len(CODES), "duplicates": 0, "malformed": 0}
+    assert entry.after == {"file": f"{STEAM}.txt", "batch_id": entry.after["batch_id"], "imported": len(CODES),
+                           "duplicates": 0, "malformed": 0}
+    assert entry.after["batch_id"] in {b.batch_id for b in shop.deps.store.key_batches.batches_of(STEAM)}
     assert not any(code in kameng("audit", "--json").out for code in CODES)
 
 

@@ -53,7 +53,7 @@ def test_the_import_example_in_the_help_works_as_written(shop, kameng, keys_file
     ran = kameng(*example.group(1).split()[1:])
 
     assert ran.code == 0
-    assert ran.out == "imported 1, duplicates 0, malformed 0\n"
+    assert ran.out.startswith("imported 1, duplicates 0, malformed 0\nbatch ")
 
 
 def test_no_command_prints_the_help_and_exits_2(data_env, kameng):

@@ -140,8 +140,8 @@ def test_import_keys_goes_through_the_upload_and_prints_the_counts(world, tmp_pa
     assert "imported 3000, duplicates 2, malformed 0" in ran.out
     assert _available(world) == before + 3000
     again = remote(world, "boss", "import-keys", str(path), "--sku", SKU, "--json")
-    assert json.loads(again.out) | {"upload_id": None} == {
-        "upload_id": None, "sku": SKU, "added": 0, "duplicates": 3002, "rejected": 0, "rejected_lines": []}
+    assert json.loads(again.out) | {"upload_id": None, "batch_id": None} == {
+        "upload_id": None, "batch_id": None, "sku": SKU, "added": 0, "duplicates": 3002, "rejected": 0, "rejected_lines": []}
 
 
 def _available(world: World) -> int:

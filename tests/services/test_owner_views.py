@@ -85,7 +85,8 @@ def test_a_key_that_cannot_be_opened_is_reported_without_hiding_the_others(deps,
 
     by_id = {key["key_id"]: key for key in shown["keys"]}
     assert by_id[broken.key_id] == {"key_id": broken.key_id, "masked": None, "has_password": None,
-                                    "problem": "cannot be opened (ValueError)", "refunded": False}
+                                    "problem": "cannot be opened (ValueError)", "refunded": False,
+                                    "batch_id": broken.batch_id}
     assert by_id[fine.key_id]["masked"] is not None
 
 

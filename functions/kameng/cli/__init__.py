@@ -24,7 +24,7 @@ __all__ = ["COMMANDS", "main", "parser"]
 COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
-    audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE,
+    audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE, keys.BATCHES, keys.VOID_BATCH,
 )
 
 MAIN_EPILOG = """\

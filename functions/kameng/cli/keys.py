@@ -1,4 +1,4 @@
-"""Card keys: `import-keys`, `stock`, `demo-stock`."""
+"""Card keys: `import-keys`, `stock`, `demo-stock`, `batches`, `void-batch`."""
 from __future__ import annotations
 
 import argparse
@@ -7,8 +7,10 @@ from pathlib import Path
 
 from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, open_deps, positive
 from kameng.cli.output import Progress, plain, print_json, table
+from kameng.domain.money import parse_major
 from kameng.services.demo_stock import stock_demo
-from kameng.services.import_keys import import_file
+from kameng.services.import_keys import BatchSource, import_file
+from kameng.services.key_batches import list_batches, void_batch
 from kameng.services.stations import published_book
 from kameng.services.stock import sku_counts
 
@@ -16,6 +18,7 @@ IMPORT_EPILOG = """\
 examples:
   kameng import-keys steam-cny-100 keys.txt
   kameng import-keys win11-pro-retail licences.csv
+  kameng import-keys steam-cny-100 keys.txt --supplier 卡商A --cost 95.50 --note "11月进货"
 
 file formats (UTF-8):
   .txt   one key per line
@@ -27,7 +30,33 @@ Importing is idempotent: a key already held (in any SKU) counts as a
 duplicate and is not added again, so an interrupted import can simply be run
 again. The SKU must be in the main station's published price book (run the
 build first).
+
+Every import is a batch: its id is printed, each key it added carries it, and
+`kameng batches SKU` lists them (--cost is what one key cost, in yuan).
 """
+
+BATCHES_EPILOG = """\
+examples:
+  kameng batches steam-cny-100
+  kameng batches steam-cny-100 --json
+
+One row per import of the SKU, oldest first, with its keys by status
+(keys imported before batches were kept belong to no batch); cost_per_key is
+in fen. It reads every key
+of the SKU: an owner's report, not for a script that runs every minute.
+"""
+
+VOID_BATCH_EPILOG = """\
+example:
+  kameng void-batch 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
+
+Voids every key of the batch that is still available (a supplier recalled
+them, say). Keys reserved by a checkout or sold are left as they are and
+counted as held. Voiding cannot be undone; it is written to the audit log.
+"""
+
+BATCH_COLUMNS = ["batch_id", "supplier", "cost_per_key", "imported_at", "available", "reserved", "sold", "void",
+                 "note"]
 
 STOCK_EPILOG = """\
 examples:
@@ -57,7 +86,8 @@ def import_keys_command(args: argparse.Namespace) -> int:
     progress = Progress(path, sys.stderr)
     finished = False
     try:
-        report = import_file(args.sku, path, deps, progress, actor=actor())
+        report = import_file(args.sku, path, deps, progress, actor=actor(),
+                             source=BatchSource(args.supplier, args.cost, args.note))
         finished = True
     except OSError as error:
         raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
@@ -69,6 +99,7 @@ def import_keys_command(args: argparse.Namespace) -> int:
     hidden = report.malformed - len(report.malformed_lines)
     if hidden > 0:
         print(f"... and {hidden} more malformed lines")
+    print(f"batch {report.batch_id} (kameng batches {args.sku})")
     return EXIT_OK
 
 
@@ -100,6 +131,44 @@ def demo_stock_command(args: argparse.Namespace) -> int:
 def _import_keys_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("sku", metavar="SKU", help="a SKU id of the main station, e.g. steam-cny-100")
     sub.add_argument("file", metavar="FILE", help="a .txt (one key per line) or .csv (key[,password]) file")
+    sub.add_argument("--supplier", metavar="NAME", default="", help="who supplied the keys (kept with the batch)")
+    sub.add_argument("--cost", metavar="YUAN", type=_cost, default=None, help="what one key cost, e.g. 95.50")
+    sub.add_argument("--note", metavar="TEXT", default="", help="a note kept with the batch")
+
+
+def _cost(text: str) -> int:
+    try:
+        return parse_major(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def batches_command(args: argparse.Namespace) -> int:
+    rows = list_batches(args.sku, open_deps())
+    if args.json:
+        print_json({"sku": args.sku, "batches": rows})
+    elif not rows:
+        print(f"no batches of {args.sku} (keys imported before batches were kept belong to none)")
+    else:
+        print(table(BATCH_COLUMNS, ([plain("" if row[c] is None else row[c]) for c in BATCH_COLUMNS] for row in rows),
+                    right=range(4, 8)))
+    return EXIT_OK
+
+
+def void_batch_command(args: argparse.Namespace) -> int:
+    done = void_batch(args.batch_id, open_deps(), actor=actor())
+    print(f"batch {done['batch_id']} of {done['sku']}: voided {done['voided']}, "
+          f"held {done['held']} (reserved or sold: left as they are)")
+    return EXIT_OK
+
+
+def _batches_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("sku", metavar="SKU", help="a SKU id, e.g. steam-cny-100")
+    add_json(sub)
+
+
+def _void_batch_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("batch_id", metavar="BATCH_ID", help="a batch id, as `kameng batches SKU` lists it")
 
 
 def _stock_arguments(sub: argparse.ArgumentParser) -> None:
@@ -117,3 +186,7 @@ IMPORT_KEYS = Command("import-keys", "Import card keys for a SKU from a .txt or 
 STOCK = Command("stock", "Show stock counts per SKU.", STOCK_EPILOG, stock_command, _stock_arguments)
 DEMO_STOCK = Command("demo-stock", "Give a fresh store fake keys (the demo shop only).", DEMO_STOCK_EPILOG,
                      demo_stock_command, _demo_stock_arguments)
+BATCHES = Command("batches", "List a SKU's key batches with their counts.", BATCHES_EPILOG, batches_command,
+                  _batches_arguments)
+VOID_BATCH = Command("void-batch", "Void the keys of a batch still available.", VOID_BATCH_EPILOG,
+                     void_batch_command, _void_batch_arguments)

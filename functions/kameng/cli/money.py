@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, actor, add_json, open_deps
-from kameng.cli.output import print_json, table, utc
+from kameng.cli.output import indent, print_json, table, utc
 from kameng.domain.errors import NotFound
 from kameng.domain.member import WithdrawalStatus
 from kameng.domain.money import format_minor
@@ -31,6 +31,10 @@ and its net. For a substation paid through Stripe Connect, "paid out by
 Stripe" is what Stripe transferred (the charges minus the application fees
 sent with them); "balance due" is what is still owed to the station
 (negative: what the station owes the main station).
+
+On the main station it also shows the margin per key batch: each delivered
+key's share of its order's sales less its batch's cost per key (kameng
+batches SKU lists them; keys imported before batches show as one row).
 """
 
 WITHDRAWALS_EPILOG = """\
@@ -54,7 +58,7 @@ def settlement_command(args: argparse.Namespace) -> int:
     if end <= start:
         raise Failure(f"--to ({end.isoformat()}) must be after --from ({start.isoformat()}): --to is the first "
                       "moment after the period, so one day is --from 2026-11-27 --to 2026-11-28", EXIT_USAGE)
-    report = station_settlement(book, start, end, deps)
+    report = station_settlement(book, start, end, deps, with_batches=True)
     if args.csv is not None:
         text = report.csv()
         if str(args.csv) == "-":
@@ -63,15 +67,29 @@ def settlement_command(args: argparse.Namespace) -> int:
         args.csv.write_text(text, encoding="utf-8")
     if args.json:
         print_json({"station": report.station, "currency": report.currency, "from": start.isoformat(),
-                    "to": end.isoformat(), "orders": len(report.lines), **report.totals})
+                    "to": end.isoformat(), "orders": len(report.lines), **report.totals,
+                    "batches": [{"batch_id": b.batch_id, "keys": b.keys, "refunded": b.refunded, "sales": b.sales,
+                                 "cost": b.cost, "margin": b.margin} for b in report.batches]})
         return EXIT_OK
     print(f"settlement of {report.station}, orders placed {start.isoformat()} to {end.isoformat()}:")
     for label, value in _settlement_rows(report, is_main=report.station == deps.settings.main_station):
         print(f"  {label:<26}{value}")
+    if report.batches:
+        print("margin per key batch (sales: each key's share of its order's sales; refunded keys sell nothing):")
+        print(indent(table(["batch", "keys", "refunded", "sales", "cost", "margin"], _batch_rows(report),
+                           right=range(1, 6))))
     print("(times are UTC unless --from/--to carry an offset; the CSV's amounts are in minor units, fen)")
     if args.csv is not None:
         print(f"one line per order: {args.csv}")
     return EXIT_OK
+
+
+def _batch_rows(report: Settlement) -> list[list[object]]:
+    def money(amount: int | None) -> str:
+        return "cost unknown" if amount is None else format_minor(amount, report.currency)
+
+    return [[b.batch_id or "(before batches)", b.keys, b.refunded, money(b.sales), money(b.cost), money(b.margin)]
+            for b in report.batches]
 
 
 def _settlement_rows(report: Settlement, is_main: bool) -> list[tuple[str, str]]:

@@ -192,3 +192,28 @@ class ContentChanged(DomainError):
     """The station's content changed since the editor read it: publishing would overwrite someone's work."""
 
     code = "content_changed"
+
+
+class SupplierUnavailable(DomainError):
+    """No answer that can be trusted: a timeout, a 5xx, or the supplier's circuit is open.
+
+    The order may still have been taken upstream (a timeout), so the caller asks again with the
+    same request id, or moves on under a new one and reconciles the late answer."""
+
+    code = "supplier_unavailable"
+
+
+class SupplierRefused(DomainError):
+    """A definite no from the supplier: nothing was bought, nothing was charged; `reason` is theirs."""
+
+    code = "supplier_refused"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InvalidCallback(DomainError):
+    """A callback that is not applied: unsigned, forged, stale, for an unknown request, or a wrong amount."""
+
+    code = "invalid_callback"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from kameng.domain.order import LedgerEntry, Order, OrderStatus
@@ -77,10 +77,52 @@ def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementL
 
 
 @dataclass(frozen=True)
+class BatchMargin:
+    """What the period's orders made on the keys of one import batch (None: keys imported before batches).
+
+    A key's sales are its even share of its order's gross (the remainder of the split to the first keys
+    by id); a refunded key's share is given back, so it counts no sales, but its cost stays spent."""
+
+    batch_id: str | None
+    keys: int
+    refunded: int
+    sales: int
+    cost: int | None  # keys × the batch's cost per key; None when the cost was not told
+
+    @property
+    def margin(self) -> int | None:
+        return None if self.cost is None else self.sales - self.cost
+
+
+# A key as the settlement sees it: (its batch id, whether it was refunded).
+SoldKey = tuple[str | None, bool]
+
+
+def batch_margins(sold: Iterable[tuple[SettlementLine, Sequence[SoldKey]]],
+                  cost_per_key: Mapping[str, int | None]) -> tuple[BatchMargin, ...]:
+    """Per batch, oldest id first (no batch last), from each settled line and the keys its order took."""
+    totals: dict[str | None, list[int]] = {}
+    for line, keys in sold:
+        share, extra = divmod(line.gross, len(keys)) if keys else (0, 0)
+        for index, (batch_id, refunded) in enumerate(keys):
+            kept = totals.setdefault(batch_id, [0, 0, 0])
+            kept[0] += 1
+            kept[1] += refunded
+            kept[2] += 0 if refunded else share + (index < extra)
+    margins = []
+    for batch_id in sorted(totals, key=lambda batch_id: (batch_id is None, batch_id or "")):
+        keys, refunded, sales = totals[batch_id]
+        each = None if batch_id is None else cost_per_key.get(batch_id)
+        margins.append(BatchMargin(batch_id, keys, refunded, sales, None if each is None else keys * each))
+    return tuple(margins)
+
+
+@dataclass(frozen=True)
 class Settlement:
     station: str
     currency: str
     lines: tuple[SettlementLine, ...]
+    batches: tuple[BatchMargin, ...] = ()
 
     @property
     def totals(self) -> dict[str, int]:

@@ -32,6 +32,7 @@ class SealedKey:
     fingerprint: str
     ciphertext: bytes
     refunded: bool = False  # sold to an order that was refunded afterwards
+    batch_id: str | None = None  # the import it came in; None for keys imported before batches were kept
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ class StockCount:
     @property
     def imported(self) -> int:
         return self.available + self.reserved + self.sold + self.void
+
+
+@dataclass(frozen=True)
+class KeyBatch:
+    """One import of a SKU's keys: where they came from and what each cost (minor units; None: not told).
+    `counts` are its keys by status as `KeyBatches.batches_of` found them (zeros elsewhere)."""
+
+    batch_id: str
+    sku: str
+    supplier: str
+    cost_per_key: int | None
+    imported_at: datetime
+    note: str
+    counts: StockCount = StockCount()
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,24 @@ class Inventory(Protocol):
         """Keep (None: forget) the owner's threshold of a station's SKU; return the one it replaced."""
 
     def low_stock_thresholds(self, station: str) -> dict[str, int]: ...
+
+
+class KeyBatches(Protocol):
+    """Each import of keys is a batch; its keys carry its id (`SealedKey.batch_id`), and their status is
+    the batch's counts: read from the keys themselves by the owner's listing, never kept as counters, so
+    no order's transaction writes more for them. Owner reads only, never a request path."""
+
+    def add_batch(self, batch: KeyBatch) -> None:
+        """Keep a new batch (before its keys are added); raises Duplicate for an id kept already."""
+
+    def batch(self, batch_id: str) -> KeyBatch | None:
+        """The batch without counts; None for an unknown id."""
+
+    def batches_of(self, sku: str) -> list[KeyBatch]:
+        """The SKU's batches, oldest first, each with its keys' counts by status; reads every key of the SKU."""
+
+    def available_in(self, batch_id: str) -> list[str]:
+        """The ids of the batch's keys that are available now, sorted; [] for an unknown batch."""
 
 
 class Orders(Protocol):
@@ -457,3 +490,4 @@ class Store:
     owners: Owners
     tickets: Tickets
     station_payouts: StationPayouts
+    key_batches: KeyBatches

@@ -9,7 +9,7 @@ from kameng.deps import Deps
 from kameng.domain.card_key import CardKey, MalformedKey, parse_line
 from kameng.domain.errors import InvalidRequest, UnknownSku
 from kameng.domain.ids import new_id
-from kameng.ports.store import SealedKey
+from kameng.ports.store import KeyBatch, SealedKey
 from kameng.services import audit
 from kameng.services.lookup import key_context
 from kameng.services.notify import after_restock
@@ -18,8 +18,18 @@ BATCH = 2000
 MALFORMED_SHOWN = 20
 
 
+@dataclass(frozen=True)
+class BatchSource:
+    """Where an import's keys came from: kept with its batch."""
+
+    supplier: str = ""
+    cost_per_key: int | None = None  # minor units (fen); None when not told
+    note: str = ""
+
+
 @dataclass
 class ImportReport:
+    batch_id: str = ""
     imported: int = 0
     duplicates: int = 0
     malformed: int = 0
@@ -33,12 +43,18 @@ def fingerprint(card_key: CardKey, deps: Deps) -> str:
 
 def import_lines(
     sku: str, lines: Iterable[str], with_password: bool, deps: Deps,
-    progress: Callable[[int], None] = lambda n: None,
+    progress: Callable[[int], None] = lambda n: None, source: BatchSource = BatchSource(),
 ) -> ImportReport:
+    """Import the keys as one new batch (kept first, so every key added names a batch that exists)."""
     book = deps.store.price_books.price_book(deps.settings.main_station)
     if book is None or book.line(sku) is None:
         raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog (run the build first)")
-    report = ImportReport()
+    if source.cost_per_key is not None and source.cost_per_key < 0:
+        raise InvalidRequest("the cost per key cannot be negative")
+    now = deps.clock()
+    report = ImportReport(batch_id=new_id(now))
+    deps.store.key_batches.add_batch(KeyBatch(report.batch_id, sku, source.supplier, source.cost_per_key, now,
+                                              source.note))
     batch: list[SealedKey] = []
 
     def flush() -> None:
@@ -47,7 +63,6 @@ def import_lines(
         report.duplicates += result.duplicates
         batch.clear()
 
-    now = deps.clock()
     for number, line in enumerate(lines, start=1):
         progress(len(line.encode()))
         try:
@@ -62,7 +77,7 @@ def import_lines(
         key_id = new_id(now)
         batch.append(SealedKey(
             key_id=key_id, sku=sku, fingerprint=fingerprint(card_key, deps),
-            ciphertext=deps.cipher.seal(card_key.to_bytes(), key_context(sku, key_id)),
+            ciphertext=deps.cipher.seal(card_key.to_bytes(), key_context(sku, key_id)), batch_id=report.batch_id,
         ))
         if len(batch) >= BATCH:
             flush()
@@ -74,11 +89,11 @@ def import_lines(
 
 
 def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None] = lambda n: None,
-                actor: str = audit.SYSTEM) -> ImportReport:
+                actor: str = audit.SYSTEM, source: BatchSource = BatchSource()) -> ImportReport:
     passwords = with_password(str(path))
     try:
         with path.open(encoding="utf-8", newline="") as lines:
-            report = import_lines(sku, lines, passwords, deps, progress)
+            report = import_lines(sku, lines, passwords, deps, progress, source)
         record_import(deps, actor, sku, path.name, report)
         return report
     except UnicodeDecodeError as error:
@@ -88,8 +103,8 @@ def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None
 def record_import(deps: Deps, actor: str, sku: str, filename: str, report: ImportReport) -> None:
     # Counts only: the log never holds a card key.
     audit.record(deps, actor, deps.settings.main_station, "keys.import", sku, None,
-                 {"file": filename, "imported": report.imported, "duplicates": report.duplicates,
-                  "malformed": report.malformed})
+                 {"file": filename, "batch_id": report.batch_id, "imported": report.imported,
+                  "duplicates": report.duplicates, "malformed": report.malformed})
 
 
 def not_utf8(name: str, error: UnicodeDecodeError) -> InvalidRequest:

@@ -120,6 +120,7 @@ def masked_key(sealed: SealedKey, deps: Deps) -> dict:
     else:
         entry.update(masked=card_key.masked, has_password=card_key.password is not None)
     entry["refunded"] = sealed.refunded
+    entry["batch_id"] = sealed.batch_id  # None: imported before batches were kept
     return entry
 
 

@@ -47,6 +47,13 @@ class ImportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     upload_id: str = Field(pattern=r"^[0-9A-Z]{26}$")
+    # Kept with the import's batch: who supplied the keys, what each cost (fen), a note.
+    supplier: str = Field("", max_length=80)
+    cost_per_key: int | None = Field(None, ge=0, le=100_000_000)
+    note: str = Field("", max_length=200)
+
+    def source(self) -> import_keys.BatchSource:
+        return import_keys.BatchSource(self.supplier.strip(), self.cost_per_key, self.note.strip())
 
 
 class VoidRequest(BaseModel):
@@ -122,7 +129,8 @@ def open_upload(owner: Owner, sku: str, filename: str, size: int, deps: Deps) ->
             "expires_at": ticket.expires_at.isoformat(), "max_bytes": size}
 
 
-def import_upload(owner: Owner, upload_id: str, deps: Deps) -> dict:
+def import_upload(owner: Owner, upload_id: str, deps: Deps,
+                  source: import_keys.BatchSource = import_keys.BatchSource()) -> dict:
     check(owner, Permission.IMPORT_KEYS, deps.settings.main_station)
     uploads = _uploads(deps)
     now = deps.clock()
@@ -140,13 +148,13 @@ def import_upload(owner: Owner, upload_id: str, deps: Deps) -> dict:
         deps.store.idempotent_requests.abandon(claim)
         raise NotFound("上传不存在")
     try:
-        report = _import(ticket, uploads, deps)
+        report = _import(ticket, uploads, deps, source)
     except BaseException:
         # Keys are imported idempotently by fingerprint: a failed import may simply be tried again.
         deps.store.idempotent_requests.abandon(claim)
         raise
     import_keys.record_import(deps, owner.email, ticket.sku, ticket.filename, report)
-    answer = {"upload_id": upload_id, "sku": ticket.sku, "added": report.imported, "duplicates": report.duplicates,
+    answer = {"upload_id": upload_id, "sku": ticket.sku, "batch_id": report.batch_id, "added": report.imported, "duplicates": report.duplicates,
               "rejected": report.malformed, "rejected_lines": [{"line": n, "reason": why}
                                                                for n, why in report.malformed_lines]}
     deps.store.idempotent_requests.finish(claim, json.dumps({"owner_id": owner.id, "report": answer}).encode())
@@ -154,13 +162,15 @@ def import_upload(owner: Owner, upload_id: str, deps: Deps) -> dict:
     return answer
 
 
-def _import(ticket: UploadTicket, uploads: Uploads, deps: Deps) -> import_keys.ImportReport:
+def _import(ticket: UploadTicket, uploads: Uploads, deps: Deps,
+            source: import_keys.BatchSource) -> import_keys.ImportReport:
     try:
         chunks = uploads.chunks(ticket.upload_id)
     except UnknownRecord:
         raise UploadMissing("文件还没有上传：请先按 url 上传文件，再导入") from None
     try:
-        return import_keys.import_lines(ticket.sku, lines_of(chunks), import_keys.with_password(ticket.filename), deps)
+        return import_keys.import_lines(ticket.sku, lines_of(chunks), import_keys.with_password(ticket.filename), deps,
+                                        source=source)
     except UnicodeDecodeError as error:
         raise import_keys.not_utf8(ticket.filename, error) from None
 

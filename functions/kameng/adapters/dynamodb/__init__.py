@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from kameng.adapters.dynamodb.audit import DynamoAuditLog
+from kameng.adapters.dynamodb.batches import DynamoKeyBatches
 from kameng.adapters.dynamodb.counters import DynamoCounters
 from kameng.adapters.dynamodb.idempotency import DynamoIdempotentRequests
 from kameng.adapters.dynamodb.inventory import DynamoInventory, hot_sku_orders_per_second
@@ -31,4 +32,4 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
                  sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table),
                  audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table),
                  owners=DynamoOwners(table), tickets=DynamoTickets(table),
-                 station_payouts=DynamoStationPayouts(table))
+                 station_payouts=DynamoStationPayouts(table), key_batches=DynamoKeyBatches(table))

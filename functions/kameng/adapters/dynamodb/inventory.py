@@ -172,7 +172,7 @@ def _key_put(key: SealedKey, shard: int) -> Named:
         "Item": keys.card_key(key.sku, shard, key.key_id) | {
             "key_id": s(key.key_id), "sku": s(key.sku), "fingerprint": s(key.fingerprint),
             "ciphertext": {"B": key.ciphertext}, "status": s("available"), "avail": s(key.key_id),
-        },
+        } | ({} if key.batch_id is None else {"batch_id": s(key.batch_id)}),
         "ConditionExpression": "attribute_not_exists(pk)",
     }})
 
@@ -342,7 +342,8 @@ class DynamoInventory:
 
         # One round trip: the order as stored, and the keys the caller's copy of it names.
         guessed = [keys.key_ref(keys.shard_of(key_id, self.table.shards), key_id) for key_id in order.key_ids]
-        wanted = ("pk", "sk", "sku", "key_refs", "key_id", "fingerprint", "ciphertext", "order_id", "refunded")
+        wanted = ("pk", "sk", "sku", "key_refs", "key_id", "fingerprint", "ciphertext", "order_id", "refunded",
+                  "batch_id")
         items = self.table.batch_get([keys.order(order.id)] + key_items(order.sku, guessed), wanted)
         stored = next((item for item in items if keys.order_id_of(item) == order.id), None)
         if stored is None:
@@ -354,7 +355,8 @@ class DynamoInventory:
             found = self.table.batch_get(key_items(stored["sku"]["S"], refs), wanted)
         sealed = [
             SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
-                      ciphertext=bytes(item["ciphertext"]["B"]), refunded=item.get("refunded", {}).get("BOOL", False))
+                      ciphertext=bytes(item["ciphertext"]["B"]), refunded=item.get("refunded", {}).get("BOOL", False),
+                      batch_id=item.get("batch_id", {}).get("S"))
             for item in found if item.get("order_id", {}).get("S") == order.id
         ]
         return sorted(sealed, key=lambda key: key.key_id)

@@ -14,6 +14,7 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | available: LSI `available` (pk, avail)                 |         |
 | shard counter   | POOL#<sku>#<ss>           | COUNT             | available, reserved, sold, void (ADD, in the same      | inventory (stock), and every key move |
 |                 |                           |                   | transaction as every key move)                         |         |
+| key batch       | BATCH#<id>; BATCHES#<sku> | BATCH; BATCH#<id> | sku, supplier, cost_per_key, imported_at, note (keys name it in batch_id) | key_batches |
 | fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | inventory (add_card_keys) |
 | order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | orders (place_order, apply, order, |
 |                 |                           |                   | ("<shard>/<key_id>"), payment_session, payment_url,    | set_payment_session), inventory |
@@ -217,6 +218,15 @@ def card_key_id(sk: str) -> str | None:
 
 def shard_counter(sku: str, shard: int) -> Key:
     return _key(pool(sku, shard), "COUNT")
+
+
+def key_batch(batch_id: str, sku: str | None = None) -> Key:
+    """A batch (sku None), or its copy in the SKU's list of batches (put together)."""
+    return _key(f"BATCH#{batch_id}", "BATCH") if sku is None else _key(f"BATCHES#{sku}", f"BATCH#{batch_id}")
+
+
+def sku_batches(sku: str) -> Range:
+    return f"BATCHES#{sku}", "BATCH#"
 
 
 def fingerprint(value: str) -> Key:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kameng.adapters.sqlite.audit import SqliteAuditLog
+from kameng.adapters.sqlite.batches import SqliteKeyBatches
 from kameng.adapters.sqlite.idempotency import SqliteIdempotentRequests
 from kameng.adapters.sqlite.inventory import SqliteInventory
 from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
@@ -23,4 +24,5 @@ def open_store(path: Path | str) -> Store:
                  members=SqliteMembers(db), payouts=SqlitePayouts(db), counters=SqliteCounters(db),
                  sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db),
                  audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db),
-                 tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db))
+                 tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db),
+                 key_batches=SqliteKeyBatches(db))

@@ -78,9 +78,9 @@ class SqliteInventory:
             added_by_sku: dict[str, int] = {}
             for k in keys:
                 inserted = conn.execute(
-                    "INSERT OR IGNORE INTO card_keys (key_id, sku, fingerprint, ciphertext, status) "
-                    "VALUES (?, ?, ?, ?, 'available')",
-                    (k.key_id, k.sku, k.fingerprint, k.ciphertext),
+                    "INSERT OR IGNORE INTO card_keys (key_id, sku, fingerprint, ciphertext, status, batch_id) "
+                    "VALUES (?, ?, ?, ?, 'available', ?)",
+                    (k.key_id, k.sku, k.fingerprint, k.ciphertext, k.batch_id),
                 ).rowcount
                 added_by_sku[k.sku] = added_by_sku.get(k.sku, 0) + inserted
             conn.executemany(
@@ -107,11 +107,11 @@ class SqliteInventory:
 
     def sealed_keys(self, order: Order) -> list[SealedKey]:
         rows = self._db.conn().execute(
-            "SELECT key_id, sku, fingerprint, ciphertext, refunded FROM card_keys WHERE order_id = ? ORDER BY key_id",
-            (order.id,),
+            "SELECT key_id, sku, fingerprint, ciphertext, refunded, batch_id FROM card_keys WHERE order_id = ? "
+            "ORDER BY key_id", (order.id,),
         ).fetchall()
-        return [SealedKey(key_id, sku, fingerprint, ciphertext, bool(refunded))
-                for key_id, sku, fingerprint, ciphertext, refunded in rows]
+        return [SealedKey(key_id, sku, fingerprint, ciphertext, bool(refunded), batch_id)
+                for key_id, sku, fingerprint, ciphertext, refunded, batch_id in rows]
 
     def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
         with self._db.write() as conn:

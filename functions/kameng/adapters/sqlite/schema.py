@@ -117,6 +117,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS tickets_open_key ON tickets (open_key) WHERE o
 CREATE TABLE IF NOT EXISTS station_payouts (
     station TEXT NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (station, id));
 CREATE TABLE IF NOT EXISTS payout_totals (station TEXT PRIMARY KEY, committed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS key_batches (
+    batch_id TEXT PRIMARY KEY, sku TEXT NOT NULL, supplier TEXT NOT NULL, cost_per_key INTEGER,
+    imported_at TEXT NOT NULL, note TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS key_batches_sku ON key_batches (sku, batch_id);
 """
 
 # Columns added after the first release: a store file made before them gets them on open.
@@ -133,6 +137,11 @@ def open_file(path: Path | str) -> SqliteFile:
         for table, (column, declaration) in _ADDED_COLUMNS.items():
             if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        # Keys imported before batches were kept have none (NULL).
+        if "batch_id" not in {row[1] for row in conn.execute("PRAGMA table_info(card_keys)")}:
+            conn.execute("ALTER TABLE card_keys ADD COLUMN batch_id TEXT")
+        conn.execute("CREATE INDEX IF NOT EXISTS card_keys_batch ON card_keys (batch_id, status) "
+                     "WHERE batch_id IS NOT NULL")
     return db
 
 

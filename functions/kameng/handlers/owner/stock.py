@@ -22,7 +22,7 @@ def open_upload(event, owner):
 @owner_api
 def import_upload(event, owner):
     request = parse(owner_stock.ImportRequest, body_fields(event))
-    return respond(200, owner_stock.import_upload(owner, request.upload_id, deps()))
+    return respond(200, owner_stock.import_upload(owner, request.upload_id, deps(), request.source()))
 
 
 @owner_api

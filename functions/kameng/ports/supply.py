@@ -1,0 +1,33 @@
+"""An upstream supplier: where a SKU's card keys or top-ups are bought when the shop does not hold them."""
+from __future__ import annotations
+
+from typing import Mapping, Protocol
+
+from kameng.domain.supply import SupplierOffer, SupplyRequest, SupplyResult
+
+
+class Supplier(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def place(self, request: SupplyRequest) -> SupplyResult:
+        """Buy what the request asks for; idempotent on request_id.
+
+        Placing the same id again returns that order's result as it stands now, never a second
+        purchase; the same id with another product, quantity or account is refused. A result may
+        be `pending` (a top-up in progress, or a partial fill whose rest comes later). Raises
+        SupplierUnavailable (the order may have been taken: query it) or SupplierRefused (it was not).
+        """
+
+    def query(self, request_id: str) -> SupplyResult:
+        """The order's result as the supplier sees it now; SupplierRefused for an id it never took."""
+
+    def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> SupplyResult:
+        """Check the signature over the raw body, then read it; raise InvalidCallback and apply nothing.
+
+        The same callback may come twice: the caller applies a request id's result once."""
+
+    def balance(self) -> int:
+        """The prepaid balance left at the supplier, in minor units."""
+
+    def catalogue(self) -> list[SupplierOffer]: ...
