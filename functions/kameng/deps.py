@@ -8,6 +8,7 @@ from typing import Callable
 
 from kameng.ports.outside import Cipher, Mail, PaymentGateway, Uploads
 from kameng.ports.store import Store
+from kameng.ports.supply import SupplierDirectory
 
 
 def utc_now() -> datetime:
@@ -46,3 +47,5 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     # Files too big for a request (key files); None where nothing takes uploads.
     uploads: Uploads | None = None
+    # Where SKUs that are not (or not only) held in stock are bought; None: no supplier is configured.
+    suppliers: SupplierDirectory | None = None

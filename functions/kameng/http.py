@@ -79,6 +79,9 @@ STATUS = {
     errors.SupplierRefused: 502,
     errors.SupplierUnavailable: 503,
     errors.InvalidCallback: 400,
+    errors.ResellerUnauthorized: 401,
+    errors.InsufficientBalance: 402,
+    errors.WholesaleRefused: 422,
 }
 
 
@@ -258,6 +261,9 @@ ENGLISH = {
     "supplier_refused": "The supplier refused this order; nothing was charged.",
     "supplier_unavailable": "The supplier is not answering right now: please try again shortly.",
     "invalid_callback": "The supplier callback is unsigned, forged, too old, for an unknown order or for a wrong amount.",
+    "reseller_unauthorized": "Refused: the request is unsigned, forged, replayed, more than 5 minutes off, or from an unknown or inactive reseller.",
+    "insufficient_balance": "Your balance and credit limit do not cover this order: top up, then order again.",
+    "wholesale_refused": "The upstream does not take this order (unknown SKU, price above your maximum, quantity out of range or out of stock); nothing was charged.",
 }
 
 

@@ -27,6 +27,7 @@ ROUTES = (
     Route("POST", "/api/checkout", "kameng.handlers.checkout:handler"),
     Route("POST", "/api/quote", "kameng.handlers.checkout:quote"),
     Route("POST", "/api/webhooks/stripe", "kameng.handlers.webhook:handler"),
+    Route("POST", "/api/suppliers/{name}/callback", "kameng.handlers.supply:callback"),
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
     Route("GET", "/api/orders/{id}/pay", "kameng.handlers.orders:open_pay_page"),
@@ -84,6 +85,11 @@ ROUTES = (
     Route("GET", "/api/owner/stations/{station}/audit", "kameng.handlers.owner.audit:station_audit"),
     Route("GET", "/api/owner/platform/audit", "kameng.handlers.owner.audit:platform_audit"),
     Route("GET", "/api/owner/platform/audit/verify", "kameng.handlers.owner.audit:verify_audit"),
+    # wholesale API for resellers (货源对接)
+    Route("GET", "/api/wholesale/catalogue", "kameng.handlers.wholesale:get_catalogue"),
+    Route("GET", "/api/wholesale/balance", "kameng.handlers.wholesale:get_balance"),
+    Route("POST", "/api/wholesale/orders", "kameng.handlers.wholesale:place_order"),
+    Route("GET", "/api/wholesale/orders/{request_id}", "kameng.handlers.wholesale:get_order"),
 )
 
 

@@ -11,6 +11,7 @@ from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.gateway_sandbox import SandboxGateway, Send, post_webhooks
 from kameng.adapters.mail_outbox import OutboxMail
 from kameng.adapters.sqlite import open_store as open_sqlite_store
+from kameng.adapters.supplier_directory import SupplierDirectory
 from kameng.deps import Deps, Settings
 from kameng.domain.price_book import PriceBook
 
@@ -75,9 +76,19 @@ def uploads(config: configuration.Config):
     return LocalUploads.in_data_dir(config.data_dir, config.console_url)
 
 
+def suppliers(chosen_store, config: configuration.Config) -> SupplierDirectory:
+    def sources():
+        book = chosen_store.price_books.price_book(config.main_station)
+        return {} if book is None else book.suppliers
+
+    return SupplierDirectory(sources)
+
+
 def build(config: configuration.Config, sandbox_webhooks: Send | None = None) -> Deps:
+    chosen_store = store(config)
     return Deps(
-        store=store(config),
+        store=chosen_store,
+        suppliers=suppliers(chosen_store, config),
         gateway=gateway(config, sandbox_webhooks),
         cipher=cipher(config),
         mail=mail(config),

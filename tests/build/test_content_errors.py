@@ -182,7 +182,7 @@ def test_an_unknown_field_is_reported_with_the_known_ones(project: Project) -> N
     project.edit("main/products/qq-coin.md", "min_per_order: 2", "min_per_order: 2\n    stock: 5")
     assert errors(project) == [
         "content/main/products/qq-coin.md: skus[0].stock: unknown field; expected one of: face_value, id, low_stock,"
-        " max_per_order, max_per_shopper_per_day, min_per_order, name, retail, tiers, wholesale"
+        " max_per_order, max_per_shopper_per_day, min_per_order, name, retail, supply, tiers, wholesale"
     ]
 
 
@@ -347,7 +347,7 @@ def test_a_misspelt_field_suggests_the_field_it_resembles(project: Project) -> N
     project.edit("main/products/steam.md", "summary:", "sumary:")
     assert errors(project) == [
         "content/main/products/steam.md: sumary: unknown field; did you mean 'summary'? expected one of: category,"
-        " fulfilment, images, skus, sort, summary, tags, title"
+        " delivery_hours, fields, fulfilment, images, loop_limit, skus, sort, summary, tags, title"
     ]
 
 

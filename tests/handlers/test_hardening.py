@@ -11,7 +11,9 @@ import pytest
 from kameng import http
 from kameng.handlers import account as account_handler
 from kameng.handlers import checkout as checkout_handler
+from kameng.domain.wholesale import request_headers
 from kameng.routes import ROUTES, Route
+from kameng.services.resellers import add_reseller
 from tests.conftest import sign
 from tests.handlers.conftest import Response
 from tests.handlers.test_account import ALICE, BOB, cookie_value, last_link, token_of
@@ -25,7 +27,11 @@ CHECKOUT = "/api/checkout"
 BODYLESS = {"/api/account/sign-out", "/api/account/points/redeem", "/api/owner/sign-out"}
 # Owner routes that act on a record named in the path: one that does not exist is found missing first.
 OWNER_SIGN_IN = {"/api/owner/sign-in", "/api/owner/session", "/api/owner/totp", "/api/owner/sign-out"}
-JSON_ONLY = [route for route in POSTS if route.path not in (WEBHOOK, CHECKOUT)]
+SUPPLIER_CALLBACK = "/api/suppliers/{name}/callback"
+# Suppliers post forms or JSON as their API says, and resellers sign their requests; neither is a browser's,
+# and each is checked by its signature before anything else.
+SIGNED = (WEBHOOK, SUPPLIER_CALLBACK)
+JSON_ONLY = [route for route in POSTS if route.path not in (*SIGNED, CHECKOUT) and not route.path.startswith("/api/wholesale/")]
 BROWSER_PAGE = {"sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", "origin": "https://game-zone.example"}
 EVIL = "https://evil.example"
 CONSOLE = "http://console.localhost:8000"
@@ -85,6 +91,11 @@ def post(deps, stations, api_event):
 
 def huge_body(route: Route, deps) -> tuple[str, dict[str, str]]:
     text = '{"station": "game-zone", "email": "alice@example.com", "token": "x", "quantity": ' + HUGE + "}"
+    if route.path.startswith("/api/wholesale/"):
+        # Signed by a reseller, so the body is read: an unsigned one is refused before that.
+        reseller, secret = add_reseller(deps, "test", "huge numbers", 0)
+        signed = request_headers(reseller.id, secret.encode(), "POST", route.path, text.encode(), deps.clock())
+        return text, {"content-type": "application/json", **signed}
     if route.path != WEBHOOK:
         return text, {"content-type": "application/json"}
     # Signed, so the body is read: a webhook with a bad signature is refused before that.
@@ -106,6 +117,9 @@ def test_an_integer_too_long_for_python_is_an_invalid_request_on_every_post_rout
     response = post(route, body, headers | (platform_owner if signed_in_owner else {}), session=session)
     if route.path in BODYLESS:
         assert response.status < 500, response.raw
+    elif route.path == SUPPLIER_CALLBACK:
+        # No supplier of that name: nothing of the body is read.
+        assert (response.status, response.error["code"]) == (404, "not_found"), response.raw
     elif signed_in_owner and "{" in route.path:
         # The path's placeholders name no record: found missing, or the body refused first.
         assert (response.status, response.error["code"]) in ((400, "invalid_request"), (404, "not_found")), response.raw
@@ -153,11 +167,13 @@ def test_json_from_the_shops_pages_and_from_api_clients_passes_the_gate(post, se
 # ---------------------------------------------------------------- requests another site's page makes
 
 
-@pytest.mark.parametrize("route", [r for r in POSTS if r.path != WEBHOOK], ids=ids([r for r in POSTS if r.path != WEBHOOK]))
+@pytest.mark.parametrize("route", [r for r in POSTS if r.path not in SIGNED], ids=ids([r for r in POSTS if r.path not in SIGNED]))
 @pytest.mark.parametrize("site", ["cross-site", "same-site"])
 def test_every_post_a_page_of_another_site_makes_is_refused(post, session, route, site):
     response = post(route, "{}", {"content-type": "application/json", "sec-fetch-site": site, "origin": EVIL}, session=session)
-    assert (response.status, response.error["code"]) == (403, "cross_site_request"), response.raw
+    # A reseller's API trusts no browser and no cookie: only a request its secret signed.
+    expected = (401, "reseller_unauthorized") if route.path.startswith("/api/wholesale/") else (403, "cross_site_request")
+    assert (response.status, response.error["code"]) == expected, response.raw
     assert "cookies" not in response.raw
 
 

@@ -69,7 +69,8 @@ def test_an_order_response_is_never_cached(delivered, get_order):
 def test_the_order_view_has_exactly_the_documented_fields(delivered, order_view):
     assert set(order_view(delivered)) == {"id", "station", "status", "sku", "title", "quantity", "unit_price", "subtotal",
                                           "level", "level_discount", "coupon", "coupon_discount", "total",
-                                          "currency", "created_at", "keys", "tickets", "replaced_keys"}
+                                          "currency", "created_at", "keys", "tickets", "replaced_keys",
+                                          "delivery", "account", "receipt", "message", "deliver_by"}
 
 
 def test_a_delivered_key_has_a_code_and_a_password_field(delivered, order_view):

@@ -39,7 +39,9 @@ def test_a_delivered_order_can_only_be_refunded():
 
 
 def test_an_order_is_delivered_only_after_payment_or_review():
-    assert {a for a, targets in NEXT.items() if S.DELIVERED in targets} == {S.PAID, S.NEEDS_ATTENTION}
+    # awaiting_delivery is entered only by a payment: its goods come from a supplier or the owner's hand.
+    assert {a for a, targets in NEXT.items() if S.DELIVERED in targets} == {S.PAID, S.AWAITING_DELIVERY, S.NEEDS_ATTENTION}
+    assert {a for a, targets in NEXT.items() if S.AWAITING_DELIVERY in targets} == {S.PENDING, S.EXPIRED, S.FAILED}
 
 
 def test_no_status_moves_to_itself():

@@ -217,3 +217,29 @@ class InvalidCallback(DomainError):
     """A callback that is not applied: unsigned, forged, stale, for an unknown request, or a wrong amount."""
 
     code = "invalid_callback"
+
+
+class ResellerUnauthorized(DomainError):
+    """A wholesale request that is unsigned, forged, stale, replayed, or from an unknown or inactive reseller."""
+
+    code = "reseller_unauthorized"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class InsufficientBalance(DomainError):
+    """The reseller's balance and credit limit together do not cover the order: nothing was charged."""
+
+    code = "insufficient_balance"
+
+
+class WholesaleRefused(DomainError):
+    """A wholesale order the upstream will not take; `reason` says why (nothing was charged, or it was given back)."""
+
+    code = "wholesale_refused"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -21,7 +21,8 @@ def quota_moves(order: Order, change: OrderChange) -> tuple[tuple[Quota, ...], t
     with_keys = tuple(quota for quota in order.quotas if not quota.while_unpaid)
     unpaid = tuple(quota for quota in order.quotas if quota.while_unpaid)
     leaves_pending = change.from_status is OrderStatus.PENDING and change.to_status is not OrderStatus.PENDING
-    taken = with_keys if change.keys is KeyMove.RESERVE else ()
+    # An order that waited for its goods kept its quotas all along: taking its keys takes no quota again.
+    taken = with_keys if change.keys is KeyMove.RESERVE and change.from_status is not OrderStatus.AWAITING_DELIVERY else ()
     given = (with_keys if change.keys is KeyMove.RETURN else ()) + (unpaid if leaves_pending else ())
     return taken, given
 

@@ -66,7 +66,8 @@ def key_refund(order: Order, key_ids: Sequence[str]) -> KeyRefund:
 
 
 def sale_entries(ledger: Iterable[LedgerEntry]) -> list[LedgerEntry]:
-    return [e for e in ledger if not e.memo.startswith("refund")]
+    """The entries a refund reverses: not the suppliers' costs, which the shop paid whatever the buyer gets back."""
+    return [e for e in ledger if not e.memo.startswith(("refund", "supply cost"))]
 
 
 def reversal(refund: KeyRefund, sale: Sequence[LedgerEntry]) -> tuple[LedgerEntry, ...]:

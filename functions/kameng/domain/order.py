@@ -11,12 +11,15 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from kameng.domain.fulfilment import AWAITED, Delivery
 from kameng.domain.member import Commission, Earning, IssuedCoupon, MemberDelta, earnings_for
 from kameng.domain.quota import Quota
 
 class OrderStatus(StrEnum):
     PENDING = "pending"
     PAID = "paid"
+    # Paid, and its goods are being bought from a supplier or wait for the owner's hand (待发货).
+    AWAITING_DELIVERY = "awaiting_delivery"
     DELIVERED = "delivered"
     EXPIRED = "expired"
     FAILED = "failed"
@@ -26,11 +29,14 @@ class OrderStatus(StrEnum):
 
 S = OrderStatus
 NEXT: dict[OrderStatus, set[OrderStatus]] = {
-    S.PENDING: {S.PAID, S.EXPIRED, S.FAILED, S.NEEDS_ATTENTION},
+    S.PENDING: {S.PAID, S.AWAITING_DELIVERY, S.EXPIRED, S.FAILED, S.NEEDS_ATTENTION},
     S.PAID: {S.DELIVERED, S.NEEDS_ATTENTION},
+    # Card keys bought for it are in stock (→ paid, reserving them), a top-up or the owner's delivery is
+    # done (→ delivered), or nothing came in time (→ needs_attention, and refunded).
+    S.AWAITING_DELIVERY: {S.PAID, S.DELIVERED, S.NEEDS_ATTENTION},
     # a payment can land after its reservation lapsed: sell again if stock allows
-    S.EXPIRED: {S.PAID, S.NEEDS_ATTENTION},
-    S.FAILED: {S.PAID, S.NEEDS_ATTENTION},
+    S.EXPIRED: {S.PAID, S.AWAITING_DELIVERY, S.NEEDS_ATTENTION},
+    S.FAILED: {S.PAID, S.AWAITING_DELIVERY, S.NEEDS_ATTENTION},
     # An owner delivers one by hand: it takes keys from stock again (domain/hand_delivery.py).
     S.NEEDS_ATTENTION: {S.PAID, S.DELIVERED, S.REFUNDED},
     S.DELIVERED: {S.REFUNDED},
@@ -44,7 +50,9 @@ STAYS: frozenset[OrderStatus] = frozenset({S.PENDING})
 
 class KeyMove(StrEnum):
     NONE = "none"
-    RESERVE = "reserve"  # available → reserved for this order
+    # available → reserved for this order, with the order's quotas taken again after they went back
+    # (an order that holds no stock takes only its quotas: see takes_stock)
+    RESERVE = "reserve"
     RETURN = "return"  # reserved → available
     SELL = "sell"  # reserved → sold
     # Sold keys of a refunded order stay sold (the shopper has seen them) and are flagged.
@@ -112,6 +120,18 @@ class Order(BaseModel):
     # refund of the rest takes back only what is left (domain/key_refund.py).
     refunded_key_ids: tuple[str, ...] = ()
     partly_refunded: int = 0
+    # Where its goods come from (domain/fulfilment.py), and what the buyer of a top-up filled in.
+    delivery: Delivery = Delivery.STOCK
+    buyer_fields: tuple[tuple[str, str], ...] = ()
+    # A manual order is delivered within these hours of its payment (by `deliver_by`), or refunded.
+    delivery_hours: int | None = None
+    deliver_by: datetime | None = None
+    # What delivered it, besides keys: a top-up's receipt, the owner's sealed message, a loop credential.
+    receipt: str | None = None
+    message_sealed: str | None = None
+    shared_key_id: str | None = None
+    # What each supplier charged for what reached this order, (supplier, minor units): booked at delivery.
+    supply_charges: tuple[tuple[str, int], ...] = ()
 
     @property
     def wholesale_total(self) -> int:
@@ -245,6 +265,22 @@ RELEASE_RETRY_AFTER = timedelta(minutes=1)
 REFUND_RETRY_AFTER = timedelta(minutes=1)
 PAID_TOO_LATE = "paid_after_reservation_lapsed_and_stock_is_gone"
 AMOUNT_MISMATCH = "amount_mismatch"
+# Its goods never came: every supplier failed, or the owner did not deliver by hand in the time promised.
+NOT_SUPPLIED = "not_supplied"
+# An order bought from suppliers is delivered within this of its payment, or refunded.
+SUPPLY_DEADLINE = timedelta(minutes=5)
+
+
+def not_supplied(order: Order, why: str, now: datetime) -> OrderChange:
+    """Refunded at once; if the gateway fails, the sweeper asks again."""
+    return OrderChange(order.id, S.AWAITING_DELIVERY, S.NEEDS_ATTENTION, reason=f"{NOT_SUPPLIED}: {why}",
+                       due_at=now + REFUND_RETRY_AFTER)
+
+
+def supplied_keys(order: Order, charges: tuple[tuple[str, int], ...], now: datetime) -> OrderChange:
+    """The card keys bought for the order are in stock: it takes them, and release sells them."""
+    return OrderChange(order.id, S.AWAITING_DELIVERY, S.PAID, keys=KeyMove.RESERVE,
+                       record=(("supply_charges", charges),), due_at=now + RELEASE_RETRY_AFTER)
 
 
 def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderChange | None:
@@ -268,11 +304,15 @@ def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderCha
                 record=(("paid_amount", event.amount), ("paid_currency", (event.currency or "").upper() or None)),
                 due_at=now + REFUND_RETRY_AFTER if event.payment_ref else None,
             )
+        awaited = order.delivery in AWAITED
+        by = deliver_by(order, now)
         return OrderChange(
-            order.id, status, S.PAID,
+            order.id, status, S.AWAITING_DELIVERY if awaited else S.PAID,
             keys=KeyMove.NONE if status is S.PENDING else KeyMove.RESERVE,
             event_id=event.id, payment_ref=event.payment_ref,
-            due_at=now + RELEASE_RETRY_AFTER,
+            # The owner has until the promise; a supplier's order is asked about again soon.
+            due_at=by if order.delivery is Delivery.MANUAL else now + RELEASE_RETRY_AFTER,
+            record=(("deliver_by", by),) if awaited else (),
         )
     if status is not S.PENDING:
         return None
@@ -281,6 +321,22 @@ def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderCha
     if event.kind is PaymentKind.EXPIRED:
         return OrderChange(order.id, S.PENDING, S.EXPIRED, keys=KeyMove.RETURN, event_id=event.id)
     return None
+
+
+def deliver_by(order: Order, now: datetime) -> datetime | None:
+    """When an order paid now must be delivered: a manual one within its promise, one bought from suppliers
+    within SUPPLY_DEADLINE."""
+    if order.delivery is Delivery.MANUAL and order.delivery_hours is not None:
+        return now + timedelta(hours=order.delivery_hours)
+    return now + SUPPLY_DEADLINE if order.delivery is Delivery.SUPPLIER else None
+
+
+def takes_stock(order: Order, change: OrderChange) -> bool:
+    """Whether a RESERVE takes keys from stock: always for an order sold from stock, and for one that
+    waited for its goods once they are in stock; an order of a loop, a top-up or a manual product
+    taking its holds again after a late payment takes only its quotas."""
+    return change.keys is KeyMove.RESERVE and (
+        order.delivery is Delivery.STOCK or change.from_status is S.AWAITING_DELIVERY)
 
 
 def paid_too_late(order: Order, event: PaymentEvent, now: datetime | None = None) -> OrderChange:
@@ -354,18 +410,32 @@ def ledger_for(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
     return tuple(entries)
 
 
+def supply_entries(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
+    """What the suppliers were paid for this order, borne by the main station that buys from them."""
+    entries = []
+    for supplier, amount in order.supply_charges:
+        if amount:
+            entries.append(LedgerEntry(order.id, f"station:{main_station}", -amount, order.currency, f"supply cost ({supplier})"))
+            entries.append(LedgerEntry(order.id, f"supplier:{supplier}", amount, order.currency, "supply cost"))
+    return tuple(entries)
+
+
 def deliver(order: Order, main_station: str, now: datetime, points: int = 0, holding_days: int = 0,
-            reward: IssuedCoupon | None = None) -> OrderChange | None:
+            reward: IssuedCoupon | None = None, record: tuple[tuple[str, object], ...] = ()) -> OrderChange | None:
     """Sell the keys, book the sale, and credit the shopper (spend, `points`) and their referrers.
 
-    `reward` is the referrer's coupon when this is the shopper's first delivered order.
+    `reward` is the referrer's coupon when this is the shopper's first delivered order. An order that
+    holds no keys (a top-up, a manual delivery, a loop credential) is delivered from awaiting_delivery or
+    paid with what `record` sets on it: a receipt, the owner's sealed message, the credential's key id.
     """
-    if order.status is not S.PAID:
+    holds_keys = bool(order.key_ids)
+    if order.status is not S.PAID and (holds_keys or order.status is not S.AWAITING_DELIVERY):
         return None
     return OrderChange(
-        order.id, S.PAID, S.DELIVERED, keys=KeyMove.SELL, ledger=ledger_for(order, main_station),
+        order.id, order.status, S.DELIVERED, keys=KeyMove.SELL if holds_keys else KeyMove.NONE,
+        ledger=ledger_for(order, main_station) + supply_entries(order, main_station),
         member=MemberDelta(order.station, order.shopper_key, spend=order.total, points=points, orders=1),
         earnings=earnings_for(order.station, order.id, order.commissions, now, holding_days),
         coupons=() if reward is None else (reward,),
-        record=(("credited", True), ("points", points)),
+        record=(("credited", True), ("points", points)) + record,
     )

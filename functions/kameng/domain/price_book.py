@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from kameng.domain.commissions import ReferralRule
 from kameng.domain.coupons import CouponNotApplicable, CouponRule, coupon_discount
 from kameng.domain.errors import QuantityOutOfRange, UnknownSku
+from kameng.domain.fulfilment import BuyerField, Kind, SupplyOffer
 from kameng.domain.points import PointsRule
+from kameng.domain.supply import SupplierSource
 from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
 from kameng.domain.money import percent_of
 
@@ -38,9 +40,19 @@ class PricedSku(BaseModel):
     tiers: tuple[Tier, ...] = ()
     """This station's prices by quantity, minimum increasing, price non-increasing, none below wholesale."""
     max_per_shopper_per_day: int | None = Field(None, ge=1)
+    # How it is delivered (domain/fulfilment.py): the buyer's fields of a direct top-up, the suppliers to
+    # buy from in order, a manual product's promised hours, how often a loop credential may be sold.
+    kind: Kind = Kind.CARD_KEY
+    fields: tuple[BuyerField, ...] = ()
+    supply: tuple[SupplyOffer, ...] = ()
+    delivery_hours: int | None = None
+    loop_limit: int | None = None
 
     def unit_price(self, quantity: int) -> int:
         return tier_price(self.price, self.tiers, quantity)
+
+
+_DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None}
 
 
 class UnpaidLimits(BaseModel):
@@ -73,12 +85,21 @@ class PriceBook(BaseModel):
     unpaid_holds: UnpaidLimits | None = None
     # The IANA zone whose midnight closes the station's statistics day (and whose Monday starts its week).
     time_zone: str = DEFAULT_TIME_ZONE
+    # The main station's suppliers, by name (every station's SKUs are bought through the main station's).
+    suppliers: dict[str, SupplierSource] = {}
 
     @property
     def version(self) -> str:
         # A book in the default zone hashes as it did before books named a zone, so publishing it again
         # is not a change.
         dumped = self.model_dump(mode="json", exclude={"time_zone"} if self.time_zone == DEFAULT_TIME_ZONE else None)
+        # Likewise a book of card keys alone hashes as it did before other kinds of delivery existed.
+        if not dumped.get("suppliers"):
+            dumped.pop("suppliers", None)
+        for line in dumped["skus"].values():
+            for name, default in _DELIVERY_DEFAULTS.items():
+                if line.get(name) == default:
+                    line.pop(name, None)
         canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -31,6 +31,7 @@ class QuotaKind(StrEnum):
     COUPON_SHOPPER = "coupon_shopper"  # a coupon's per_shopper
     UNPAID_ORDERS = "unpaid_orders"  # a client's pending orders at a station (one per order)
     UNPAID_KEYS = "unpaid_keys"  # the keys a client's pending orders hold at a station
+    LOOP = "loop"  # the sales a loop credential allows, over every station (LOOP#<sku>)
 
 
 # Held only while the order waits for its payment: paying, lapsing or failing gives them back.
@@ -67,6 +68,8 @@ class Quota(BaseModel):
             return FlashSaleSoldOut("秒杀名额已抢完：本场秒杀已结束，可按原价购买")
         if self.kind is QuotaKind.FLASH_SHOPPER:
             return ShopperLimit(f"秒杀商品每人限购 {self.cap} 件，您的秒杀名额已用完或不足本次数量")
+        if self.kind is QuotaKind.LOOP:
+            return SoldOut("此商品已售完")
         return ShopperLimit(f"此商品每人每天限购 {self.cap} 件，您今天的额度已用完或不足本次数量")
 
 
@@ -101,6 +104,9 @@ def quotas_for(priced: PricedOrder, station: str, shopper_key: str, now: datetim
         counter = f"FLASH#{station}#{flash_sale_id(sale)}"
         quotas.append(Quota(kind=QuotaKind.FLASH_TOTAL, counter=counter, holder=EVERYONE, cap=sale.quantity))
         quotas.append(Quota(kind=QuotaKind.FLASH_SHOPPER, counter=counter, holder=shopper_key, cap=sale.per_shopper))
+    if priced.line.loop_limit is not None:
+        quotas.append(Quota(kind=QuotaKind.LOOP, counter=f"LOOP#{priced.line.sku}", holder=EVERYONE,
+                            cap=priced.line.loop_limit))
     daily = priced.line.max_per_shopper_per_day
     if daily is not None:
         day = now.astimezone(timezone.utc).date().isoformat()

@@ -9,15 +9,16 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
+from kameng.domain.key_refund import sale_entries
 from kameng.domain.member import MemberDelta, earnings_for
 from kameng.domain.order import (
-    AMOUNT_MISMATCH, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent,
+    AMOUNT_MISMATCH, NOT_SUPPLIED, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent,
     shopper_account,
 )
 
 S = OrderStatus
 # Money was taken for an order that can never be delivered: it goes back without waiting for a person.
-REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH)
+REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH, NOT_SUPPLIED)
 # Where an undelivered payment sits between arriving and going back, and a refund the gateway could not make.
 HELD_ACCOUNT = "gateway:undelivered"
 REFUND_FAILED = "refund_failed"
@@ -79,8 +80,8 @@ def refund_delivered(order: Order, sale: Sequence[LedgerEntry], refund_id: str, 
     credited = MemberDelta(order.station, order.shopper_key, spend=order.total, points=order.points)
     earnings = earnings_for(order.station, order.id, order.commissions, order.updated_at, 0)
     return OrderChange(
-        order.id, S.DELIVERED, S.REFUNDED, keys=KeyMove.FLAG_REFUNDED,
-        ledger=reversal_of(order.id, sale), ledger_from=len(sale),
+        order.id, S.DELIVERED, S.REFUNDED, keys=KeyMove.FLAG_REFUNDED if order.key_ids else KeyMove.NONE,
+        ledger=reversal_of(order.id, sale_entries(sale)), ledger_from=len(sale),
         record=(("refund_id", refund_id), ("refund_reason", reason)),
         member=credited.negated() if order.credited else None,
         earnings=tuple(replace(e, reversed=True) for e in earnings) if order.credited else (),

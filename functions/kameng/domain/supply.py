@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from datetime import datetime
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict
 
 
 SupplyStatus = Literal["pending", "delivered", "failed"]
 SupplyKind = Literal["card_key", "direct"]
 STATUSES: tuple[SupplyStatus, ...] = ("pending", "delivered", "failed")
 KINDS: tuple[SupplyKind, ...] = ("card_key", "direct")
-
-
-
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,55 @@ class SupplierOffer:
             raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {self.kind!r})")
         if self.unit_cost < 0 or (self.stock is not None and self.stock < 0):
             raise ValueError("unit_cost and stock must be ≥ 0")
+
+
+AttemptStatus = Literal["placed", "pending", "delivered", "failed", "unavailable", "abandoned"]
+# An attempt in these may still change upstream: the sweeper asks the supplier about it again.
+OPEN_ATTEMPTS: tuple[AttemptStatus, ...] = ("placed", "pending", "unavailable")
+
+
+@dataclass(frozen=True)
+class SupplyAttempt:
+    """One try at one supplier for one order, under its own request id.
+
+    `placed`: sent, no answer yet (the process may die here); `pending`: the supplier took it and will
+    finish later; `unavailable`: a timeout or outage, so it may have been taken; `abandoned`: the order
+    moved on to another supplier (or was refunded) while this one was open, so a late success is
+    reconciled, never delivered. `quantity_applied` counts what of its delivery reached the order or the
+    stock, so a callback that comes twice is applied once.
+    """
+
+    request_id: str
+    order_id: str
+    supplier: str
+    product_code: str
+    quantity: int
+    max_unit_cost: int
+    currency: str
+    started_at: datetime
+    status: AttemptStatus = "placed"
+    quantity_delivered: int = 0
+    quantity_applied: int = 0
+    unit_cost: int = 0
+    supplier_ref: str = ""
+    receipt: str | None = None
+    note: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_ATTEMPTS
+
+
+class SupplierSource(BaseModel):
+    """A supplier as content describes it (content/suppliers/<name>.yaml), published with the main station's
+    price book so the functions know where to buy; its secret is never here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    kind: Literal["simulator", "kameng", "http"]
+    title: str = ""
+    timeout_seconds: float = 10.0
+    # The rest of the file, as validated: the kind's own settings.
+    settings: dict[str, Any] = {}

@@ -8,7 +8,7 @@ reported back so only they are retried, then go to the dead-letter queue.
 import logging
 
 from kameng.adapters.dynamodb.stream import counted_change, paid_order_id
-from kameng.services.release import release
+from kameng.services.supply_routing import deliver_paid
 from kameng.services.stats import count
 from kameng.wiring import deps
 
@@ -23,7 +23,7 @@ def handler(event, context=None):
             continue
         try:
             if order_id is not None:
-                release(order_id, deps())
+                deliver_paid(order_id, deps())
             if counted is not None:
                 count(*counted, deps())
         except Exception:

@@ -18,7 +18,9 @@ from kameng.domain.payouts import StationPayout
 from kameng.domain.price_book import PriceBook
 from kameng.domain.second_factor import SecondFactor
 from kameng.domain.stats import BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, ReferrerShare, StatsDelta, Tally
+from kameng.domain.supply import SupplyAttempt
 from kameng.domain.tickets import Ticket, TicketStatus
+from kameng.domain.wholesale import Reseller, ResellerCharge
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
 
@@ -141,6 +143,11 @@ class Inventory(Protocol):
         """Keep (None: forget) the owner's threshold of a station's SKU; return the one it replaced."""
 
     def low_stock_thresholds(self, station: str) -> dict[str, int]: ...
+
+    def shared_key(self, sku: str, key_id: str | None) -> SealedKey | None:
+        """A loop SKU's credential, which stays available however often it is sold: the key of that id
+        (whatever its status, as an order delivered with it shows it), or with None one available key of
+        the SKU; None when there is none."""
 
 
 class KeyBatches(Protocol):
@@ -473,6 +480,69 @@ class Tickets(Protocol):
         """The (void) keys the order's tickets had replaced, by key id."""
 
 
+class SupplyAttempts(Protocol):
+    """Each try at an upstream supplier for an order, under its own request id: kept before it is sent, and
+    every answer applied under a condition on what the caller read, so a Lambda dying at any line, a racing
+    callback or the sweeper never applies one answer twice. Datetimes must carry a time zone."""
+
+    def start_attempt(self, attempt: SupplyAttempt) -> None:
+        """Keep a new attempt (status placed); raises Duplicate for a request id kept already."""
+
+    def attempt(self, request_id: str) -> SupplyAttempt | None:
+        """None for an unknown request id."""
+
+    def attempts_of(self, order_id: str) -> list[SupplyAttempt]:
+        """The order's attempts, oldest first (by started_at, then request id); [] for an order with none."""
+
+    def update_attempt(self, attempt: SupplyAttempt, seen: SupplyAttempt) -> bool:
+        """Write `attempt` only if the stored one still has `seen`'s status, quantity_delivered and
+        quantity_applied (what the caller decided from); False, writing nothing, otherwise (a racing callback
+        or sweeper won). Its request id, order and start are `seen`'s (ValueError otherwise); raises
+        UnknownRecord for an unknown request id."""
+
+    def open_attempts(self, started_before: datetime, limit: int) -> list[SupplyAttempt]:
+        """The sweeper's reconciliation list, oldest first (by started_at, then request id), at most `limit`:
+        attempts started before the time that are still open (OPEN_ATTEMPTS) or whose delivery is not all
+        applied yet (quantity_applied < quantity_delivered, whatever their status)."""
+
+
+class Resellers(Protocol):
+    """Other platforms buying wholesale (货源对接): each reseller's prepaid balance moves only with a top-up
+    (once per reference) or a charge (once per request id), each one conditional transaction."""
+
+    def add_reseller(self, reseller: Reseller) -> None:
+        """Keep a new reseller with a balance of 0; raises Duplicate for an id kept already."""
+
+    def reseller(self, reseller_id: str) -> Reseller | None:
+        """None for an unknown id."""
+
+    def resellers(self) -> list[Reseller]:
+        """Every reseller, by id (a platform has a handful: one partition's read)."""
+
+    def top_up(self, reseller_id: str, amount: int, reference: str, now: datetime) -> bool:
+        """Add `amount` to the balance once per reference: False, changing nothing, for a reference seen
+        before. Raises UnknownRecord for an unknown reseller."""
+
+    def balance(self, reseller_id: str) -> tuple[int, int]:
+        """(balance, credit_limit) in minor units; raises UnknownRecord for an unknown reseller."""
+
+    def charge(self, charge: ResellerCharge) -> ResellerCharge:
+        """Take `charge.amount` only while balance + credit_limit covers it and the request id was never
+        charged, in one transaction, and return the charge as kept: the same request id again returns the
+        first charge (its order id, not the caller's) and takes nothing. Raises InsufficientBalance when the
+        amount is not covered, UnknownRecord for an unknown reseller."""
+
+    def charge_of(self, reseller_id: str, request_id: str) -> ResellerCharge | None:
+        """None for a request id the reseller never had charged."""
+
+    def give_back(self, reseller_id: str, request_id: str, now: datetime) -> bool:
+        """Return a charge's amount to the balance once; False for one given back already or never made."""
+
+    def use_nonce(self, reseller_id: str, nonce: str, now: datetime, expires_at: datetime) -> bool:
+        """Keep the nonce until `expires_at`: True once per nonce, False for one kept and not expired at `now`
+        (a replayed request)."""
+
+
 @dataclass(frozen=True)
 class Store:
     """The store's ports, each on one adapter's shared connection or table."""
@@ -491,3 +561,5 @@ class Store:
     tickets: Tickets
     station_payouts: StationPayouts
     key_batches: KeyBatches
+    supply_attempts: SupplyAttempts
+    resellers: Resellers

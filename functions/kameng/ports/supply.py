@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Mapping, Protocol
 
+from kameng.domain.breaker import CircuitBreaker
 from kameng.domain.supply import SupplierOffer, SupplyRequest, SupplyResult
 
 
@@ -31,3 +32,12 @@ class Supplier(Protocol):
         """The prepaid balance left at the supplier, in minor units."""
 
     def catalogue(self) -> list[SupplierOffer]: ...
+
+
+class SupplierDirectory(Protocol):
+    """The suppliers content names, built from the main station's published book and their secrets."""
+
+    def supplier(self, name: str) -> Supplier:
+        """Raises SupplierUnavailable for a supplier that is not configured here (no secret, unknown kind)."""
+
+    def breaker(self, name: str) -> CircuitBreaker: ...

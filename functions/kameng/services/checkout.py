@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable, UnknownStation
@@ -14,7 +14,8 @@ from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.coupons import CouponRule
 from kameng.domain.member import Member
-from kameng.domain.price_book import PriceBook, PricedOrder, price_order
+from kameng.domain.fulfilment import Delivery, check_buyer_fields, delivery_for
+from kameng.domain.price_book import PriceBook, PricedOrder, PricedSku, price_order
 from kameng.domain.holds import unpaid_quotas
 from kameng.domain.quota import flash_sale_id, quotas_for
 from kameng.domain.split import application_fee, platform_fee
@@ -57,7 +58,19 @@ class OrderLine(BaseModel):
 
 
 class CheckoutRequest(ShopperCredentials, OrderLine):
-    pass
+    # A direct top-up's account fields, by the names the product declares (checked against its patterns).
+    fields: dict[str, str] | None = Field(default=None, max_length=8)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_fields(cls, data: object) -> object:
+        # The buy form without JavaScript posts them flat, as "fields.phone".
+        if isinstance(data, dict):
+            flat = {name[len("fields."):]: value for name, value in data.items()
+                    if isinstance(name, str) and name.startswith("fields.")}
+            if flat:
+                data = {name: value for name, value in data.items() if not str(name).startswith("fields.")} | {"fields": flat}
+        return data
 
 
 class QuoteRequest(OrderLine):
@@ -165,6 +178,12 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
     }
 
 
+def _delivery(line: PricedSku, quantity: int, deps: Deps) -> Delivery:
+    """Stock while it lasts; a card key the stock cannot cover is bought from the SKU's suppliers once paid."""
+    available = deps.store.inventory.stock([line.sku])[line.sku].available if line.supply else 0
+    return delivery_for(line.kind, bool(line.supply), available, quantity)
+
+
 def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None,
           client: Client = Client()) -> Placed:
     """Place an order; `session_shopper` is the signed-in shopper's key at this station, if any."""
@@ -183,6 +202,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     expires_at = now + min(deps.settings.unopened_hold, deps.settings.reservation_ttl)
     paid_by = now + deps.settings.reservation_ttl
     order_id = new_id(now)
+    line = priced.line
     order = deps.store.orders.place_order(Order(
         id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
         quantity=priced.quantity, unit_price=priced.unit_price, unit_wholesale=priced.line.wholesale,
@@ -200,6 +220,8 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
+        delivery=_delivery(line, priced.quantity, deps), delivery_hours=line.delivery_hours,
+        buyer_fields=check_buyer_fields(line.fields, request.fields, book.language),
         # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
     ), day=station_day(now, ZoneInfo(book.time_zone)))
     check_low_stock(order.sku, priced.line.low_stock, deps)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from kameng.deps import Deps
 from kameng.domain.card_key import CardKey, MalformedKey, parse_line
@@ -46,13 +46,35 @@ def import_lines(
     progress: Callable[[int], None] = lambda n: None, source: BatchSource = BatchSource(),
 ) -> ImportReport:
     """Import the keys as one new batch (kept first, so every key added names a batch that exists)."""
+    report = ImportReport()
+
+    def parsed() -> Iterator[CardKey]:
+        for number, line in enumerate(lines, start=1):
+            progress(len(line.encode()))
+            try:
+                card_key = parse_line(line, with_password)
+            except MalformedKey as error:
+                report.malformed += 1
+                if len(report.malformed_lines) < MALFORMED_SHOWN:
+                    report.malformed_lines.append((number, str(error)))
+                continue
+            if card_key is not None:
+                yield card_key
+
+    return import_card_keys(sku, parsed(), deps, source, report)
+
+
+def import_card_keys(sku: str, card_keys: Iterable[CardKey], deps: Deps, source: BatchSource = BatchSource(),
+                     report: ImportReport | None = None) -> ImportReport:
+    """Seal and add the keys as one new batch; a key held already is counted a duplicate."""
     book = deps.store.price_books.price_book(deps.settings.main_station)
     if book is None or book.line(sku) is None:
         raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog (run the build first)")
     if source.cost_per_key is not None and source.cost_per_key < 0:
         raise InvalidRequest("the cost per key cannot be negative")
     now = deps.clock()
-    report = ImportReport(batch_id=new_id(now))
+    report = report or ImportReport()
+    report.batch_id = new_id(now)
     deps.store.key_batches.add_batch(KeyBatch(report.batch_id, sku, source.supplier, source.cost_per_key, now,
                                               source.note))
     batch: list[SealedKey] = []
@@ -63,17 +85,7 @@ def import_lines(
         report.duplicates += result.duplicates
         batch.clear()
 
-    for number, line in enumerate(lines, start=1):
-        progress(len(line.encode()))
-        try:
-            card_key = parse_line(line, with_password)
-        except MalformedKey as error:
-            report.malformed += 1
-            if len(report.malformed_lines) < MALFORMED_SHOWN:
-                report.malformed_lines.append((number, str(error)))
-            continue
-        if card_key is None:
-            continue
+    for card_key in card_keys:
         key_id = new_id(now)
         batch.append(SealedKey(
             key_id=key_id, sku=sku, fingerprint=fingerprint(card_key, deps),

@@ -5,6 +5,7 @@ masked: a key in full is for the order's holder only.
 """
 from __future__ import annotations
 
+import base64
 import hmac
 from datetime import datetime, timezone
 
@@ -36,18 +37,45 @@ def open_key(sealed: SealedKey, deps: Deps) -> CardKey:
     return CardKey.from_bytes(deps.cipher.open(sealed.ciphertext, key_context(sealed.sku, sealed.key_id)))
 
 
+def message_context(order_id: str) -> bytes:
+    return f"order-message/{order_id}".encode()
+
+
+def _delivered_keys(order: Order, deps: Deps) -> list[SealedKey]:
+    if order.shared_key_id is not None:
+        credential = deps.store.inventory.shared_key(order.sku, order.shared_key_id)
+        return [] if credential is None else [credential]
+    return deps.store.inventory.sealed_keys(order)
+
+
 def view(order: Order, deps: Deps) -> dict:
-    keys = []
+    keys, message = [], None
     if order.status is OrderStatus.DELIVERED:
-        for sealed in deps.store.inventory.sealed_keys(order):
+        for sealed in _delivered_keys(order, deps):
             card_key = open_key(sealed, deps)
             keys.append({"key_id": sealed.key_id, "code": card_key.code, "password": card_key.password})
+        if order.message_sealed is not None:
+            message = deps.cipher.open(base64.b64decode(order.message_sealed), message_context(order.id)).decode()
     return {
         "id": order.id, "station": order.station, "status": order.status.value, "sku": order.sku,
         "title": order.title, "quantity": order.quantity, **order.charges(),
         "currency": order.currency, "created_at": order.created_at.isoformat(),
         "keys": keys,
+        # How it is delivered, and what besides keys: the account a top-up went to (masked), its receipt, the
+        # owner's message, and by when an order awaiting its goods will have them (or its money back).
+        "delivery": order.delivery.value,
+        "account": {name: mask_account(value) for name, value in order.buyer_fields},
+        "receipt": order.receipt if order.status is OrderStatus.DELIVERED else None,
+        "message": message,
+        "deliver_by": _utc_iso(order.deliver_by) if order.status is OrderStatus.AWAITING_DELIVERY else None,
     }
+
+
+def mask_account(value: str) -> str:
+    """A phone number or account id as the order page shows it: enough to recognise, not to copy."""
+    if len(value) <= 4:
+        return value[0] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 5) + value[-2:]
 
 
 def order_by_token(order_id: str, token: str | None, deps: Deps) -> Order:

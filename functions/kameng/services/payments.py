@@ -10,6 +10,7 @@ from kameng.domain.order import Applied, KeyMove, OrderStatus, PaymentEvent, Pay
 from kameng.services.notify import check_low_stock_of
 from kameng.services.refunds import refund_event, refund_undeliverable
 from kameng.services.release import release
+from kameng.services.supply_routing import fulfil
 
 log = logging.getLogger(__name__)
 
@@ -54,5 +55,7 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
                 if change.keys is KeyMove.RESERVE:
                     check_low_stock_of(updated, deps)
                 release(updated.id, deps)
+            if updated.status is OrderStatus.AWAITING_DELIVERY:
+                fulfil(updated.id, deps)
             return Outcome.APPLIED
     raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 
 from kameng.deps import Deps
-from kameng.domain.order import Applied, Order, OrderStatus, deliver
+from kameng.domain.fulfilment import Delivery
+from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, deliver
 from kameng.domain.stats import Counted
 from kameng.services.membership import delivery_credits
 from kameng.services.notify import send_delivery_mail
@@ -14,7 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def release(order_id: str, deps: Deps) -> Order | None:
-    """Deliver the order if it is paid; a repeat, or a race with another worker, is a no-op."""
+    """Deliver the order if it is paid; a repeat, or a race with another worker, is a no-op.
+    (An order awaiting its goods goes to supply_routing.deliver_paid.)"""
     for _ in range(3):
         order = deps.store.orders.order(order_id)
         if order is None:
@@ -23,15 +25,31 @@ def release(order_id: str, deps: Deps) -> Order | None:
             return order
         now = deps.clock()
         credits = delivery_credits(order, deps.store.price_books.price_book(order.station), deps, now)
-        change = deliver(order, deps.settings.main_station, now, **credits)
-        outcome, updated = deps.store.orders.apply(change, now)
-        if outcome is Applied.DONE:
-            log.info("order delivered", extra={"order_id": order_id, "quantity": order.quantity})
-            # Only the worker whose transition applied sends: a repeated release sends nothing.
-            send_delivery_mail(updated, deps)
-            count_after(updated, Counted.DELIVERED, deps)
-            return updated
+        record: tuple[tuple[str, object], ...] = ()
+        if order.delivery is Delivery.LOOP:
+            credential = deps.store.inventory.shared_key(order.sku, None)
+            if credential is None:
+                log.error("a loop product has no credential in stock", extra={"order_id": order_id, "sku": order.sku})
+                return order
+            record = (("shared_key_id", credential.key_id),)
+        delivered = after_delivery(order, deliver(order, deps.settings.main_station, now, **credits, record=record), deps)
+        if delivered is not None:
+            return delivered
     return deps.store.orders.order(order_id)
+
+
+def after_delivery(order: Order, change: OrderChange | None, deps: Deps) -> Order | None:
+    """Apply a delivery; the worker whose change applied (only it) mails the shopper and counts the sale.
+    None when another worker moved the order first."""
+    if change is None:
+        return None
+    outcome, updated = deps.store.orders.apply(change, deps.clock())
+    if outcome is not Applied.DONE:
+        return None
+    log.info("order delivered", extra={"order_id": order.id, "quantity": order.quantity})
+    send_delivery_mail(updated, deps)
+    count_after(updated, Counted.DELIVERED, deps)
+    return updated
 
 
 def is_final(order: Order) -> bool:

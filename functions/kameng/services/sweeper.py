@@ -12,11 +12,14 @@ from collections import Counter
 from datetime import datetime
 
 from kameng.deps import Deps
+from kameng.domain.fulfilment import Delivery
 from kameng.domain.order import Applied, Order, OrderStatus, lapse
 from kameng.domain.refund import wants_automatic_refund
 from kameng.services.payments import Outcome, handle_event
 from kameng.services.refunds import refund_undeliverable
-from kameng.services.release import release
+from kameng.services.supply_routing import deliver_paid
+from kameng.services.supply_outcome import lapse_promise
+from kameng.services.supply_reconcile import reconcile_attempts
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +34,16 @@ def sweep(deps: Deps, limit: int = 200) -> Counter:
         if order.status is OrderStatus.PENDING and order.expires_at <= now:
             if not (order.payment_session and _apply_missed_payment(order, deps, done)):
                 _lapse(order, now, deps, done)
-        elif order.status is OrderStatus.PAID:
-            delivered = release(order.id, deps)
-            if delivered is not None and delivered.status is OrderStatus.DELIVERED:
-                done["delivered"] += 1
+        elif order.status in (OrderStatus.PAID, OrderStatus.AWAITING_DELIVERY):
+            # A manual order past its promise, or a supplier's order past its deadline, is refunded here.
+            moved = lapse_promise(order, deps) if order.delivery is Delivery.MANUAL else deliver_paid(order.id, deps)
+            if moved is not None and moved.status in SETTLED:
+                done[SETTLED[moved.status]] += 1
         elif wants_automatic_refund(order):
             refunded = refund_undeliverable(order.id, deps)
             if refunded is not None and refunded.status is OrderStatus.REFUNDED:
                 done["refunded"] += 1
+    done.update(reconcile_attempts(deps, limit))
     return done
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
+from kameng.sitegen.supplier_content import AnySupplierSpec
 
 HASH_LENGTH = 10
 
@@ -125,6 +126,8 @@ class Catalog:
     substations: tuple[Station, ...]
     products: dict[str, Product]
     currency: str
+    # content/suppliers/<name>.yaml, by name.
+    suppliers: dict[str, AnySupplierSpec] = field(default_factory=dict)
 
     @property
     def stations(self) -> tuple[Station, ...]:

@@ -446,6 +446,8 @@ class SkuSpec(Spec):
     low_stock: int = Field(10, ge=0)
     tiers: list[TierSpec] = []
     max_per_shopper_per_day: int | None = Field(None, ge=1)
+    # Where the SKU is bought when the stock is short (a card key) or always (a direct top-up).
+    supply: list[SupplyOfferSpec] = []
 
     # Fields validate in declaration order, so wholesale and min_per_order are
     # already in info.data when these run (absent if they were invalid).
@@ -467,6 +469,20 @@ class SkuSpec(Spec):
             raise ValueError(f"must be ≥ min_per_order {minimum} (got {maximum})")
         return maximum
 
+    @field_validator("supply")
+    @classmethod
+    def _offers_below_retail(cls, supply: list[SupplyOfferSpec], info: ValidationInfo) -> list[SupplyOfferSpec]:
+        retail = info.data.get("retail")
+        seen: set[str] = set()
+        for index, offer in enumerate(supply):
+            if retail is not None and offer.cost > retail:
+                raise ValueError(f"expected supply[{index}].cost ≤ the retail price {amount_text(retail)}: never sell "
+                                 f"below cost (got {amount_text(offer.cost)})")
+            if offer.supplier in seen:
+                raise ValueError(f"expected each supplier once (got {offer.supplier} twice)")
+            seen.add(offer.supplier)
+        return supply
+
     @field_validator("max_per_shopper_per_day")
     @classmethod
     def _daily_covers_one_order(cls, daily: int | None, info: ValidationInfo) -> int | None:
@@ -476,16 +492,98 @@ class SkuSpec(Spec):
         return daily
 
 
+class BuyerFieldSpec(Spec):
+    """What a direct top-up's buyer types: `name` is what the supplier receives it as."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    label: dict[Literal["zh-CN", "en"], OneLine] = Field(min_length=1)
+    pattern: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    example: OneLine | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"expected a regular expression, such as '1[3-9]\\d{{9}}' ({error})") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _example_fits(self) -> "BuyerFieldSpec":
+        if self.example is not None and not re.fullmatch(self.pattern, self.example):
+            raise ValueError(f"expected an example that matches the pattern {self.pattern!r} (got {self.example!r})")
+        return self
+
+
+class SupplyOfferSpec(Spec):
+    """One supplier's product for a SKU; a SKU's offers are tried in the order they are listed."""
+
+    supplier: Id
+    product: OneLine
+    cost: Money
+
+
 class ProductSpec(Spec):
     title: OneLine
     category: Id
     summary: OneLine | None = None
-    fulfilment: Literal["card_key"] = "card_key"
+    fulfilment: Literal["card_key", "loop", "direct", "manual"] = "card_key"
+    # direct: what the buyer fills in; manual: the hours the owner promises to deliver within;
+    # loop: how many times the credential may be sold (none: without limit).
+    fields: list[BuyerFieldSpec] = Field([], validate_default=True)
+    delivery_hours: int | None = Field(None, ge=1, le=720, validate_default=True)
+    loop_limit: int | None = Field(None, ge=1)
     images: list[ImageName] = []
     tags: list[OneLine] = []
     sort: int | None = None
     skus: list[SkuSpec] = Field(min_length=1)
 
+    # `fulfilment` is declared first, so it is in info.data when these run (absent if it was invalid).
+    @field_validator("fields")
+    @classmethod
+    def _fields_for_the_kind(cls, fields: list[BuyerFieldSpec], info: ValidationInfo) -> list[BuyerFieldSpec]:
+        kind = info.data.get("fulfilment")
+        if kind == "direct" and not fields:
+            raise ValueError("expected the fields a direct top-up's buyer fills in (an account, a phone number), "
+                             "each with name, label and pattern")
+        if fields and kind not in ("direct", "manual", None):
+            raise ValueError(f"expected no fields: only a direct or manual product asks the buyer (this one is {kind})")
+        names = [field.name for field in fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"expected each field name once (got {', '.join(names)})")
+        return fields
+
+    @field_validator("delivery_hours")
+    @classmethod
+    def _hours_for_manual(cls, hours: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("fulfilment")
+        if kind == "manual" and hours is None:
+            raise ValueError("expected the hours within which the owner delivers a manual product, such as 24")
+        if hours is not None and kind not in ("manual", None):
+            raise ValueError(f"expected no delivery_hours: only a manual product promises them (this one is {kind})")
+        return hours
+
+    @field_validator("loop_limit")
+    @classmethod
+    def _limit_for_loop(cls, limit: int | None, info: ValidationInfo) -> int | None:
+        kind = info.data.get("fulfilment")
+        if limit is not None and kind not in ("loop", None):
+            raise ValueError(f"expected no loop_limit: only a loop product is sold again and again (this one is {kind})")
+        return limit
+
+    @field_validator("skus")
+    @classmethod
+    def _supply_for_the_kind(cls, skus: list[SkuSpec], info: ValidationInfo) -> list[SkuSpec]:
+        kind = info.data.get("fulfilment")
+        for index, sku in enumerate(skus):
+            if kind == "direct" and not sku.supply:
+                raise ValueError(f"expected skus[{index}].supply to list the suppliers a direct top-up is sent to")
+            if sku.supply and kind in ("loop", "manual"):
+                raise ValueError(f"expected no skus[{index}].supply: a {kind} product is not bought from suppliers")
+        return skus
+
 
 class PageSpec(Spec):
     title: OneLine
+

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
 from kameng.sitegen.commerce import check_levels, check_tiers
 from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
+from kameng.sitegen.supplier_content import AnySupplierSpec, SupplierSpec, supplier_model
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
 from kameng.sitegen.parse import ParseError, YamlCache, normalize, read_front_matter, read_yaml
@@ -21,6 +22,7 @@ MAIN = "main"
 # /api/ goes to the functions and /assets/ holds hashed files: a page there would be shadowed.
 RESERVED_SLUGS = {"api", "assets"}
 # The local server answers console.localhost with the owner console, which would hide such a station.
+SUPPLIERS = "suppliers"
 RESERVED_STATIONS = {"console": "expected another name: console.localhost is the owner console's address"}
 CONSOLE_TEMPLATES = "console"
 _MAIN_ENTRIES = {"station.yaml", "landing.md", "pages", "images", "products"}
@@ -73,7 +75,7 @@ class _Loader:
             return None
         station_dirs: list[Path] = []
         for entry in sorted(self.content_dir.iterdir()):
-            if entry.name.startswith(".") or not entry.is_dir():
+            if entry.name.startswith(".") or not entry.is_dir() or entry.name == SUPPLIERS:
                 continue
             if entry.name in RESERVED_STATIONS:
                 self.problems.add(self.show(entry), "station id", RESERVED_STATIONS[entry.name], entry.name)
@@ -107,7 +109,49 @@ class _Loader:
             if station is not None
         )
         self.check_domains((main, *sold_substations))
-        return Catalog(main, sold_substations, products, main.config.currency)
+        suppliers = self.suppliers(self.content_dir / SUPPLIERS)
+        self.check_supply(products, suppliers)
+        return Catalog(main, sold_substations, products, main.config.currency, suppliers)
+
+    # --- suppliers -------------------------------------------------------------
+
+    def suppliers(self, folder: Path) -> dict[str, AnySupplierSpec]:
+        found: dict[str, AnySupplierSpec] = {}
+        if not folder.is_dir():
+            return found
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith("."):
+                continue
+            source = self.show(path)
+            if path.suffix != ".yaml" or not is_id(path.stem, 2, 32):
+                self.problems.add(source, "file", "expected <name>.yaml files, the name 2–32 lowercase letters, "
+                                                  "digits or '-'")
+                continue
+            data = self.yaml_file(path)
+            if data is None:
+                continue
+            model = supplier_model(data)
+            try:
+                found[path.stem] = model.model_validate(data)
+            except ValidationError as error:
+                self.problems.add_validation(source, error, model, {})
+        return found
+
+    def check_supply(self, products: dict[str, Product], suppliers: dict[str, AnySupplierSpec]) -> None:
+        """Every offer names a supplier that has a file, and a simulated one's product."""
+        for product in products.values():
+            for index, sku in enumerate(product.front.skus):
+                for number, offer in enumerate(sku.supply):
+                    field = f"skus[{index}].supply[{number}]"
+                    supplier = suppliers.get(offer.supplier)
+                    if supplier is None:
+                        names = ", ".join(sorted(suppliers)) or "none yet"
+                        self.problems.add(product.source, f"{field}.supplier",
+                                          f"expected a supplier with a file in content/{SUPPLIERS}/ ({names})", offer.supplier)
+                    elif isinstance(supplier, SupplierSpec) and supplier.kind == "simulator" \
+                            and offer.product not in {p.code for p in supplier.products}:
+                        self.problems.add(product.source, f"{field}.product",
+                                          f"expected a product code of content/{SUPPLIERS}/{offer.supplier}.yaml", offer.product)
 
     # --- one station ---------------------------------------------------------
 
@@ -149,13 +193,8 @@ class _Loader:
         if not path.is_file():
             self.problems.add(source, "file", "expected the station's config file (not found)")
             return None
-        try:
-            data = read_yaml(normalize(path.read_bytes()), cache=self.yaml)
-        except ParseError as error:
-            self.problems.add(source, error.field, error.expected)
-            return None
-        except UnicodeDecodeError:
-            self.problems.add(source, "file", "expected UTF-8 text")
+        data = self.yaml_file(path)
+        if data is None:
             return None
         other = SubstationSpec if model is MainStationSpec else MainStationSpec
         hint = f"only {'a substation' if model is MainStationSpec else 'the main station'} has this field"
@@ -360,6 +399,16 @@ class _Loader:
                 owners[domain] = station.source
 
     # --- small readers --------------------------------------------------------
+
+    def yaml_file(self, path: Path) -> Any:
+        """The file's YAML; None, with the problem told, when it cannot be read."""
+        try:
+            return read_yaml(normalize(path.read_bytes()), cache=self.yaml)
+        except ParseError as error:
+            self.problems.add(self.show(path), error.field, error.expected)
+        except UnicodeDecodeError:
+            self.problems.add(self.show(path), "file", "expected UTF-8 text")
+        return None
 
     def front_matter(self, path: Path) -> tuple[dict[str, Any], str] | None:
         try:

@@ -11,6 +11,7 @@ from kameng.domain.coupons import CouponRule
 from kameng.domain.money import apply_markup
 from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.domain.pricing import FlashSale, scaled_tier_price
+from kameng.domain.supply import SupplierSource
 from kameng.sitegen.catalog import Catalog, Product, Station
 from kameng.sitegen.content import SkuSpec, SubstationSpec, amount_text
 from kameng.sitegen.problems import Problems
@@ -53,7 +54,17 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         coupons=tuple(coupons),
         unpaid_holds=config.unpaid_holds.to_domain(),
         time_zone=config.time_zone,
+        suppliers=_suppliers(catalog) if station.is_main else {},
     )
+
+
+def _suppliers(catalog: Catalog) -> dict[str, SupplierSource]:
+    return {
+        name: SupplierSource(name=name, kind=spec.kind, title=spec.title or name,
+                             timeout_seconds=getattr(spec, "timeout_seconds", 10.0),
+                             settings=spec.model_dump(mode="json", exclude={"kind", "title", "timeout_seconds"}))
+        for name, spec in sorted(catalog.suppliers.items())
+    }
 
 
 def _lines(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) -> dict[str, PricedSku]:
@@ -99,6 +110,11 @@ def _line(product: Product, sku: SkuSpec) -> dict[str, Any]:
         "max_quantity": sku.max_per_order,
         "low_stock": sku.low_stock,
         "max_per_shopper_per_day": sku.max_per_shopper_per_day,
+        "kind": product.front.fulfilment,
+        "fields": tuple(field.model_dump() for field in product.front.fields),
+        "supply": tuple(offer.model_dump() for offer in sku.supply),
+        "delivery_hours": product.front.delivery_hours,
+        "loop_limit": product.front.loop_limit,
     }
 
 

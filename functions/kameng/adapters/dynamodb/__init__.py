@@ -14,9 +14,11 @@ from kameng.adapters.dynamodb.orders import DynamoOrders
 from kameng.adapters.dynamodb.owners import DynamoOwners
 from kameng.adapters.dynamodb.payouts import DynamoPayouts
 from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
+from kameng.adapters.dynamodb.resellers import DynamoResellers
 from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
 from kameng.adapters.dynamodb.station_payouts import DynamoStationPayouts
 from kameng.adapters.dynamodb.stats import DynamoStatistics
+from kameng.adapters.dynamodb.supply_attempts import DynamoSupplyAttempts
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
 from kameng.adapters.dynamodb.tickets import DynamoTickets
 from kameng.ports.store import Store
@@ -32,4 +34,5 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
                  sign_ins=DynamoSignIns(table), idempotent_requests=DynamoIdempotentRequests(table),
                  audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table),
                  owners=DynamoOwners(table), tickets=DynamoTickets(table),
-                 station_payouts=DynamoStationPayouts(table), key_batches=DynamoKeyBatches(table))
+                 station_payouts=DynamoStationPayouts(table), key_batches=DynamoKeyBatches(table),
+                 supply_attempts=DynamoSupplyAttempts(table), resellers=DynamoResellers(table))

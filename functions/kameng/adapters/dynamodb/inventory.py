@@ -353,13 +353,21 @@ class DynamoInventory:
         if sorted(refs) != sorted(guessed) or stored["sku"]["S"] != order.sku:
             # The caller's copy is stale (keys returned, or reserved again since): read what the order holds now.
             found = self.table.batch_get(key_items(stored["sku"]["S"], refs), wanted)
-        sealed = [
-            SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
-                      ciphertext=bytes(item["ciphertext"]["B"]), refunded=item.get("refunded", {}).get("BOOL", False),
-                      batch_id=item.get("batch_id", {}).get("S"))
-            for item in found if item.get("order_id", {}).get("S") == order.id
-        ]
+        sealed = [_sealed(item) for item in found if item.get("order_id", {}).get("S") == order.id]
         return sorted(sealed, key=lambda key: key.key_id)
+
+    def shared_key(self, sku: str, key_id: str | None) -> SealedKey | None:
+        if key_id is None:
+            try:
+                picks = find_available(self.table, sku, 1)
+            except SoldOut:
+                return None
+            shard, key_id = next((shard, held[0]) for shard, held in picks.items() if held)
+        else:
+            shard = keys.shard_of(key_id, self.table.shards)
+        item = self.table.get(keys.card_key(sku, shard, key_id),
+                              ("key_id", "sku", "fingerprint", "ciphertext", "refunded", "batch_id"))
+        return None if item is None else _sealed(item)
 
     def key_ids_of(self, sku: str, fingerprints: Iterable[str]) -> dict[str, str]:
         asked = {keys.fingerprint(fp)["pk"]["S"]: fp for fp in set(fingerprints)}
@@ -429,3 +437,9 @@ class DynamoInventory:
     def low_stock_thresholds(self, station: str) -> dict[str, int]:
         return {keys.threshold_sku(item["sk"]["S"]): number(item, "low_stock")
                 for item in self.table.items_under(keys.low_stock_thresholds(station))}
+
+
+def _sealed(item: dict) -> SealedKey:
+    return SealedKey(key_id=item["key_id"]["S"], sku=item["sku"]["S"], fingerprint=item["fingerprint"]["S"],
+                     ciphertext=bytes(item["ciphertext"]["B"]), refunded=item.get("refunded", {}).get("BOOL", False),
+                     batch_id=item.get("batch_id", {}).get("S"))

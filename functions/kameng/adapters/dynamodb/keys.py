@@ -78,6 +78,8 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | (JSON text), prev_hash, hash; put if absent            |         |
 | audit head      | AUDIT                     | HEAD              | seq, hash of the newest entry: put in the entry's      | audit_log (append, head) |
 |                 |                           |                   | transaction under `seq = <the seq read>`               |         |
+| supply attempt  | ATTEMPT#<request_id>; ORDER#<id> | ATTEMPT; ATTEMPT#… | laid out in keys_supply.py      | supply_attempts |
+| reseller        | RESELLERS; RESELLER#<id>; NONCE#… | RESELLER#<id>; TOPUP#…; CHARGE#… | laid out in keys_resellers.py | resellers |
 
 The quota counters' partition keys are the domain's counter names
 (domain/quota.py: the same on every store adapter); a coupon's item shares its

@@ -12,9 +12,10 @@ from typing import Iterator
 from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, instant, n, pause, s
 from kameng.domain.errors import SoldOut
+from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
-from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, takes_stock
 from kameng.domain.stats import Tally
 from kameng.ports.store import Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
 
@@ -123,7 +124,9 @@ class DynamoOrders:
         if not 1 <= order.quantity <= MAX_KEYS_PER_ORDER:
             raise ValueError(f"an order holds 1 to {MAX_KEYS_PER_ORDER} keys, not {order.quantity}")
         for attempt in range(ATTEMPTS):
-            picks = inventory.find_available(self.table, order.sku, order.quantity)
+            # An order of a loop, a top-up or a manual product holds no keys until it is paid.
+            picks = inventory.find_available(self.table, order.sku, order.quantity) \
+                if order.delivery is Delivery.STOCK else {}
             placed = order.model_copy(update={"key_ids": inventory.key_ids(picks)})
             items = [_order_put(placed, keys.key_refs(picks))] + counters.quota_items(order, order.quotas, take=True)
             items += inventory.move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
@@ -185,14 +188,14 @@ class DynamoOrders:
         refs = inventory.held_refs(item)
         updates = change.order_fields(now)
         picks: dict[int, list[str]] = {}
-        if change.keys is KeyMove.RESERVE:
+        if change.keys is KeyMove.RESERVE and takes_stock(order, change):
             found = self._reserve_again(change, order)
             if isinstance(found, Applied):
                 return found
             picks, refs = found, keys.key_refs(found)
             updates |= {"key_ids": inventory.key_ids(found),
                         "expires_at": change.reservation_expires_at or order.expires_at}
-        elif change.keys is not KeyMove.NONE:
+        elif change.keys not in (KeyMove.NONE, KeyMove.RESERVE):
             picks = keys.picks_of(refs)
             if change.keys in (KeyMove.SELL, KeyMove.FLAG_REFUNDED) and len(refs) != order.quantity:
                 if self._refusal(change) is Applied.DUPLICATE:

@@ -6,10 +6,14 @@ from kameng.domain.order import Order, OrderStatus
 from kameng.domain.stats import Counted
 
 
+# Paid orders are delivered; orders awaiting delivery are sent to their suppliers (or wait for the owner).
+_RELEASED = (OrderStatus.PAID.value, OrderStatus.AWAITING_DELIVERY.value)
+
+
 def paid_order_id(record: dict) -> str | None:
-    """The id of the order a stream record shows paid; None for any other record."""
+    """The id of the order a stream record shows paid (or awaiting delivery); None for any other record."""
     image = (record.get("dynamodb") or {}).get("NewImage") or {}
-    if (image.get("status") or {}).get("S") != OrderStatus.PAID.value:
+    if (image.get("status") or {}).get("S") not in _RELEASED:
         return None
     return keys.order_id_of(image)
 

@@ -10,10 +10,12 @@ from kameng.adapters.sqlite.inventory import SqliteInventory
 from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
 from kameng.adapters.sqlite.orders import SqliteOrders
 from kameng.adapters.sqlite.owners import SqliteOwners
+from kameng.adapters.sqlite.resellers import SqliteResellers
 from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
 from kameng.adapters.sqlite.schema import open_file
 from kameng.adapters.sqlite.station_payouts import SqliteStationPayouts
 from kameng.adapters.sqlite.stats import SqliteStatistics
+from kameng.adapters.sqlite.supply_attempts import SqliteSupplyAttempts
 from kameng.adapters.sqlite.tickets import SqliteTickets
 from kameng.ports.store import Store
 
@@ -25,4 +27,5 @@ def open_store(path: Path | str) -> Store:
                  sign_ins=SqliteSignIns(db), idempotent_requests=SqliteIdempotentRequests(db),
                  audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db),
                  tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db),
-                 key_batches=SqliteKeyBatches(db))
+                 key_batches=SqliteKeyBatches(db), supply_attempts=SqliteSupplyAttempts(db),
+                 resellers=SqliteResellers(db))

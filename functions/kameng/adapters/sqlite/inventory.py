@@ -113,6 +113,14 @@ class SqliteInventory:
         return [SealedKey(key_id, sku, fingerprint, ciphertext, bool(refunded), batch_id)
                 for key_id, sku, fingerprint, ciphertext, refunded, batch_id in rows]
 
+    def shared_key(self, sku: str, key_id: str | None) -> SealedKey | None:
+        query = "SELECT key_id, sku, fingerprint, ciphertext, refunded, batch_id FROM card_keys WHERE sku = ? "
+        row = self._db.conn().execute(
+            query + ("AND key_id = ?" if key_id else "AND status = 'available' ORDER BY key_id LIMIT 1"),
+            (sku, key_id) if key_id else (sku,),
+        ).fetchone()
+        return None if row is None else SealedKey(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+
     def set_low_stock_alert(self, sku: str, alerted: bool) -> bool:
         with self._db.write() as conn:
             if alerted:

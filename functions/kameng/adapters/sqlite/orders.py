@@ -12,9 +12,10 @@ from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite.stats import add_tally
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.errors import SoldOut
+from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
-from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, takes_stock
 from kameng.domain.quota import Quota
 from kameng.domain.stats import Tally
 from kameng.ports.store import Duplicate, UnknownRecord
@@ -64,6 +65,8 @@ def _move_order_keys(conn: sqlite3.Connection, order: Order, change: OrderChange
         if (flagged := flag_refunded(conn, order.id, change.key_ids)) != expected:
             raise RuntimeError(f"order {order.id} holds {flagged} of the sold keys to flag, expected {expected}")
         return {}
+    if change.keys is KeyMove.RESERVE and not takes_stock(order, change):
+        return {}
     if change.keys is KeyMove.RESERVE:
         return {"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity)),
                 "expires_at": change.reservation_expires_at or order.expires_at}
@@ -87,8 +90,9 @@ class SqliteOrders:
 
     def place_order(self, order: Order, day: date | None = None) -> Order:
         conn = self._db.conn()
+        stocked = order.delivery is Delivery.STOCK
         # A sold-out answer needs no write lock: in a flash sale most buyers get it.
-        if available(conn, order.sku) < order.quantity:
+        if stocked and available(conn, order.sku) < order.quantity:
             raise SoldOut(SOLD_OUT)
         # Nor does a flash sale whose quantity is gone (the transaction below checks again, under the lock).
         for quota in order.quotas:
@@ -101,7 +105,8 @@ class SqliteOrders:
             if conn.execute("SELECT 1 FROM orders WHERE id = ?", (order.id,)).fetchone():
                 raise Duplicate(f"order {order.id} already exists")
             _take_quotas(conn, order, order.quotas)
-            placed = order.model_copy(update={"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity))})
+            held = reserve_keys(conn, order.sku, order.id, order.quantity) if stocked else ()
+            placed = order.model_copy(update={"key_ids": tuple(held)})
             conn.execute(
                 "INSERT INTO orders (id, status, station, shopper_key, due_at, body) VALUES (?, ?, ?, ?, ?, ?)",
                 (placed.id, placed.status.value, placed.station, placed.shopper_key, ts(placed.due_at),

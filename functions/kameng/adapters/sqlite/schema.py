@@ -121,6 +121,24 @@ CREATE TABLE IF NOT EXISTS key_batches (
     batch_id TEXT PRIMARY KEY, sku TEXT NOT NULL, supplier TEXT NOT NULL, cost_per_key INTEGER,
     imported_at TEXT NOT NULL, note TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS key_batches_sku ON key_batches (sku, batch_id);
+CREATE TABLE IF NOT EXISTS supply_attempts (
+    request_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, started_at TEXT NOT NULL, status TEXT NOT NULL,
+    quantity_delivered INTEGER NOT NULL, quantity_applied INTEGER NOT NULL, sweep_at TEXT, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS supply_attempts_order ON supply_attempts (order_id, started_at, request_id);
+CREATE INDEX IF NOT EXISTS supply_attempts_sweep ON supply_attempts (sweep_at, request_id) WHERE sweep_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS resellers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, station TEXT NOT NULL, key_id TEXT NOT NULL, sealed_secret BLOB NOT NULL,
+    credit_limit INTEGER NOT NULL, currency TEXT NOT NULL, created_at TEXT NOT NULL, active INTEGER NOT NULL,
+    balance INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS reseller_top_ups (
+    reseller_id TEXT NOT NULL, reference TEXT NOT NULL, amount INTEGER NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (reseller_id, reference));
+CREATE TABLE IF NOT EXISTS reseller_charges (
+    reseller_id TEXT NOT NULL, request_id TEXT NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
+    amount INTEGER NOT NULL, order_id TEXT NOT NULL,
+    charged_at TEXT NOT NULL, given_back INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (reseller_id, request_id));
+CREATE TABLE IF NOT EXISTS reseller_nonces (
+    reseller_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at TEXT NOT NULL, PRIMARY KEY (reseller_id, nonce));
 """
 
 # Columns added after the first release: a store file made before them gets them on open.

@@ -8,7 +8,10 @@ from kameng.wiring import deps
 
 @owner_api
 def deliver_order(event, owner):
-    return respond(200, hand_delivery.deliver(owner, path_param(event, "id"), deps()))
+    # A manual product's order carries the delivery's text; a needs_attention order takes keys from stock.
+    message = body_fields(event).get("message") if event.get("body") else None
+    return respond(200, hand_delivery.deliver(owner, path_param(event, "id"), deps(),
+                                              message if isinstance(message, str) else None))
 
 
 @owner_api

@@ -1,0 +1,133 @@
+"""Buying a paid order's goods from its SKU's suppliers, one attempt at a time, in the order content lists them.
+
+Every attempt is kept in the store before it is sent, under a request id of its own, and every answer is
+applied under a condition, so a process that dies at any line, a callback that comes twice and a sweeper
+racing a callback all end with the order delivered once. A supplier that times out may still have taken the
+order: it is asked once at once; if it still cannot say, the next supplier is tried and the first one's
+late answer is reconciled (card keys kept as stock, a top-up reported to the owner).
+"""
+from __future__ import annotations
+
+import logging
+from kameng.deps import Deps
+from kameng.domain.errors import InvalidRequest, SupplierRefused, SupplierUnavailable
+from kameng.domain.fulfilment import Delivery, check_buyer_fields
+from kameng.domain.order import Order, OrderStatus
+from kameng.domain.price_book import PricedSku
+from kameng.domain.supply import SupplyAttempt, SupplyRequest
+from kameng.services.release import release
+from kameng.services.supply_outcome import apply_result, fail_order, settle_attempt
+
+log = logging.getLogger(__name__)
+S = OrderStatus
+
+
+def deliver_paid(order_id: str, deps: Deps) -> Order | None:
+    """Deliver a paid order, or send one awaiting its goods to its suppliers."""
+    order = deps.store.orders.order(order_id)
+    if order is not None and order.status is S.AWAITING_DELIVERY:
+        return fulfil(order_id, deps)
+    return release(order_id, deps)
+
+
+def fulfil(order_id: str, deps: Deps) -> Order | None:
+    """Send an order awaiting its goods to the next supplier that may deliver them; a no-op for any other."""
+    order = deps.store.orders.order(order_id)
+    if order is None or order.status is not S.AWAITING_DELIVERY or order.delivery is not Delivery.SUPPLIER:
+        return order
+    line = _line(order, deps)
+    attempts = deps.store.supply_attempts.attempts_of(order.id)
+    waiting = next((a for a in attempts if a.open and a.status != "unavailable"), None)
+    if waiting is not None:
+        # Taken upstream and not finished (or its answer was lost): ask before buying anywhere else.
+        order = _ask_again(order, waiting, deps) or order
+        if order.status is not S.AWAITING_DELIVERY or not _past_deadline(order, deps):
+            return order
+    if _past_deadline(order, deps):
+        return fail_order(order, "not supplied in the time allowed", deps)
+    if line is None or deps.suppliers is None:
+        return fail_order(order, "no supplier is configured for this SKU", deps)
+    try:
+        fields = dict(check_buyer_fields(line.fields, dict(order.buyer_fields)))
+    except InvalidRequest:
+        return fail_order(order, "the buyer's account fields no longer match the product", deps)
+    tried = {attempt.supplier for attempt in attempts}
+    for offer in line.supply:
+        if offer.supplier in tried:
+            continue
+        breaker = deps.suppliers.breaker(offer.supplier)
+        if not breaker.allows(deps.clock()):
+            log.info("supplier skipped: circuit open", extra={"order_id": order.id, "supplier": offer.supplier})
+            continue
+        attempt, settled = _try(order, offer.supplier, offer.product, len(attempts) + 1, fields, deps)
+        attempts.append(attempt)
+        if settled is not None:
+            return settled
+    return fail_order(order, "every supplier failed or refused", deps)
+
+
+def _past_deadline(order: Order, deps: Deps) -> bool:
+    return order.deliver_by is not None and deps.clock() >= order.deliver_by
+
+
+def _line(order: Order, deps: Deps) -> PricedSku | None:
+    book = deps.store.price_books.price_book(order.station)
+    return None if book is None else book.line(order.sku)
+
+
+def _try(order: Order, supplier_name: str, product: str, number: int, fields: dict[str, str],
+         deps: Deps) -> tuple[SupplyAttempt, Order | None]:
+    """One attempt at one supplier: (the attempt as it ended, the order when this attempt settled it)."""
+    assert deps.suppliers is not None
+    now = deps.clock()
+    attempt = SupplyAttempt(
+        request_id=f"{order.id}-{number}", order_id=order.id, supplier=supplier_name, product_code=product,
+        quantity=order.quantity, max_unit_cost=most_per_unit(order), currency=order.currency, started_at=now,
+    )
+    deps.store.supply_attempts.start_attempt(attempt)
+    breaker = deps.suppliers.breaker(supplier_name)
+    request = SupplyRequest(attempt.request_id, product, order.quantity, attempt.max_unit_cost, order.currency, fields)
+    outage = False
+    try:
+        supplier = deps.suppliers.supplier(supplier_name)
+        try:
+            result = supplier.place(request)
+        except SupplierUnavailable:
+            # It may have been taken before the answer was lost: one question tells.
+            outage = True
+            breaker.failed(deps.clock())
+            result = supplier.query(attempt.request_id)
+    except SupplierUnavailable as error:
+        if not outage:
+            breaker.failed(deps.clock())
+        log.warning("supplier unavailable; trying the next", extra={"order_id": order.id, "supplier": supplier_name,
+                                                                     "request_id": attempt.request_id})
+        return settle_attempt(attempt, "unavailable", str(error), deps), None
+    except SupplierRefused as error:
+        if not outage:
+            breaker.succeeded()
+        log.info("supplier refused; trying the next", extra={"order_id": order.id, "supplier": supplier_name,
+                                                             "reason": error.reason})
+        return settle_attempt(attempt, "failed", f"{error.reason}: {error.message}", deps), None
+    if not outage:
+        breaker.succeeded()
+    return attempt, apply_result(order, attempt, result, deps)
+
+
+def _ask_again(order: Order, attempt: SupplyAttempt, deps: Deps) -> Order | None:
+    assert deps.suppliers is not None
+    try:
+        result = deps.suppliers.supplier(attempt.supplier).query(attempt.request_id)
+    except SupplierUnavailable:
+        return order
+    except SupplierRefused as error:
+        # It never took the order (the process died before sending it): the next supplier may.
+        settle_attempt(attempt, "failed", f"{error.reason}: {error.message}", deps)
+        return fulfil(order.id, deps)
+    return apply_result(order, attempt, result, deps)
+
+
+def most_per_unit(order: Order) -> int:
+    """The most a unit may cost upstream: what the buyer paid for it, so no order is sold below cost."""
+    return order.total // order.quantity
+

@@ -1,0 +1,237 @@
+"""Orders whose goods come from suppliers, the owner's hand or a shared credential, from checkout to delivery
+or refund: failover, circuit breakers, late answers, callbacks, deadlines, and ledgers that balance."""
+from __future__ import annotations
+
+import pytest
+
+from kameng.domain.errors import InvalidCallback, InvalidRequest, NotDeliverable, SoldOut
+from kameng.domain.fulfilment import Delivery
+from kameng.domain.order import OrderStatus
+from kameng.domain.owners import Owner, Role
+from kameng.services import hand_delivery, lookup, supply_callbacks
+from kameng.services.sweeper import sweep
+from tests.supply.fulfilment_world import CARD, LOOP, MANUAL, TOP_UP, build_world
+
+S = OrderStatus
+PHONE = "13800138000"
+OWNER = Owner(id="owner-1", email="boss@example.com", role=Role.PLATFORM_OWNER, station=None)
+
+
+@pytest.fixture
+def world(deps, stations, clock):
+    def make(**kwargs):
+        return build_world(deps, stations, clock, **kwargs)
+    return make
+
+
+def test_a_top_up_is_sent_to_the_first_supplier_and_delivered_with_its_receipt(world):
+    shop = world()
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.DELIVERED and order.delivery is Delivery.SUPPLIER
+    assert [(a.supplier, a.status) for a in shop.attempts(order)] == [("sim-a", "delivered")]
+    assert order.receipt and order.supply_charges == (("sim-a", 4900),)
+    shown = lookup.view(order, shop.deps)
+    assert shown["account"] == {"phone": "138******00"} and shown["receipt"] == order.receipt
+    assert shop.ledger_sum(order) == 0
+    memos = {(e.account, e.memo): e.amount for e in shop.deps.store.orders.ledger(order.id)}
+    assert memos[("supplier:sim-a", "supply cost")] == 4900
+
+
+def test_a_top_up_with_a_wrong_phone_number_is_refused_at_checkout_naming_the_field(world):
+    shop = world()
+    with pytest.raises(InvalidRequest) as refused:
+        shop.place(TOP_UP, phone="12345")
+    assert refused.value.fields == [{"loc": "fields.phone", "msg": "手机号码格式不正确，例如 13800138000"}]
+    with pytest.raises(InvalidRequest):
+        shop.place(TOP_UP)
+
+
+def test_an_outage_at_the_first_supplier_fails_over_to_the_next(world):
+    shop = world(knobs={"sim-a": {"failure_rate": 1.0}})
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.DELIVERED
+    # Asked at once whether it took the order after all: it did not, so nothing is left to reconcile.
+    assert [(a.supplier, a.status) for a in shop.attempts(order)] == [("sim-a", "failed"), ("sim-b", "delivered")]
+    assert order.supply_charges == (("sim-b", 4900),)
+
+
+def test_after_three_outages_the_circuit_opens_and_the_next_order_skips_that_supplier(world):
+    shop = world(knobs={"sim-a": {"failure_rate": 1.0}})
+    for _ in range(3):
+        assert shop.buy(TOP_UP, phone=PHONE).status is S.DELIVERED
+    fourth = shop.buy(TOP_UP, phone=PHONE)
+
+    assert [a.supplier for a in shop.attempts(fourth)] == ["sim-b"]
+    shop.later(seconds=31)
+    fifth = shop.buy(TOP_UP, phone=PHONE)
+    assert [a.supplier for a in shop.attempts(fifth)] == ["sim-a", "sim-b"]  # half open: one try
+
+
+def test_a_supplier_that_took_the_order_but_answered_too_late_is_not_bought_from_twice(world):
+    # Every first answer is lost after the order was taken: the question that follows finds it.
+    shop = world(knobs={"sim-a": {"timeout_rate": 1.0}})
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.DELIVERED
+    assert [(a.supplier, a.status) for a in shop.attempts(order)] == [("sim-a", "delivered")]
+    assert shop.simulator("sim-b").balance() == 10**8  # nothing bought anywhere else
+
+
+def test_when_every_supplier_fails_the_order_is_refunded_and_its_ledger_balances(world):
+    shop = world(knobs={name: {"failure_rate": 1.0} for name in ("sim-a", "sim-b", "sim-c")})
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.REFUNDED and order.attention_reason.startswith("not_supplied")
+    assert len(shop.attempts(order)) == 3
+    assert shop.ledger_sum(order) == 0
+
+
+def test_a_supplier_refusing_a_price_above_what_the_buyer_paid_sends_the_order_on(world, stations):
+    shop = world()
+    # The buyer paid 50.50 a unit at the substation: a unit costing more than that is never bought.
+    expensive = shop.deps.store.price_books.price_book(stations.main)
+    assert expensive is not None
+    order = shop.buy(TOP_UP, quantity=2, phone=PHONE)
+    assert all(a.max_unit_cost == order.total // 2 for a in shop.attempts(order))
+
+
+def test_a_pending_top_up_is_delivered_once_by_its_callback_even_when_the_callback_comes_twice(world):
+    shop = world(knobs={"sim-a": {"completion_delay": 20, "duplicate_callbacks": 2}})
+    order = shop.buy(TOP_UP, phone=PHONE)
+    assert order.status is S.AWAITING_DELIVERY
+    assert lookup.view(order, shop.deps)["deliver_by"] is not None
+
+    shop.later(seconds=21)
+    simulator = shop.simulator("sim-a")
+    simulator.settle_all()
+    callbacks = simulator.take_callbacks()
+    assert len(callbacks) == 2
+    replies = [supply_callbacks.receive("sim-a", c.body, c.headers, shop.deps) for c in callbacks]
+
+    delivered = shop.order(order.id)
+    assert replies == ["success", "success"] and delivered.status is S.DELIVERED
+    assert delivered.supply_charges == (("sim-a", 4900),)
+    assert [e.memo for e in shop.deps.store.orders.ledger(order.id)].count("supply cost") == 1
+
+
+def test_forged_stale_and_unknown_callbacks_are_refused_and_change_nothing(world):
+    shop = world(knobs={"sim-a": {"completion_delay": 20}})
+    order = shop.buy(TOP_UP, phone=PHONE)
+    shop.later(seconds=21)
+    simulator = shop.simulator("sim-a")
+    simulator.settle_all()
+    callback = simulator.take_callbacks()[0]
+
+    with pytest.raises(InvalidCallback):
+        supply_callbacks.receive("sim-a", callback.body.replace(b"4900", b"4800"), callback.headers, shop.deps)
+    with pytest.raises(InvalidCallback):
+        supply_callbacks.receive("sim-a", callback.body, {}, shop.deps)
+    with pytest.raises(InvalidCallback):
+        # Genuine, but for a supplier this attempt was never sent to.
+        supply_callbacks.receive("sim-b", callback.body, callback.headers, shop.deps)
+    shop.later(minutes=6)
+    with pytest.raises(InvalidCallback):
+        supply_callbacks.receive("sim-a", callback.body, callback.headers, shop.deps)
+    assert shop.order(order.id).status is not S.DELIVERED
+
+
+def test_a_top_up_not_finished_within_five_minutes_is_refunded(world):
+    shop = world(knobs={"sim-a": {"completion_delay": 600}})
+    order = shop.buy(TOP_UP, phone=PHONE)
+    assert order.status is S.AWAITING_DELIVERY
+
+    shop.later(minutes=5, seconds=1)
+    sweep(shop.deps)
+    assert shop.order(order.id).status is S.REFUNDED
+
+
+def test_card_keys_are_bought_when_stock_is_short_and_trace_to_their_suppliers_batch(world):
+    shop = world()
+    order = shop.buy(CARD, quantity=2)
+
+    assert order.delivery is Delivery.SUPPLIER and order.status is S.DELIVERED
+    keys = shop.deps.store.inventory.sealed_keys(order)
+    assert len(keys) == 2
+    batch = shop.deps.store.key_batches.batch(keys[0].batch_id)
+    assert (batch.supplier, batch.cost_per_key) == ("sim-a", 9200)
+    assert len(lookup.view(order, shop.deps)["keys"]) == 2
+    assert shop.ledger_sum(order) == 0
+
+
+def test_card_keys_in_stock_are_sold_before_any_are_bought(world, sku_with_keys):
+    shop = world()
+    from kameng.services.import_keys import import_lines
+    import_lines(CARD, ["OWNKEY-0001\n", "OWNKEY-0002\n"], False, shop.deps)
+    order = shop.buy(CARD, quantity=2)
+
+    assert order.delivery is Delivery.STOCK and order.status is S.DELIVERED
+    assert shop.attempts(order) == []
+
+
+def test_a_late_card_key_delivery_after_the_order_moved_on_is_kept_as_stock(world):
+    shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
+    order = shop.buy(CARD, quantity=2)
+    assert order.status is S.AWAITING_DELIVERY  # half came, the rest is late
+
+    shop.later(minutes=6)
+    sweep(shop.deps)  # past the deadline: refunded; the rest is asked for and kept
+    assert shop.order(order.id).status is S.REFUNDED
+    shop.later(minutes=10)
+    sweep(shop.deps)
+    assert shop.deps.store.inventory.stock([CARD])[CARD].available == 2
+
+
+def test_a_manual_order_waits_for_the_owner_who_delivers_a_message_only_its_buyer_reads(world):
+    shop = world()
+    order = shop.buy(MANUAL)
+    assert order.status is S.AWAITING_DELIVERY and order.deliver_by is not None
+
+    with pytest.raises(InvalidRequest):
+        hand_delivery.deliver(OWNER, order.id, shop.deps, message="  ")
+    hand_delivery.deliver(OWNER, order.id, shop.deps, message="已代练至钻石，账号密码已改回")
+
+    delivered = shop.order(order.id)
+    assert delivered.status is S.DELIVERED and "钻石" not in delivered.model_dump_json()
+    assert lookup.view(delivered, shop.deps)["message"] == "已代练至钻石，账号密码已改回"
+    assert shop.ledger_sum(delivered) == 0
+    with pytest.raises(NotDeliverable):
+        hand_delivery.deliver(OWNER, order.id, shop.deps, message="again")
+
+
+def test_a_manual_order_not_delivered_in_the_promised_hours_is_refunded(world):
+    shop = world()
+    order = shop.buy(MANUAL)
+    shop.later(hours=23)
+    sweep(shop.deps)
+    assert shop.order(order.id).status is S.AWAITING_DELIVERY
+    shop.later(hours=1, seconds=1)
+    sweep(shop.deps)
+    assert shop.order(order.id).status is S.REFUNDED
+
+
+def test_a_loop_credential_is_shown_to_each_buyer_up_to_its_limit(world):
+    shop = world()
+    from kameng.services.import_keys import import_lines
+    import_lines(LOOP, ["SHARED-ACCOUNT,pass-1\n"], True, shop.deps)
+    first, second = shop.buy(LOOP), shop.buy(LOOP)
+
+    codes = [lookup.view(o, shop.deps)["keys"] for o in (first, second)]
+    assert codes[0] == codes[1] and codes[0][0]["code"] == "SHARED-ACCOUNT"
+    assert shop.deps.store.inventory.stock([LOOP])[LOOP].available == 1  # still there for the next buyer
+    with pytest.raises(SoldOut):
+        shop.place(LOOP)
+
+
+def test_an_unpaid_loop_order_gives_its_sale_back_when_it_lapses(world):
+    shop = world()
+    from kameng.services.import_keys import import_lines
+    import_lines(LOOP, ["SHARED-ACCOUNT\n"], False, shop.deps)
+    shop.place(LOOP)
+    shop.place(LOOP)
+    with pytest.raises(SoldOut):
+        shop.place(LOOP)
+    shop.later(minutes=20)
+    sweep(shop.deps)
+    assert shop.buy(LOOP).status is S.DELIVERED
