@@ -16,8 +16,9 @@ from kameng.routes import ROUTES, Route
 # infra/ is no package: its modules find each other by folder, however this file is loaded.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from owner_functions import OWNER_FUNCTIONS  # noqa: E402
-from policies import (FEW_PER_SECOND, GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SEND_MAIL, Function,  # noqa: E402
-                      Trigger, allow, reads, writes)
+from policies import (FEW_PER_SECOND, GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SEAL_CARD_KEYS, SEND_MAIL,  # noqa: E402
+                      Function, Trigger, allow, reads, writes)
+from supply_functions import SUPPLY_FUNCTIONS  # noqa: E402
 
 INFRA = Path(__file__).resolve().parent
 BASE = INFRA / "template.base.yaml"
@@ -41,8 +42,12 @@ FUNCTIONS: dict[str, Function] = {
     "kameng.handlers.webhook:handler": Function(
         "Webhook", "verify, then mark paid once per event and deliver",
         "Stripe webhook function failed (unhandled error or timeout); Stripe will retry",
-        # Delivery mail (inline release), and low-stock alerts after a late payment takes fresh keys.
-        (reads(), writes("ApplyPaymentAndDeliver"), READ_SECRETS, SEND_MAIL),
+        # Delivery mail (inline release), and low-stock alerts after a late payment takes fresh keys. An order
+        # its suppliers deliver is sent to them inline: card keys they return are sealed into stock first.
+        (reads(), writes("ApplyPaymentAndDeliver"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
+        # Up to three suppliers in a row at 10 s each: the HTTP API answers Stripe after 30 s (a retry of the
+        # event is a no-op), and the function finishes the attempt it is in rather than leave it to the stream.
+        timeout=60,
         event="StripeWebhook"),
     "kameng.handlers.orders:get_order": Function(
         "GetOrder", "the order and its opened card keys, for the holder of its token",
@@ -111,13 +116,16 @@ FUNCTIONS: dict[str, Function] = {
         (reads(actions=GET_ITEM), READ_SECRETS)),
     "kameng.handlers.release:handler": Function(
         "Release", "deliver every order that became paid (the retry path of the webhook's inline release), "
-        "and count every delivery and refund in the statistics",
+        "send every order awaiting its goods to its suppliers, and count every delivery and refund in the statistics",
         "Release function failed as a whole (timeout or crash); failed records are retried, then dead-lettered",
         # The event source mapping sends records that kept failing to the queue with this function's role.
-        (reads(), writes("Deliver"), READ_SECRETS,
+        # Supplier orders: each attempt kept before it is sent, card keys bought sealed into stock as a batch
+        # of their supplier, and the order refunded through the gateway when every supplier failed.
+        (reads(), writes("DeliverAndSupply"), SEAL_CARD_KEYS, READ_SECRETS,
          allow("SendFailedRecords", ["sqs:SendMessage"], [{"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}]),
          SEND_MAIL),
-        timeout=30,
+        # Three suppliers' timeouts in a row (3 x 10 s), with a margin for the store and the refund.
+        timeout=60,
         trigger=Trigger("Table stream", "PaidOrders", "DynamoDB", {
             "Stream": {"Fn::GetAtt": ["Table", "StreamArn"]},
             "StartingPosition": "TRIM_HORIZON",
@@ -128,7 +136,8 @@ FUNCTIONS: dict[str, Function] = {
             "MaximumRetryAttempts": 5,
             "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}},
             # Mirrors kameng.adapters.dynamodb.stream.paid_order_id and counted_change: the order item
-            # (pk ORDER#...) whose status became "paid", "delivered" or "refunded". Patterns in one list are OR-ed.
+            # (pk ORDER#...) whose status became "paid", "awaiting_delivery", "delivered" or "refunded".
+            # Patterns in one list are OR-ed; an event source mapping takes at most 5.
             "FilterCriteria": {"Filters": [
                 {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
                             '"status":{"S":["paid"]}},"OldImage":{"status":{"S":[{"anything-but":["paid"]}]}}}}'},
@@ -136,22 +145,27 @@ FUNCTIONS: dict[str, Function] = {
                             '"status":{"S":["delivered"]}},"OldImage":{"status":{"S":[{"anything-but":["delivered"]}]}}}}'},
                 {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
                             '"status":{"S":["refunded"]}},"OldImage":{"status":{"S":[{"anything-but":["refunded"]}]}}}}'},
+                {"Pattern": '{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
+                            '"status":{"S":["awaiting_delivery"]}},'
+                            '"OldImage":{"status":{"S":[{"anything-but":["awaiting_delivery"]}]}}}}'},
                 {"Pattern": '{"eventName":["INSERT"],"dynamodb":{"NewImage":{"pk":{"S":[{"prefix":"ORDER#"}]},'
-                            '"status":{"S":["paid"]}}}}'},
+                            '"status":{"S":["paid","awaiting_delivery"]}}}}'},
             ]},
         })),
     "kameng.handlers.sweeper:handler": Function(
-        "Sweeper", "return lapsed reservations to stock, expire their Stripe sessions, retry stalled deliveries",
+        "Sweeper", "return lapsed reservations to stock, expire their Stripe sessions, retry stalled deliveries "
+        "and supplier orders, refund manual orders past their promise, ask suppliers about open attempts",
         "Sweeper failed (unhandled error or timeout); lapsed reservations wait for the next run",
-        # Delivery mail, when it finishes a stalled release.
-        (reads(), writes("LapseAndDeliver"), READ_SECRETS, SEND_MAIL),
+        # Delivery mail, when it finishes a stalled release. Open supply attempts are read from the `due`
+        # index (SUPPLY#<n>), never scanned; a late supplier's card keys are sealed into stock.
+        (reads(), writes("LapseDeliverAndReconcile"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
         # Up to 200 due orders, each possibly a Stripe call; below the 60 s period so runs do not pile up.
         timeout=55,
         trigger=Trigger("Every minute", "EveryMinute", "Schedule",
                         {"Schedule": "rate(1 minute)", "Description": "Kameng sweeper"})),
 }
 
-FUNCTIONS |= OWNER_FUNCTIONS
+FUNCTIONS |= SUPPLY_FUNCTIONS | OWNER_FUNCTIONS
 
 
 def function_resources(target: str, function: Function, route: Route | None) -> dict[str, Any]:

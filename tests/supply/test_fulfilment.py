@@ -187,6 +187,9 @@ def test_a_manual_order_waits_for_the_owner_who_delivers_a_message_only_its_buye
     shop = world()
     order = shop.buy(MANUAL)
     assert order.status is S.AWAITING_DELIVERY and order.deliver_by is not None
+    [mail] = [m for m in shop.deps.mail.sent() if m["To"] == "buyer@example.com"]
+    # Paid at 08:00 UTC: 24 hours later is 16:00 the next day in Shanghai, where the station's day runs.
+    assert "待发货" in mail["Subject"] and "2026-03-03 16:00" in mail.get_content()
 
     with pytest.raises(InvalidRequest):
         hand_delivery.deliver(OWNER, order.id, shop.deps, message="  ")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kameng.deps import Deps
 from kameng.domain.money import format_minor
 from kameng.domain.order import Order
+from kameng.domain.price_book import DEFAULT_TIME_ZONE
 from kameng.ports.store import StockCount
 from kameng.services.order_link import open_token, order_page
 
@@ -52,24 +54,35 @@ def render(name: str, language: str, folder: Path | None, **values: object) -> t
 
 def send_delivery_mail(order: Order, deps: Deps) -> bool:
     """Tell the shopper their keys are ready, with the order link; False when no mail went out."""
+    return _send_order_mail("delivered", order, deps)
+
+
+def send_awaiting_mail(order: Order, deps: Deps) -> bool:
+    """Tell the buyer of a manual product that it is paid and by when it will be delivered (or refunded)."""
+    return _send_order_mail("awaiting", order, deps)
+
+
+def _send_order_mail(template: str, order: Order, deps: Deps) -> bool:
     try:
         token = open_token(order, deps)
         if token is None:
-            log.warning("delivered order has no sealed token: no delivery mail", extra={"order_id": order.id})
+            log.warning("order has no sealed token: no mail", extra={"order_id": order.id, "mail": template})
             return False
         book = deps.store.price_books.price_book(order.station)
         domain = book.domain if book is not None else order.station
         language = book.language if book is not None else DEFAULT_LANGUAGE
+        zone = ZoneInfo(book.time_zone if book is not None else DEFAULT_TIME_ZONE)
         order_url = f"{order_page(deps, order.station, domain, order.id)}#t={token}"
+        deliver_by = None if order.deliver_by is None else f"{order.deliver_by.astimezone(zone):%Y-%m-%d %H:%M}"
         subject, body = render(
-            "delivered", language, deps.settings.mail_templates, station_name=station_name(order.station, domain),
+            template, language, deps.settings.mail_templates, station_name=station_name(order.station, domain),
             order_id=order.id, title=order.title, quantity=order.quantity,
-            total=format_minor(order.total, order.currency), order_url=order_url,
+            total=format_minor(order.total, order.currency), order_url=order_url, deliver_by=deliver_by,
         )
         deps.mail.send(order.email, subject, body)
         return True
     except Exception:
-        log.exception("delivery mail failed; the order is delivered all the same", extra={"order_id": order.id})
+        log.exception("order mail failed; the order stands all the same", extra={"order_id": order.id, "mail": template})
         return False
 
 

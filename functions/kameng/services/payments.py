@@ -7,7 +7,8 @@ from enum import StrEnum
 from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
 from kameng.domain.order import Applied, KeyMove, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
-from kameng.services.notify import check_low_stock_of
+from kameng.domain.fulfilment import Delivery
+from kameng.services.notify import check_low_stock_of, send_awaiting_mail
 from kameng.services.refunds import refund_event, refund_undeliverable
 from kameng.services.release import release
 from kameng.services.supply_routing import fulfil
@@ -55,7 +56,9 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
                 if change.keys is KeyMove.RESERVE:
                     check_low_stock_of(updated, deps)
                 release(updated.id, deps)
-            if updated.status is OrderStatus.AWAITING_DELIVERY:
+            if updated.status is OrderStatus.AWAITING_DELIVERY and updated.delivery is Delivery.MANUAL:
+                send_awaiting_mail(updated, deps)
+            elif updated.status is OrderStatus.AWAITING_DELIVERY:
                 fulfil(updated.id, deps)
             return Outcome.APPLIED
     raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")

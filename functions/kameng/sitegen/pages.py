@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kameng.domain.money import format_minor
 from kameng.domain.pricing import FlashSale, Tier
 from kameng.sitegen.catalog import Document, ImageFile, Product
-from kameng.sitegen.content import CategorySpec, SkuSpec, amount_text
+from kameng.sitegen.content import BuyerFieldSpec, CategorySpec, SkuSpec, amount_text
 
 LANDING_PRODUCTS_PER_CATEGORY = 8
 DESCRIPTION_LENGTH = 155
@@ -139,6 +139,37 @@ class Offer:
     """"<starts ISO>|<ends ISO>|<price>|<per shopper>;…": the estimate inside a sale's window."""
 
 
+@dataclass(frozen=True)
+class FieldInput:
+    """A buyer field of a direct top-up as the buy form asks for it. The content's pattern becomes the
+    input's pattern attribute (the browser anchors it); checkout checks it again either way."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    pattern: str
+    example: str
+    inputmode: str
+    autocomplete: str
+
+    def label(self, language: str) -> str:
+        return dict(self.labels).get(language) or self.labels[0][1]
+
+
+_PHONE_NAMES = ("phone", "mobile", "tel")
+
+
+def field_input(field: BuyerFieldSpec) -> FieldInput:
+    """A phone number gets the phone keypad and the browser's own number; an id of digits the number pad."""
+    example = field.example or ""
+    if any(word in field.name for word in _PHONE_NAMES):
+        inputmode, autocomplete = "tel", "tel-national"
+    elif example.isdigit():
+        inputmode, autocomplete = "numeric", "off"
+    else:
+        inputmode, autocomplete = "text", "off"
+    return FieldInput(field.name, tuple(field.label.items()), field.pattern, example, inputmode, autocomplete)
+
+
 # --- the pages ----------------------------------------------------------------------------
 
 
@@ -186,7 +217,7 @@ def product_page(path: str, station: StationView, product: Product, category: Ca
         "og_type": "product",
     }, product=product, front=front, body=product.body, offers=offers,
         category={"id": category.id, "name": category.name, "url": f"/c/{category.id}/"},
-        json_ld=json_for_script(structured))
+        json_ld=json_for_script(structured), buyer_fields=[field_input(field) for field in front.fields])
 
 
 def document_page(path: str, station: StationView, document: Document) -> Context:

@@ -126,6 +126,7 @@ class _StationPlan:
             "id": self.station.id,
             "name": config.name,
             "language": config.language,
+            "time_zone": config.time_zone,
             "base_url": self.view.base_url,
             "logo": self.station.logo,
             "tagline": config.tagline,

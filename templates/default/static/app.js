@@ -200,15 +200,34 @@
     // One Idempotency-Key per order the shopper means to place: sending the same details again
     // after an answer was lost (or while it is still coming) reuses it and gets that order back,
     // never a second one; any answer, or changed details, makes the next submit a new request.
+    // A top-up's account fields: a wrong one is said next to it, whether the browser or checkout finds it.
+    const fieldError = (name) => document.getElementById("field-" + name + "-error");
+    const showFieldError = (input, message) => {
+      const box = fieldError(input.name.slice("fields.".length));
+      if (box) box.textContent = message ?? text(box, "invalid");
+    };
+    for (const input of form.querySelectorAll(".buyer-fields input")) {
+      input.addEventListener("invalid", (event) => {
+        event.preventDefault();
+        showFieldError(input);
+        input.focus();
+      });
+      input.addEventListener("input", () => showFieldError(input, ""));
+    }
     let attempt = null;
     const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
+      for (const box of form.querySelectorAll(".field-error")) box.textContent = "";
       submit.disabled = true;
       const data = Object.fromEntries(new FormData(form));
       data.quantity = Number(data.quantity);
       if (!data.coupon.trim()) delete data.coupon;
+      for (const name of Object.keys(data).filter((key) => key.startsWith("fields."))) {
+        data.fields = { ...data.fields, [name.slice("fields.".length)]: data[name].trim() };
+        delete data[name];
+      }
       const sent = JSON.stringify(data);
       if (!attempt || attempt.sent !== sent) attempt = { sent, key: newKey() };
       try {
@@ -220,6 +239,11 @@
           return;
         }
         if (problem.code === "sold_out") soldOut.add(data.sku);
+        for (const field of problem.fields || []) {
+          const input = form.elements[String(field.loc)];
+          // Checkout's words in Chinese; on a station in another language, the page's own.
+          if (input && String(field.loc).startsWith("fields.")) showFieldError(input, document.documentElement.lang === "zh-CN" ? field.msg : undefined);
+        }
         if (["coupon_not_applicable", "coupon_used_up"].includes(problem.code)) couponError.textContent = problem.message || "";
         error.textContent = problem.message || text(form, "error");
       } catch {

@@ -57,6 +57,33 @@
     (order.coupon ? " · " + t("quote-coupon").replace("{code}", () => order.coupon) + " -" + money(order.coupon_discount || 0) : "");
   const summary = (order) =>
     order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total) + discounts(order);
+  // An order waiting for its goods: by hand (待发货, with the promised time) or from a supplier (充值中).
+  const awaiting = (order) => order.status === "awaiting_delivery";
+  const statusText = (order) =>
+    awaiting(order) ? t(order.delivery === "manual" ? "status-awaiting-manual" : "status-awaiting-supplier")
+      : t("status-" + order.status) || order.status;
+  const localTime = (iso) => {
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang, {
+        timeZone: orderPage.dataset.timeZone, dateStyle: "medium", timeStyle: "short" });
+    } catch {
+      return String(iso).slice(0, 16).replace("T", " ") + " UTC";
+    }
+  };
+  const awaitingNote = (order) => {
+    if (!awaiting(order)) return "";
+    if (order.delivery !== "manual") return t("awaiting-supplier-note");
+    return t("awaiting-manual-note").replace("{time}", () => (order.deliver_by ? localTime(order.deliver_by) : "—"));
+  };
+  // What a top-up was sent to (masked by the server) and its receipt.
+  const topupRows = (order) => {
+    const rows = [];
+    const account = Object.values(order.account || {}).join(" / ");
+    if (account) rows.push(make("dt", "", t("topup-account")), make("dd", "account", account));
+    if (order.receipt) rows.push(make("dt", "", t("topup-receipt")), make("dd", "receipt", order.receipt));
+    return rows;
+  };
+  const keysTitle = (order) => t(order.delivery === "loop" ? "shared-credential" : "card-keys");
 
   const id = new URLSearchParams(location.search).get("id");
   const token = new URLSearchParams(location.hash.slice(1)).get("t");
@@ -68,11 +95,21 @@
     document.getElementById("download-keys-csv").addEventListener("click", () => download(id, keys, "csv"));
     status.textContent = t("order-loading");
     const show = (order) => {
-      status.textContent = t("status-" + order.status) || order.status;
+      status.textContent = statusText(order);
       status.dataset.status = order.status;
       document.getElementById("order-summary").textContent = summary(order);
-      if (order.status === "delivered" && order.keys) {
+      const note = document.getElementById("order-awaiting");
+      note.textContent = awaitingNote(order);
+      note.hidden = !note.textContent;
+      const topup = document.getElementById("order-topup");
+      topup.replaceChildren(...topupRows(order));
+      topup.hidden = !topup.childElementCount;
+      // The owner typed it: text, never markup.
+      document.getElementById("order-message").textContent = order.message || "";
+      document.getElementById("order-message-box").hidden = !order.message;
+      if (order.status === "delivered" && order.keys && order.keys.length) {
         keys = order.keys;
+        document.getElementById("order-keys-title").textContent = keysTitle(order);
         document.getElementById("order-keys").replaceChildren(...keyItems(keys));
         document.getElementById("order-keys-box").hidden = false;
       }
@@ -98,11 +135,15 @@
       }
       if (order) show(order);
       if (order && finalStatuses.includes(order.status)) return;
-      if (Date.now() - started > 60000) {
+      // A hand delivery takes hours: the page says by when, and a reload shows it.
+      if (order && awaiting(order) && order.delivery === "manual") return;
+      // A top-up has its suppliers' few minutes; anything else is done within one.
+      const supplied = order && awaiting(order);
+      if (Date.now() - started > (supplied ? 360000 : 60000)) {
         status.textContent = (order ? status.textContent + " · " : "") + t("order-timeout");
         return;
       }
-      setTimeout(poll, 1000);
+      setTimeout(poll, Date.now() - started > 60000 ? 5000 : 1000);
     };
     poll();
   }
@@ -128,14 +169,20 @@
           article.dataset.order = order.id;
           article.append(make("h3", "", summary(order)));
           const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
-          const state = make("p", "", (t("status-" + order.status) || order.status) + " · " + created);
+          const state = make("p", "", statusText(order) + " · " + created);
           article.append(state);
+          if (awaitingNote(order)) article.append(make("p", "note", awaitingNote(order)));
+          const rows = topupRows(order);
+          if (rows.length) article.append(make("dl", "order-topup"));
+          if (rows.length) article.lastChild.append(...rows);
+          if (order.message) article.append(make("pre", "delivery-message", order.message));
           if (order.keys && order.keys.length) {
+            if (order.delivery === "loop") article.append(make("h4", "", keysTitle(order)));
             const list = make("ul", "card-keys");
             list.append(...keyItems(order.keys));
             const button = make("button", "button download", t("download-keys"));
             button.type = "button";
-            button.addEventListener("click", () => download(order.id, order.keys));
+            button.addEventListener("click", () => download(order.id, order.keys, "txt"));
             article.append(list, button);
           }
           return article;
