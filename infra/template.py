@@ -159,7 +159,8 @@ FUNCTIONS: dict[str, Function] = {
         # Delivery mail, when it finishes a stalled release. Open supply attempts are read from the `due`
         # index (SUPPLY#<n>), never scanned; a late supplier's card keys are sealed into stock.
         (reads(), writes("LapseDeliverAndReconcile"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
-        # Up to 200 due orders, each possibly a Stripe call; below the 60 s period so runs do not pile up.
+        # Up to 200 due orders, each possibly a Stripe or a supplier's call; below the 60 s period so runs do not
+        # pile up. What a run has no time for is the next run's: every step is applied under a condition.
         timeout=55,
         trigger=Trigger("Every minute", "EveryMinute", "Schedule",
                         {"Schedule": "rate(1 minute)", "Description": "Kameng sweeper"})),

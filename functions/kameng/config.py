@@ -3,12 +3,15 @@
 The embedded default needs no variable at all: data lives in ./var. At scale
 the same variables choose DynamoDB, Stripe, KMS and SES; secrets may come from
 one Secrets Manager secret (KAMENG_SECRETS_ARN) instead of the environment.
+Suppliers' secrets (KAMENG_SUPPLIER_<NAME>_SECRET) may be kept in that secret too: loading the
+process's configuration puts them in its environment, where the supplier directory reads them.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import os
+import re
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -18,6 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 # The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
 CODE_ROOT = Path(__file__).resolve().parents[1]
 SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
+# kameng.adapters.supplier_directory.secret_name: a supplier's name, upper case, `-` as `_`.
+SUPPLIER_SECRET = re.compile(r"KAMENG_SUPPLIER_[A-Z0-9_]+_SECRET")
 
 
 class ConfigError(Exception):
@@ -151,7 +156,21 @@ def _secrets_from_aws(arn: str) -> dict[str, str]:
     import boto3
 
     value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    return {k: v for k, v in json.loads(value).items() if k in SECRET_NAMES}
+    return {k: v for k, v in json.loads(value).items()
+            if isinstance(v, str) and (k in SECRET_NAMES or SUPPLIER_SECRET.fullmatch(k))}
+
+
+def export_supplier_secrets(held: Mapping[str, str], environ: dict | None = None) -> list[str]:
+    """Put the suppliers' secrets a secret holds into the environment (the process's own by default), where
+    the supplier directory reads them; a value the environment already has wins, as with every other name.
+    The names exported."""
+    target = os.environ if environ is None else environ
+    exported = []
+    for name, value in held.items():
+        if SUPPLIER_SECRET.fullmatch(name) and value and not target.get(name):
+            target[name] = value
+            exported.append(name)
+    return exported
 
 
 def edge(environ: Mapping[str, str] | None = None) -> Edge:
@@ -165,13 +184,18 @@ def edge(environ: Mapping[str, str] | None = None) -> Edge:
 
 
 def load(environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration of `environ`, or of the process; the process's own also gets the suppliers' secrets
+    its KAMENG_SECRETS_ARN holds (export_supplier_secrets)."""
     env = dict(os.environ if environ is None else environ)
     wanted = {k: v for k, v in env.items() if k.startswith(("KAMENG_", "STRIPE_")) and v != ""}
     if wanted.get("KAMENG_SECRETS_ARN"):
         try:
-            wanted = _secrets_from_aws(wanted["KAMENG_SECRETS_ARN"]) | wanted
+            held = _secrets_from_aws(wanted["KAMENG_SECRETS_ARN"])
         except Exception as error:
             raise ConfigError(f"KAMENG_SECRETS_ARN: could not read the secret ({type(error).__name__}: {error})") from None
+        wanted = held | wanted
+        if environ is None:
+            export_supplier_secrets(held)
     try:
         return Config.model_validate(wanted)
     except ValidationError as error:

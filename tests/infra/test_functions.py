@@ -12,6 +12,7 @@ from tests.infra.conftest import HANDLERS, events_of, handler_target
 
 STREAM_TARGET = "kameng.handlers.release:handler"
 SCHEDULE_TARGET = "kameng.handlers.sweeper:handler"
+SYNC_TARGET = "kameng.handlers.sync:handler"
 SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
 
 
@@ -65,17 +66,25 @@ def test_every_http_api_event_is_a_route(functions):
             assert (event["Method"].upper(), event["Path"], handler_target(function)) in known, name
 
 
-def test_the_table_stream_invokes_release_and_the_schedule_invokes_the_sweeper(functions):
+def test_the_table_stream_invokes_release_and_the_schedules_the_sweeper_and_the_sync(functions):
     streamed = [handler_target(f) for f in functions.values() if events_of(f, "DynamoDB")]
-    scheduled = [handler_target(f) for f in functions.values() if events_of(f, "Schedule")]
+    scheduled = {handler_target(f): events_of(f, "Schedule") for f in functions.values() if events_of(f, "Schedule")}
     assert streamed == [STREAM_TARGET]
-    assert scheduled == [SCHEDULE_TARGET]
-    (schedule,) = [e for f in functions.values() for e in events_of(f, "Schedule")]
-    assert schedule["Schedule"] == "rate(1 minute)"
+    assert set(scheduled) == {SCHEDULE_TARGET, SYNC_TARGET}
+    assert [e["Schedule"] for e in scheduled[SCHEDULE_TARGET]] == ["rate(1 minute)"]
+    assert [e["Schedule"] for e in scheduled[SYNC_TARGET]] == ["rate(15 minutes)"]
+
+
+def test_functions_that_call_suppliers_outlast_three_supplier_timeouts(functions):
+    # Failover tries up to three suppliers in a row, 10 s each, before the order is refunded.
+    for name in ("ReleaseFunction", "SupplierCallbackFunction", "WebhookFunction"):
+        assert functions[name]["Properties"]["Timeout"] >= 3 * 10 + 10, name
+    # The sweeper stays below its period, so two runs never overlap.
+    assert functions["SweeperFunction"]["Properties"]["Timeout"] < 60
 
 
 def test_every_lambda_entry_point_in_handlers_is_deployed(functions):
-    used = {r.target for r in routes.ROUTES} | {STREAM_TARGET, SCHEDULE_TARGET}
+    used = {r.target for r in routes.ROUTES} | {STREAM_TARGET, SCHEDULE_TARGET, SYNC_TARGET}
     entry_points = _entry_points()
     assert used <= entry_points, "a route, the stream or the schedule names a function handlers/ does not have"
     assert entry_points == {handler_target(f) for f in functions.values()}

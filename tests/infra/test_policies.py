@@ -21,13 +21,21 @@ SEAL = {"kms:GenerateDataKey"}
 OWNER = READ | SECRET
 EXPECTED = {
     "CheckoutFunction": READ | WRITE | SECRET | MAIL,  # low-stock alerts
-    "WebhookFunction": READ | WRITE | SECRET | MAIL,  # delivery mail, low-stock alerts
+    # Delivery mail, low-stock alerts; card keys an order's supplier returns inline are sealed into stock.
+    "WebhookFunction": READ | WRITE | SEAL | SECRET | MAIL,
     "GetOrderFunction": READ | OPEN | SECRET,
     "OpenPayPageFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | SECRET,  # the order's hold moved forward
     "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
     "StockFunction": READ | SECRET,
-    "ReleaseFunction": READ | WRITE | SECRET | {"sqs:SendMessage"} | MAIL,
-    "SweeperFunction": READ | WRITE | SECRET | MAIL,
+    "ReleaseFunction": READ | WRITE | SEAL | SECRET | {"sqs:SendMessage"} | MAIL,
+    "SweeperFunction": READ | WRITE | SEAL | SECRET | MAIL,
+    # Supply: a reseller's signed requests (each uses up its nonce), suppliers' callbacks, the sync.
+    "WholesaleCatalogueFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"} | SECRET,
+    "WholesaleBalanceFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | SECRET,
+    "WholesalePlaceOrderFunction": READ | WRITE | OPEN | SECRET | MAIL,
+    "WholesaleOrderFunction": READ | WRITE | OPEN | SECRET | MAIL,
+    "SupplierCallbackFunction": READ | WRITE | SEAL | SECRET | MAIL,
+    "SupplierSyncFunction": {"dynamodb:GetItem", "dynamodb:Query"} | WRITE | SECRET,
     "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET | MAIL,
     "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
     "RedeemPointsFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
@@ -145,17 +153,23 @@ def test_table_reads_cover_its_indexes_and_writes_only_the_table(functions):
                 assert _listed(statement["Resource"]) == [TABLE], name
 
 
-def test_only_the_order_pages_and_an_owners_reveal_open_card_keys_only_imports_seal_them(functions):
+# Imports seal: the owner's upload, and keys bought from a supplier, which go into stock before an order takes them.
+SEALS = ("OwnerImportUploadFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction", "SupplierCallbackFunction")
+# Keys are opened for their buyer only: the order pages, an owner's audited reveal, a reseller's order answer.
+OPENS = ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction", "OwnerRevealKeyFunction",
+         "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
+
+
+def test_only_buyers_answers_and_an_owners_reveal_open_card_keys_only_imports_seal_them(functions):
     for name, function in functions.items():
         for statement in statements(function):
             kms = [a for a in _listed(statement["Action"]) if a.startswith("kms:")]
             if not kms:
                 continue
-            if name == "OwnerImportUploadFunction":
+            if name in SEALS:
                 assert kms == ["kms:GenerateDataKey"], f"{name} seals keys and opens none"
             else:
-                assert name in ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction",
-                                "OwnerRevealKeyFunction"), f"{name} may not use the key"
+                assert name in OPENS, f"{name} may not use the key"
                 assert kms == ["kms:Decrypt"], f"{name}: sealing (GenerateDataKey) is for imports only"
             assert statement["Resource"] == {"Fn::GetAtt": ["KeysKey", "Arn"]}
             assert statement["Condition"] == {"StringEquals": {
@@ -217,7 +231,8 @@ def _adapter_actions() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction"])
+@pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction",
+                                  "SupplierCallbackFunction", "WholesalePlaceOrderFunction", "WholesaleOrderFunction"])
 def test_functions_that_move_keys_may_make_every_call_the_store_adapter_makes(functions, name):
     # Deleting is for owners' tools alone (a ticket's lock, a cleared threshold, a reset second factor).
     needed = _adapter_actions() - DELETE

@@ -1,4 +1,5 @@
-"""The table stream wakes Release for exactly the orders that became paid, and failures are kept."""
+"""The table stream wakes Release for exactly the orders that became paid or began awaiting their goods,
+and failures are kept."""
 from __future__ import annotations
 
 import json
@@ -49,6 +50,15 @@ BECAME_PAID = [
     record("MODIFY", "ORDER#01J0B", "ORDER", PAID, OrderStatus.EXPIRED.value),
     record("INSERT", "ORDER#01J0C", "ORDER", PAID),
 ]
+# Paid for goods a supplier (or the owner) delivers: Release sends them to the suppliers.
+AWAITING = OrderStatus.AWAITING_DELIVERY.value
+BECAME_AWAITING = [
+    record("MODIFY", "ORDER#01J0J", "ORDER", AWAITING, PENDING),
+    record("MODIFY", "ORDER#01J0K", "ORDER", AWAITING, OrderStatus.EXPIRED.value),
+    record("INSERT", "ORDER#01J0L", "ORDER", AWAITING),
+]
+# A supplier's late answer rewrote the order while it still waits: it is being handled already.
+STILL_AWAITING = record("MODIFY", "ORDER#01J0M", "ORDER", AWAITING, AWAITING)
 IGNORED = [
     record("INSERT", "ORDER#01J0D", "ORDER", PENDING),
     record("MODIFY", "ORDER#01J0E", "ORDER", DELIVERED, DELIVERED),
@@ -75,6 +85,17 @@ def test_every_order_that_became_paid_reaches_release(stream):
     for rec in BECAME_PAID:
         assert accepted(stream, rec), rec
         assert paid_order_id(rec) == rec["dynamodb"]["NewImage"]["pk"]["S"].removeprefix("ORDER#")
+
+
+def test_every_order_that_began_awaiting_its_goods_reaches_release(stream):
+    for rec in BECAME_AWAITING:
+        assert accepted(stream, rec), rec
+        assert paid_order_id(rec) == rec["dynamodb"]["NewImage"]["pk"]["S"].removeprefix("ORDER#")
+    assert not accepted(stream, STILL_AWAITING)
+
+
+def test_the_filters_fit_an_event_source_mappings_quota(stream):
+    assert len(stream["FilterCriteria"]["Filters"]) <= 5
 
 
 def test_records_release_would_skip_are_filtered_out_before_invoking_it(stream):

@@ -2,15 +2,23 @@
 which reaches it through KamengSupplier over HTTP, signed both ways."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
 
 import pytest
 
+from kameng import wiring
+from kameng.adapters.supplier_directory import SupplierDirectory
 from kameng.adapters.supplier_kameng import KamengSupplier
+from kameng.domain.fulfilment import SupplyOffer
+from kameng.domain.order import OrderStatus
+from kameng.domain.price_book import PricedSku
 from kameng.domain.errors import SupplierRefused, SupplierUnavailable
-from kameng.domain.supply import SupplyRequest
+from kameng.domain.supply import SupplierSource, SupplyRequest
+from kameng.services.checkout import CheckoutRequest, place
+from kameng.services.lookup import open_key
 from tests.support.local_shop import served_shop
 
 pytestmark = pytest.mark.slow
@@ -100,3 +108,31 @@ def test_an_upstream_that_does_not_answer_is_unavailable(account):
     reseller_id, secret, _ = account
     with pytest.raises(SupplierUnavailable):
         KamengSupplier("gone", "http://127.0.0.1:9", reseller_id, secret, timeout=2).balance()
+
+
+def test_a_downstream_shops_order_is_routed_to_its_upstream_and_delivered_with_its_keys(shops, account, deps, stations):
+    """The downstream shop here runs in this process; its SKU names the upstream (kind kameng) as supplier."""
+    upstream, _ = shops
+    reseller_id, secret, codes = account
+    source = SupplierSource(name="upstream-shop", kind="kameng", settings={"url": upstream.base, "reseller": reseller_id})
+    resold = PricedSku(sku="qq-coin-10-resold", product="qq-coin", title="Q 币 10 (货源对接)", price=1100,
+                       wholesale=1000, min_quantity=1, max_quantity=5, low_stock=0,
+                       supply=(SupplyOffer(supplier="upstream-shop", product=SKU, cost=WHOLESALE),))
+    stations.add(resold, 1150)
+    main = deps.store.price_books.price_book(stations.main)
+    deps.store.price_books.put_price_book(main.model_copy(update={"suppliers": {"upstream-shop": source}}))
+    directory = SupplierDirectory(lambda: {"upstream-shop": source},
+                                  environ={"KAMENG_SUPPLIER_UPSTREAM_SHOP_SECRET": secret.decode()})
+    downstream = dataclasses.replace(deps, suppliers=directory)
+    wiring.use(downstream)
+
+    order = place(CheckoutRequest(station=stations.substation, sku=resold.sku, quantity=1, email="buyer@example.com",
+                                  query_password="8642"), downstream).order
+    downstream.gateway.pay(downstream.store.orders.order(order.id).payment_session, "card")
+
+    delivered = downstream.store.orders.order(order.id)
+    assert delivered.status is OrderStatus.DELIVERED
+    [key] = downstream.store.inventory.sealed_keys(delivered)
+    assert open_key(key, downstream).code in codes
+    batch = downstream.store.key_batches.batch(key.batch_id)
+    assert (batch.supplier, batch.cost_per_key) == ("upstream-shop", WHOLESALE)

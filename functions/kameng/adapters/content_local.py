@@ -58,6 +58,13 @@ class LocalContentFiles:
         # Links are copied as the files they name: a write into the copy must never reach through one.
         shutil.copytree(self._root, folder, ignore=shutil.ignore_patterns(LOCK_FILE), ignore_dangling_symlinks=True)
 
+    def replace_file(self, path: str, text: str) -> bool:
+        target = self._target(self._root, path)
+        if _plain_file(target) and target.read_text(encoding="utf-8") == text:
+            return False
+        _write(target, text)
+        return True
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         with open(self._root / LOCK_FILE, "a") as handle:

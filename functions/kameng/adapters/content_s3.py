@@ -61,6 +61,17 @@ class S3ContentFiles:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._s3.download_file(self._bucket, self._prefix + relative, str(target))
 
+    def replace_file(self, path: str, text: str) -> bool:
+        key = self._prefix + path
+        try:
+            if self._read(key) == text:
+                return False
+        except self._s3.exceptions.NoSuchKey:
+            pass
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=text.encode("utf-8"),
+                            ContentType="text/plain; charset=utf-8")
+        return True
+
     @contextmanager
     def lock(self) -> Iterator[None]:
         # Production runs the publish function one at a time (reserved concurrency 1), and `save`

@@ -33,7 +33,10 @@ def _result(data: Any, request_id: str) -> SupplyResult:
         status, unit_cost = data["status"], data["unit_cost"]
         if data["request_id"] != request_id or status not in STATUSES or not isinstance(unit_cost, int):
             raise ValueError("an answer for another request, or of an unknown status")
-        return SupplyResult(request_id, status, keys, None, len(keys), unit_cost, str(data.get("order_id") or ""))
+        # A top-up comes back as a receipt and the quantity done; card keys count themselves.
+        receipt = data.get("receipt") if isinstance(data.get("receipt"), str) else None
+        done = len(keys) if keys else (int(data.get("quantity_delivered") or 0) if status == "delivered" else 0)
+        return SupplyResult(request_id, status, keys, receipt, done, unit_cost, str(data.get("order_id") or ""))
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise SupplierUnavailable(f"上游的回答无法读取：{error}") from None
 
@@ -75,8 +78,9 @@ class KamengSupplier:
     def catalogue(self) -> list[SupplierOffer]:
         data = self._call("GET", "/api/wholesale/catalogue")
         try:
-            return [SupplierOffer(str(offer["sku"]), str(offer["title"]), int(offer["unit_cost"]),
-                                  str(offer["currency"]), int(offer["stock"]), "card_key") for offer in data["offers"]]
+            return [SupplierOffer(str(offer["sku"]), str(offer["title"]), int(offer["unit_cost"]), str(offer["currency"]),
+                                  None if offer["stock"] is None else int(offer["stock"]),
+                                  "direct" if offer.get("kind") == "direct" else "card_key") for offer in data["offers"]]
         except (KeyError, TypeError, ValueError) as error:
             raise SupplierUnavailable(f"上游的商品目录无法读取：{error}") from None
 

@@ -22,7 +22,7 @@ from kameng.domain.errors import DomainError
 __all__ = ["COMMANDS", "main", "parser"]
 
 COMMANDS: tuple[Command, ...] = (
-    keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND,
+    keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND, orders.DELIVER,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
     audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE, keys.BATCHES, keys.VOID_BATCH,
     resellers.RESELLERS,
@@ -37,6 +37,8 @@ examples:
   kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7     one order, keys masked
   kameng sweep                                expire lapsed reservations now
   kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7    give a delivered order's money back
+  kameng deliver 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --message "..."
+                                              deliver a manual product's order by hand
   kameng settlement game-zone --from 2026-11-01 --to 2026-12-01
                                               a station's month: margin, commissions, balance
   kameng member game-zone buyer@example.com   a shopper's level, points, referrals, coupons

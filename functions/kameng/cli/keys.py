@@ -1,16 +1,20 @@
-"""Card keys: `import-keys`, `stock`, `demo-stock`, `batches`, `void-batch`."""
+"""Card keys: `import-keys`, `stock`, `demo-stock`, `batches` (and `batches export`), `void-batch`."""
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import os
 import sys
 from pathlib import Path
 
-from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, open_deps, positive
+from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, actor, add_json, open_deps, positive
 from kameng.cli.output import Progress, plain, print_json, table
 from kameng.domain.money import parse_major
 from kameng.services.demo_stock import stock_demo
 from kameng.services.import_keys import BatchSource, import_file
-from kameng.services.key_batches import list_batches, void_batch
+from kameng.domain.card_key import CardKey
+from kameng.services.key_batches import export_batch, list_batches, void_batch
 from kameng.services.stations import published_book
 from kameng.services.stock import sku_counts
 
@@ -39,11 +43,18 @@ BATCHES_EPILOG = """\
 examples:
   kameng batches steam-cny-100
   kameng batches steam-cny-100 --json
+  kameng batches export 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --out batch.csv
 
 One row per import of the SKU, oldest first, with its keys by status
 (keys imported before batches were kept belong to no batch); cost_per_key is
 in fen. It reads every key
 of the SKU: an owner's report, not for a script that runs every minute.
+
+`batches export BATCH_ID --out FILE` writes the batch's keys that are still
+available, in full, to FILE: .csv as key,password (what import-keys reads), .txt
+one key a line (keys with passwords need .csv). The file is created with mode
+0600; the audit log records the export and its count, never the keys. The keys
+stay in stock: void the batch (`kameng void-batch`) if they should no longer sell.
 """
 
 VOID_BATCH_EPILOG = """\
@@ -144,6 +155,10 @@ def _cost(text: str) -> int:
 
 
 def batches_command(args: argparse.Namespace) -> int:
+    if args.sku == "export":
+        return _export_command(args)
+    if args.batch_id is not None or args.out is not None:
+        raise Failure("BATCH_ID and --out go with `kameng batches export BATCH_ID --out FILE`", EXIT_USAGE)
     rows = list_batches(args.sku, open_deps())
     if args.json:
         print_json({"sku": args.sku, "batches": rows})
@@ -155,6 +170,48 @@ def batches_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export_command(args: argparse.Namespace) -> int:
+    if args.batch_id is None or args.out is None:
+        raise Failure("expected `kameng batches export BATCH_ID --out FILE`", EXIT_USAGE)
+    out = Path(args.out)
+    kind = out.suffix.lower()
+    if kind not in (".txt", ".csv"):
+        raise Failure(f"--out {plain(args.out)}: expected a .txt or .csv file name", EXIT_USAGE)
+    if out.exists():
+        raise Failure(f"{plain(args.out)} exists already: give a new file name (keys are never written over a file)")
+
+    def write(keys: list[CardKey]) -> None:
+        if kind == ".txt" and any(key.password for key in keys):
+            raise Failure("these keys have passwords: export to a .csv file (key,password)", EXIT_USAGE)
+        _write_private(out, _csv_text(keys) if kind == ".csv" else "".join(key.code + "\n" for key in keys))
+
+    batch, count = export_batch(args.batch_id, write, open_deps(), actor=actor())
+    if args.json:
+        print_json({"batch_id": batch.batch_id, "sku": batch.sku, "exported": count, "file": str(out)})
+    else:
+        print(f"exported {count} available key(s) of batch {batch.batch_id} ({batch.sku}) to {plain(args.out)}")
+    return EXIT_OK
+
+
+def _csv_text(keys: list[CardKey]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["key", "password"])
+    writer.writerows([key.code, key.password or ""] for key in keys)
+    return buffer.getvalue()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Readable by this user only from the first byte: the keys are the goods."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), 0o600)  # whatever the umask
+            file.write(text)
+    except OSError as error:
+        raise Failure(f"cannot write {plain(str(path))}: {error.strerror or error}") from None
+
+
 def void_batch_command(args: argparse.Namespace) -> int:
     done = void_batch(args.batch_id, open_deps(), actor=actor())
     print(f"batch {done['batch_id']} of {done['sku']}: voided {done['voided']}, "
@@ -163,7 +220,9 @@ def void_batch_command(args: argparse.Namespace) -> int:
 
 
 def _batches_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("sku", metavar="SKU", help="a SKU id, e.g. steam-cny-100")
+    sub.add_argument("sku", metavar="SKU", help="a SKU id, e.g. steam-cny-100; or `export` to export a batch")
+    sub.add_argument("batch_id", metavar="BATCH_ID", nargs="?", help="with export: the batch to export")
+    sub.add_argument("--out", metavar="FILE", help="with export: the .txt or .csv file to write (created, mode 0600)")
     add_json(sub)
 
 

@@ -30,7 +30,10 @@ refund reverses its order's entries exactly, in the period of the order),
 and its net. For a substation paid through Stripe Connect, "paid out by
 Stripe" is what Stripe transferred (the charges minus the application fees
 sent with them); "balance due" is what is still owed to the station
-(negative: what the station owes the main station).
+(negative: what the station owes the main station). A substation's own
+goods show apart: "own goods' sales" is their whole sale (the gross margin
+counts the main station's goods only), and "wholesale to main station"
+counts only the main station's goods.
 
 On the main station it also shows the margin per key batch: each delivered
 key's share of its order's sales less its batch's cost per key (kameng
@@ -100,10 +103,14 @@ def _settlement_rows(report: Settlement, is_main: bool) -> list[tuple[str, str]]
 
     refunded = sum(1 for line in report.lines if line.status == OrderStatus.REFUNDED.value)
     owed = " (negative: the station owes the main station)" if totals["balance_due"] < 0 else ""
+    # A substation's own goods apart: their whole sale is the station's, and no wholesale is due on them.
+    resold = [] if is_main else [("own goods' sales", money(totals["own_sales"])),
+                                 ("wholesale to main station", money(totals["wholesale"]) + " (its goods only)")]
     return [
         ("orders delivered", f"{len(report.lines)} ({refunded} refunded since)"),
         ("shoppers paid", money(totals["paid"]) + " (before refunds)"),
         ("sales" if is_main else "gross margin", money(totals["gross"])),
+        *resold,
         ("discounts", money(-totals["discounts"])), ("platform fee", money(-totals["platform_fee"])),
         ("referral commissions", money(-totals["commissions"])),
         ("refunds, station's share", money(-totals["refunded"])),

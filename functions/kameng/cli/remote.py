@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 from kameng.cli import remote_views as views
 from kameng.cli.command import EXIT_OK, EXIT_USAGE, Command, Failure, add_json, positive
+from kameng.cli.orders import add_message, message_text
 from kameng.cli.output import Progress, print_json
 from kameng.cli.owner_client import TOKEN_VARIABLE, URL_VARIABLE, OwnerClient
 from kameng.domain.order import OrderStatus
@@ -26,6 +27,7 @@ examples:
   kameng remote orders game-zone --from 2026-11-01 --to 2026-11-30 --csv orders-11.csv
   kameng remote order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7
   kameng remote refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --key K1 --reason "key did not work"
+  kameng remote deliver 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --message "账号已开通"
   kameng remote tickets game-zone
   kameng remote reply 01JD4… --message "A new key is on its way"
   kameng remote stock game-zone --json
@@ -122,7 +124,9 @@ def _resend(args):
 
 
 def _deliver(args):
-    done = _client(args).post(f"/orders/{args.order_id}/deliver", {})
+    # With a message: a manual product's order; without: a needs_attention order, from stock.
+    body = {} if args.message is None and args.file is None else {"message": message_text(args)}
+    done = _client(args).post(f"/orders/{args.order_id}/deliver", body)
     return _show(args, done, lambda d: f"order {d['order']['id']} is {d['order']['status']}")
 
 
@@ -279,6 +283,11 @@ def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sku", required=True, help="a SKU of the main station")
 
 
+def _deliver_arguments(p: argparse.ArgumentParser) -> None:
+    _order_id(p)
+    add_message(p, required=False)
+
+
 def _nothing(p: argparse.ArgumentParser) -> None:
     return None
 
@@ -290,7 +299,8 @@ SUBCOMMANDS: tuple[tuple[str, str, Callable, Callable], ...] = (
     ("order", "one order: details, ledger, keys masked", _order_id, _order),
     ("refund", "refund an order, or some of its keys", _refund_arguments, _refund),
     ("resend", "send a delivered order's mail again", _order_id, _resend),
-    ("deliver", "deliver a needs_attention order by hand", _order_id, _deliver),
+    ("deliver", "deliver by hand: a manual order with --message/--file, a needs_attention one from stock",
+     _deliver_arguments, _deliver),
     ("tickets", "a station's after-sales queue", _status(("open", "answered", "resolved")), _tickets),
     ("reply", "answer a ticket", _reply_arguments, _reply),
     ("stock", "a station's stock counts", _stock_arguments, _stock),

@@ -132,6 +132,8 @@ class Order(BaseModel):
     shared_key_id: str | None = None
     # What each supplier charged for what reached this order, (supplier, minor units): booked at delivery.
     supply_charges: tuple[tuple[str, int], ...] = ()
+    # The selling substation's own goods (PricedSku.owner): the whole sale is its own, no wholesale to anyone.
+    own_goods: bool = False
 
     @property
     def wholesale_total(self) -> int:
@@ -380,7 +382,8 @@ def ledger_for(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
     The shopper pays the total. The main station earns the wholesale cost (the
     whole sale, on its own station). The selling station keeps the gross margin
     and bears what came off it: the level and coupon discounts, the platform fee
-    and the referral commissions.
+    and the referral commissions. A substation's own goods are its whole sale:
+    nothing is due to the main station but the platform fee, if its payouts set one.
     """
     currency = order.currency
     seller = f"station:{order.station}"
@@ -390,8 +393,8 @@ def ledger_for(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
         return LedgerEntry(order.id, account, amount, currency, memo)
 
     entries = [entry(shopper_account(order), -order.total, "paid")]
-    if order.station == main_station:
-        entries.append(entry(main, order.subtotal, "sale"))
+    if order.station == main_station or order.own_goods:
+        entries.append(entry(seller, order.subtotal, "sale"))
     else:
         entries.append(entry(main, order.wholesale_total, "wholesale"))
         entries.append(entry(seller, order.subtotal - order.wholesale_total, "margin"))
@@ -411,11 +414,13 @@ def ledger_for(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
 
 
 def supply_entries(order: Order, main_station: str) -> tuple[LedgerEntry, ...]:
-    """What the suppliers were paid for this order, borne by the main station that buys from them."""
+    """What the suppliers were paid for this order, borne by the main station that buys from them (by the
+    selling substation, for its own goods)."""
     entries = []
+    buyer = order.station if order.own_goods else main_station
     for supplier, amount in order.supply_charges:
         if amount:
-            entries.append(LedgerEntry(order.id, f"station:{main_station}", -amount, order.currency, f"supply cost ({supplier})"))
+            entries.append(LedgerEntry(order.id, f"station:{buyer}", -amount, order.currency, f"supply cost ({supplier})"))
             entries.append(LedgerEntry(order.id, f"supplier:{supplier}", amount, order.currency, "supply cost"))
     return tuple(entries)
 

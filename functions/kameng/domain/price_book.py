@@ -47,12 +47,16 @@ class PricedSku(BaseModel):
     supply: tuple[SupplyOffer, ...] = ()
     delivery_hours: int | None = None
     loop_limit: int | None = None
+    # The substation whose own goods (独立商品库) this is, sold there alone at its retail, its wholesale the
+    # station's own cost, owed to nobody; None: the main station's supply, resold by every station.
+    owner: str | None = None
 
     def unit_price(self, quantity: int) -> int:
         return tier_price(self.price, self.tiers, quantity)
 
 
-_DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None}
+_DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None,
+                      "owner": None}
 
 
 class UnpaidLimits(BaseModel):
@@ -93,7 +97,8 @@ class PriceBook(BaseModel):
         # A book in the default zone hashes as it did before books named a zone, so publishing it again
         # is not a change.
         dumped = self.model_dump(mode="json", exclude={"time_zone"} if self.time_zone == DEFAULT_TIME_ZONE else None)
-        # Likewise a book of card keys alone hashes as it did before other kinds of delivery existed.
+        # Likewise a book of card keys alone (and of the main station's goods alone) hashes as it did before
+        # other kinds of delivery (and substations' own goods) existed.
         if not dumped.get("suppliers"):
             dumped.pop("suppliers", None)
         for line in dumped["skus"].values():

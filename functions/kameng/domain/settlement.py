@@ -8,6 +8,10 @@ station's own ledger entries. A station paid through Stripe Connect was
 already paid `transferred` by Stripe (the charge minus the application fee,
 reversed in full by a refund); `balance_due` is what the main station still
 owes it (negative: what it owes the main station).
+
+A substation's own goods (独立商品库) are shown apart: their whole sale is
+`own_sales`, not `gross`, and `wholesale`, what the main station earned on the
+order for supplying it, is 0 for them.
 """
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ class SettlementLine:
     net: int
     transferred: int
     balance_due: int
+    own_sales: int = 0  # the whole sale of the station's own goods, before discounts (then gross is 0)
+    wholesale: int = 0  # what the main station earned supplying the goods, net of a refund
 
 
 COLUMNS = tuple(field.name for field in fields(SettlementLine))
@@ -69,10 +75,13 @@ def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementL
     # A refund reverses the transfer in full (and gives the application fee back).
     connect = order.payout_account is not None and order.status is not OrderStatus.REFUNDED
     transferred = order.total - order.application_fee if connect else 0
+    wholesale = sum(entry.amount for entry in entries
+                    if entry.account != account and entry.memo.removeprefix("refund: ") == "wholesale")
+    gross, own_sales = (0, sums["gross"]) if order.own_goods else (sums["gross"], 0)
     return SettlementLine(
-        order_id=order.id, status=order.status.value, paid=paid, gross=sums["gross"], discounts=sums["discounts"],
+        order_id=order.id, status=order.status.value, paid=paid, gross=gross, discounts=sums["discounts"],
         platform_fee=sums["platform_fee"], commissions=sums["commissions"], refunded=refunded, net=net,
-        transferred=transferred, balance_due=net - transferred,
+        transferred=transferred, balance_due=net - transferred, own_sales=own_sales, wholesale=wholesale,
     )
 
 

@@ -19,8 +19,9 @@ def platform_fee(priced: PricedOrder, book: PriceBook, commissions: tuple[Commis
 
 
 def application_fee(priced: PricedOrder, book: PriceBook, commissions: tuple[Commission, ...]) -> int:
-    """What Stripe keeps for the platform: the keys' wholesale cost, the platform fee, and the
-    commissions the platform pays the referrers; the connected account gets the rest."""
+    """What Stripe keeps for the platform: the keys' wholesale cost (none for the station's own goods), the
+    platform fee, and the commissions the platform pays the referrers; the connected account gets the rest."""
     if not book.payout_account:
         return 0
-    return priced.wholesale_total + platform_fee(priced, book, commissions) + sum(c.amount for c in commissions)
+    wholesale = 0 if priced.line.owner is not None else priced.wholesale_total
+    return wholesale + platform_fee(priced, book, commissions) + sum(c.amount for c in commissions)

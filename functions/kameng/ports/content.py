@@ -26,5 +26,9 @@ class ContentFiles(Protocol):
     def copy_all(self, folder: Path) -> None:
         """The whole content tree into `folder`, as the build reads it."""
 
+    def replace_file(self, path: str, text: str) -> bool:
+        """Write one file of the platform's own (not a station's: suppliers/synced.yaml) whole, unless it
+        holds this text already; True when it changed."""
+
     def lock(self) -> ContextManager[None]:
         """Held around a publish, so two publishes never interleave their writes and builds."""

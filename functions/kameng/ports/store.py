@@ -19,6 +19,7 @@ from kameng.domain.price_book import PriceBook
 from kameng.domain.second_factor import SecondFactor
 from kameng.domain.stats import BuyerCounts, BuyerRecord, CohortCell, Counted, DayTotals, ReferrerShare, StatsDelta, Tally
 from kameng.domain.supply import SupplyAttempt
+from kameng.domain.supply_sync import SkuSync
 from kameng.domain.tickets import Ticket, TicketStatus
 from kameng.domain.wholesale import Reseller, ResellerCharge
 
@@ -543,6 +544,17 @@ class Resellers(Protocol):
         (a replayed request)."""
 
 
+class SupplySync(Protocol):
+    """What the suppliers last said of each SKU bought from them (`kameng sync`, the sync schedule): one record
+    per SKU, read by key or by a batch of keys, never by a scan."""
+
+    def put_sync(self, record: SkuSync) -> None:
+        """Keep the SKU's record, replacing the one kept before."""
+
+    def syncs(self, skus: Iterable[str]) -> dict[str, SkuSync]:
+        """The records of these SKUs that were ever synced, by SKU (a SKU never synced is absent)."""
+
+
 @dataclass(frozen=True)
 class Store:
     """The store's ports, each on one adapter's shared connection or table."""
@@ -563,3 +575,4 @@ class Store:
     key_batches: KeyBatches
     supply_attempts: SupplyAttempts
     resellers: Resellers
+    supply_sync: SupplySync

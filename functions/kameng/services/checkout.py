@@ -222,6 +222,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
         delivery=_delivery(line, priced.quantity, deps), delivery_hours=line.delivery_hours,
         buyer_fields=check_buyer_fields(line.fields, request.fields, book.language),
+        own_goods=line.owner is not None,
         # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
     ), day=station_day(now, ZoneInfo(book.time_zone)))
     check_low_stock(order.sku, priced.line.low_stock, deps)

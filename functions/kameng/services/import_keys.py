@@ -9,6 +9,7 @@ from kameng.deps import Deps
 from kameng.domain.card_key import CardKey, MalformedKey, parse_line
 from kameng.domain.errors import InvalidRequest, UnknownSku
 from kameng.domain.ids import new_id
+from kameng.domain.price_book import PricedSku
 from kameng.ports.store import KeyBatch, SealedKey
 from kameng.services import audit
 from kameng.services.lookup import key_context
@@ -34,6 +35,30 @@ class ImportReport:
     duplicates: int = 0
     malformed: int = 0
     malformed_lines: list[tuple[int, str]] = field(default_factory=list)
+
+
+def stock_holder(sku: str, deps: Deps, station: str | None = None) -> tuple[str, PricedSku]:
+    """The station whose goods the SKU is, and its line: the main station for its supply, a substation for
+    its own goods (独立商品库). `station` looks at that station alone (a station owner's scope)."""
+    main = deps.settings.main_station
+    if station in (None, main):
+        book = deps.store.price_books.price_book(main)
+        if book is not None and (line := book.line(sku)) is not None:
+            return main, line
+    for name in deps.store.price_books.stations() if station is None else [station]:
+        book = deps.store.price_books.price_book(name) if name != main else None
+        line = None if book is None else book.line(sku)
+        if line is not None and line.owner == name:
+            return name, line
+    raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog, or of a "
+                     "substation's own goods (run the build first)")
+
+
+def owner_note(station: str, note: str, deps: Deps) -> str:
+    """A batch of a substation's own goods says whose they are in its note."""
+    if station == deps.settings.main_station:
+        return note
+    return f"{station} 自有商品" + (f"：{note}" if note else "")
 
 
 def fingerprint(card_key: CardKey, deps: Deps) -> str:
@@ -67,16 +92,14 @@ def import_lines(
 def import_card_keys(sku: str, card_keys: Iterable[CardKey], deps: Deps, source: BatchSource = BatchSource(),
                      report: ImportReport | None = None) -> ImportReport:
     """Seal and add the keys as one new batch; a key held already is counted a duplicate."""
-    book = deps.store.price_books.price_book(deps.settings.main_station)
-    if book is None or book.line(sku) is None:
-        raise UnknownSku(f"unknown SKU {sku!r}: it must be a SKU of the main station's published catalog (run the build first)")
+    station, _ = stock_holder(sku, deps)
     if source.cost_per_key is not None and source.cost_per_key < 0:
         raise InvalidRequest("the cost per key cannot be negative")
     now = deps.clock()
     report = report or ImportReport()
     report.batch_id = new_id(now)
     deps.store.key_batches.add_batch(KeyBatch(report.batch_id, sku, source.supplier, source.cost_per_key, now,
-                                              source.note))
+                                              owner_note(station, source.note, deps)))
     batch: list[SealedKey] = []
 
     def flush() -> None:
@@ -113,8 +136,9 @@ def import_file(sku: str, path: Path, deps: Deps, progress: Callable[[int], None
 
 
 def record_import(deps: Deps, actor: str, sku: str, filename: str, report: ImportReport) -> None:
-    # Counts only: the log never holds a card key.
-    audit.record(deps, actor, deps.settings.main_station, "keys.import", sku, None,
+    # Counts only: the log never holds a card key. Filed under the station whose goods they are.
+    station = stock_holder(sku, deps)[0] if report.batch_id else deps.settings.main_station
+    audit.record(deps, actor, station, "keys.import", sku, None,
                  {"file": filename, "batch_id": report.batch_id, "imported": report.imported,
                   "duplicates": report.duplicates, "malformed": report.malformed})
 

@@ -1,10 +1,13 @@
-"""Batches of imported keys: list a SKU's with their counts, void what is left of one."""
+"""Batches of imported keys: list a SKU's with their counts, void or export what is left of one."""
 from __future__ import annotations
 
+from typing import Callable
+
 from kameng.deps import Deps
+from kameng.domain.card_key import CardKey
 from kameng.domain.errors import NotFound
 from kameng.ports.store import KeyBatch
-from kameng.services import audit, notify
+from kameng.services import audit, lookup, notify
 
 
 def batch_view(batch: KeyBatch) -> dict:
@@ -36,3 +39,20 @@ def void_batch(batch_id: str, deps: Deps, actor: str = audit.SYSTEM) -> dict:
     return {"batch_id": batch_id, "sku": batch.sku, "voided": len(result.voided),
             # Taken by a checkout between the listing and the void: left to its order.
             "held": len(result.held)}
+
+
+def export_batch(batch_id: str, write: Callable[[list[CardKey]], None], deps: Deps,
+                 actor: str = audit.SYSTEM) -> tuple[KeyBatch, int]:
+    """Hand `write` the batch's keys still available, opened (to move them to another shop, or back to the
+    supplier); the keys stay in stock. Once written, the audit log records the export and how many keys it
+    held, never the keys; a `write` that raises is not recorded."""
+    batch = deps.store.key_batches.batch(batch_id)
+    if batch is None:
+        raise NotFound(f"没有这个批次：{batch_id}")
+    sealed = [deps.store.inventory.shared_key(batch.sku, key_id)
+              for key_id in deps.store.key_batches.available_in(batch_id)]
+    keys = [lookup.open_key(key, deps) for key in sealed if key is not None]
+    write(keys)
+    audit.record(deps, actor, deps.settings.main_station, "keys.export", batch_id, None,
+                 {"sku": batch.sku, "count": len(keys)})
+    return batch, len(keys)

@@ -14,6 +14,7 @@ from kameng.domain.card_key import CardKey
 from kameng.domain.errors import NotFound, RateLimited
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.shopper import ShopperCredentials, normalize_email, password_digest, token_matches
+from kameng.domain.supply import SupplyAttempt
 from kameng.ports.store import SealedKey
 from kameng.services.stations import published_book
 
@@ -161,10 +162,23 @@ def owner_view(order_id: str, deps: Deps) -> dict:
         "payment_session": order.payment_session, "payment_ref": order.payment_ref,
         "attention_reason": order.attention_reason, "refund_id": order.refund_id,
         "refund_reason": order.refund_reason,
+        # How it is delivered: the buyer's top-up fields (masked), the hand delivery's promise.
+        "delivery": order.delivery.value, "buyer_fields": {name: mask_account(v) for name, v in order.buyer_fields},
+        "delivery_hours": order.delivery_hours, "deliver_by": _utc_iso(order.deliver_by),
+        "receipt": order.receipt,
     }
     return {
         "order": detail,
         "ledger": [{"account": e.account, "amount": e.amount, "currency": e.currency, "memo": e.memo}
                    for e in deps.store.orders.ledger(order.id)],
         "keys": [masked_key(sealed, deps) for sealed in deps.store.inventory.sealed_keys(order)],
+        "supply_attempts": [supply_attempt(a) for a in deps.store.supply_attempts.attempts_of(order.id)],
     }
+
+
+def supply_attempt(attempt: SupplyAttempt) -> dict:
+    """One try at a supplier as the owner reads it (its receipt is the order's once applied)."""
+    return {"supplier": attempt.supplier, "request_id": attempt.request_id, "status": attempt.status,
+            "quantity": attempt.quantity, "quantity_delivered": attempt.quantity_delivered,
+            "unit_cost": attempt.unit_cost, "currency": attempt.currency, "note": attempt.note,
+            "started_at": _utc_iso(attempt.started_at)}

@@ -16,22 +16,27 @@ from typing import Mapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kameng.deps import Deps
-from kameng.domain.errors import NotFound, ResellerUnauthorized, SoldOut, WholesaleRefused
+from kameng.domain.errors import InvalidRequest, NotFound, ResellerUnauthorized, SoldOut, WholesaleRefused
+from kameng.domain.fulfilment import Delivery, Kind, check_buyer_fields, delivery_for
 from kameng.domain.ids import new_id, new_token
 from kameng.domain.order import Order, OrderStatus, PaymentEvent, PaymentKind, decide_payment
 from kameng.domain.price_book import PriceBook, PricedSku
+from kameng.domain.quota import EVERYONE, Quota, QuotaKind
 from kameng.domain.shopper import hash_token, password_digest
 from kameng.domain.wholesale import (
     NONCE_KEPT, REQUEST_ID, SECRET_PURPOSE, Reseller, ResellerCharge, SignedRequest, secret_context,
     wholesale_event_id,
 )
 from kameng.ports.store import MAX_KEYS_PER_ORDER, Duplicate
-from kameng.services.lookup import open_key, shopper_key
+from kameng.services.lookup import shopper_key, view
 from kameng.services.notify import check_low_stock
-from kameng.services.release import release
+from kameng.services.supply_routing import deliver_paid
 
 log = logging.getLogger(__name__)
 MAX_BUYER_FIELDS = 8
+# What a reseller can buy: card keys (held or bought) and top-ups. A loop credential would reach the reseller
+# as the same key every time, and a manual delivery takes hours, past any reseller's wait.
+RESOLD = (Kind.CARD_KEY, Kind.DIRECT)
 PENDING = (OrderStatus.PENDING, OrderStatus.PAID)
 
 
@@ -92,12 +97,19 @@ def _book(reseller: Reseller, deps: Deps) -> PriceBook:
 def catalogue(caller: Caller, deps: Deps) -> dict:
     """The price and stock feed: every SKU of the main station at the reseller's unit cost."""
     book = deps.store.price_books.price_book(caller.reseller.station)
-    lines = [] if book is None else sorted(book.skus.values(), key=lambda line: line.sku)
+    lines = [] if book is None else sorted((line for line in book.skus.values() if line.kind in RESOLD),
+                                           key=lambda line: line.sku)
     stock = deps.store.inventory.stock([line.sku for line in lines])
     return {"currency": None if book is None else book.currency, "offers": [
         {"sku": line.sku, "title": line.title, "unit_cost": line.wholesale, "currency": book.currency,
-         "stock": stock[line.sku].available, "min_quantity": line.min_quantity,
-         "max_quantity": min(line.max_quantity, MAX_KEYS_PER_ORDER), "kind": "card_key"} for line in lines]}
+         # What the upstream buys on demand from its own suppliers has no stock of its own to count.
+         "stock": None if line.supply else stock[line.sku].available, "min_quantity": line.min_quantity,
+         "max_quantity": min(line.max_quantity, MAX_KEYS_PER_ORDER), "kind": _offer_kind(line),
+         "fields": [field.name for field in line.fields]} for line in lines]}
+
+
+def _offer_kind(line: PricedSku) -> str:
+    return "direct" if line.kind is Kind.DIRECT else "card_key"
 
 
 def balance(caller: Caller, deps: Deps) -> dict:
@@ -108,7 +120,7 @@ def balance(caller: Caller, deps: Deps) -> dict:
 
 def _line(book: PriceBook, request: WholesaleOrder) -> PricedSku:
     line = book.skus.get(request.sku)
-    if line is None:
+    if line is None or line.kind not in RESOLD:
         raise WholesaleRefused("unknown_sku", f"上游没有此商品：{request.sku}")
     top = min(line.max_quantity, MAX_KEYS_PER_ORDER)
     if not line.min_quantity <= request.quantity <= top:
@@ -130,7 +142,7 @@ def place(caller: Caller, request: WholesaleOrder, deps: Deps) -> dict:
             new_id(now), now))
     if (kept.sku, kept.quantity) != (request.sku, request.quantity):
         raise WholesaleRefused("request_id_reused", "此请求号已用于另一笔订单")
-    return _finish(reseller, kept, deps)
+    return _finish(reseller, kept, deps, request.buyer_fields)
 
 
 def order_of(caller: Caller, request_id: str, deps: Deps) -> dict:
@@ -141,17 +153,17 @@ def order_of(caller: Caller, request_id: str, deps: Deps) -> dict:
     return _finish(caller.reseller, kept, deps)
 
 
-def _finish(reseller: Reseller, kept: ResellerCharge, deps: Deps) -> dict:
+def _finish(reseller: Reseller, kept: ResellerCharge, deps: Deps, buyer_fields: dict[str, str] | None = None) -> dict:
     order = deps.store.orders.order(kept.order_id)
     if order is None and kept.given_back:
         raise WholesaleRefused("out_of_stock", "上游库存不足，未扣款")
     if order is None:
         # Charged, and the order not placed yet: the first request is still at it, or died there.
-        order = _place_order(reseller, kept, deps)
+        order = _place_order(reseller, kept, deps, buyer_fields)
     order = _pay_and_release(reseller, kept, order, deps)
     if order.status is OrderStatus.DELIVERED:
         return _answer(kept, order, "delivered", deps)
-    if order.status in PENDING:
+    if order.status in PENDING or order.status is OrderStatus.AWAITING_DELIVERY:
         return _answer(kept, order, "pending", deps)
     if deps.store.resellers.give_back(reseller.id, kept.request_id, deps.clock()):
         log.warning("wholesale order not delivered: charge given back",
@@ -159,10 +171,18 @@ def _finish(reseller: Reseller, kept: ResellerCharge, deps: Deps) -> dict:
     return _answer(kept, order, "failed", deps)
 
 
-def _place_order(reseller: Reseller, kept: ResellerCharge, deps: Deps) -> Order:
+def _place_order(reseller: Reseller, kept: ResellerCharge, deps: Deps, buyer_fields: dict[str, str] | None) -> Order:
     book = _book(reseller, deps)
     line = book.skus.get(kept.sku)
     now = deps.clock()
+    try:
+        # A top-up's account is checked like a shopper's; a retry that lost the fields cannot place it.
+        fields = check_buyer_fields(line.fields, buyer_fields, book.language) if line is not None else ()
+    except InvalidRequest as refused:
+        deps.store.resellers.give_back(reseller.id, kept.request_id, now)
+        raise WholesaleRefused("invalid_account", refused.message) from None
+    available = deps.store.inventory.stock([kept.sku])[kept.sku].available if line is not None and line.supply else 0
+    delivery = delivery_for(line.kind, bool(line.supply), available, kept.quantity) if line is not None else Delivery.STOCK
     email = reseller.email
     buyer = shopper_key(email, deps)
     expires_at = now + deps.settings.reservation_ttl
@@ -175,7 +195,9 @@ def _place_order(reseller: Reseller, kept: ResellerCharge, deps: Deps) -> Order:
             # Nobody looks a wholesale order up by password or token: both are random and thrown away.
             password_hash=password_digest(deps.cipher.keyed_hash, secrets.token_urlsafe(16), buyer),
             token_hash=hash_token(new_token()), status=OrderStatus.PENDING, created_at=now, updated_at=now,
-            expires_at=expires_at, due_at=expires_at))
+            expires_at=expires_at, due_at=expires_at, delivery=delivery, buyer_fields=fields,
+            delivery_hours=line.delivery_hours if line is not None else None,
+            quotas=_loop_quota(line)))
     except Duplicate:
         # A racing retry of the same request placed it first.
         return deps.store.orders.order(kept.order_id)
@@ -199,19 +221,29 @@ def _pay_and_release(reseller: Reseller, kept: ResellerCharge, order: Order, dep
                 deps.store.orders.apply(change, deps.clock())
             except SoldOut:
                 pass  # a lapsed reservation whose keys are gone: it stays expired, and the charge goes back
-    if deps.store.orders.order(order.id).status is OrderStatus.PAID:
-        release(order.id, deps)
+    if deps.store.orders.order(order.id).status in (OrderStatus.PAID, OrderStatus.AWAITING_DELIVERY):
+        deliver_paid(order.id, deps)
     return deps.store.orders.order(order.id)
 
 
+def _loop_quota(line: PricedSku | None) -> tuple[Quota, ...]:
+    """A loop credential's sales are counted for resellers as for shoppers."""
+    if line is None or line.loop_limit is None:
+        return ()
+    return (Quota(kind=QuotaKind.LOOP, counter=f"LOOP#{line.sku}", holder=EVERYONE, cap=line.loop_limit),)
+
+
 def _answer(kept: ResellerCharge, order: Order | None, status: str, deps: Deps) -> dict:
-    keys = []
+    keys, receipt = [], None
     if order is not None and status == "delivered":
-        keys = [{"code": key.code, "password": key.password}
-                for key in (open_key(sealed, deps) for sealed in deps.store.inventory.sealed_keys(order))]
+        # The same goods the shop's own order page shows: keys, a loop credential, or a top-up's receipt.
+        shown = view(order, deps)
+        keys = [{"code": key["code"], "password": key["password"]} for key in shown["keys"]]
+        receipt = shown["receipt"] or shown["message"]
     quantity = order.quantity if order is not None else 0
     return {"request_id": kept.request_id, "order_id": kept.order_id, "status": status,
-            "sku": order.sku if order else None, "quantity": quantity, "quantity_delivered": len(keys),
+            "sku": order.sku if order else None, "quantity": quantity,
+            "quantity_delivered": len(keys) if keys or status != "delivered" else quantity,
             "unit_cost": kept.amount // quantity if quantity else 0, "amount": kept.amount,
-            "currency": order.currency if order else None, "keys": keys,
+            "currency": order.currency if order else None, "keys": keys, "receipt": receipt,
             "charged": not deps.store.resellers.charge_of(kept.reseller_id, kept.request_id).given_back}

@@ -90,6 +90,8 @@ class Product:
     html: str
     gallery: tuple[ImageFile, ...]
     body_images: tuple[ImageFile, ...]
+    owner: str | None = None
+    """The substation whose own goods these are (content/<station>/products/), sold there alone; None: main's."""
 
     @cached_property
     def sku_ids(self) -> tuple[str, ...]:
@@ -128,6 +130,8 @@ class Catalog:
     currency: str
     # content/suppliers/<name>.yaml, by name.
     suppliers: dict[str, AnySupplierSpec] = field(default_factory=dict)
+    # content/suppliers/synced.yaml: SKU → (supplier, product, synced cost or None) per offer.
+    synced: dict[str, tuple[tuple[str, str, int | None], ...]] = field(default_factory=dict)
 
     @property
     def stations(self) -> tuple[Station, ...]:

@@ -13,6 +13,7 @@ from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Pr
 from kameng.sitegen.commerce import check_levels, check_tiers
 from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
 from kameng.sitegen.supplier_content import AnySupplierSpec, SupplierSpec, supplier_model
+from kameng.sitegen.synced_content import SYNCED, read_synced
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
 from kameng.sitegen.parse import ParseError, YamlCache, normalize, read_front_matter, read_yaml
@@ -26,7 +27,8 @@ SUPPLIERS = "suppliers"
 RESERVED_STATIONS = {"console": "expected another name: console.localhost is the owner console's address"}
 CONSOLE_TEMPLATES = "console"
 _MAIN_ENTRIES = {"station.yaml", "landing.md", "pages", "images", "products"}
-_SUBSTATION_ENTRIES = _MAIN_ENTRIES - {"products"}
+# A substation may hold its own goods (独立商品库) in products/, sold there alone.
+_SUBSTATION_ENTRIES = _MAIN_ENTRIES
 
 
 def load_catalog(
@@ -90,28 +92,32 @@ class _Loader:
         main_dir = self.content_dir / MAIN
         main: Station | None = None
         products: dict[str, Product] = {}
+        sku_sources: dict[str, str] = {}  # SKU ids are unique across every station's products
         if main_dir in station_dirs:
             main = self.station(main_dir, MainStationSpec)
-            products = self.products(main_dir, main)
+            products = self.products(main_dir, main, sku_sources)
         else:
             self.problems.add(
                 f"{self.root}/{MAIN}/station.yaml", "file", "expected the main station's station.yaml (not found)"
             )
         substations = [self.station(path, SubstationSpec) for path in station_dirs if path != main_dir]
+        own = self.own_products([path for path in station_dirs if path != main_dir], main, products, sku_sources)
         if main is None:
             return None
 
         assert isinstance(main.config, MainStationSpec)
         main = _with_sells(main, tuple(sorted(products)))
         sold_substations = tuple(
-            _with_sells(station, self.check_substation(station, main.config, products))
+            _with_sells(station, self.check_substation(station, main.config, products, own.get(station.id, {})))
             for station in substations
             if station is not None
         )
         self.check_domains((main, *sold_substations))
+        products = dict(sorted((products | {key: item for goods in own.values() for key, item in goods.items()}).items()))
         suppliers = self.suppliers(self.content_dir / SUPPLIERS)
         self.check_supply(products, suppliers)
-        return Catalog(main, sold_substations, products, main.config.currency, suppliers)
+        synced = read_synced(self, self.content_dir / SUPPLIERS)
+        return Catalog(main, sold_substations, products, main.config.currency, suppliers, synced)
 
     # --- suppliers -------------------------------------------------------------
 
@@ -120,7 +126,7 @@ class _Loader:
         if not folder.is_dir():
             return found
         for path in sorted(folder.iterdir()):
-            if path.name.startswith("."):
+            if path.name.startswith(".") or path.name == f"{SYNCED}.yaml":  # the sync's costs, not a supplier
                 continue
             source = self.show(path)
             if path.suffix != ".yaml" or not is_id(path.stem, 2, 32):
@@ -234,11 +240,28 @@ class _Loader:
 
     # --- products -------------------------------------------------------------
 
-    def products(self, main_dir: Path, main: Station | None) -> dict[str, Product]:
-        folder = main_dir / "products"
+    def own_products(self, station_dirs: list[Path], main: Station | None, products: dict[str, Product],
+                     sku_sources: dict[str, str]) -> dict[str, dict[str, Product]]:
+        """Each substation's own goods, by station id: main's categories, ids unique across the catalogue."""
+        found: dict[str, dict[str, Product]] = {}
+        taken = {product_id: product.source for product_id, product in products.items()}
+        for path in station_dirs:
+            for product_id, product in self.products(path, main, sku_sources).items():
+                if product_id in taken:
+                    self.problems.add(product.source, "file name",
+                                      f"expected a product id no other file uses; {taken[product_id]} has it too",
+                                      product_id)
+                    continue
+                taken[product_id] = product.source
+                found.setdefault(path.name, {})[product_id] = dataclasses.replace(product, owner=path.name)
+        return found
+
+    def products(self, station_dir: Path, main: Station | None, sku_sources: dict[str, str]) -> dict[str, Product]:
+        """The station's products/ (main's supply, or a substation's own goods), in main's categories."""
+        folder = station_dir / "products"
         if not folder.is_dir():
             return {}
-        images = ImageFolder(main_dir / "images", self.show(main_dir) + "/images/")
+        images = ImageFolder(station_dir / "images", self.show(station_dir) + "/images/")
         categories = None
         if main is not None:
             assert isinstance(main.config, MainStationSpec)
@@ -246,7 +269,6 @@ class _Loader:
         files = self.product_files(folder)
         converted = self.convert(files, _image_url(images))
         products: dict[str, Product] = {}
-        sku_sources: dict[str, str] = {}
         for (product_id, path, data, _), safe in zip(files, converted):
             product = self.product(product_id, self.show(path), data, safe, images, categories, sku_sources)
             if product is None:
@@ -352,7 +374,9 @@ class _Loader:
 
     # --- checks across files --------------------------------------------------
 
-    def check_substation(self, station: Station, main: MainStationSpec, products: dict[str, Product]) -> tuple[str, ...]:
+    def check_substation(self, station: Station, main: MainStationSpec, products: dict[str, Product],
+                         own: dict[str, Product]) -> tuple[str, ...]:
+        """The ids of the products the station sells: main's it names in `sells` (all when none), and its own."""
         config = station.config
         assert isinstance(config, SubstationSpec)
         if config.currency is not None and config.currency != main.currency:
@@ -370,21 +394,26 @@ class _Loader:
                 elif product_id in products:
                     sells.add(product_id)
                 elif product_id not in self.unverified_products:
+                    mine = " (the station's own goods are sold without being listed)" if product_id in own else ""
                     self.problems.add(
-                        station.source, f"sells[{index}]", "expected a main-station product id", product_id
+                        station.source, f"sells[{index}]", "expected a main-station product id" + mine, product_id
                     )
 
         owners = {sku.id: product.id for product in products.values() for sku in product.front.skus}
+        own_skus = {sku_id for product in own.values() for sku_id in product.sku_ids}
         for sku_id in config.pricing.fixed:
             field = f"pricing.fixed.{sku_id}"
-            if sku_id in owners and owners[sku_id] not in sells:
+            if sku_id in own_skus:
+                self.problems.add(station.source, field,
+                                  "expected a main-station SKU: the station's own goods sell at their retail", sku_id)
+            elif sku_id in owners and owners[sku_id] not in sells:
                 self.problems.add(
                     station.source, field,
                     f"expected a SKU this station sells; its product {owners[sku_id]} is not in sells", sku_id,
                 )
             elif sku_id not in owners and sku_id not in self.unverified_skus and not self.unreadable_products:
                 self.problems.add(station.source, field, "expected the id of a SKU this station sells", sku_id)
-        return tuple(sorted(sells))
+        return tuple(sorted(sells | set(own)))
 
     def check_domains(self, stations: tuple[Station, ...]) -> None:
         owners: dict[str, str] = {}

@@ -137,6 +137,8 @@ class Offer:
     flash_sales: tuple[FlashOffer, ...] = ()
     flash_data: str = ""
     """"<starts ISO>|<ends ISO>|<price>|<per shopper>;…": the estimate inside a sale's window."""
+    available: bool = True
+    """False: not sold at this station for now (its supplier cost is above the price)."""
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,13 @@ def category_page(path: str, station: StationView, category: CategorySpec, cards
 
 
 def product_page(path: str, station: StationView, product: Product, category: CategorySpec,
-                 prices: tuple[SkuPrices, ...]) -> Context:
-    """prices: what this station charges for each of the product's SKUs, in order."""
+                 prices: tuple[SkuPrices, ...], available: tuple[bool, ...] = ()) -> Context:
+    """prices: what this station charges for each of the product's SKUs, in order; available: whether each
+    may be bought here (False: its supplier cost is above the price, content/suppliers/synced.yaml)."""
     front = product.front
-    offers = [_offer(station, sku, sku_prices) for sku, sku_prices in zip(front.skus, prices)]
+    shown = available or (True,) * len(front.skus)
+    offers = [_offer(station, sku, sku_prices, sells)
+              for sku, sku_prices, sells in zip(front.skus, prices, shown)]
     description = front.summary or excerpt(product.html) or front.title
     images = [station.base_url + image.url for image in product.gallery]
     structured: dict[str, Any] = {
@@ -205,6 +210,7 @@ def product_page(path: str, station: StationView, product: Product, category: Ca
         "offers": [
             {"@type": "Offer", "sku": offer.sku, "name": offer.name, "price": amount_text(offer.price_minor),
              "priceCurrency": station.currency, "url": station.base_url + path}
+            | ({} if offer.available else {"availability": "https://schema.org/Discontinued"})
             for offer in offers
         ],
     }
@@ -238,9 +244,10 @@ def _page(station: StationView, path: str | None, page: dict[str, Any], **values
     return {"page": meta, "path": path, **values}
 
 
-def _offer(station: StationView, sku: SkuSpec, prices: SkuPrices) -> Offer:
+def _offer(station: StationView, sku: SkuSpec, prices: SkuPrices, available: bool = True) -> Offer:
     price, tiers, sales = prices
     return Offer(
+        available=available,
         sku=sku.id,
         name=sku.name,
         face_value=station.money(sku.face_value),

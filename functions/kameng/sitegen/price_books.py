@@ -75,8 +75,10 @@ def _lines(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) 
     markups: dict[int, int] = {}  # one station, one markup: many SKUs share a wholesale price
     lines: dict[str, dict[str, Any]] = {}
     for product_id in station.sells:
+        # A substation's own goods sell at their retail: no markup, no fixed price.
+        resold = substation and catalog.products[product_id].owner is None
         for index, sku, line in skus[product_id]:
-            if not substation:
+            if not resold:
                 price = sku.retail
             elif sku.id in fixed:
                 price = fixed[sku.id]
@@ -92,7 +94,7 @@ def _lines(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) 
                     f"must be ≥ the wholesale price {amount_text(sku.wholesale)} (got {amount_text(price)})",
                 )
             tiers = tuple(
-                tier.to_domain(scaled_tier_price(price, sku.retail, tier.price, sku.wholesale) if substation else None)
+                tier.to_domain(scaled_tier_price(price, sku.retail, tier.price, sku.wholesale) if resold else None)
                 for tier in sku.tiers
             ) if sku.tiers else ()
             lines[sku.id] = {**line, "price": price, "tiers": tiers}
@@ -115,6 +117,7 @@ def _line(product: Product, sku: SkuSpec) -> dict[str, Any]:
         "supply": tuple(offer.model_dump() for offer in sku.supply),
         "delivery_hours": product.front.delivery_hours,
         "loop_limit": product.front.loop_limit,
+        "owner": product.owner,
     }
 
 
@@ -185,7 +188,7 @@ def _coupons(station: Station, problems: Problems) -> list[CouponRule]:
 def _source_of(station: Station, product: Product, sku: SkuSpec, index: int) -> tuple[str, str]:
     """The file and field that set a price, so a bad price names its line."""
     config = station.config
-    if not isinstance(config, SubstationSpec):
+    if not isinstance(config, SubstationSpec) or product.owner is not None:
         return product.source, f"skus[{index}].retail"
     if sku.id in config.pricing.fixed:
         return station.source, f"pricing.fixed.{sku.id}"

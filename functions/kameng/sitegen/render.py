@@ -16,6 +16,7 @@ a page shows came in through what is digested.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 from collections.abc import Callable
 from functools import partial
 from types import SimpleNamespace
@@ -31,6 +32,7 @@ from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Statio
 from kameng.sitegen.content import CategorySpec, MainStationSpec
 from kameng.sitegen.context_digest import ContextDigest
 from kameng.sitegen.pages import AssetUrls, Card, Context, Section, SkuPrices, StationView
+from kameng.sitegen.synced_content import unavailable_skus
 from kameng.sitegen.theme import Theme
 
 DEFAULT_COLOURS = {"primary": "#c81e1e", "accent": "#f59e0b"}
@@ -97,6 +99,9 @@ class _StationPlan:
             sku: (line.price, line.tiers, flash_sales.get(sku, ())) for sku, line in book.skus.items()
         }
         self.prices = [tuple(map(prices.__getitem__, product.sku_ids)) for product in self.products]
+        # A direct top-up whose synced supplier cost is above what this station may charge is shown not available.
+        unavailable = unavailable_skus(book, catalog.synced, datetime.now(timezone.utc)) if catalog.synced else frozenset()
+        self.available = [tuple(sku not in unavailable for sku in product.sku_ids) for product in self.products]
         self.categories = _listed_categories(catalog, self.products)
         self.category_of = {category.id: category for category, _ in self.categories}
         # A substation shows main's about/faq/terms unless it writes its own.
@@ -230,7 +235,7 @@ class _StationPlan:
     def product(self, index: int) -> Output:
         product = self.products[index]
         return self.page("product", f"/p/{product.id}/", product.source, pages.product_page, product,
-                         self.category_of[product.front.category], self.prices[index])
+                         self.category_of[product.front.category], self.prices[index], self.available[index])
 
     def page(self, template: str, path: str | None, source: str, make: PageFunction, *arguments: Any) -> Output:
         """An HTML page: `make(path, station view, *arguments)` gives its own values."""

@@ -89,7 +89,7 @@
         table({ caption: "订单明细", rows: data.lines, empty: "这段时间没有订单",
           csv: `/api/owner/stations/${encodeURIComponent(station)}/statement?${csv}`,
           columns: [{ label: "订单号", key: "order_id" }, { label: "状态", key: "status" }, amount("paid"), amount("gross"),
-            amount("discounts"), amount("platform_fee"), amount("commissions"), amount("refunded"), amount("net"),
+            amount("own_sales"), amount("wholesale"), amount("discounts"), amount("platform_fee"), amount("commissions"), amount("refunded"), amount("net"),
             amount("transferred"), amount("balance_due")] }));
     };
     form.addEventListener("submit", (event) => {

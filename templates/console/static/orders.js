@@ -3,8 +3,11 @@
 (() => {
   const { register, api, make, money, count, status, table, PLATFORM } = window.kamengConsole;
 
-  const STATUSES = { pending: "待支付", paid: "已支付", delivered: "已发货", expired: "已过期", failed: "支付失败",
-    needs_attention: "待处理", refunded: "已退款" };
+  const STATUSES = { pending: "待支付", paid: "已支付", awaiting_delivery: "待发货", delivered: "已发货", expired: "已过期",
+    failed: "支付失败", needs_attention: "待处理", refunded: "已退款" };
+  const DELIVERIES = { stock: "库存卡密", supplier: "供货商", manual: "人工发货", loop: "循环卡密" };
+  const ATTEMPTS = { placed: "已提交", pending: "处理中", delivered: "已供货", failed: "失败",
+    unavailable: "超时/不可用", abandoned: "已放弃" };
   const FIELDS = [["order_id", "订单号", "text"], ["email", "邮箱", "email"], ["from", "开始日期", "date"], ["to", "结束日期", "date"]];
   const link = (id) => make("a", { href: "#/orders/" + encodeURIComponent(id), text: id });
   const when = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?(Z|\+00:00)$/, " UTC") : "—");
@@ -83,6 +86,27 @@
     return { pick, id: key.key_id, shown, state: key.refunded ? "已退款" : "有效", action: key.masked ? reveal : "" };
   };
 
+  // The time before the sweeper refunds an undelivered manual order.
+  const timeLeft = (iso) => {
+    const minutes = Math.floor((Date.parse(iso) - Date.now()) / 60000);
+    if (minutes < 0) return "已超时，即将自动退款";
+    return `剩余 ${Math.floor(minutes / 60)} 小时 ${minutes % 60} 分，超时自动退款`;
+  };
+
+  // A manual product's order: what the owner types is the goods (the buyer reads it as text on the order page).
+  const deliverForm = (order, done) => {
+    const form = make("form", { className: "card deliver", id: "deliver-form" });
+    const message = make("textarea", { name: "message", rows: 5, maxlength: 4000, required: true,
+      placeholder: "发货内容：账号、卡密或办理结果，买家会在订单页和邮件里看到" });
+    form.append(make("label", {}, make("span", { text: "人工发货" }), message), make("button", { type: "submit", text: "发货" }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!confirm("确认发货？发货后买家立即可见，不能撤回。")) return;
+      act(() => api("POST", `/api/owner/orders/${encodeURIComponent(order.id)}/deliver`, { message: message.value }).then(done), "已发货");
+    });
+    return form;
+  };
+
   const act = async (work, done) => {
     try {
       await work();
@@ -105,7 +129,11 @@
     const facts = [["状态", STATUSES[order.status] || order.status], ["站点", order.station], ["SKU", order.sku],
       ["商品", order.title], ["数量", count(order.quantity)], ["金额", money(order.total, order.currency)],
       ["邮箱", order.email], ["下单时间", when(order.created_at)], ["更新时间", when(order.updated_at)],
-      ["待处理原因", order.attention_reason], ["退款原因", order.refund_reason]].filter(([, value]) => value);
+      ["待处理原因", order.attention_reason], ["退款原因", order.refund_reason],
+      ["发货方式", DELIVERIES[order.delivery] || order.delivery],
+      ["充值信息", Object.entries(order.buyer_fields || {}).map(([name, value]) => `${name}: ${value}`).join("，")],
+      ["发货期限", order.status === "awaiting_delivery" && order.deliver_by ? `${when(order.deliver_by)}（${timeLeft(order.deliver_by)}）` : null],
+      ["充值凭证", order.receipt]].filter(([, value]) => value);
     container.append(make("dl", { className: "card facts" }, facts.map(([term, value]) => make("div", {}, make("dt", { text: term }), make("dd", { text: String(value) })))));
 
     const actions = make("div", { className: "actions" });
@@ -130,6 +158,9 @@
       actions.append(some, all);
     }
     container.append(actions);
+    if (order.status === "awaiting_delivery" && order.delivery === "manual" && me.role !== "staff") {
+      container.append(deliverForm(order, rerender));
+    }
     const keys = data.keys.map((key) => keyRow(order, key, canRefund));
     container.append(make("div", { className: "tables" },
       table({ caption: "卡密（已打码）", rows: keys, empty: "此订单没有卡密", columns: [
@@ -137,7 +168,13 @@
         { label: "状态", key: "state" }, { label: "", cell: (k) => k.action || "" }] }),
       table({ caption: "账目", rows: data.ledger, empty: "暂无账目", columns: [
         { label: "科目", key: "account" }, { label: "金额", numeric: true, cell: (e) => money(e.amount, e.currency) },
-        { label: "备注", key: "memo" }] })));
+        { label: "备注", key: "memo" }] }),
+      table({ caption: "供货记录", rows: data.supply_attempts || [], empty: "此订单没有向供货商下单", columns: [
+        { label: "供货商", key: "supplier" }, { label: "请求号", key: "request_id" },
+        { label: "状态", cell: (a) => ATTEMPTS[a.status] || a.status },
+        { label: "已供数量", numeric: true, cell: (a) => `${count(a.quantity_delivered)} / ${count(a.quantity)}` },
+        { label: "单位成本", numeric: true, cell: (a) => money(a.unit_cost, a.currency) },
+        { label: "备注", cell: (a) => a.note || "—" }, { label: "开始时间", cell: (a) => when(a.started_at) }] })));
   };
 
   const render = (container, { station, me, path }) => {

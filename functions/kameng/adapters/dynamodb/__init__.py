@@ -19,6 +19,7 @@ from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
 from kameng.adapters.dynamodb.station_payouts import DynamoStationPayouts
 from kameng.adapters.dynamodb.stats import DynamoStatistics
 from kameng.adapters.dynamodb.supply_attempts import DynamoSupplyAttempts
+from kameng.adapters.dynamodb.supply_sync import DynamoSupplySync
 from kameng.adapters.dynamodb.table import DEFAULT_SHARDS, MAX_TRANSACTION_ITEMS, StoreBusy, Table
 from kameng.adapters.dynamodb.tickets import DynamoTickets
 from kameng.ports.store import Store
@@ -35,4 +36,5 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
                  audit_log=DynamoAuditLog(table), statistics=DynamoStatistics(table),
                  owners=DynamoOwners(table), tickets=DynamoTickets(table),
                  station_payouts=DynamoStationPayouts(table), key_batches=DynamoKeyBatches(table),
-                 supply_attempts=DynamoSupplyAttempts(table), resellers=DynamoResellers(table))
+                 supply_attempts=DynamoSupplyAttempts(table), resellers=DynamoResellers(table),
+                 supply_sync=DynamoSupplySync(table))

@@ -8,6 +8,8 @@
 |                 |                      |                                | <started>#<request_id> only while open or not all |
 |                 |                      |                                | applied (the `due` index)                         |
 | order's attempt | ORDER#<order_id>     | ATTEMPT#<started>#<request_id> | request_id: put with the attempt, never changed   |
+| SKU's sync      | SYNC#<sku>           | SYNC                           | body (SkuSync JSON): put whole by every sync;     |
+|                 |                      |                                | read by key in batches (checkout, stock, routing) |
 
 Attempts the sweeper must still look at share the `due` index with orders under partitions of their
 own (`due_orders` reads DUE#<nn> only, and no order has a SUPPLY# duepk). An attempt enters the index
@@ -44,3 +46,7 @@ def sweep_index(request_id: str, started_at: datetime) -> dict:
     """The attempt's entry in `due`, present only while the sweeper still has something to do with it."""
     return {"duepk": s(supply_partition(bucket(request_id, SUPPLY_PARTITIONS))),
             "duesk": s(f"{instant(started_at)}#{request_id}")}
+
+
+def sku_sync(sku: str) -> Key:
+    return {"pk": s(f"SYNC#{sku}"), "sk": s("SYNC")}

@@ -16,6 +16,7 @@ from kameng.adapters.sqlite.schema import open_file
 from kameng.adapters.sqlite.station_payouts import SqliteStationPayouts
 from kameng.adapters.sqlite.stats import SqliteStatistics
 from kameng.adapters.sqlite.supply_attempts import SqliteSupplyAttempts
+from kameng.adapters.sqlite.supply_sync import SqliteSupplySync
 from kameng.adapters.sqlite.tickets import SqliteTickets
 from kameng.ports.store import Store
 
@@ -28,4 +29,4 @@ def open_store(path: Path | str) -> Store:
                  audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db),
                  tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db),
                  key_batches=SqliteKeyBatches(db), supply_attempts=SqliteSupplyAttempts(db),
-                 resellers=SqliteResellers(db))
+                 resellers=SqliteResellers(db), supply_sync=SqliteSupplySync(db))

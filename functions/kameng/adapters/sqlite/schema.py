@@ -126,6 +126,7 @@ CREATE TABLE IF NOT EXISTS supply_attempts (
     quantity_delivered INTEGER NOT NULL, quantity_applied INTEGER NOT NULL, sweep_at TEXT, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS supply_attempts_order ON supply_attempts (order_id, started_at, request_id);
 CREATE INDEX IF NOT EXISTS supply_attempts_sweep ON supply_attempts (sweep_at, request_id) WHERE sweep_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS supply_sync (sku TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS resellers (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, station TEXT NOT NULL, key_id TEXT NOT NULL, sealed_secret BLOB NOT NULL,
     credit_limit INTEGER NOT NULL, currency TEXT NOT NULL, created_at TEXT NOT NULL, active INTEGER NOT NULL,
