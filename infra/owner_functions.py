@@ -65,8 +65,10 @@ OWNER_FUNCTIONS: dict[str, Function] = {
     # The gateway's refund is a call to Stripe; the store records it with the ledger and the audit entry.
     _handler("orders", "refund_order"): owner_function(
         "RefundOrder", "refund an order, or some of its keys", writes("RecordRefund"), SEND_MAIL),
+    # A manual product's delivery text is sealed under the card-key context, as the order page opens it.
     _handler("money", "deliver_order"): owner_function(
-        "DeliverOrder", "deliver a paid order that needs attention, from stock", writes("Deliver"), SEND_MAIL),
+        "DeliverOrder", "deliver a manual order by hand, or a paid order that needs attention from stock",
+        writes("Deliver"), SEAL_CARD_KEYS, SEND_MAIL),
     # ---------------------------------------------------------------- after-sales
     _handler("tickets", "list_tickets"): owner_function("Tickets", "a station's after-sales queue"),
     _handler("tickets", "get_ticket"): owner_function("Ticket", "one ticket with its order, keys masked"),

@@ -7,14 +7,20 @@ wiring reads from the shop's secret with the rest (KAMENG_SUPPLIER_<NAME>_SECRET
 """
 from __future__ import annotations
 
-from policies import (GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SEAL_CARD_KEYS, SEND_MAIL, Function, Trigger, reads,
-                      writes)
+from owner_functions import CONTENT, SITE
+from policies import (GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SEAL_CARD_KEYS, SEND_MAIL, Function, Trigger, allow,
+                      reads, writes)
 
 USE_NONCE = writes("UseNonce", ["dynamodb:PutItem"])
 # A charge and its order: the balance's ADD with the charge item, the reservation's transaction, the payment
-# applied as a payment event would be, the delivery; a failed order's charge given back. The answer opens the
-# order's keys; delivery and low-stock mail as for any order.
-CHARGE_AND_DELIVER = (reads(), writes("ChargePlaceAndDeliver"), OPEN_CARD_KEYS, READ_SECRETS, SEND_MAIL)
+# applied as a payment event would be, the delivery, from stock or bought from the upstream's own suppliers
+# (card keys they return sealed into stock first, as a batch of their supplier); a failed order's charge given
+# back. The answer opens the order's keys or message; delivery and low-stock mail as for any order.
+CHARGE_AND_DELIVER = (reads(), writes("ChargePlaceAndDeliver"), OPEN_CARD_KEYS, SEAL_CARD_KEYS, READ_SECRETS,
+                      SEND_MAIL)
+# Up to three suppliers in a row at 10 s each: the HTTP API answers after 30 s (the caller asks again with the
+# same request id, which is never bought twice), and the function finishes the attempt it is in.
+SUPPLIERS_IN_A_ROW = 60
 
 
 def _wholesale(name: str, does: str, grants: tuple, **extra) -> Function:
@@ -32,10 +38,11 @@ SUPPLY_FUNCTIONS: dict[str, Function] = {
         "Balance", "a reseller's balance and credit limit", (reads("ReadReseller", GET_ITEM), USE_NONCE, READ_SECRETS)),
     "kameng.handlers.wholesale:place_order": _wholesale(
         "PlaceOrder", "charge a reseller once per request id, then place, pay and deliver its order",
-        CHARGE_AND_DELIVER),
+        CHARGE_AND_DELIVER, timeout=SUPPLIERS_IN_A_ROW),
     # A retry finishes what a crashed request left undone, so it may do all that placing does.
     "kameng.handlers.wholesale:get_order": _wholesale(
-        "Order", "a reseller's order by its request id, finished if it was left half done", CHARGE_AND_DELIVER),
+        "Order", "a reseller's order by its request id, finished if it was left half done", CHARGE_AND_DELIVER,
+        timeout=SUPPLIERS_IN_A_ROW),
     # ---------------------------------------------------------------- suppliers
     # Verified against the supplier's secret before it is read; then applied to its attempt under a condition:
     # card keys sealed into stock as a batch of their supplier, the order delivered (and mailed), or the next
@@ -44,18 +51,22 @@ SUPPLY_FUNCTIONS: dict[str, Function] = {
         "SupplierCallback", "verify a supplier's signed callback and apply it to its attempt once",
         "Supplier callback function failed (unhandled error or timeout); the supplier will call again",
         (reads(), writes("ApplySupplyAndDeliver"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
-        # Trying the next suppliers may take three of their timeouts (3 x 10 s): the HTTP API answers after
-        # 30 s, and the function finishes the attempt it is in.
-        timeout=60),
-    # Each supplier's catalogue (its secret from the shop's secret); the price books that list it and the
-    # synced prices and stock kept beside them. No Scan: the main price book names the suppliers.
+        timeout=SUPPLIERS_IN_A_ROW),
+    # Each supplier's catalogue (its secret from the shop's secret), as services/supply_sync.py reads and keeps
+    # them: the price books (the stations' list is one partition's query, no Scan) and the SKUs' last sync
+    # records in one batch; a SYNC item per SKU put whole, and the run's audit entry (Puts in a transaction).
+    # Then services/supply_sync_site.py: content's suppliers/synced.yaml replaced (never deleted), and the
+    # stations where a SKU halted or resumed built and published as the console's publish does (no price book
+    # written, no invalidation). One run at a time, so two runs never interleave their writes of the site.
     "kameng.handlers.sync:handler": Function(
-        "SupplierSync", "read every supplier's prices and stock and keep them for the SKUs that list it",
+        "SupplierSync", "read every supplier's prices and stock, keep them per SKU, halt a SKU sold below cost, "
+        "publish the stations that changed",
         "Supplier sync failed (unhandled error or timeout); prices and stock stay as last synced until the next run",
-        (reads("ReadPriceBooksAndSyncRecords", ["dynamodb:GetItem", "dynamodb:Query"]), writes("KeepSyncedOffers"),
-         READ_SECRETS),
-        # A catalogue call per supplier, 10 s at most each.
-        timeout=120,
+        (reads("ReadPriceBooksAndSyncRecords"), writes("KeepSyncRecordsAndAudit", ["dynamodb:PutItem"]), READ_SECRETS,
+         allow("WriteSyncedCosts", ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], CONTENT),
+         allow("WriteSite", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"], SITE)),
+        # A catalogue call per supplier (10 s at most each), then a build of the stations that changed.
+        timeout=300, memory=1024, reserved_concurrency=1,
         trigger=Trigger("Every 15 minutes", "EveryQuarterHour", "Schedule",
                         {"Schedule": "rate(15 minutes)", "Description": "Kameng supplier price and stock sync"})),
 }

@@ -1,6 +1,6 @@
 """Run every benchmark in order and print one summary table (the README's format).
 
-    .venv/bin/python loadtests/run_all.py [--only build,checkout,stock,flash_sale]
+    .venv/bin/python loadtests/run_all.py [--only build,checkout,stock,flash_sale,failover,topups]
 
 Each benchmark runs in its own process and writes loadtests/out/<name>.json; this
 script then reads those files and prints (and writes to loadtests/out/summary.md)
@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as c  # noqa: E402
 
-BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "cold_start", "dashboard"]
+BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "cold_start", "dashboard", "failover", "topups"]
+# The script of a benchmark not named bench_<name>.py; each writes loadtests/out/bench_<name>.json all the same.
+SCRIPTS = {"failover": "supplier_failover.py", "topups": "topup_flood.py"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         result = c.OUT / f"bench_{name}.json"
         result.unlink(missing_ok=True)
         t0 = time.perf_counter()
-        code = subprocess.call([c.PYTHON, str(c.HERE / f"bench_{name}.py")], cwd=c.REPO)
+        code = subprocess.call([c.PYTHON, str(c.HERE / SCRIPTS.get(name, f"bench_{name}.py"))], cwd=c.REPO)
         print(f"=== bench_{name}: exit {code}, {time.perf_counter() - t0:.0f} s ===", flush=True)
         if code != 0 or not result.exists():
             failed.append(name)

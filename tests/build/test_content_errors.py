@@ -251,10 +251,14 @@ def test_an_unsupported_language_is_reported(project: Project) -> None:
     assert errors(project) == ["content/en-shop/station.yaml: language: expected 'zh-CN' or 'en' (got 'fr')"]
 
 
-def test_products_in_a_substation_folder_are_reported(project: Project) -> None:
+def test_products_in_a_substation_folder_are_its_own_goods_checked_like_mains(project: Project) -> None:
     project.write("en-shop/products/extra.md", "---\ntitle: x\n---\n")
+    project.write("en-shop/stock/extra.md", "---\ntitle: x\n---\n")
     assert errors(project) == [
-        "content/en-shop/products: file: expected only images, landing.md, pages, station.yaml in a substation folder"
+        "content/en-shop/stock: file: expected only images, landing.md, pages, products, station.yaml"
+        " in a substation folder",
+        "content/en-shop/products/extra.md: category: is required",
+        "content/en-shop/products/extra.md: skus: is required",
     ]
 
 

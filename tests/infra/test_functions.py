@@ -77,7 +77,8 @@ def test_the_table_stream_invokes_release_and_the_schedules_the_sweeper_and_the_
 
 def test_functions_that_call_suppliers_outlast_three_supplier_timeouts(functions):
     # Failover tries up to three suppliers in a row, 10 s each, before the order is refunded.
-    for name in ("ReleaseFunction", "SupplierCallbackFunction", "WebhookFunction"):
+    for name in ("ReleaseFunction", "SupplierCallbackFunction", "WebhookFunction", "WholesalePlaceOrderFunction",
+                 "WholesaleOrderFunction"):
         assert functions[name]["Properties"]["Timeout"] >= 3 * 10 + 10, name
     # The sweeper stays below its period, so two runs never overlap.
     assert functions["SweeperFunction"]["Properties"]["Timeout"] < 60

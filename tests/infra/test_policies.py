@@ -32,10 +32,13 @@ EXPECTED = {
     # Supply: a reseller's signed requests (each uses up its nonce), suppliers' callbacks, the sync.
     "WholesaleCatalogueFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"} | SECRET,
     "WholesaleBalanceFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | SECRET,
-    "WholesalePlaceOrderFunction": READ | WRITE | OPEN | SECRET | MAIL,
-    "WholesaleOrderFunction": READ | WRITE | OPEN | SECRET | MAIL,
+    # A reseller's order is delivered from stock or bought from suppliers, and answered with its keys.
+    "WholesalePlaceOrderFunction": READ | WRITE | OPEN | SEAL | SECRET | MAIL,
+    "WholesaleOrderFunction": READ | WRITE | OPEN | SEAL | SECRET | MAIL,
     "SupplierCallbackFunction": READ | WRITE | SEAL | SECRET | MAIL,
-    "SupplierSyncFunction": {"dynamodb:GetItem", "dynamodb:Query"} | WRITE | SECRET,
+    # Sync records and the run's audit entry; synced costs into content, the changed stations' pages published.
+    "SupplierSyncFunction": READ | {"dynamodb:PutItem"} | SECRET | {"s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                                                                   "s3:ListBucket"},
     "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET | MAIL,
     "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
     "RedeemPointsFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
@@ -57,7 +60,7 @@ EXPECTED = {
     "OwnerRevealKeyFunction": OWNER | OPEN | WRITE,
     "OwnerResendDeliveryFunction": OWNER | WRITE | MAIL,
     "OwnerRefundOrderFunction": OWNER | WRITE | MAIL,
-    "OwnerDeliverOrderFunction": OWNER | WRITE | MAIL,
+    "OwnerDeliverOrderFunction": OWNER | WRITE | SEAL | MAIL,  # a manual delivery's text, sealed
     "OwnerTicketsFunction": OWNER,
     "OwnerTicketFunction": OWNER,
     "OwnerReplyTicketFunction": OWNER | WRITE | DELETE | MAIL,
@@ -153,8 +156,10 @@ def test_table_reads_cover_its_indexes_and_writes_only_the_table(functions):
                 assert _listed(statement["Resource"]) == [TABLE], name
 
 
-# Imports seal: the owner's upload, and keys bought from a supplier, which go into stock before an order takes them.
-SEALS = ("OwnerImportUploadFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction", "SupplierCallbackFunction")
+# Imports seal (the owner's upload, and keys bought from a supplier, which go into stock before an order takes
+# them), and so does an owner's manual delivery, its text.
+SEALS = ("OwnerImportUploadFunction", "OwnerDeliverOrderFunction", "WebhookFunction", "ReleaseFunction",
+         "SweeperFunction", "SupplierCallbackFunction", "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
 # Keys are opened for their buyer only: the order pages, an owner's audited reveal, a reseller's order answer.
 OPENS = ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction", "OwnerRevealKeyFunction",
          "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
@@ -166,11 +171,12 @@ def test_only_buyers_answers_and_an_owners_reveal_open_card_keys_only_imports_se
             kms = [a for a in _listed(statement["Action"]) if a.startswith("kms:")]
             if not kms:
                 continue
-            if name in SEALS:
-                assert kms == ["kms:GenerateDataKey"], f"{name} seals keys and opens none"
+            # Sealing and opening are separate statements, each granted only where it is used.
+            if kms == ["kms:GenerateDataKey"]:
+                assert name in SEALS, f"{name}: sealing (GenerateDataKey) is for imports only"
             else:
-                assert name in OPENS, f"{name} may not use the key"
-                assert kms == ["kms:Decrypt"], f"{name}: sealing (GenerateDataKey) is for imports only"
+                assert kms == ["kms:Decrypt"], f"{name}: {kms}"
+                assert name in OPENS, f"{name} may not open card keys"
             assert statement["Resource"] == {"Fn::GetAtt": ["KeysKey", "Arn"]}
             assert statement["Condition"] == {"StringEquals": {
                 f"kms:EncryptionContext:{key}": value for key, value in cipher_kms.ENCRYPTION_CONTEXT.items()}}

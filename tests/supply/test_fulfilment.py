@@ -170,17 +170,66 @@ def test_card_keys_in_stock_are_sold_before_any_are_bought(world, sku_with_keys)
     assert shop.attempts(order) == []
 
 
-def test_a_late_card_key_delivery_after_the_order_moved_on_is_kept_as_stock(world):
+def test_what_arrived_by_the_deadline_is_delivered_and_the_rest_refunded_to_the_fen(world):
     shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
-    order = shop.buy(CARD, quantity=2)
-    assert order.status is S.AWAITING_DELIVERY  # half came, the rest is late
+    order = shop.buy(CARD, quantity=3)
+    assert order.status is S.AWAITING_DELIVERY  # one key came, the other two are late
 
     shop.later(minutes=6)
-    sweep(shop.deps)  # past the deadline: refunded; the rest is asked for and kept
-    assert shop.order(order.id).status is S.REFUNDED
-    shop.later(minutes=10)
     sweep(shop.deps)
-    assert shop.deps.store.inventory.stock([CARD])[CARD].available == 2
+    delivered = shop.order(order.id)
+    assert (delivered.status, delivered.units_held, delivered.short, delivered.short_refunded) == (S.DELIVERED, 1, 2, True)
+    assert len(lookup.view(delivered, shop.deps)["keys"]) == 1
+    # Three units at 99.50: the two never supplied give back 199.00, through the gateway and in the ledger.
+    assert delivered.total == 29850 and delivered.partly_refunded == 19900
+    assert shop.ledger_sum(delivered) == 0
+    paid_back = [e.amount for e in shop.deps.store.orders.ledger(order.id) if e.memo == "refund: paid"]
+    assert paid_back == [19900]
+
+
+def test_keys_that_come_after_the_order_moved_on_stay_in_stock(world):
+    shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
+    order = shop.buy(CARD, quantity=2)
+    shop.later(minutes=6)
+    sweep(shop.deps)  # one delivered, one refunded
+    assert shop.deps.store.inventory.stock([CARD])[CARD].available == 0
+
+    shop.later(minutes=10)
+    sweep(shop.deps)  # the late key is asked for, and kept
+    assert shop.deps.store.inventory.stock([CARD])[CARD].available == 1
+    assert shop.order(order.id).units_held == 1
+
+
+def test_an_owner_refunding_a_partly_supplied_order_gives_back_only_the_rest(world):
+    from kameng.services.refunds import refund_order
+    shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
+    order = shop.buy(CARD, quantity=2)
+    shop.later(minutes=6)
+    sweep(shop.deps)
+
+    refunded, done = refund_order(order.id, "changed my mind", shop.deps)
+    assert done and refunded.status is S.REFUNDED
+    back = sum(e.amount for e in shop.deps.store.orders.ledger(order.id) if e.memo == "refund: paid")
+    assert back == refunded.total  # the two refunds together, never more
+    assert shop.ledger_sum(refunded) == 0
+
+
+def test_a_top_up_partly_done_is_delivered_with_the_rest_refunded(world):
+    shop = world(knobs={"sim-a": {"completion_delay": 600}})
+    order = shop.buy(TOP_UP, quantity=2, phone=PHONE)
+    [attempt] = shop.attempts(order)
+    simulator = shop.simulator("sim-a")
+    # The supplier calls back one top-up of the two done, the order still open there.
+    from dataclasses import replace
+    half = replace(simulator.query(attempt.request_id), quantity_delivered=1, receipt="R-half")
+    from kameng.services.supply_outcome import apply_result
+    apply_result(order, attempt, half, shop.deps)
+    shop.later(minutes=6)
+    sweep(shop.deps)
+
+    delivered = shop.order(order.id)
+    assert (delivered.status, delivered.short, delivered.short_refunded) == (S.DELIVERED, 1, True)
+    assert delivered.supply_charges == (("sim-a", 4900),) and shop.ledger_sum(delivered) == 0
 
 
 def test_a_manual_order_waits_for_the_owner_who_delivers_a_message_only_its_buyer_reads(world):
@@ -238,3 +287,23 @@ def test_an_unpaid_loop_order_gives_its_sale_back_when_it_lapses(world):
     shop.later(minutes=20)
     sweep(shop.deps)
     assert shop.buy(LOOP).status is S.DELIVERED
+
+
+def test_a_refund_of_the_units_not_supplied_that_the_gateway_refused_is_asked_for_again(world, monkeypatch):
+    shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
+    order = shop.buy(CARD, quantity=2)
+    real_refund = shop.deps.gateway.refund
+
+    def down(*args, **kwargs):
+        raise ConnectionError("gateway down")
+
+    monkeypatch.setattr(shop.deps.gateway, "refund", down)
+    shop.later(minutes=6)
+    sweep(shop.deps)
+    assert (shop.order(order.id).status, shop.order(order.id).short_refunded) == (S.DELIVERED, False)
+
+    monkeypatch.setattr(shop.deps.gateway, "refund", real_refund)
+    shop.later(minutes=2)
+    assert sweep(shop.deps)["short refunded"] == 1
+    assert shop.order(order.id).short_refunded and shop.ledger_sum(shop.order(order.id)) == 0
+    assert sweep(shop.deps)["short refunded"] == 0  # once

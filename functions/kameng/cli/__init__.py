@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from kameng import config as configuration
-from kameng.cli import audit, keys, members, money, orders, owners, publish, remote, resellers, stats
+from kameng.cli import audit, keys, members, money, orders, owners, publish, remote, resellers, stats, sync
 from kameng.cli.command import EXIT_FAILED, EXIT_USAGE, Command, Failure
 from kameng.cli.output import PROG, fail
 from kameng.domain.errors import DomainError
@@ -25,7 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND, orders.DELIVER,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
     audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE, keys.BATCHES, keys.VOID_BATCH,
-    resellers.RESELLERS,
+    resellers.RESELLERS, sync.SYNC,
 )
 
 MAIN_EPILOG = """\
@@ -47,6 +47,7 @@ examples:
   kameng withdrawals game-zone                referrers waiting to be paid their commissions
   kameng audit verify                         check the owner actions' hash-chained log
   kameng resellers list                       other platforms buying wholesale (货源对接), their balances
+  kameng sync --build                         supplier prices and stock; halt what costs more than it sells for
   kameng owners token zhang@example.com --label laptop
                                               an API token for the owner console
   kameng stats game-zone --days 30            a station's GMV, orders, refunds, best sellers

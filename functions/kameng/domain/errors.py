@@ -34,6 +34,12 @@ class SoldOut(DomainError):
     code = "sold_out"
 
 
+class NotSelling(SoldOut):
+    """The SKU's supplier cost rose above what this station charges: it stops selling until the cost falls."""
+
+    code = "not_selling"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

@@ -57,6 +57,36 @@ class KeyRefund:
         return KEY_REFUND_ATTEMPTS + len(self.order.refunded_key_ids)
 
 
+@dataclass(frozen=True)
+class UnitRefund:
+    """Units of a delivered order refunded by their places in its quantity rather than by key, each with the
+    share a key in that place would have: the units its suppliers never delivered (the last `order.short`
+    places, refunded once it is delivered), or, for an order that holds no keys, the rest of it."""
+
+    order: Order
+    places: tuple[int, ...]
+    completes: bool = False
+    attempt: int = KEY_REFUND_ATTEMPTS - 1
+    key_ids: tuple[str, ...] = ()
+
+    @property
+    def indexes(self) -> list[int]:
+        return list(self.places)
+
+    @property
+    def amount(self) -> int:
+        return share(self.order.total, self.places, self.order.quantity)
+
+
+def short_refund(order: Order) -> UnitRefund:
+    return UnitRefund(order, tuple(range(order.units_held, order.quantity)))
+
+
+def rest_refund(order: Order) -> UnitRefund:
+    """What is left of a keyless order (a top-up) once its short units were refunded: the order is refunded."""
+    return UnitRefund(order, tuple(range(order.units_held)), completes=True, attempt=KEY_REFUND_ATTEMPTS - 2)
+
+
 def key_refund(order: Order, key_ids: Sequence[str]) -> KeyRefund:
     unknown = sorted(set(key_ids) - set(order.key_ids))
     if unknown:
@@ -81,9 +111,10 @@ def reversal(refund: KeyRefund, sale: Sequence[LedgerEntry]) -> tuple[LedgerEntr
     return tuple(e for e in entries if e.amount)
 
 
-def refund_keys_change(refund: KeyRefund, sale: Sequence[LedgerEntry], ledger_from: int, refund_id: str,
+def refund_keys_change(refund: KeyRefund | UnitRefund, sale: Sequence[LedgerEntry], ledger_from: int, refund_id: str,
                        reason: str) -> OrderChange:
-    """Flag the keys refunded and take back their share; the refund of the last keys refunds the order."""
+    """Flag the keys refunded and take back their share; the refund of the last keys refunds the order.
+    A refund of units never supplied flags no key and is made once."""
     order, count = refund.order, refund.order.quantity
     credited = MemberDelta(order.station, order.shopper_key, spend=refund.amount,
                            points=share(order.points, refund.indexes, count))
@@ -96,8 +127,12 @@ def refund_keys_change(refund: KeyRefund, sale: Sequence[LedgerEntry], ledger_fr
         record = (("refund_id", refund_id), ("refund_reason", reason),
                   ("refunded_key_ids", order.refunded_key_ids + refund.key_ids),
                   ("partly_refunded", order.partly_refunded + refund.amount))
+        if isinstance(refund, UnitRefund):
+            record += (("short_refunded", True),)
     return OrderChange(
-        order.id, S.DELIVERED, S.REFUNDED if refund.completes else S.DELIVERED, keys=KeyMove.FLAG_REFUNDED,
+        order.id, S.DELIVERED, S.REFUNDED if refund.completes else S.DELIVERED,
+        keys=KeyMove.FLAG_REFUNDED if refund.key_ids else KeyMove.NONE,
+        refunds_short=isinstance(refund, UnitRefund) and not refund.completes,
         key_ids=refund.key_ids, seen_refunded=order.refunded_key_ids,
         ledger=reversal(refund, sale), ledger_from=ledger_from, record=record,
         member=credited.negated() if order.credited else None,

@@ -132,6 +132,15 @@ class Order(BaseModel):
     shared_key_id: str | None = None
     # What each supplier charged for what reached this order, (supplier, minor units): booked at delivery.
     supply_charges: tuple[tuple[str, int], ...] = ()
+    # Units its suppliers never delivered: it holds (and sells) quantity - short keys, and the short units'
+    # share of everything is refunded once it is delivered (`short_refunded` then).
+    short: int = 0
+    short_refunded: bool = False
+
+    @property
+    def units_held(self) -> int:
+        """The keys (or top-ups) this order delivers: all it was paid for, but units never supplied."""
+        return self.quantity - self.short
     # The selling substation's own goods (PricedSku.owner): the whole sale is its own, no wholesale to anyone.
     own_goods: bool = False
 
@@ -185,12 +194,17 @@ class OrderChange:
     # of other keys makes the read stale, and the change a conflict).
     key_ids: tuple[str, ...] = ()
     seen_refunded: tuple[str, ...] = ()
+    # A refund of the units a delivered order's suppliers never delivered (Order.short), once.
+    refunds_short: bool = False
 
     def __post_init__(self) -> None:
         if self.refunds_some_keys:
             if (self.from_status is not S.DELIVERED or self.to_status not in (S.DELIVERED, S.REFUNDED)
                     or self.keys is not KeyMove.FLAG_REFUNDED):
                 raise ValueError("only a delivered order's sold keys are refunded one by one")
+        elif self.refunds_short:
+            if self.from_status is not S.DELIVERED or self.to_status is not S.DELIVERED or self.keys is not KeyMove.NONE:
+                raise ValueError("only a delivered order's units never supplied are refunded so")
         elif self.stays:
             if self.from_status not in STAYS or self.keys is not KeyMove.NONE or self.reservation_expires_at is None:
                 raise ValueError(f"a change that stays {self.from_status} only moves its reservation forward")
@@ -205,9 +219,16 @@ class OrderChange:
     def refunds_some_keys(self) -> bool:
         return bool(self.key_ids)
 
+    @property
+    def refunds_part(self) -> bool:
+        """A refund of part of a delivered order: it is conditional on the order as read, not on its status."""
+        return self.refunds_some_keys or self.refunds_short
+
     def repeats(self, order: Order) -> bool:
         """Whether the order as read already has what this change would give it: a reservation that
         stays must only move forward, so one moved there (or further) before is left alone."""
+        if self.refunds_short:
+            return order.short_refunded
         if self.refunds_some_keys:
             return self.stays and set(self.key_ids) <= set(order.refunded_key_ids)
         return (self.stays and self.reservation_expires_at is not None
@@ -215,7 +236,7 @@ class OrderChange:
 
     def stale(self, order: Order) -> bool:
         """Whether the order moved since this change was decided in a way its status does not show."""
-        return self.refunds_some_keys and order.refunded_key_ids != self.seen_refunded
+        return self.refunds_part and order.refunded_key_ids != self.seen_refunded
 
     def order_fields(self, now: datetime) -> dict:
         """The order's fields this change sets, before any key move adds its own."""
@@ -279,10 +300,17 @@ def not_supplied(order: Order, why: str, now: datetime) -> OrderChange:
                        due_at=now + REFUND_RETRY_AFTER)
 
 
-def supplied_keys(order: Order, charges: tuple[tuple[str, int], ...], now: datetime) -> OrderChange:
-    """The card keys bought for the order are in stock: it takes them, and release sells them."""
+def supplied_keys(order: Order, charges: tuple[tuple[str, int], ...], now: datetime, short: int = 0) -> OrderChange:
+    """The card keys bought for the order are in stock: it takes them (all but `short` units, which never
+    came and are refunded once it is delivered), and release sells them."""
     return OrderChange(order.id, S.AWAITING_DELIVERY, S.PAID, keys=KeyMove.RESERVE,
-                       record=(("supply_charges", charges),), due_at=now + RELEASE_RETRY_AFTER)
+                       record=(("supply_charges", charges), ("short", short)), due_at=now + RELEASE_RETRY_AFTER)
+
+
+def keys_wanted(order: Order, change: OrderChange) -> int:
+    """How many keys a RESERVE takes for the order: its units but those the change (or the order) says
+    were never supplied."""
+    return order.quantity - int(dict(change.record).get("short", order.short))  # type: ignore[call-overload]
 
 
 def decide_payment(order: Order, event: PaymentEvent, now: datetime) -> OrderChange | None:
@@ -436,8 +464,11 @@ def deliver(order: Order, main_station: str, now: datetime, points: int = 0, hol
     holds_keys = bool(order.key_ids)
     if order.status is not S.PAID and (holds_keys or order.status is not S.AWAITING_DELIVERY):
         return None
+    short = int(dict(record).get("short", order.short))  # type: ignore[call-overload]
     return OrderChange(
         order.id, order.status, S.DELIVERED, keys=KeyMove.SELL if holds_keys else KeyMove.NONE,
+        # Units never supplied are refunded right after; if the gateway fails then, the sweeper asks again.
+        due_at=now + REFUND_RETRY_AFTER if short else None,
         ledger=ledger_for(order, main_station) + supply_entries(order, main_station),
         member=MemberDelta(order.station, order.shopper_key, spend=order.total, points=points, orders=1),
         earnings=earnings_for(order.station, order.id, order.commissions, now, holding_days),

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
-from kameng.domain.key_refund import KeyRefund, share
+from kameng.domain.key_refund import KeyRefund, UnitRefund, share
 from kameng.domain.order import Order
 from kameng.domain.price_book import DEFAULT_TIME_ZONE
 
@@ -192,12 +192,12 @@ def contribution(order: Order, kind: Counted, zone: ZoneInfo | None = None) -> S
     return StatsDelta(order.station, order.sku, day, order.shopper_key, refund, -rest, -1, referrers)
 
 
-def key_refund_contribution(refund: KeyRefund, zone: ZoneInfo | None = None) -> StatsDelta:
-    """What refunding some keys takes back: their exact share of the GMV, of the buyer's spend and of each
+def key_refund_contribution(refund: KeyRefund | UnitRefund, zone: ZoneInfo | None = None) -> StatsDelta:
+    """What refunding some keys (or units never supplied) takes back: their exact share of the GMV, of the buyer's spend and of each
     commission. The order still stands, so its order count, its buyer's orders and days are left as they are."""
     order, amount = refund.order, refund.amount
     day = station_day(order.created_at, zone or ZoneInfo(DEFAULT_TIME_ZONE))
-    figures = Figures(gmv=-amount, keys=-len(refund.key_ids), refunded=amount)
+    figures = Figures(gmv=-amount, keys=-len(refund.indexes), refunded=amount)
     referrers = _referrers(order, refund.indexes, -1, 0, -amount)
     return StatsDelta(order.station, order.sku, day, order.shopper_key, figures, -amount, 0, referrers)
 

@@ -27,6 +27,7 @@ from kameng.services.membership import check_coupon_uses, commissions_for, find_
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, pay_link, seal_token
+from kameng.services.supply_sync import check_selling
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -178,10 +179,14 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
     }
 
 
-def _delivery(line: PricedSku, quantity: int, deps: Deps) -> Delivery:
-    """Stock while it lasts; a card key the stock cannot cover is bought from the SKU's suppliers once paid."""
+def _delivery(book: PriceBook, line: PricedSku, quantity: int, deps: Deps) -> Delivery:
+    """Stock while it lasts; a card key the stock cannot cover is bought from the SKU's suppliers once paid,
+    unless their synced cost is above what this station charges (NotSelling)."""
     available = deps.store.inventory.stock([line.sku])[line.sku].available if line.supply else 0
-    return delivery_for(line.kind, bool(line.supply), available, quantity)
+    delivery = delivery_for(line.kind, bool(line.supply), available, quantity)
+    if delivery is Delivery.SUPPLIER:
+        check_selling(book, line, deps)
+    return delivery
 
 
 def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = None,
@@ -220,9 +225,8 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions),
         application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
-        delivery=_delivery(line, priced.quantity, deps), delivery_hours=line.delivery_hours,
-        buyer_fields=check_buyer_fields(line.fields, request.fields, book.language),
-        own_goods=line.owner is not None,
+        delivery=_delivery(book, line, priced.quantity, deps), delivery_hours=line.delivery_hours,
+        buyer_fields=check_buyer_fields(line.fields, request.fields, book.language), own_goods=line.owner is not None,
         # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
     ), day=station_day(now, ZoneInfo(book.time_zone)))
     check_low_stock(order.sku, priced.line.low_stock, deps)

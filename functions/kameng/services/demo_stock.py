@@ -46,4 +46,10 @@ def stock_demo(deps: Deps, per_sku: int = 40) -> dict[str, ImportReport]:
         reports[sku] = import_lines(sku, (fake_key(sku) for _ in range(amount)), False, deps)
     for sku in sorted(sku for sku, line in book.skus.items() if line.kind is Kind.LOOP):
         reports[sku] = import_lines(sku, [fake_credential(sku)], True, deps)
+    # A substation's own goods (独立商品库) are its own stock: their card keys get fake keys too.
+    for station in deps.store.price_books.stations():
+        own = deps.store.price_books.price_book(station)
+        for sku, line in sorted(own.skus.items()) if own is not None else ():
+            if line.owner == station and line.kind is Kind.CARD_KEY:
+                reports[sku] = import_lines(sku, (fake_key(sku) for _ in range(per_sku)), False, deps)
     return reports

@@ -82,7 +82,8 @@ def _send_order_mail(template: str, order: Order, deps: Deps) -> bool:
         deps.mail.send(order.email, subject, body)
         return True
     except Exception:
-        log.exception("order mail failed; the order stands all the same", extra={"order_id": order.id, "mail": template})
+        log.exception("%s mail failed; the order stands all the same", "delivery" if template == "delivered" else template,
+                      extra={"order_id": order.id})
         return False
 
 

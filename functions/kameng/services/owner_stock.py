@@ -1,7 +1,8 @@
 """Stock in the owner console: counts and thresholds per station, key files by upload, voided keys.
 
-The main station holds the supply: keys are imported and voided there only, while every station sees
-(and sets thresholds for) the SKUs of its own price book.
+The main station holds the supply: its keys are imported and voided by its owners, while every station
+sees (and sets thresholds for) the SKUs of its own price book. A substation's own goods (独立商品库) are
+its own stock: its owner imports and voids their keys, and nobody else's (another station's SKU is 404).
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from kameng.domain.errors import (
     InvalidRequest, NotFound, UnknownSku, UnknownStation, UploadMissing, UploadTooLarge, UploadUsed,
 )
 from kameng.domain.ids import new_id
-from kameng.domain.owners import Owner, Permission, check
-from kameng.domain.price_book import PriceBook
+from kameng.domain.owners import NO_SUCH_RECORD, Owner, Permission, check
+from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.domain.uploads import UploadTicket
 from kameng.ports.outside import Uploads
 from kameng.ports.store import RequestClaim, UnknownRecord
@@ -85,6 +86,20 @@ def _line_of(book: PriceBook, sku: str):
     return line
 
 
+def _holder(owner: Owner, permission: Permission, sku: str, deps: Deps) -> tuple[str, PricedSku]:
+    """The station whose stock the SKU is, within the owner's scope: a station owner reaches their own
+    station's goods only; the platform owner, any station's."""
+    try:
+        station, line = import_keys.stock_holder(sku, deps, owner.station)
+    except UnknownSku:
+        if owner.station is None:
+            raise
+        # Another station's goods answer as a missing record: a guessed SKU tells nothing.
+        raise NotFound(NO_SUCH_RECORD) from None
+    check(owner, permission, station)
+    return station, line
+
+
 def listed(owner: Owner, station: str, deps: Deps) -> dict:
     check(owner, Permission.VIEW_STOCK, station)
     book = _book(station, deps)
@@ -95,7 +110,9 @@ def listed(owner: Owner, station: str, deps: Deps) -> dict:
         low_stock = thresholds.get(row["sku"], content)
         rows.append(row | {"low_stock": low_stock, "low_stock_set": row["sku"] in thresholds,
                            "content_low_stock": content, "level": level(row["available"], low_stock),
-                           "low": row["available"] < low_stock})
+                           "low": row["available"] < low_stock,
+                           # The station's own goods: its owner imports and voids their keys.
+                           "own_goods": book.skus[row["sku"]].owner is not None})
     return {"station": station, "skus": rows}
 
 
@@ -117,8 +134,7 @@ def _uploads(deps: Deps) -> Uploads:
 
 
 def open_upload(owner: Owner, sku: str, filename: str, size: int, deps: Deps) -> dict:
-    check(owner, Permission.IMPORT_KEYS, deps.settings.main_station)
-    _line_of(_book(deps.settings.main_station, deps), sku)
+    _holder(owner, Permission.IMPORT_KEYS, sku, deps)
     import_keys.with_password(filename)
     if size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"文件 {size} 字节，超过了 {MAX_UPLOAD_BYTES} 字节（20 MB）：请分成几个文件上传")
@@ -131,7 +147,6 @@ def open_upload(owner: Owner, sku: str, filename: str, size: int, deps: Deps) ->
 
 def import_upload(owner: Owner, upload_id: str, deps: Deps,
                   source: import_keys.BatchSource = import_keys.BatchSource()) -> dict:
-    check(owner, Permission.IMPORT_KEYS, deps.settings.main_station)
     uploads = _uploads(deps)
     now = deps.clock()
     claim = RequestClaim(deps.cipher.keyed_hash("key-upload", upload_id), upload_id, now, now + IMPORT_LEASE,
@@ -147,6 +162,12 @@ def import_upload(owner: Owner, upload_id: str, deps: Deps,
     if ticket is None or ticket.owner_id != owner.id:
         deps.store.idempotent_requests.abandon(claim)
         raise NotFound("上传不存在")
+    try:
+        # Checked again at import: the owner's role or the SKU's station may have changed since the upload.
+        _holder(owner, Permission.IMPORT_KEYS, ticket.sku, deps)
+    except BaseException:
+        deps.store.idempotent_requests.abandon(claim)
+        raise
     try:
         report = _import(ticket, uploads, deps, source)
     except BaseException:
@@ -194,9 +215,7 @@ def lines_of(chunks: Iterable[bytes]) -> Iterator[str]:
 
 
 def void(owner: Owner, sku: str, codes: list[str], key_ids: list[str], deps: Deps) -> dict:
-    main = deps.settings.main_station
-    check(owner, Permission.MANAGE_STOCK, main)
-    line = _line_of(_book(main, deps), sku)
+    station, line = _holder(owner, Permission.MANAGE_STOCK, sku, deps)
     if len(codes) + len(key_ids) > MAX_VOID or not (codes or key_ids):
         raise InvalidRequest(f"一次作废 1 到 {MAX_VOID} 个卡密")
     by_code = _fingerprints(codes, deps)
@@ -204,7 +223,7 @@ def void(owner: Owner, sku: str, codes: list[str], key_ids: list[str], deps: Dep
     asked = list(key_ids) + list(found.values())
     result = deps.store.inventory.void_keys(sku, asked)
     unknown = list(result.unknown) + [mask(code) for fp, code in by_code.items() if fp not in found]
-    audit.record(deps, owner.email, main, "keys.void", sku, None,
+    audit.record(deps, owner.email, station, "keys.void", sku, None,
                  {"voided": len(result.voided), "held": len(result.held), "unknown": len(unknown)})
     if result.voided:
         notify.check_low_stock(sku, line.low_stock, deps)

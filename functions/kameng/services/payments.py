@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from kameng.deps import Deps
 from kameng.domain.errors import SoldOut
-from kameng.domain.order import Applied, KeyMove, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
+from kameng.domain.order import Applied, KeyMove, Order, OrderStatus, PaymentEvent, PaymentKind, decide_payment, paid_too_late
 from kameng.domain.fulfilment import Delivery
 from kameng.services.notify import check_low_stock_of, send_awaiting_mail
 from kameng.services.refunds import refund_event, refund_undeliverable
@@ -49,16 +49,21 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
         if outcome is Applied.DUPLICATE:
             return Outcome.DUPLICATE
         if outcome is Applied.DONE:
-            if updated.status is OrderStatus.NEEDS_ATTENTION:
-                log.error("order needs attention", extra={"order_id": updated.id, "reason": updated.attention_reason})
-                refund_undeliverable(updated.id, deps)
-            if updated.status is OrderStatus.PAID:
-                if change.keys is KeyMove.RESERVE:
-                    check_low_stock_of(updated, deps)
-                release(updated.id, deps)
-            if updated.status is OrderStatus.AWAITING_DELIVERY and updated.delivery is Delivery.MANUAL:
-                send_awaiting_mail(updated, deps)
-            elif updated.status is OrderStatus.AWAITING_DELIVERY:
-                fulfil(updated.id, deps)
+            _after_payment(updated, change.keys is KeyMove.RESERVE, deps)
             return Outcome.APPLIED
     raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")
+
+
+def _after_payment(updated: Order, reserved: bool, deps: Deps) -> None:
+    """What a payment applied sets going: delivery from stock, the suppliers, the owner's hand, or a refund."""
+    if updated.status is OrderStatus.NEEDS_ATTENTION:
+        log.error("order needs attention", extra={"order_id": updated.id, "reason": updated.attention_reason})
+        refund_undeliverable(updated.id, deps)
+    elif updated.status is OrderStatus.PAID:
+        if reserved:
+            check_low_stock_of(updated, deps)
+        release(updated.id, deps)
+    elif updated.status is OrderStatus.AWAITING_DELIVERY and updated.delivery is Delivery.MANUAL:
+        send_awaiting_mail(updated, deps)
+    elif updated.status is OrderStatus.AWAITING_DELIVERY:
+        fulfil(updated.id, deps)

@@ -12,7 +12,9 @@ import logging
 from kameng.deps import Deps
 from kameng.domain.errors import Busy, GatewayUnavailable, NotRefundable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
-from kameng.domain.key_refund import UnknownKeys, key_refund, refund_keys_change, sale_entries
+from kameng.domain.key_refund import (
+    KeyRefund, UnitRefund, UnknownKeys, key_refund, refund_keys_change, rest_refund, sale_entries, short_refund,
+)
 from kameng.domain.stats import Counted
 from kameng.domain.refund import (
     refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
@@ -117,6 +119,11 @@ def _refund(order: Order, reason: str | None, deps: Deps) -> tuple[Order, bool]:
         raise NotRefundable(f"order {order.id} is {order.status.value}: only a delivered order can be refunded{hint}")
     if not order.payment_ref:
         raise NotRefundable(f"order {order.id} has no payment reference to refund")
+    if order.partly_refunded:
+        # Part of it went back already (keys, or units never supplied): only the rest goes back now.
+        rest = [key for key in order.key_ids if key not in order.refunded_key_ids]
+        refund = key_refund(order, rest) if rest else rest_refund(order)
+        return _refund_part(order, refund, reason, deps, None), True
     try:
         refund_id = deps.gateway.refund(order.payment_ref, order.total, order.id)
     except Exception as error:
@@ -168,10 +175,28 @@ def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Dep
         raise NotRefundable(f"order {before.id} holds no key {unknown}") from None
     if before.status is OrderStatus.REFUNDED or not refund.key_ids:
         return before
-    if refund.completes and not before.refunded_key_ids:
+    if refund.completes and not before.partly_refunded:
         return refund_order(before.id, reason, deps, actor)[0]
     if before.status is not OrderStatus.DELIVERED or not before.payment_ref:
         raise NotRefundable(f"order {before.id} is {before.status.value}: only a delivered order's keys are refunded")
+    return _refund_part(before, refund, reason, deps, actor)
+
+
+def refund_short(order_id: str, deps: Deps) -> Order | None:
+    """Give back the share of the units a delivered order's suppliers never delivered, once; on a gateway
+    failure the sweeper asks again."""
+    order = deps.store.orders.order(order_id)
+    if order is None or order.status is not OrderStatus.DELIVERED or not order.short or order.short_refunded:
+        return order
+    try:
+        return _refund_part(order, short_refund(order), "not supplied", deps, audit.SYSTEM)
+    except (GatewayUnavailable, NotRefundable):
+        log.exception("refund of the units not supplied failed; the sweeper will try again", extra={"order_id": order.id})
+        return deps.store.orders.order(order_id)
+
+
+def _refund_part(before: Order, refund: KeyRefund | UnitRefund, reason: str | None, deps: Deps,
+                 actor: str | None) -> Order:
     try:
         refund_id = deps.gateway.refund(before.payment_ref, refund.amount, before.id, attempt=refund.attempt)
     except Exception as error:
@@ -182,14 +207,17 @@ def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Dep
     outcome, updated = deps.store.orders.apply(change, deps.clock())
     if outcome is not Applied.DONE:
         current = find_order(before.id, deps)
-        if current.status is OrderStatus.REFUNDED or set(refund.key_ids) <= set(current.refunded_key_ids):
+        if current.status is OrderStatus.REFUNDED or (refund.key_ids and set(refund.key_ids) <= set(current.refunded_key_ids)) \
+                or (not refund.key_ids and current.short_refunded):
             return current
         raise NotRefundable(f"order {before.id} changed while its keys were being refunded; try again")
     if updated.status is OrderStatus.REFUNDED:
         count_after(updated, Counted.REFUNDED, deps)  # the rest of the order, after the keys counted before
     else:
         count_key_refund_after(refund, deps)
-    audit.record(deps, actor, updated.station, "order.refund_keys", updated.id,
+    if actor is None:
+        return updated  # the caller records what it did
+    audit.record(deps, actor, updated.station, "order.refund_keys" if refund.key_ids else "order.refund_units", updated.id,
                  {"status": before.status.value, "refunded_keys": list(before.refunded_key_ids)},
                  {"status": updated.status.value, "key_ids": list(refund.key_ids), "amount": refund.amount,
                   "currency": updated.currency, "refund_id": refund_id})

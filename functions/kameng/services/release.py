@@ -9,6 +9,7 @@ from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, delive
 from kameng.domain.stats import Counted
 from kameng.services.membership import delivery_credits
 from kameng.services.notify import send_delivery_mail
+from kameng.services.refunds import refund_short
 from kameng.services.stats import count_after
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,11 @@ def after_delivery(order: Order, change: OrderChange | None, deps: Deps) -> Orde
     outcome, updated = deps.store.orders.apply(change, deps.clock())
     if outcome is not Applied.DONE:
         return None
-    log.info("order delivered", extra={"order_id": order.id, "quantity": order.quantity})
+    log.info("order delivered", extra={"order_id": order.id, "quantity": updated.units_held})
     send_delivery_mail(updated, deps)
     count_after(updated, Counted.DELIVERED, deps)
+    if updated.short:
+        return refund_short(updated.id, deps)
     return updated
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from kameng.deps import Deps
-from kameng.domain.key_refund import KeyRefund
+from kameng.domain.key_refund import KeyRefund, UnitRefund
 from kameng.domain.order import Order
 from kameng.domain.stats import DEFAULT_TIME_ZONE, Counted, Tally, contribution, key_refund_contribution, station_day
 
@@ -40,14 +40,16 @@ def count_after(order: Order, kind: Counted, deps: Deps) -> None:
         log.exception("statistics not counted", extra={"order_id": order.id, "kind": kind.value})
 
 
-def count_key_refund_after(refund: KeyRefund, deps: Deps) -> None:
+def count_key_refund_after(refund: KeyRefund | UnitRefund, deps: Deps) -> None:
     """Count a refund of some keys, made already, once (by the keys its order had refunded before it),
-    never failing it. The refund of the last keys refunds the order: that one counts as REFUNDED."""
+    never failing it. The refund of the last keys refunds the order: that one counts as REFUNDED. A refund of
+    units never supplied (one per order) is marked past every count of keys refunded before."""
     order = refund.order
+    before = len(order.refunded_key_ids) if refund.key_ids else order.quantity
     try:
         deps.store.statistics.record(order.id, Counted.KEYS_REFUNDED,
                                      key_refund_contribution(refund, station_zone(order.station, deps)),
-                                     refunded_before=len(order.refunded_key_ids))
+                                     refunded_before=before)
     except Exception:
         log.exception("statistics not counted", extra={"order_id": order.id, "kind": Counted.KEYS_REFUNDED.value})
 

@@ -1,9 +1,13 @@
 """Stock levels: the badges on a station's pages, and the owner's counts."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from kameng.deps import Deps
 from kameng.domain.errors import UnknownStation
-from kameng.domain.price_book import PriceBook
+from kameng.domain.fulfilment import Kind
+from kameng.domain.price_book import PriceBook, PricedSku
+from kameng.domain.supply_sync import SkuSync, halted_at
 
 
 def level(available: int, low_stock: int) -> str:
@@ -17,13 +21,29 @@ def station_stock(station: str, deps: Deps) -> dict:
     if book is None:
         raise UnknownStation(f"站点不存在：{station}")
     counts = deps.store.inventory.stock(book.skus)
+    supplied = [sku for sku, line in book.skus.items() if line.supply]
+    synced = deps.store.supply_sync.syncs(supplied) if supplied else {}
+    now = deps.clock()
     return {
         "station": station,
         "skus": {
-            sku: {"level": level(counts[sku].available, line.low_stock), "available": counts[sku].available}
+            sku: _shown(counts[sku].available, book, line, synced.get(sku), now)
             for sku, line in sorted(book.skus.items())
         },
     }
+
+
+def _shown(held: int, book: PriceBook, line: PricedSku, record: SkuSync | None, now: datetime) -> dict:
+    """The shop's own stock, and what its suppliers last reported (kameng sync) unless their cost halts the SKU
+    here; a supplier that never runs out (a top-up), or one never synced yet for a top-up, is `unlimited`."""
+    if not line.supply:
+        return {"level": level(held, line.low_stock), "available": held}
+    if halted_at(record, line, book.flash_sales, now):
+        return {"level": level(held, line.low_stock), "available": held, "halted": True}
+    upstream = record.supplier_stock if record is not None else (None if line.kind is Kind.DIRECT else 0)
+    if upstream is None:
+        return {"level": "in_stock", "available": held, "unlimited": True}
+    return {"level": level(held + upstream, line.low_stock), "available": held + upstream}
 
 
 def sku_counts(book: PriceBook, deps: Deps) -> list[dict]:

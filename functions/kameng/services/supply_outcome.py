@@ -63,17 +63,39 @@ def apply_result(order: Order, attempt: SupplyAttempt, result: SupplyResult, dep
 
 
 def finish(order: Order, attempt: SupplyAttempt, deps: Deps) -> Order | None:
-    """The attempt delivered: a top-up's order is delivered now; a card-key order takes its keys from stock."""
+    """The attempt delivered: a top-up's order is delivered now; a card-key order takes its keys from stock.
+    A supplier that calls fewer units than asked for delivered gives the order what came and the rest back."""
+    if attempt.quantity_delivered < order.quantity:
+        return give_up(order, "the supplier delivered part of the order", deps)
     charges = order.supply_charges + ((attempt.supplier, attempt.unit_cost * attempt.quantity_delivered),)
+    return _deliver(order, charges, (attempt,), 0, deps)
+
+
+def give_up(order: Order, why: str, deps: Deps) -> Order | None:
+    """Nothing more will come in time: deliver what arrived and refund the rest, or refund it all."""
+    attempts = [a for a in deps.store.supply_attempts.attempts_of(order.id) if a.quantity_applied]
+    arrived = min(order.quantity, sum(a.quantity_applied for a in attempts))
+    if not arrived:
+        return fail_order(order, why, deps)
+    log.warning("order supplied in part: delivering what arrived, refunding the rest",
+                extra={"order_id": order.id, "arrived": arrived, "quantity": order.quantity, "reason": why})
+    charges = tuple((a.supplier, a.unit_cost * a.quantity_applied) for a in attempts)
+    return _deliver(order, charges, tuple(attempts), order.quantity - arrived, deps)
+
+
+def _deliver(order: Order, charges: tuple[tuple[str, int], ...], attempts: tuple[SupplyAttempt, ...], short: int,
+             deps: Deps) -> Order | None:
     now = deps.clock()
     if _kind(order, deps) is not Kind.CARD_KEY:
-        receipt = attempt.receipt or f"{attempt.supplier} {attempt.supplier_ref}".strip()
-        change = deliver(order.model_copy(update={"supply_charges": charges}), deps.settings.main_station, now,
-                         record=(("receipt", receipt), ("supply_charges", charges)))
+        receipt = "; ".join(a.receipt or f"{a.supplier} {a.supplier_ref}".strip() for a in attempts)
+        record = (("receipt", receipt), ("supply_charges", charges), ("short", short))
+        change = deliver(order.model_copy(update=dict(record)), deps.settings.main_station, now, record=record)
         return after_delivery(order, change, deps) if change is not None else order
     try:
-        outcome, updated = deps.store.orders.apply(supplied_keys(order, charges, now), now)
+        outcome, updated = deps.store.orders.apply(supplied_keys(order, charges, now, short), now)
     except SoldOut:
+        if short:
+            return fail_order(order, "the keys that arrived were sold first", deps)
         # A buyer from stock took the fresh keys first: the next try buys again.
         log.warning("supplied keys were sold to another order first", extra={"order_id": order.id})
         return order

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from kameng.deps import Deps
 from kameng.domain.errors import InvalidRequest, SupplierRefused, SupplierUnavailable
-from kameng.domain.fulfilment import Delivery, check_buyer_fields
+from kameng.domain.fulfilment import Delivery, SupplyOffer, check_buyer_fields
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.price_book import PricedSku
 from kameng.domain.supply import SupplyAttempt, SupplyRequest
+from kameng.domain.supply_sync import SkuSync
 from kameng.services.release import release
-from kameng.services.supply_outcome import apply_result, fail_order, settle_attempt
+from kameng.services.supply_outcome import apply_result, fail_order, give_up, settle_attempt
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -44,7 +45,7 @@ def fulfil(order_id: str, deps: Deps) -> Order | None:
         if order.status is not S.AWAITING_DELIVERY or not _past_deadline(order, deps):
             return order
     if _past_deadline(order, deps):
-        return fail_order(order, "not supplied in the time allowed", deps)
+        return give_up(order, "not supplied in the time allowed", deps)
     if line is None or deps.suppliers is None:
         return fail_order(order, "no supplier is configured for this SKU", deps)
     try:
@@ -52,8 +53,9 @@ def fulfil(order_id: str, deps: Deps) -> Order | None:
     except InvalidRequest:
         return fail_order(order, "the buyer's account fields no longer match the product", deps)
     tried = {attempt.supplier for attempt in attempts}
+    synced = deps.store.supply_sync.syncs([line.sku]).get(line.sku)
     for offer in line.supply:
-        if offer.supplier in tried:
+        if offer.supplier in tried or not _worth_asking(synced, offer, order):
             continue
         breaker = deps.suppliers.breaker(offer.supplier)
         if not breaker.allows(deps.clock()):
@@ -63,7 +65,18 @@ def fulfil(order_id: str, deps: Deps) -> Order | None:
         attempts.append(attempt)
         if settled is not None:
             return settled
-    return fail_order(order, "every supplier failed or refused", deps)
+    return give_up(order, "every supplier failed or refused", deps)
+
+
+def _worth_asking(synced: SkuSync | None, offer: SupplyOffer, order: Order) -> bool:
+    """Skip a supplier whose last sync showed the product gone, out of stock for the order, or costing more than
+    the buyer paid a unit (it would refuse); one never synced is asked."""
+    figures = None if synced is None else synced.offer(offer.supplier)
+    if figures is None or figures.product != offer.product or figures.covers(order.quantity, most_per_unit(order)):
+        return True
+    log.info("supplier skipped: its synced cost or stock does not cover the order",
+             extra={"order_id": order.id, "supplier": offer.supplier, "cost": figures.cost, "stock": figures.stock})
+    return False
 
 
 def _past_deadline(order: Order, deps: Deps) -> bool:

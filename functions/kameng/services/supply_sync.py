@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kameng.deps import Deps
-from kameng.domain.errors import DomainError, UnknownStation
-from kameng.domain.price_book import PriceBook
+from kameng.domain.errors import DomainError, NotSelling, UnknownStation
+from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.domain.supply import SupplierOffer
-from kameng.domain.supply_sync import SkuSync, figures, halts, lowest_price
+from kameng.domain.supply_sync import SkuSync, figures, halted_at, halts, lowest_price
 from kameng.services import audit
 
 log = logging.getLogger(__name__)
@@ -108,3 +108,11 @@ def _major(minor: int) -> str:
     """Minor units as content writes them ("49.80")."""
     major, cents = divmod(minor, 100)
     return f"{major}.{cents:02d}"
+
+
+def check_selling(book: PriceBook, line: PricedSku, deps: Deps) -> None:
+    """Refuse (NotSelling) an order to be bought from suppliers whose cheapest synced cost is above the least
+    this station may charge for the SKU; the record is read by key, the station's book as published now."""
+    record = deps.store.supply_sync.syncs([line.sku]).get(line.sku)
+    if halted_at(record, line, book.flash_sales, deps.clock()):
+        raise NotSelling("该商品的供货成本已高于本站售价，暂停销售，请稍后再来")

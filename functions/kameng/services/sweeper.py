@@ -16,7 +16,7 @@ from kameng.domain.fulfilment import Delivery
 from kameng.domain.order import Applied, Order, OrderStatus, lapse
 from kameng.domain.refund import wants_automatic_refund
 from kameng.services.payments import Outcome, handle_event
-from kameng.services.refunds import refund_undeliverable
+from kameng.services.refunds import refund_short, refund_undeliverable
 from kameng.services.supply_routing import deliver_paid
 from kameng.services.supply_outcome import lapse_promise
 from kameng.services.supply_reconcile import reconcile_attempts
@@ -39,6 +39,10 @@ def sweep(deps: Deps, limit: int = 200) -> Counter:
             moved = lapse_promise(order, deps) if order.delivery is Delivery.MANUAL else deliver_paid(order.id, deps)
             if moved is not None and moved.status in SETTLED:
                 done[SETTLED[moved.status]] += 1
+        elif order.status is OrderStatus.DELIVERED and order.short and not order.short_refunded:
+            # Units its suppliers never delivered, whose refund the gateway failed: asked for again.
+            if (refund_short(order.id, deps) or order).short_refunded:
+                done["short refunded"] += 1
         elif wants_automatic_refund(order):
             refunded = refund_undeliverable(order.id, deps)
             if refunded is not None and refunded.status is OrderStatus.REFUNDED:

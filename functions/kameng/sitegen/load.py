@@ -113,7 +113,9 @@ class _Loader:
             if station is not None
         )
         self.check_domains((main, *sold_substations))
-        products = dict(sorted((products | {key: item for goods in own.values() for key, item in goods.items()}).items()))
+        for goods in own.values():
+            products |= goods
+        products = dict(sorted(products.items()))
         suppliers = self.suppliers(self.content_dir / SUPPLIERS)
         self.check_supply(products, suppliers)
         synced = read_synced(self, self.content_dir / SUPPLIERS)

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kameng.domain.fulfilment import Kind
 from kameng.domain.price_book import PriceBook
 from kameng.domain.supply_sync import halts, lowest_price
 from kameng.sitegen.content import Id, Money, OneLine, Spec
-
-if TYPE_CHECKING:
-    from kameng.sitegen.load import _Loader
 
 SYNCED = "synced"  # the file's stem: a supplier may not be called so
 # SKU → its synced offers as (supplier, product, cost or None).
@@ -39,7 +36,8 @@ class SyncedSpec(Spec):
     skus: dict[Id, list[SyncedOfferSpec]] = {}
 
 
-def read_synced(loader: _Loader, folder: Path) -> Synced:
+def read_synced(loader: Any, folder: Path) -> Synced:
+    """The file's costs by SKU; `loader` (load.py's) reads and validates it, telling its mistakes."""
     path = folder / f"{SYNCED}.yaml"
     if not path.is_file():
         return {}

@@ -1,5 +1,5 @@
 // Stock: per-SKU counts and thresholds for every station; on the main station, which holds the supply,
-// key files imported by upload and keys voided.
+// and for a substation's own goods, key files imported by upload and keys voided.
 "use strict";
 (() => {
   const { register, api, make, count, status, table, button, PLATFORM } = window.kamengConsole;
@@ -167,8 +167,10 @@
     container.append(counts);
     if (!skus.length) return;
     const forms = make("div", { className: "forms" }, thresholdForm(station, skus, reload));
-    // Keys live in the main station's supply; a substation sells them and only sees their counts.
-    if (station === me.main_station) forms.append(importForm(skus, reload), voidForm(skus, reload));
+    // Keys live in the main station's supply; a substation sells them and only sees their counts, but
+    // imports and voids the keys of its own goods (独立商品库).
+    const own = station === me.main_station ? skus : skus.filter((row) => row.own_goods);
+    if (own.length) forms.append(importForm(own, reload), voidForm(own, reload));
     container.append(forms);
     const refresh = button("刷新", "quiet");
     refresh.addEventListener("click", () => reload().catch((error) => status(error.message, "error")));

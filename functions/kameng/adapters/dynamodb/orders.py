@@ -15,7 +15,7 @@ from kameng.domain.errors import SoldOut
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
-from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, takes_stock
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, keys_wanted, takes_stock
 from kameng.domain.stats import Tally
 from kameng.ports.store import Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
 
@@ -104,7 +104,7 @@ class _Plan:
 
 def _change_items(plan: _Plan, change: OrderChange, now: datetime) -> list[Named]:
     items = [_order_update(plan.changed, change.from_status, plan.refs,
-                           plan.order if change.refunds_some_keys else None)]
+                           plan.order if change.refunds_part else None)]
     if change.event_id is not None:
         items.append(_event_put(change, now))
     # A late payment takes its quotas again (within the caps); returned keys and the end of the wait give them back.
@@ -197,10 +197,10 @@ class DynamoOrders:
                         "expires_at": change.reservation_expires_at or order.expires_at}
         elif change.keys not in (KeyMove.NONE, KeyMove.RESERVE):
             picks = keys.picks_of(refs)
-            if change.keys in (KeyMove.SELL, KeyMove.FLAG_REFUNDED) and len(refs) != order.quantity:
+            if change.keys in (KeyMove.SELL, KeyMove.FLAG_REFUNDED) and len(refs) != order.units_held:
                 if self._refusal(change) is Applied.DUPLICATE:
                     return Applied.DUPLICATE
-                raise RuntimeError(f"order {order.id} holds {len(refs)} reserved keys, expected {order.quantity}")
+                raise RuntimeError(f"order {order.id} holds {len(refs)} reserved keys, expected {order.units_held}")
             if change.keys is KeyMove.RETURN:
                 refs = []
                 updates["key_ids"] = ()
@@ -211,7 +211,7 @@ class DynamoOrders:
     def _reserve_again(self, change: OrderChange, order: Order) -> dict[int, list[str]] | Applied:
         """Keys for an order paid after its own went back; SoldOut only while the order is still as read."""
         try:
-            return inventory.find_available(self.table, order.sku, order.quantity)
+            return inventory.find_available(self.table, order.sku, keys_wanted(order, change))
         except SoldOut:
             if self._refusal(change) is Applied.DUPLICATE:
                 return Applied.DUPLICATE

@@ -15,7 +15,7 @@ from kameng.domain.errors import SoldOut
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
-from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, takes_stock
+from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, keys_wanted, takes_stock
 from kameng.domain.quota import Quota
 from kameng.domain.stats import Tally
 from kameng.ports.store import Duplicate, UnknownRecord
@@ -61,20 +61,20 @@ def _move_order_keys(conn: sqlite3.Connection, order: Order, change: OrderChange
     _take_quotas(conn, order, taken)
     _give_back_quotas(conn, order, given)
     if change.keys is KeyMove.FLAG_REFUNDED:
-        expected = len(change.key_ids) or order.quantity
+        expected = len(change.key_ids) or order.units_held
         if (flagged := flag_refunded(conn, order.id, change.key_ids)) != expected:
             raise RuntimeError(f"order {order.id} holds {flagged} of the sold keys to flag, expected {expected}")
         return {}
     if change.keys is KeyMove.RESERVE and not takes_stock(order, change):
         return {}
     if change.keys is KeyMove.RESERVE:
-        return {"key_ids": tuple(reserve_keys(conn, order.sku, order.id, order.quantity)),
+        return {"key_ids": tuple(reserve_keys(conn, order.sku, order.id, keys_wanted(order, change))),
                 "expires_at": change.reservation_expires_at or order.expires_at}
     if change.keys is KeyMove.NONE:
         return {}
     moved = move_keys(conn, order.sku, order.id, change.keys)
-    if change.keys is KeyMove.SELL and moved != order.quantity:
-        raise RuntimeError(f"order {order.id} holds {moved} reserved keys, expected {order.quantity}")
+    if change.keys is KeyMove.SELL and moved != order.units_held:
+        raise RuntimeError(f"order {order.id} holds {moved} reserved keys, expected {order.units_held}")
     if change.keys is KeyMove.RETURN:
         return {"key_ids": ()}
     return {}
