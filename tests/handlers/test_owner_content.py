@@ -45,7 +45,7 @@ def test_the_editor_gets_the_stations_own_files_and_image_names(world, owner):
     assert answer.status == 200
     paths = [f["path"] for f in answer.json["files"]]
     assert paths == ["landing.md", "pages/about.md", "station.yaml"]
-    assert answer.json["images"] == ["logo.svg"]
+    assert answer.json["images"] == ["coach-pass.svg", "logo.svg"]  # the logo, and its own goods' image
 
 
 def test_a_broken_station_file_gets_the_builds_own_messages_and_nothing_is_written(world, owner):

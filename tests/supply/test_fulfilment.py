@@ -307,3 +307,22 @@ def test_a_refund_of_the_units_not_supplied_that_the_gateway_refused_is_asked_fo
     assert sweep(shop.deps)["short refunded"] == 1
     assert shop.order(order.id).short_refunded and shop.ledger_sum(shop.order(order.id)) == 0
     assert sweep(shop.deps)["short refunded"] == 0  # once
+
+
+def test_an_answer_charging_more_than_allowed_is_refused_logged_and_the_next_supplier_asked(world, monkeypatch, caplog):
+    shop = world()
+    simulator = shop.simulator("sim-a")
+    real_place = simulator.place
+
+    def overcharging(request):
+        from dataclasses import replace
+        return replace(real_place(request), unit_cost=request.max_unit_cost + 1)
+
+    monkeypatch.setattr(simulator, "place", overcharging)
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.DELIVERED and order.supply_charges == (("sim-b", 4900),)
+    first = shop.attempts(order)[0]
+    assert (first.supplier, first.status, first.quantity_applied) == ("sim-a", "failed", 0)
+    assert "above the" in first.note
+    assert any(r.getMessage() == "supplier answer refused" for r in caplog.records)

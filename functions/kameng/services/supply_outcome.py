@@ -41,6 +41,13 @@ def apply_result(order: Order, attempt: SupplyAttempt, result: SupplyResult, dep
     if result.status == "failed":
         settle_attempt(attempt, "failed", result.message or "the supplier could not deliver", deps)
         return None
+    wrong = _wrong_answer(attempt, result)
+    if wrong:
+        # Never applied: what it claims is not what was asked for. The owner settles it with the supplier.
+        log.error("supplier answer refused", extra={"order_id": order.id, "request_id": attempt.request_id,
+                                                    "supplier": attempt.supplier, "reason": wrong})
+        settle_attempt(attempt, "failed", f"answer refused: {wrong}", deps)
+        return None
     fresh = result.quantity_delivered - attempt.quantity_applied
     kind = _kind(order, deps)
     if fresh > 0 and kind is Kind.CARD_KEY:
@@ -111,6 +118,17 @@ def fail_order(order: Order, why: str, deps: Deps) -> Order | None:
         return deps.store.orders.order(order.id)
     log.error("order not supplied; refunding", extra={"order_id": order.id, "reason": why})
     return refund_undeliverable(updated.id, deps)
+
+
+def _wrong_answer(attempt: SupplyAttempt, result: SupplyResult) -> str:
+    """Why an answer cannot be about this attempt; empty when it can."""
+    if result.request_id != attempt.request_id:
+        return f"an answer about request {result.request_id[:64]}"
+    if result.quantity_delivered > attempt.quantity or len(result.keys) > attempt.quantity:
+        return f"{result.quantity_delivered} delivered of {attempt.quantity} asked for"
+    if result.unit_cost > attempt.max_unit_cost:
+        return f"unit cost {result.unit_cost} above the {attempt.max_unit_cost} allowed"
+    return ""
 
 
 def _kind(order: Order, deps: Deps) -> Kind:
