@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         f"supplier (3 simulators, real clock)",
         f"{found['delivered']} delivered, {found['refunded']} refunded, {found['unsettled']} unsettled, "
         f"{found['charged_twice']} charged twice; order → delivered p95 {p95:.2f} s (p50 "
-        f"{latency.get('p50_ms', 0) / 1000:.2f} s); {found['failed_over_share']:.1%} failed over, "
+        f"{latency.get('p50_ms', 0) / 1000:.2f} s); {found['failed_over_share']:.1%} failed over "
+        f"({found['failed_over_share_of_first_tries']:.1%} of those sim-flaky was asked first), "
         f"{found['circuit_skipped_share']:.1%} skipped sim-flaky (circuit open); {found['orders_per_s']} orders/s",
         f"every order delivered or refunded, none twice; p95 ≤ {BUDGET_P95_S:g} s",
         found["unsettled"] == 0 and found["charged_twice"] == 0 and found["place_errors"] == 0

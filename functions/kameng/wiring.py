@@ -81,7 +81,15 @@ def suppliers(chosen_store, config: configuration.Config) -> SupplierDirectory:
         book = chosen_store.price_books.price_book(config.main_station)
         return {} if book is None else book.suppliers
 
-    return SupplierDirectory(sources)
+    def callback(name: str) -> str | None:
+        # Suppliers call back on the main station's own address, where /api/* reaches the functions.
+        book = chosen_store.price_books.price_book(config.main_station)
+        if book is None:
+            return None
+        base = config.public_url.format(station=book.station, domain=book.domain).rstrip("/")
+        return f"{base}/api/suppliers/{name}/callback"
+
+    return SupplierDirectory(sources, callbacks=callback)
 
 
 def build(config: configuration.Config, sandbox_webhooks: Send | None = None) -> Deps:

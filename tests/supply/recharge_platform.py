@@ -61,14 +61,14 @@ class Dialect:
 CLASSIC = Dialect(
     encoding="form", sign=classic_sign, sign_field="sign", envelope=("code", "msg", "data"),
     codes={"ok": "0000", "bad_sign": "1001", "no_goods": "1002", "no_stock": "1003", "no_balance": "1004",
-           "reused": "1005", "no_order": "1006", "bad_account": "2001", "busy": "9999"},
+           "reused": "1005", "no_order": "1006", "bad_account": "2001", "busy": "9999", "done": "3001"},
     names={"request_id": "out_trade_no", "product": "goods_id", "quantity": "num", "account": "account",
            "notify_url": "notify_url", "order_no": "order_no", "status": "status", "price": "price",
            "amount": "amount", "cards": "cards", "card_no": "card_no", "card_pwd": "card_pwd",
            "balance": "balance", "items": "list", "title": "goods_name", "stock": "stock"},
     statuses={"pending": "0", "delivered": "1", "failed": "2"}, money=yuan,
     paths={"place": "/api/order/create", "query": "/api/order/query", "balance": "/api/user/balance",
-           "catalogue": "/api/goods/list"},
+           "catalogue": "/api/goods/list", "cancel": "/api/order/cancel"},
     timestamp=("timestamp", 1),
 )
 
@@ -158,6 +158,8 @@ class RechargePlatform:
         if path == paths["query"]:
             order = self.orders.get(str(params.get(names["request_id"])))
             return ("ok", self._order_data(order)) if order else ("no_order", None)
+        if path == paths.get("cancel"):
+            return self._cancel(str(params.get(names["request_id"])))
         if path == paths["balance"]:
             return "ok", {names["balance"]: self.dialect.money(self.balance)}
         if path == paths["catalogue"]:
@@ -196,6 +198,17 @@ class RechargePlatform:
             order.status = "delivered"
         self.orders[request_id] = order
         return "ok", self._order_data(order)
+
+    def _cancel(self, request_id: str) -> tuple[str, Any]:
+        """撤单: an order still in progress is dropped and paid back; a finished one cannot be."""
+        order = self.orders.get(request_id)
+        if order is None:
+            return "ok", None
+        if order.status != "pending":
+            return "done", None
+        del self.orders[request_id]
+        self.balance += order.goods.price * order.quantity
+        return "ok", None
 
     def _order_data(self, order: Order) -> dict[str, Any]:
         names, money = self.dialect.names, self.dialect.money

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kameng.domain.errors import InvalidCallback, InvalidRequest, NotDeliverable, SoldOut
+from kameng.domain.errors import InvalidCallback, InvalidRequest, NotDeliverable, SoldOut, SupplierUnavailable
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.order import OrderStatus
 from kameng.domain.owners import Owner, Role
@@ -57,16 +57,17 @@ def test_an_outage_at_the_first_supplier_fails_over_to_the_next(world):
     assert order.supply_charges == (("sim-b", 4900),)
 
 
-def test_after_three_outages_the_circuit_opens_and_the_next_order_skips_that_supplier(world):
+def test_after_five_outages_the_circuit_opens_and_the_next_order_skips_that_supplier(world):
     shop = world(knobs={"sim-a": {"failure_rate": 1.0}})
-    for _ in range(3):
+    for _ in range(5):
         assert shop.buy(TOP_UP, phone=PHONE).status is S.DELIVERED
-    fourth = shop.buy(TOP_UP, phone=PHONE)
+    sixth = shop.buy(TOP_UP, phone=PHONE)
 
-    assert [a.supplier for a in shop.attempts(fourth)] == ["sim-b"]
+    assert [a.supplier for a in shop.attempts(sixth)] == ["sim-b"]
     shop.later(seconds=31)
-    fifth = shop.buy(TOP_UP, phone=PHONE)
-    assert [a.supplier for a in shop.attempts(fifth)] == ["sim-a", "sim-b"]  # half open: one try
+    half_open = shop.buy(TOP_UP, phone=PHONE)
+    assert [a.supplier for a in shop.attempts(half_open)] == ["sim-a", "sim-b"]  # one try, which fails
+    assert [a.supplier for a in shop.attempts(shop.buy(TOP_UP, phone=PHONE))] == ["sim-b"]  # open again
 
 
 def test_a_supplier_that_took_the_order_but_answered_too_late_is_not_bought_from_twice(world):
@@ -326,3 +327,57 @@ def test_an_answer_charging_more_than_allowed_is_refused_logged_and_the_next_sup
     assert (first.supplier, first.status, first.quantity_applied) == ("sim-a", "failed", 0)
     assert "above the" in first.note
     assert any(r.getMessage() == "supplier answer refused" for r in caplog.records)
+
+
+def lose_answers(monkeypatch, simulator, *calls: str) -> None:
+    """The supplier does what it is asked, but these calls' answers never come back."""
+    for name in calls:
+        real = getattr(simulator, name)
+
+        def lost(*args, _real=real, **kwargs):
+            _real(*args, **kwargs)
+            raise SupplierUnavailable("answer lost")
+
+        monkeypatch.setattr(simulator, name, lost)
+
+
+def test_a_top_up_whose_supplier_does_not_answer_is_cancelled_there_before_the_next_is_asked(world, monkeypatch):
+    shop = world(knobs={"sim-a": {"completion_delay": 60}})
+    lose_answers(monkeypatch, shop.simulator("sim-a"), "place", "query")
+    order = shop.buy(TOP_UP, phone=PHONE)
+
+    assert order.status is S.DELIVERED and order.supply_charges == (("sim-b", 4900),)
+    first = shop.attempts(order)[0]
+    assert (first.supplier, first.status, first.note.startswith("cancelled")) == ("sim-a", "failed", True)
+    shop.later(seconds=61)
+    shop.simulator("sim-a").settle_all()
+    assert shop.simulator("sim-a").balance() == 10**8  # cancelled there: never done, never charged
+
+
+def test_a_top_up_that_cannot_be_cancelled_waits_for_its_supplier_and_is_never_sent_twice(world, monkeypatch):
+    shop = world(knobs={"sim-a": {"completion_delay": 60}})
+    simulator = shop.simulator("sim-a")
+    lose_answers(monkeypatch, simulator, "place", "query")
+
+    def unreachable(request_id):
+        raise SupplierUnavailable("no answer")
+
+    monkeypatch.setattr(simulator, "cancel", unreachable)
+    order = shop.buy(TOP_UP, phone=PHONE)
+    assert order.status is S.AWAITING_DELIVERY and [a.supplier for a in shop.attempts(order)] == ["sim-a"]
+
+    monkeypatch.undo()  # its answers come through again; the top-up finished there meanwhile
+    shop.later(seconds=91)
+    sweep(shop.deps)
+    delivered = shop.order(order.id)
+    assert [a.supplier for a in shop.attempts(delivered)] == ["sim-a"]
+    assert delivered.status is S.DELIVERED and delivered.supply_charges == (("sim-a", 4900),)
+
+
+def test_two_workers_routing_one_order_at_once_send_it_to_one_supplier_once(world):
+    from kameng.services.supply_routing import fulfil
+    shop = world(knobs={"sim-a": {"completion_delay": 60}})
+    order = shop.buy(TOP_UP, phone=PHONE)  # the webhook's own pass placed it at sim-a, pending
+    for _ in range(3):
+        fulfil(order.id, shop.deps)  # the stream's pass, the sweeper's: each asks sim-a again, none buys elsewhere
+    assert [a.supplier for a in shop.attempts(order)] == ["sim-a"]

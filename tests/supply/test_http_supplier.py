@@ -295,3 +295,24 @@ def test_an_answer_about_another_request_is_not_trusted():
     assert result_from_answer(spec, answer, "r-other").status == "delivered"
     with pytest.raises(SupplierUnavailable):
         result_from_answer(spec, answer, "r-mine")
+
+
+@pytest.mark.parametrize("world", ["classic"], indirect=True)  # its file names a cancel endpoint
+def test_a_top_up_in_progress_is_cancelled_and_a_finished_one_cannot_be(world):
+    platform, supplier, _ = world
+    supplier.place(top_up("c-1"))
+    supplier.place(top_up("c-2"))
+    platform.finish("c-2")
+
+    assert supplier.cancel("c-1") is True
+    with pytest.raises(SupplierRefused):
+        supplier.query("c-1")  # gone there: never delivered
+    assert supplier.cancel("c-2") is False
+    assert supplier.cancel("never-sent") is True
+
+
+@pytest.mark.parametrize("world", ["nebula"], indirect=True)  # its file names none
+def test_a_platform_without_a_cancel_endpoint_never_says_cancelled(world):
+    platform, supplier, _ = world
+    supplier.place(top_up("n-1"))
+    assert supplier.cancel("n-1") is False

@@ -28,8 +28,11 @@ SIMULATOR_SECRET = b"kameng-local-supplier-simulator"
 
 class SupplierDirectory:
     def __init__(self, sources: Callable[[], Mapping[str, SupplierSource]], environ: Mapping[str, str] = os.environ,
-                 clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] | None = None):
+                 clock: Callable[[], datetime] | None = None, sleep: Callable[[float], None] | None = None,
+                 callbacks: Callable[[str], str | None] = lambda name: None):
         self._sources = sources
+        # Where a supplier posts its callbacks: the shop's address for them, by supplier name.
+        self._callbacks = callbacks
         self._environ = environ
         # A simulator's time: tests turn it by hand.
         self._time = {name: hook for name, hook in (("clock", clock), ("sleep", sleep)) if hook is not None}
@@ -71,4 +74,5 @@ class SupplierDirectory:
             return KamengSupplier(source.name, settings["url"], settings["reseller"], secret,
                                   timeout=source.timeout_seconds)
         spec = HttpSupplierSpec.model_validate({"kind": "http", **settings})
-        return HttpSupplier(source.name, spec, secret, timeout=source.timeout_seconds)
+        return HttpSupplier(source.name, spec, secret, timeout=source.timeout_seconds,
+                            callback_url=self._callbacks(source.name))

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from kameng.domain.errors import SupplierUnavailable
+from kameng.domain.errors import SupplierRefused, SupplierUnavailable
 from kameng.domain.http_supplier import (
     BalanceEndpoint, CatalogueEndpoint, HttpSupplierSpec, PlaceEndpoint, QueryEndpoint, balance_from_answer,
     callback_result, check_accepted, offers_from_answer, parse_body, place_params, result_from_answer, signed,
@@ -73,6 +73,17 @@ class HttpSupplier:
         endpoint = self._spec.endpoints.query
         data = self._call(endpoint, {**self._spec.params, endpoint.request_id: request_id})
         return result_from_answer(self._spec, data, request_id)
+
+    def cancel(self, request_id: str) -> bool:
+        """Cancelled when the platform answers a success code; False without a cancel endpoint or on a refusal."""
+        endpoint = self._spec.endpoints.cancel
+        if endpoint is None:
+            return False
+        try:
+            self._call(endpoint, {**self._spec.params, endpoint.request_id: request_id})
+        except SupplierRefused:
+            return False
+        return True
 
     def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> SupplyResult:
         # These platforms sign inside the body, never in headers.

@@ -75,6 +75,11 @@ class KamengSupplier:
             raise SupplierUnavailable("上游的余额无法读取")
         return data["balance"]
 
+    def cancel(self, request_id: str) -> bool:
+        """An upstream Kameng pays for an order as it takes it and delivers it through its own suppliers: it has
+        no way to drop one, so nothing taken there is ever known to be cancelled."""
+        return False
+
     def catalogue(self) -> list[SupplierOffer]:
         data = self._call("GET", "/api/wholesale/catalogue")
         try:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import random
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -98,6 +99,7 @@ class SimulatorSettings:
     timeout: float = 10.0           # seconds a caller waits: a slower call raises SupplierUnavailable
     failure_rate: float = 0.0       # share of calls answered like a 5xx: nothing is taken
     timeout_rate: float = 0.0       # share of new orders taken upstream whose answer never comes in time
+    hang_rate: float = 0.0          # share of new orders whose call hangs past the timeout before anything is taken
     partial_rate: float = 0.0       # share of card-key orders (quantity ≥ 2) filled half now, the rest later
     completion_delay: float = 0.0   # seconds before a partial fill's rest, or a top-up, completes
     duplicate_callbacks: int = 1    # how many times each callback is sent
@@ -158,6 +160,8 @@ class SupplierSimulator:
         self._random = random.Random(settings.seed)
         self._orders: dict[str, _Order] = {}
         self._outbox: list[Callback] = []
+        # The local server calls it from many threads; sleeps happen outside the lock.
+        self._lock = threading.RLock()
 
     @property
     def name(self) -> str:
@@ -168,25 +172,51 @@ class SupplierSimulator:
         if outage < self.settings.failure_rate:
             self._wait(self.settings.latency)
             raise SupplierUnavailable(f"供货商 {self._name} 暂不可用（HTTP 503）")
-        order = self._orders.get(request.request_id)
-        if order is not None:
-            if order.request != request:
+        # Drawn only when asked for, so every seeded run without it repeats as before.
+        if self.settings.hang_rate and self._random.random() < self.settings.hang_rate:
+            self._wait(self.settings.timeout + 1)
+        with self._lock:
+            order = self._orders.get(request.request_id)
+            taken = order is None
+            if order is not None and order.request != request:
                 raise SupplierRefused("request_id_reused", "同一请求号已用于另一笔订单")
-            self._settle(order)
-        else:
-            order = self._take(request, partial_fill=partial < self.settings.partial_rate)
-            if slow < self.settings.timeout_rate:
-                self._wait(self.settings.timeout + 1)
+            if order is not None:
+                self._settle(order)
+            else:
+                order = self._take(request, partial_fill=partial < self.settings.partial_rate)
+        if taken and slow < self.settings.timeout_rate:
+            self._wait(self.settings.timeout + 1)
         self._wait(self.settings.latency)
-        return order.result()
+        with self._lock:
+            return order.result()
 
     def query(self, request_id: str) -> SupplyResult:
         self._wait(self.settings.latency)
-        order = self._orders.get(request_id)
-        if order is None:
-            raise SupplierRefused("unknown_request", f"供货商 {self._name} 没有此请求号的订单")
+        with self._lock:
+            order = self._orders.get(request_id)
+            if order is None:
+                raise SupplierRefused("unknown_request", f"供货商 {self._name} 没有此请求号的订单")
+            self._settle(order)
+            return order.result()
+
+    def cancel(self, request_id: str) -> bool:
+        # Like every call, it is carried out at once; only its answer may come too late.
+        with self._lock:
+            order = self._orders.get(request_id)
+            cancelled = order is None or self._drop(order)
+        self._wait(self.settings.latency)
+        return cancelled
+
+    def _drop(self, order: _Order) -> bool:
+        """Cancel an order nothing of which was delivered: what it held of the balance and stock comes back."""
         self._settle(order)
-        return order.result()
+        if order.delivered:
+            return False
+        del self._orders[order.request.request_id]
+        if order.product.stock is not None:
+            product = self._products[order.product.product_code]
+            self._products[product.product_code] = replace(product, stock=(product.stock or 0) + order.request.quantity)
+        return True
 
     def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> SupplyResult:
         check_signature(self._secret, headers, body, self._clock())
@@ -213,14 +243,16 @@ class SupplierSimulator:
 
     def take_callbacks(self) -> list[Callback]:
         """The callbacks sent since last asked, each as often as duplicate_callbacks says, oldest first."""
-        self.settle_all()
-        sent, self._outbox = self._outbox, []
-        return sent
+        with self._lock:
+            self.settle_all()
+            sent, self._outbox = self._outbox, []
+            return sent
 
     def settle_all(self) -> None:
         """Complete every order whose time has come, as the upstream would on its own."""
-        for order in self._orders.values():
-            self._settle(order)
+        with self._lock:
+            for order in list(self._orders.values()):
+                self._settle(order)
 
     def _wait(self, seconds: float) -> None:
         if seconds > self.settings.timeout:

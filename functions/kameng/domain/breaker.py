@@ -1,21 +1,27 @@
-"""A circuit breaker per supplier: after a run of outages, stop sending it orders for a while.
+"""A circuit breaker per supplier: when most of its recent calls were outages, stop sending it orders for a while.
 
 Kept in the process (each function instance learns on its own, as a breaker library would): a supplier
-that is down costs each instance a few timeouts, not every order its full timeout.
+that is down costs each instance a few timeouts, not every order its full timeout. It opens on a share of
+the last calls, not on a run of them, so a supplier that fails now and then (a 30 % error rate) keeps
+its orders, and one that is down loses them after a handful.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-# Consecutive outages that open the circuit, and how long it stays open before one order may try again.
-THRESHOLD = 3
+# The calls remembered, how many must be known before it may open, and the share of outages that opens it.
+WINDOW = 10
+LEAST_CALLS = 5
+OPENING_SHARE = 0.8
+# How long it stays open before one order may try the supplier again (half open).
 COOL_DOWN = timedelta(seconds=30)
 
 
 @dataclass
 class CircuitBreaker:
-    failures: int = 0
+    outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=WINDOW))
     opened_until: datetime | None = None
 
     def allows(self, now: datetime) -> bool:
@@ -23,9 +29,17 @@ class CircuitBreaker:
         return self.opened_until is None or now >= self.opened_until
 
     def succeeded(self) -> None:
-        self.failures, self.opened_until = 0, None
+        if self.opened_until is not None:
+            # Half open, and the supplier answered: closed again, its past forgotten.
+            self.opened_until = None
+            self.outcomes.clear()
+        self.outcomes.append(True)
 
     def failed(self, now: datetime) -> None:
-        self.failures += 1
-        if self.failures >= THRESHOLD:
+        if self.opened_until is not None:
+            self.opened_until = now + COOL_DOWN  # half open, and it failed again
+            return
+        self.outcomes.append(False)
+        failures = self.outcomes.count(False)
+        if len(self.outcomes) >= LEAST_CALLS and failures >= OPENING_SHARE * len(self.outcomes):
             self.opened_until = now + COOL_DOWN

@@ -106,6 +106,8 @@ class Endpoints(_Spec):
     query: QueryEndpoint
     balance: BalanceEndpoint
     catalogue: CatalogueEndpoint | None = None
+    # 撤单: the platform drops an order it has not finished; a success code means it never will.
+    cancel: QueryEndpoint | None = None
 
 
 class AnswerSpec(_Spec):

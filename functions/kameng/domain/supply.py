@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict
@@ -82,6 +82,9 @@ class SupplierOffer:
 
 
 AttemptStatus = Literal["placed", "pending", "delivered", "failed", "unavailable", "abandoned"]
+# An attempt younger than this may still be on its way to its supplier: asking about it now would find nothing
+# and move on while it is being taken. Longer than any supplier's timeout (at most 60 s).
+IN_FLIGHT = timedelta(seconds=90)
 # An attempt in these may still change upstream: the sweeper asks the supplier about it again.
 OPEN_ATTEMPTS: tuple[AttemptStatus, ...] = ("placed", "pending", "unavailable")
 

@@ -23,6 +23,11 @@ class Supplier(Protocol):
     def query(self, request_id: str) -> SupplyResult:
         """The order's result as the supplier sees it now; SupplierRefused for an id it never took."""
 
+    def cancel(self, request_id: str) -> bool:
+        """Ask the supplier to drop an order it may have taken but not finished (撤单): True when it will never
+        deliver it (cancelled, or never taken), False when it cannot say so (done already, or no way to
+        cancel). Raises SupplierUnavailable when it does not answer."""
+
     def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> SupplyResult:
         """Check the signature over the raw body, then read it; raise InvalidCallback and apply nothing.
 

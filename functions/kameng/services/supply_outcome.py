@@ -55,10 +55,14 @@ def apply_result(order: Order, attempt: SupplyAttempt, result: SupplyResult, dep
     status = "delivered" if result.status == "delivered" else "pending"
     if fresh <= 0 and status == attempt.status:
         return deps.store.orders.order(order.id)  # told before: nothing new
-    attempt = settle_attempt(attempt, status, result.message, deps, quantity_delivered=result.quantity_delivered,
-                             quantity_applied=max(attempt.quantity_applied, result.quantity_delivered),
-                             unit_cost=result.unit_cost, supplier_ref=result.supplier_ref, receipt=result.receipt)
+    settled = replace(attempt, status=status, note=result.message[:300], updated_at=deps.clock(),
+                      quantity_delivered=result.quantity_delivered,
+                      quantity_applied=max(attempt.quantity_applied, result.quantity_delivered),
+                      unit_cost=result.unit_cost, supplier_ref=result.supplier_ref, receipt=result.receipt)
     current = deps.store.orders.order(order.id) or order
+    if not deps.store.supply_attempts.update_attempt(settled, attempt):
+        return current  # a racing callback or sweeper applied this answer (or a newer one): it goes on from there
+    attempt = settled
     if current.status is not S.AWAITING_DELIVERY or current.delivery.value != "supplier":
         if kind is not Kind.CARD_KEY and fresh > 0:
             log.error("a top-up was delivered for an order that no longer waits for it: settle it with the supplier",
@@ -97,7 +101,9 @@ def _deliver(order: Order, charges: tuple[tuple[str, int], ...], attempts: tuple
         receipt = "; ".join(a.receipt or f"{a.supplier} {a.supplier_ref}".strip() for a in attempts)
         record = (("receipt", receipt), ("supply_charges", charges), ("short", short))
         change = deliver(order.model_copy(update=dict(record)), deps.settings.main_station, now, record=record)
-        return after_delivery(order, change, deps) if change is not None else order
+        # Another worker delivering it first is no failure of this supplier's: never ask the next one then.
+        delivered = after_delivery(order, change, deps) if change is not None else None
+        return delivered or deps.store.orders.order(order.id) or order
     try:
         outcome, updated = deps.store.orders.apply(supplied_keys(order, charges, now, short), now)
     except SoldOut:
@@ -107,8 +113,8 @@ def _deliver(order: Order, charges: tuple[tuple[str, int], ...], attempts: tuple
         log.warning("supplied keys were sold to another order first", extra={"order_id": order.id})
         return order
     if outcome is not Applied.DONE:
-        return deps.store.orders.order(order.id)
-    return release(updated.id, deps)
+        return deps.store.orders.order(order.id) or order
+    return release(updated.id, deps) or updated
 
 
 def fail_order(order: Order, why: str, deps: Deps) -> Order | None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from kameng.deps import Deps
 from kameng.domain.errors import SupplierRefused, SupplierUnavailable
+from kameng.domain.supply import IN_FLIGHT
 from kameng.services.supply_outcome import apply_result, settle_attempt
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ def reconcile_attempts(deps: Deps, limit: int = 100) -> Counter:
     done: Counter = Counter()
     if deps.suppliers is None:
         return done
-    for attempt in deps.store.supply_attempts.open_attempts(deps.clock(), limit):
+    # Not one still on its way to its supplier: it would be found missing there and closed while being taken.
+    for attempt in deps.store.supply_attempts.open_attempts(deps.clock() - IN_FLIGHT, limit):
         order = deps.store.orders.order(attempt.order_id)
         if order is None:
             continue

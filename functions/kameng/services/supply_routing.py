@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 from kameng.deps import Deps
 from kameng.domain.errors import InvalidRequest, SupplierRefused, SupplierUnavailable
-from kameng.domain.fulfilment import Delivery, SupplyOffer, check_buyer_fields
+from kameng.domain.fulfilment import Delivery, Kind, SupplyOffer, check_buyer_fields
 from kameng.domain.order import Order, OrderStatus
 from kameng.domain.price_book import PricedSku
-from kameng.domain.supply import SupplyAttempt, SupplyRequest
+from kameng.domain.supply import IN_FLIGHT, SupplyAttempt, SupplyRequest
 from kameng.domain.supply_sync import SkuSync
+from kameng.ports.store import Duplicate
+from kameng.ports.supply import Supplier
 from kameng.services.release import release
 from kameng.services.supply_outcome import apply_result, fail_order, give_up, settle_attempt
 
@@ -38,8 +40,10 @@ def fulfil(order_id: str, deps: Deps) -> Order | None:
         return order
     line = _line(order, deps)
     attempts = deps.store.supply_attempts.attempts_of(order.id)
-    waiting = next((a for a in attempts if a.open and a.status != "unavailable"), None)
+    waiting = _waiting_on(attempts, line)
     if waiting is not None:
+        if waiting.status == "placed" and deps.clock() - waiting.started_at < IN_FLIGHT:
+            return order  # another worker is sending it right now
         # Taken upstream and not finished (or its answer was lost): ask before buying anywhere else.
         order = _ask_again(order, waiting, deps) or order
         if order.status is not S.AWAITING_DELIVERY or not _past_deadline(order, deps):
@@ -79,6 +83,14 @@ def _worth_asking(synced: SkuSync | None, offer: SupplyOffer, order: Order) -> b
     return False
 
 
+def _waiting_on(attempts: list[SupplyAttempt], line: PricedSku | None) -> SupplyAttempt | None:
+    """The attempt no other supplier may be asked before it is settled: one taken upstream and not finished;
+    for a top-up also one whose supplier never answered, since a second supplier could top the account up again
+    (card keys that come late are simply kept as stock)."""
+    direct = line is not None and line.kind is Kind.DIRECT
+    return next((a for a in attempts if a.open and (a.status != "unavailable" or direct)), None)
+
+
 def _past_deadline(order: Order, deps: Deps) -> bool:
     return order.deliver_by is not None and deps.clock() >= order.deliver_by
 
@@ -97,47 +109,75 @@ def _try(order: Order, supplier_name: str, product: str, number: int, fields: di
         request_id=f"{order.id}-{number}", order_id=order.id, supplier=supplier_name, product_code=product,
         quantity=order.quantity, max_unit_cost=most_per_unit(order), currency=order.currency, started_at=now,
     )
-    deps.store.supply_attempts.start_attempt(attempt)
+    try:
+        deps.store.supply_attempts.start_attempt(attempt)
+    except Duplicate:
+        return attempt, order  # another worker routes this order now
     breaker = deps.suppliers.breaker(supplier_name)
     request = SupplyRequest(attempt.request_id, product, order.quantity, attempt.max_unit_cost, order.currency, fields)
-    outage = False
+    supplier: Supplier | None = None
     try:
         supplier = deps.suppliers.supplier(supplier_name)
         try:
             result = supplier.place(request)
         except SupplierUnavailable:
-            # It may have been taken before the answer was lost: one question tells.
-            outage = True
             breaker.failed(deps.clock())
+            # It may have been taken before the answer was lost: one question tells.
             result = supplier.query(attempt.request_id)
     except SupplierUnavailable as error:
-        if not outage:
-            breaker.failed(deps.clock())
-        log.warning("supplier unavailable; trying the next", extra={"order_id": order.id, "supplier": supplier_name,
-                                                                     "request_id": attempt.request_id})
-        return settle_attempt(attempt, "unavailable", str(error), deps), None
+        if supplier is None:
+            return settle_attempt(attempt, "failed", f"not configured: {error}", deps), None
+        return _no_answer(order, supplier, attempt, str(error), deps)
     except SupplierRefused as error:
-        if not outage:
-            breaker.succeeded()
         log.info("supplier refused; trying the next", extra={"order_id": order.id, "supplier": supplier_name,
                                                              "reason": error.reason})
         return settle_attempt(attempt, "failed", f"{error.reason}: {error.message}", deps), None
-    if not outage:
-        breaker.succeeded()
+    breaker.succeeded()
     return attempt, apply_result(order, attempt, result, deps)
+
+
+def _no_answer(order: Order, supplier: Supplier, attempt: SupplyAttempt, why: str,
+               deps: Deps) -> tuple[SupplyAttempt, Order | None]:
+    """The supplier did not answer, nor say whether it took the order. Card keys are bought elsewhere at once
+    (any that come late are kept as stock). A top-up is first cancelled there (撤单); one that cannot be
+    cancelled holds the order until the supplier tells, or the deadline refunds it."""
+    assert deps.suppliers is not None
+    deps.suppliers.breaker(attempt.supplier).failed(deps.clock())
+    line = _line(order, deps)
+    if line is not None and line.kind is Kind.DIRECT and not _cancelled(supplier, attempt):
+        log.warning("supplier did not answer about a top-up: waiting for it", extra={
+            "order_id": order.id, "supplier": attempt.supplier, "request_id": attempt.request_id})
+        return settle_attempt(attempt, "unavailable", why, deps), order
+    log.warning("supplier unavailable; trying the next", extra={
+        "order_id": order.id, "supplier": attempt.supplier, "request_id": attempt.request_id})
+    status = "failed" if line is not None and line.kind is Kind.DIRECT else "unavailable"
+    return settle_attempt(attempt, status, f"cancelled after no answer: {why}" if status == "failed" else why, deps), None
+
+
+def _cancelled(supplier: Supplier, attempt: SupplyAttempt) -> bool:
+    try:
+        return supplier.cancel(attempt.request_id)
+    except (SupplierUnavailable, SupplierRefused):
+        return False
 
 
 def _ask_again(order: Order, attempt: SupplyAttempt, deps: Deps) -> Order | None:
     assert deps.suppliers is not None
+    supplier: Supplier | None = None
     try:
-        result = deps.suppliers.supplier(attempt.supplier).query(attempt.request_id)
+        supplier = deps.suppliers.supplier(attempt.supplier)
+        result = supplier.query(attempt.request_id)
     except SupplierUnavailable:
+        if supplier is not None and attempt.status == "unavailable" and _cancelled(supplier, attempt):
+            settle_attempt(attempt, "failed", "cancelled after no answer", deps)
+            return fulfil(order.id, deps)
         return order
     except SupplierRefused as error:
         # It never took the order (the process died before sending it): the next supplier may.
         settle_attempt(attempt, "failed", f"{error.reason}: {error.message}", deps)
         return fulfil(order.id, deps)
-    return apply_result(order, attempt, result, deps)
+    settled = apply_result(order, attempt, result, deps)
+    return fulfil(order.id, deps) if settled is None else settled
 
 
 def most_per_unit(order: Order) -> int:

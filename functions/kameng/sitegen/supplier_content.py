@@ -23,6 +23,7 @@ class SimulatorKnobsSpec(Spec):
     timeout: float = Field(10.0, gt=0, le=60)
     failure_rate: float = Field(0.0, ge=0, le=1)
     timeout_rate: float = Field(0.0, ge=0, le=1)
+    hang_rate: float = Field(0.0, ge=0, le=1)
     partial_rate: float = Field(0.0, ge=0, le=1)
     completion_delay: float = Field(0.0, ge=0, le=3600)
     duplicate_callbacks: int = Field(1, ge=1, le=10)
