@@ -5,7 +5,7 @@
 
 The demo content is built into a temp data folder and served by the services in this process (see
 _supply.py): each order is placed with checkout and paid on the sandbox gateway, whose webhook runs the
-supply routing. The orders come as one burst, all at once, so each meets the timeout before three of them
+supply routing. The orders come as one burst, all at once, so each meets the timeout before five of them
 have opened the supplier's circuit breaker (after which orders skip it without waiting at all).
 
 Two rounds, as a top-up must be sent once at most (a second supplier would top the phone up again):
@@ -59,13 +59,12 @@ def burst(shop: s.Shop, orders: int, offset: int) -> list[s.Bought]:
 
 
 def round_(shop: s.Shop, name: str, knobs: dict, orders: int, offset: int, timeout: float) -> dict:
-    from kameng.domain.breaker import CircuitBreaker
-
     shop.tune_suppliers({"sim-flaky": knobs, "sim-fast": {"latency": 0.05, "failure_rate": 0.0},
                          "sim-slow": {"latency": 0.05, "completion_delay": 0}})
     for supplier in ("sim-flaky", "sim-fast", "sim-slow"):
         breaker = shop.deps.suppliers.breaker(supplier)
-        breaker.failures, breaker.opened_until = CircuitBreaker().failures, None
+        breaker.outcomes.clear()
+        breaker.opened_until = None
     print(f"round '{name}': {orders} orders at once, sim-flaky {knobs}", flush=True)
     bought = burst(shop, orders, offset)
     delivered = [b for b in bought if b.status == "delivered" and b.settled_at is not None]
