@@ -64,3 +64,20 @@ def test_the_feed_offers_card_keys_and_top_ups_but_no_loop_or_manual_goods(shop,
     offers = {o["sku"]: o for o in call(shop, reseller, "GET", "/api/wholesale/catalogue")["offers"]}
     assert TOP_UP in offers and CARD in offers and LOOP not in offers and MANUAL not in offers
     assert (offers[TOP_UP]["kind"], offers[TOP_UP]["fields"], offers[TOP_UP]["stock"]) == ("direct", ["phone"], None)
+
+
+def test_a_top_up_no_supplier_could_do_is_refunded_to_the_resellers_balance_once(deps, stations, clock):
+    shop = build_world(deps, stations, clock, knobs={name: {"failure_rate": 1.0} for name in ("sim-a", "sim-b", "sim-c")})
+    record, secret = resellers.add_reseller(shop.deps, "test", "下游平台", 0)
+    resellers.top_up(shop.deps, "test", record.id, 100_000, "opening")
+    reseller = (record.id, secret.encode())
+    body = {"request_id": "r-9", "sku": TOP_UP, "quantity": 1, "max_unit_cost": 10_000,
+            "buyer_fields": {"phone": "13800138000"}}
+
+    first = call(shop, reseller, "POST", ORDERS, body)
+    again = call(shop, reseller, "POST", ORDERS, body)
+
+    assert (first["status"], first["charged"]) == ("failed", False) and again["status"] == "failed"
+    assert shop.order(first["order_id"]).status.value == "refunded"
+    assert shop.deps.store.resellers.balance(record.id)[0] == 100_000  # paid back once, to the balance
+    assert shop.ledger_sum(shop.order(first["order_id"])) == 0

@@ -151,3 +151,18 @@ def answer_is_genuine(secret: bytes, status: int, path: str, nonce: str, body: b
 def wholesale_event_id(reseller_id: str, request_id: str) -> str:
     # The payment event that marks a wholesale order paid: one per request, so applying it twice is a no-op.
     return f"wholesale:{reseller_id}:{request_id}"
+
+
+# An upstream order a reseller paid from its balance names it as its payment: its refunds go back there.
+PAID_BY_RESELLER = "wholesale:"
+
+
+def payment_ref(reseller_id: str) -> str:
+    return f"{PAID_BY_RESELLER}{reseller_id}"
+
+
+def paying_reseller(payment_reference: str | None) -> str | None:
+    """The reseller whose balance paid for an order; None for an order paid through a gateway."""
+    if payment_reference and payment_reference.startswith(PAID_BY_RESELLER):
+        return payment_reference[len(PAID_BY_RESELLER):]
+    return None

@@ -17,13 +17,27 @@ from kameng.domain.key_refund import (
 )
 from kameng.domain.stats import Counted
 from kameng.domain.refund import (
-    refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered, wants_automatic_refund,
+    paid_amount, refund_again, refund_delivered, refund_failed, refund_has_failed, refund_undelivered,
+    wants_automatic_refund,
 )
+from kameng.domain.wholesale import paying_reseller
 from kameng.services import audit
 from kameng.services.lookup import find_order
 from kameng.services.stats import count_after, count_key_refund_after
 
 log = logging.getLogger(__name__)
+
+
+def pay_back(order: Order, amount: int | None, attempt: int, deps: Deps) -> str:
+    """Give money back where it came from (all that was paid when `amount` is None): through the gateway, or
+    to the prepaid balance of the reseller who bought it wholesale. Idempotent per (order, attempt); returns
+    the refund's id."""
+    reseller = paying_reseller(order.payment_ref)
+    if reseller is None:
+        return deps.gateway.refund(order.payment_ref, amount, order.id, attempt=attempt)
+    reference = f"refund:{order.id}:{attempt}"
+    deps.store.resellers.top_up(reseller, paid_amount(order)[0] if amount is None else amount, reference, deps.clock())
+    return reference
 
 
 def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
@@ -48,7 +62,7 @@ def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
 def _ask_for_refund(order: Order, deps: Deps) -> str:
     # All of what was paid: for an amount mismatch that is not the order's total. After a failed
     # refund the gateway needs a new one, hence the attempt number in its idempotency key.
-    return deps.gateway.refund(order.payment_ref, None, order.id, attempt=order.refund_failures)
+    return pay_back(order, None, order.refund_failures, deps)
 
 
 def _record_refund(order: Order, refund_id: str, deps: Deps) -> Order | None:
@@ -125,7 +139,7 @@ def _refund(order: Order, reason: str | None, deps: Deps) -> tuple[Order, bool]:
         refund = key_refund(order, rest) if rest else rest_refund(order)
         return _refund_part(order, refund, reason, deps, None), True
     try:
-        refund_id = deps.gateway.refund(order.payment_ref, order.total, order.id)
+        refund_id = pay_back(order, order.total, 0, deps)
     except Exception as error:
         raise _gateway_refused(order, error) from None
     outcome, updated = deps.store.orders.apply(
@@ -198,7 +212,7 @@ def refund_short(order_id: str, deps: Deps) -> Order | None:
 def _refund_part(before: Order, refund: KeyRefund | UnitRefund, reason: str | None, deps: Deps,
                  actor: str | None) -> Order:
     try:
-        refund_id = deps.gateway.refund(before.payment_ref, refund.amount, before.id, attempt=refund.attempt)
+        refund_id = pay_back(before, refund.amount, refund.attempt, deps)
     except Exception as error:
         raise _gateway_refused(before, error) from None
     ledger = deps.store.orders.ledger(before.id)

@@ -24,7 +24,7 @@ from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.domain.quota import EVERYONE, Quota, QuotaKind
 from kameng.domain.shopper import hash_token, password_digest
 from kameng.domain.wholesale import (
-    NONCE_KEPT, REQUEST_ID, SECRET_PURPOSE, Reseller, ResellerCharge, SignedRequest, secret_context,
+    NONCE_KEPT, REQUEST_ID, SECRET_PURPOSE, Reseller, ResellerCharge, SignedRequest, payment_ref, secret_context,
     wholesale_event_id,
 )
 from kameng.ports.store import MAX_KEYS_PER_ORDER, Duplicate
@@ -38,6 +38,7 @@ MAX_BUYER_FIELDS = 8
 # as the same key every time, and a manual delivery takes hours, past any reseller's wait.
 RESOLD = (Kind.CARD_KEY, Kind.DIRECT)
 PENDING = (OrderStatus.PENDING, OrderStatus.PAID)
+NEVER_PAID = (OrderStatus.FAILED, OrderStatus.EXPIRED)
 
 
 class WholesaleOrder(BaseModel):
@@ -165,7 +166,9 @@ def _finish(reseller: Reseller, kept: ResellerCharge, deps: Deps, buyer_fields: 
         return _answer(kept, order, "delivered", deps)
     if order.status in PENDING or order.status is OrderStatus.AWAITING_DELIVERY:
         return _answer(kept, order, "pending", deps)
-    if deps.store.resellers.give_back(reseller.id, kept.request_id, deps.clock()):
+    # Paid and then not delivered, the order is refunded as every order is, to the balance that paid it
+    # (services/refunds.py); one never paid (it lapsed, or its keys were gone) gives its charge back here.
+    if order.status in NEVER_PAID and deps.store.resellers.give_back(reseller.id, kept.request_id, deps.clock()):
         log.warning("wholesale order not delivered: charge given back",
                     extra={"reseller": reseller.id, "order_id": order.id, "status": order.status.value})
     return _answer(kept, order, "failed", deps)
@@ -214,7 +217,7 @@ def _pay_and_release(reseller: Reseller, kept: ResellerCharge, order: Order, dep
     if order.status in (OrderStatus.PENDING, OrderStatus.EXPIRED):
         event = PaymentEvent(id=wholesale_event_id(reseller.id, kept.request_id), kind=PaymentKind.COMPLETED,
                              order_id=order.id, session_id=None, paid=True, amount=order.total,
-                             currency=order.currency, payment_ref=f"wholesale:{reseller.id}")
+                             currency=order.currency, payment_ref=payment_ref(reseller.id))
         change = decide_payment(order, event, deps.clock())
         if change is not None:
             try:
@@ -246,4 +249,5 @@ def _answer(kept: ResellerCharge, order: Order | None, status: str, deps: Deps) 
             "quantity_delivered": len(keys) if keys or status != "delivered" else quantity,
             "unit_cost": kept.amount // quantity if quantity else 0, "amount": kept.amount,
             "currency": order.currency if order else None, "keys": keys, "receipt": receipt,
-            "charged": not deps.store.resellers.charge_of(kept.reseller_id, kept.request_id).given_back}
+            "charged": not (deps.store.resellers.charge_of(kept.reseller_id, kept.request_id).given_back
+                            or (order is not None and order.status is OrderStatus.REFUNDED))}
