@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-import stripe
-
 from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentEvent, PaymentKind
 
@@ -34,6 +32,10 @@ FOUND_PAYMENT_PREFIX = "session_paid:"
 
 
 def verify(payload: bytes, signature: str | None, secret: str) -> PaymentEvent:
+    # The SDK is loaded on the first event: the functions that never read one (stock, checkout, orders)
+    # start without it.
+    import stripe
+
     try:
         stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance=TOLERANCE_SECONDS)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, IndexError):
@@ -94,4 +96,6 @@ def _refund_event(event_id: str, event_type: str, refund: Mapping[str, Any]) -> 
 
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    import stripe
+
     return stripe.WebhookSignature.generate_signature_header(payload.decode(), secret, timestamp)

@@ -8,14 +8,14 @@ import threading
 from datetime import datetime
 from typing import Callable, Mapping
 
-from kameng.adapters.supplier_http import HttpSupplier
-from kameng.adapters.supplier_kameng import KamengSupplier
-from kameng.adapters.supplier_simulator import SimulatedProduct, SimulatorSettings, SupplierSimulator
+from typing import TYPE_CHECKING
+
 from kameng.domain.breaker import CircuitBreaker
 from kameng.domain.errors import SupplierUnavailable
-from kameng.domain.http_supplier import HttpSupplierSpec
-from kameng.domain.supply import SupplierSource
-from kameng.ports.supply import Supplier
+
+if TYPE_CHECKING:
+    from kameng.domain.supply import SupplierSource
+    from kameng.ports.supply import Supplier
 
 
 def secret_name(supplier: str) -> str:
@@ -61,8 +61,12 @@ class SupplierDirectory:
         return value.encode() if value else None
 
     def _build(self, source: SupplierSource) -> Supplier:
+        # Each kind's adapter is imported when a supplier of it is first used: most calls of most functions
+        # (a stock read, a checkout from stock) never reach a supplier, and their cold starts stay short.
         settings, secret = source.settings, self._secret(source.name)
         if source.kind == "simulator":
+            from kameng.adapters.supplier_simulator import SimulatedProduct, SimulatorSettings, SupplierSimulator
+
             products = [SimulatedProduct(p["code"], p["title"], p["cost"], stock=p.get("stock"), kind=p.get("kind", "card_key"),
                                          fields=tuple(p.get("fields") or ())) for p in settings.get("products", [])]
             knobs = SimulatorSettings(**{k: v for k, v in (settings.get("settings") or {}).items()})
@@ -71,8 +75,13 @@ class SupplierDirectory:
         if secret is None:
             raise SupplierUnavailable(f"供货商 {source.name} 未配置密钥（{secret_name(source.name)}）")
         if source.kind == "kameng":
+            from kameng.adapters.supplier_kameng import KamengSupplier
+
             return KamengSupplier(source.name, settings["url"], settings["reseller"], secret,
                                   timeout=source.timeout_seconds)
+        from kameng.adapters.supplier_http import HttpSupplier
+        from kameng.domain.http_supplier import HttpSupplierSpec
+
         spec = HttpSupplierSpec.model_validate({"kind": "http", **settings})
         return HttpSupplier(source.name, spec, secret, timeout=source.timeout_seconds,
                             callback_url=self._callbacks(source.name))
