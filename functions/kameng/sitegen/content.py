@@ -27,6 +27,7 @@ from pydantic import (
 
 from kameng.domain.commissions import ReferralRule, check_levels_percent
 from kameng.domain.coupons import COUPON_CODE, CouponRule, normalize_code
+from kameng.domain.fulfilment import check_pattern
 from kameng.domain.money import MINOR_DIGITS, parse_major
 from kameng.domain.points import PointsRule
 from kameng.domain.price_book import UnpaidLimits
@@ -503,11 +504,7 @@ class BuyerFieldSpec(Spec):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"expected a regular expression, such as '1[3-9]\\d{{9}}' ({error})") from None
-        return pattern
+        return check_pattern(pattern)
 
     @model_validator(mode="after")
     def _example_fits(self) -> "BuyerFieldSpec":
