@@ -32,7 +32,7 @@ def content_bucket(aws):
 def test_the_s3_store_reads_saves_with_a_version_check_and_copies(content_bucket, tmp_path):
     files = S3ContentFiles(content_bucket, "content")
     station = files.station_content("game-zone")
-    assert sorted(station.files) == ["landing.md", "pages/about.md", "station.yaml"]
+    assert sorted(station.files) == ["landing.md", "pages/about.md", "products/gamezone-coach-pass.md", "station.yaml"]
     assert station.images == ("coach-pass.svg", "logo.svg")
     assert files.station_content("nowhere") is None
     version = files.save("game-zone", {"pages/news.md": "---\ntitle: 新闻\n---\n上新\n"}, station.version)

@@ -32,6 +32,10 @@ STEAM_LINE = PricedSku(sku=STEAM, product="steam-wallet", title="Steam 钱包充
                        wholesale=9650, min_quantity=1, max_quantity=10, low_stock=50)
 WINDOWS_LINE = PricedSku(sku=WINDOWS, product="windows-11-pro", title="Windows 11 专业版", price=19900,
                          wholesale=15000, min_quantity=1, max_quantity=5, low_stock=5)
+# The substation's own goods: its keys, its price, nobody's wholesale.
+COACH = "gz-coach-1h"
+COACH_LINE = PricedSku(sku=COACH, product="gamezone-coach-pass", title="游戏地带陪练券 1 小时", price=3000,
+                       wholesale=1200, min_quantity=1, max_quantity=10, low_stock=2, owner=SUBSTATION)
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +94,11 @@ class Shop:
                                        skus={STEAM: STEAM_LINE, WINDOWS: WINDOWS_LINE}))
         store.price_books.put_price_book(PriceBook(station=SUBSTATION, domain="game-zone.example", currency="CNY",
                                        skus={STEAM: STEAM_LINE.model_copy(update={"price": 10500})}))
+
+    def add_own_goods(self, line: PricedSku) -> None:
+        """The substation's own product (独立商品库): in its price book alone, sold at its station only."""
+        book = self.deps.store.price_books.price_book(SUBSTATION)
+        self.deps.store.price_books.put_price_book(book.model_copy(update={"skus": book.skus | {line.sku: line}}))
 
     def place(self, sku: str = STEAM, quantity: int = 1, station: str = SUBSTATION,
               email: str = "buyer@example.com") -> Order:

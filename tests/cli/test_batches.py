@@ -1,11 +1,12 @@
 """Key batches from the command line: every import is one, listed with its counts, voided whole,
 traced from an order's keys and counted in the main station's settlement margin per batch."""
+import logging
 import time
 
 from kameng.services import audit
 from kameng.services.lookup import owner_view
 
-from .conftest import MAIN, STEAM, json_of
+from .conftest import COACH, COACH_LINE, MAIN, STEAM, SUBSTATION, json_of
 
 PERIOD = ("--from", "2026-03-02", "--to", "2026-03-03")
 
@@ -86,3 +87,22 @@ def test_the_main_stations_settlement_shows_the_margin_of_each_batch(shop, kamen
     ]
     text = kameng("settlement", MAIN, *PERIOD).out
     assert "margin per key batch" in text and "¥19.60" in text and "cost unknown" in text
+
+
+def test_voiding_a_batch_of_a_substations_own_goods_is_filed_under_that_station_and_checks_its_threshold(
+        shop, kameng, keys_file, caplog):
+    shop.add_own_goods(COACH_LINE)  # low_stock 2
+    ran = kameng("import-keys", COACH, keys_file("coach.txt", ["COACH-0001", "COACH-0002", "COACH-0003"]))
+    assert ran.code == 0, ran.err
+    batch = ran.out.splitlines()[-1].split()[1]
+
+    with caplog.at_level(logging.WARNING):
+        voided = kameng("void-batch", batch)
+
+    assert voided.code == 0, voided.err
+    assert f"batch {batch} of {COACH}: voided 3, held 0" in voided.out
+    filed = [entry for entry in audit.entries(shop.deps, SUBSTATION) if entry.action == "keys.void_batch"]
+    assert [(entry.subject, entry.after["voided"]) for entry in filed] == [(batch, 3)]
+    assert not [entry for entry in audit.entries(shop.deps, MAIN) if entry.action == "keys.void_batch"]
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("stock is low")] == [
+        f"stock is low: {COACH} has 0 left (threshold 2)"]

@@ -2,7 +2,7 @@ import re
 
 from kameng.cli.output import width
 
-from .conftest import MAIN, STEAM, SUBSTATION, WINDOWS, json_of
+from .conftest import COACH, COACH_LINE, MAIN, STEAM, SUBSTATION, WINDOWS, json_of
 
 COLUMNS = ["available", "reserved", "sold", "void", "imported"]
 
@@ -48,8 +48,23 @@ def test_stock_of_a_substation_lists_only_the_skus_in_its_price_book(shop, kamen
 
     assert listed == {"station": SUBSTATION, "skus": [{
         "sku": STEAM, "title": "Steam 钱包充值卡 100 元", "available": 1, "reserved": 0, "sold": 0, "void": 0,
-        "imported": 1,
+        "imported": 1, "own_goods": False,
     }]}
+
+
+def test_stock_of_a_substation_lists_its_own_goods_marked_and_the_main_stations_does_not(shop, kameng, keys_file):
+    shop.add_own_goods(COACH_LINE)
+    import_keys(kameng, keys_file, COACH, ["COACH-0001", "COACH-0002", "COACH-0003"])
+
+    listed = {row["sku"]: row for row in json_of(kameng("stock", "--station", SUBSTATION, "--json"))["skus"]}
+    text = kameng("stock", "--station", SUBSTATION).out
+    main = kameng("stock").out
+
+    assert (listed[COACH]["available"], listed[COACH]["own_goods"]) == (3, True)
+    assert listed[STEAM]["own_goods"] is False
+    assert "游戏地带陪练券 1 小时 [own goods]" in text and counts_in_table(text, COACH)["available"] == 3
+    assert "Steam 钱包充值卡 100 元 [own goods]" not in text
+    assert COACH not in main and "[own goods]" not in main
 
 
 def test_stock_columns_line_up_on_a_terminal_with_chinese_titles(shop, kameng, keys_file):

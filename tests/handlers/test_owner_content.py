@@ -44,7 +44,7 @@ def test_the_editor_gets_the_stations_own_files_and_image_names(world, owner):
     answer = owner.call("GET", CONTENT)
     assert answer.status == 200
     paths = [f["path"] for f in answer.json["files"]]
-    assert paths == ["landing.md", "pages/about.md", "station.yaml"]
+    assert paths == ["landing.md", "pages/about.md", "products/gamezone-coach-pass.md", "station.yaml"]
     assert answer.json["images"] == ["coach-pass.svg", "logo.svg"]  # the logo, and its own goods' image
 
 
@@ -166,3 +166,67 @@ def test_staff_may_not_edit_content(world, deps):
     assert staff.call("POST", f"{CONTENT}/check", {"files": {"landing.md": "x"}}).status == 403
     assert staff.call("POST", f"{CONTENT}/publish", {"files": {"landing.md": "x"},
                                                       "expected_version": "x"}).status == 403
+
+
+# ---------------------------------------------------------------- a substation's own goods (独立商品库)
+
+PRODUCT = "products/gamezone-coach-pass.md"
+
+
+def _product(content: Path) -> str:
+    return (content / STATION / PRODUCT).read_text()
+
+
+def test_a_station_owner_edits_and_publishes_their_own_product(world, owner, deps):
+    content, site = world
+    edited = _product(content).replace("retail: 30.00", "retail: 28.00").replace("自己的陪练团队", "自己的金牌陪练团队")
+    checked = owner.call("POST", f"{CONTENT}/check", {"files": {PRODUCT: edited}})
+    assert checked.json["ok"] is True, checked.json["messages"]
+    assert "金牌陪练" in checked.json["preview"][PRODUCT]
+
+    answer = owner.call("POST", f"{CONTENT}/publish", {"files": {PRODUCT: edited}, "expected_version": _version(owner)})
+
+    assert answer.status == 200, answer.body
+    assert answer.json["published"] == [PRODUCT]
+    assert "金牌陪练" in (site / STATION / "p" / "gamezone-coach-pass" / "index.html").read_text()
+    assert deps.store.price_books.price_book(STATION).line("gz-coach-1h").price == 2800
+    assert "retail: 28.00" in _product(content)
+
+
+def test_a_broken_own_product_gets_the_builds_messages_and_is_not_published(world, owner):
+    content, _ = world
+    broken = _product(content).replace("retail: 30.00", "retail: cheap")
+    checked = owner.call("POST", f"{CONTENT}/check", {"files": {PRODUCT: broken}})
+    assert checked.json["ok"] is False
+    assert any(m.startswith(f"content/{STATION}/{PRODUCT}:") for m in checked.json["messages"]), checked.json
+    answer = owner.call("POST", f"{CONTENT}/publish", {"files": {PRODUCT: broken}, "expected_version": _version(owner)})
+    assert answer.status == 422 and answer.code == "content_invalid"
+    assert "cheap" not in _product(content)
+
+
+def test_an_own_product_is_neither_deleted_nor_given_supply_offers_by_a_station_owner(world, owner, deps):
+    content, _ = world
+    deleted = owner.call("POST", f"{CONTENT}/publish", {"files": {PRODUCT: None}, "expected_version": _version(owner)})
+    assert deleted.status == 400 and (content / STATION / PRODUCT).is_file()
+    supplied = _product(content).replace(
+        "    low_stock: 10\n", "    low_stock: 10\n    supply:\n      - {supplier: sim-fast, product: CMCC30, cost: 10.00}\n", 1)
+    assert supplied != _product(content)
+    answer = owner.call("POST", f"{CONTENT}/check", {"files": {PRODUCT: supplied}})
+    assert f"content/{STATION}/{PRODUCT}: skus.supply: only the platform owner may change this field" in \
+        answer.json["messages"]
+
+
+def test_the_main_stations_supply_and_another_stations_products_are_out_of_reach(world, deps):
+    content, _ = world
+    main_owner = make_owner(deps, "owner@shop.example", "station_owner", "main")
+    listed = [f["path"] for f in main_owner.call("GET", "/api/owner/stations/main/content").json["files"]]
+    assert listed and not [path for path in listed if path.startswith("products/")]
+    steam = (content / "main" / "products" / "steam-wallet.md").read_text()
+    answer = main_owner.call("POST", "/api/owner/stations/main/content/publish",
+                             {"files": {"products/steam-wallet.md": steam + "\nx\n"},
+                              "expected_version": main_owner.call("GET", "/api/owner/stations/main/content").json["version"]})
+    assert answer.status == 400
+    other = make_owner(deps, "owner@avclub.example", "station_owner", "av-club")
+    assert other.call("GET", CONTENT).status == 404
+    assert other.call("POST", f"{CONTENT}/publish", {"files": {PRODUCT: "x"}, "expected_version": "x"}).status == 404
+    assert (content / "main" / "products" / "steam-wallet.md").read_text() == steam

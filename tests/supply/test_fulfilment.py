@@ -310,23 +310,36 @@ def test_a_refund_of_the_units_not_supplied_that_the_gateway_refused_is_asked_fo
     assert sweep(shop.deps)["short refunded"] == 0  # once
 
 
-def test_an_answer_charging_more_than_allowed_is_refused_logged_and_the_next_supplier_asked(world, monkeypatch, caplog):
+def overcharging(monkeypatch, simulator) -> None:
+    real_place, real_query = simulator.place, simulator.query
+    from dataclasses import replace
+
+    monkeypatch.setattr(simulator, "place", lambda request: replace(real_place(request), unit_cost=request.max_unit_cost + 1))
+    monkeypatch.setattr(simulator, "query", lambda request_id: replace(real_query(request_id), unit_cost=10**6))
+
+
+def test_an_answer_charging_more_than_allowed_is_refused_logged_and_card_keys_bought_elsewhere(world, monkeypatch, caplog):
     shop = world()
-    simulator = shop.simulator("sim-a")
-    real_place = simulator.place
+    overcharging(monkeypatch, shop.simulator("sim-a"))
+    order = shop.buy(CARD)
 
-    def overcharging(request):
-        from dataclasses import replace
-        return replace(real_place(request), unit_cost=request.max_unit_cost + 1)
-
-    monkeypatch.setattr(simulator, "place", overcharging)
-    order = shop.buy(TOP_UP, phone=PHONE)
-
-    assert order.status is S.DELIVERED and order.supply_charges == (("sim-b", 4900),)
+    assert order.status is S.DELIVERED and order.supply_charges == (("sim-b", 9200),)
     first = shop.attempts(order)[0]
     assert (first.supplier, first.status, first.quantity_applied) == ("sim-a", "failed", 0)
     assert "above the" in first.note
     assert any(r.getMessage() == "supplier answer refused" for r in caplog.records)
+
+
+def test_a_top_up_whose_answer_is_refused_is_never_sent_elsewhere_and_is_refunded_at_the_deadline(world, monkeypatch):
+    shop = world()
+    overcharging(monkeypatch, shop.simulator("sim-a"))
+    order = shop.buy(TOP_UP, phone=PHONE)
+    assert order.status is S.AWAITING_DELIVERY
+
+    shop.later(minutes=6)
+    sweep(shop.deps)
+    assert shop.order(order.id).status is S.REFUNDED
+    assert [a.supplier for a in shop.attempts(order)] == ["sim-a"] and shop.simulator("sim-b").balance() == 10**8
 
 
 def lose_answers(monkeypatch, simulator, *calls: str) -> None:

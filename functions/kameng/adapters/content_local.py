@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from kameng.domain.content import LANDING, PAGES, STATION_FILE, version_of
+from kameng.domain.content import LANDING, PAGES, PRODUCTS, STATION_FILE, version_of
 from kameng.domain.errors import InvalidRequest
 from kameng.ports.content import StationContent
 from kameng.ports.store import Conflict
@@ -29,11 +29,12 @@ class LocalContentFiles:
         for path in (STATION_FILE, LANDING):
             if _plain_file(folder / path):
                 files[path] = (folder / path).read_text(encoding="utf-8")
-        pages = folder / PAGES.rstrip("/")
-        if _plain_folder(pages):
-            for page in sorted(pages.iterdir()):
-                if page.suffix == ".md" and not page.name.startswith(".") and _plain_file(page):
-                    files[PAGES + page.name] = page.read_text(encoding="utf-8")
+        for kind in (PAGES, PRODUCTS):  # pages, and a substation's own goods
+            listed = folder / kind.rstrip("/")
+            if _plain_folder(listed):
+                for page in sorted(listed.iterdir()):
+                    if page.suffix == ".md" and not page.name.startswith(".") and _plain_file(page):
+                        files[kind + page.name] = page.read_text(encoding="utf-8")
         images = folder / "images"
         names = sorted(p.name for p in images.iterdir() if not p.name.startswith(".")) if _plain_folder(images) else []
         return StationContent(files, tuple(names), version_of(files))

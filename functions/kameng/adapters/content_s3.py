@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kameng.domain.content import LANDING, PAGES, STATION_FILE, version_of
+from kameng.domain.content import LANDING, PAGES, PRODUCTS, STATION_FILE, version_of
 from kameng.ports.content import StationContent
 from kameng.ports.store import Conflict
 
@@ -91,4 +91,5 @@ class S3ContentFiles:
 
 
 def _is_page(relative: str) -> bool:
-    return relative.startswith(PAGES) and relative.endswith(".md") and relative.count("/") == 1
+    """A page, or one of a substation's own goods: products/<id>.md."""
+    return relative.startswith((PAGES, PRODUCTS)) and relative.endswith(".md") and relative.count("/") == 1

@@ -75,7 +75,9 @@ examples:
   kameng stock --station game-zone
   kameng stock --json
 
-For every SKU: available + reserved + sold + void = imported.
+For every SKU: available + reserved + sold + void = imported. With --station, a
+substation's own goods (its own products/, keys imported by it) are listed with
+its resold SKUs and marked [own goods] ("own_goods": true with --json).
 """
 
 DEMO_STOCK_EPILOG = """\
@@ -88,6 +90,7 @@ tried end to end. A store with any keys at all is left alone, so fake keys
 are never sold beside real ones.
 """
 
+OWN_MARK = "[own goods]"
 STOCK_COLUMNS = ["sku", "title", "available", "reserved", "sold", "void", "imported"]
 
 
@@ -117,15 +120,21 @@ def import_keys_command(args: argparse.Namespace) -> int:
 def stock_command(args: argparse.Namespace) -> int:
     deps = open_deps()
     book = published_book(args.station, deps)
-    rows = sku_counts(book, deps)
+    # A substation's own goods (独立商品库) are its alone: its owner imports and voids their keys.
+    rows = [row | {"own_goods": book.skus[row["sku"]].owner is not None} for row in sku_counts(book, deps)]
     if args.json:
         print_json({"station": book.station, "skus": rows})
     elif not rows:
         print(f"station {book.station} sells no SKU")
     else:
         print(f"stock for station {book.station}")
-        print(table(STOCK_COLUMNS, ([row[column] for column in STOCK_COLUMNS] for row in rows), right=range(2, 7)))
+        print(table(STOCK_COLUMNS, ([_marked(row) if column == "title" else row[column] for column in STOCK_COLUMNS]
+                                    for row in rows), right=range(2, 7)))
     return EXIT_OK
+
+
+def _marked(row: dict) -> str:
+    return f"{row['title']} {OWN_MARK}" if row["own_goods"] else row["title"]
 
 
 def demo_stock_command(args: argparse.Namespace) -> int:
@@ -231,7 +240,8 @@ def _void_batch_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def _stock_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--station", metavar="ID", help="list this station's SKUs (default: the main station)")
+    sub.add_argument("--station", metavar="ID",
+                     help="list this station's SKUs, its own goods marked (default: the main station)")
     add_json(sub)
 
 

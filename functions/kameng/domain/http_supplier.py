@@ -305,7 +305,10 @@ def parse_body(raw: bytes, encoding: Encoding) -> dict[str, Any]:
     text = raw.decode("utf-8")
     if encoding == "form":
         return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text)))
-    data = json.loads(text, parse_float=Decimal)
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise ValueError("nested deeper than a body can be") from None
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     return data

@@ -8,7 +8,9 @@ from typing import ContextManager, Mapping, Protocol
 
 @dataclass(frozen=True)
 class StationContent:
-    files: dict[str, str]  # the editable files (station.yaml, landing.md, pages/<slug>.md) by path
+    # The editable files by path: station.yaml, landing.md, pages/<slug>.md, and products/<id>.md (a
+    # substation's own goods; the main station's supply is left out of the editor by the service).
+    files: dict[str, str]
     images: tuple[str, ...]  # names under images/: shown to the editor, not changed by it
     version: str  # domain.content.version_of(files)
 

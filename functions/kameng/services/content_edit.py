@@ -1,4 +1,5 @@
-"""Editing one station's content from the console: read it, try edits, publish them.
+"""Editing one station's content from the console: read it, try edits, publish them (a substation's own
+goods among its files).
 
 Every try and every publish is the build's own run over a copy of the whole content with the edits
 applied, building only the edited station: its messages are the ones `make build` prints, its pages
@@ -16,7 +17,8 @@ from typing import Any
 
 from kameng.deps import Deps
 from kameng.domain.errors import ContentChanged, ContentInvalid
-from kameng.domain.content import LANDING, PAGES, STATION_FILE, checked_changes, digest_of, platform_fields_changed
+from kameng.domain.content import (LANDING, PAGES, PRODUCTS, STATION_FILE, checked_changes, digest_of,
+                                   platform_fields_changed, platform_sku_fields_changed)
 from kameng.domain.errors import InvalidRequest, NotFound
 from kameng.domain.owners import Owner, Permission, Role, check
 from kameng.ports.content import ContentFiles, StationContent
@@ -24,7 +26,7 @@ from kameng.ports.outside import Publisher
 from kameng.ports.store import Conflict
 from kameng.services import audit, publish_site
 from kameng.sitegen import ContentError, build
-from kameng.sitegen.parse import ParseError, normalize, read_yaml
+from kameng.sitegen.parse import ParseError, normalize, read_front_matter, read_yaml
 
 log = logging.getLogger(__name__)
 # The build names files as the owner sees them, content/<station>/..., after the folder it reads.
@@ -57,7 +59,7 @@ class Trial:
 
 def editable(owner: Owner, station: str, deps: Deps, site: ContentSite) -> dict:
     check(owner, Permission.PUBLISH, station)
-    content = _content(site, station)
+    content = _content(site, station, deps)
     return {"station": station, "version": content.version,
             "files": [{"path": path, "text": text} for path, text in sorted(content.files.items())],
             "images": list(content.images)}
@@ -65,8 +67,8 @@ def editable(owner: Owner, station: str, deps: Deps, site: ContentSite) -> dict:
 
 def try_edits(owner: Owner, station: str, body: Any, deps: Deps, site: ContentSite) -> dict:
     check(owner, Permission.PUBLISH, station)
-    content = _content(site, station)
-    changes = _changed(checked_changes(_files(body), content.files), content)
+    content = _content(site, station, deps)
+    changes = _changed(checked_changes(_files(body), content.files, _products(content)), content)
     with tempfile.TemporaryDirectory(prefix="kameng-content-") as folder:
         trial = _trial(owner, station, content, changes, site, Path(folder))
     return {"ok": not trial.messages, "messages": trial.messages, "preview": trial.preview}
@@ -79,10 +81,10 @@ def publish(owner: Owner, station: str, body: Any, deps: Deps, site: ContentSite
         raise InvalidRequest("请提交 expected_version（读取内容时得到的版本）",
                              [{"loc": "expected_version", "msg": "expected the version the editor read"}])
     with site.files.lock():
-        content = _content(site, station)
+        content = _content(site, station, deps)
         if content.version != expected:
             raise ContentChanged("站点内容在你打开编辑器之后被修改过，请重新载入后再改")
-        changes = _changed(checked_changes(_files(body), content.files), content)
+        changes = _changed(checked_changes(_files(body), content.files, _products(content)), content)
         with tempfile.TemporaryDirectory(prefix="kameng-publish-") as folder:
             trial = _trial(owner, station, content, changes, site, Path(folder))
             if trial.messages:
@@ -99,11 +101,20 @@ def publish(owner: Owner, station: str, body: Any, deps: Deps, site: ContentSite
     return {"station": station, "version": version, "published": sorted(changes)}
 
 
-def _content(site: ContentSite, station: str) -> StationContent:
+def _content(site: ContentSite, station: str, deps: Deps) -> StationContent:
+    """The station's editable files: a substation's own goods among them, never the main station's supply
+    (every station resells it). The version stays the store's, over every file it read."""
     content = site.files.station_content(station)
     if content is None:
         raise NotFound("没有这个站点")
+    if station == deps.settings.main_station:
+        files = {path: text for path, text in content.files.items() if not path.startswith(PRODUCTS)}
+        return StationContent(files, content.images, content.version)
     return content
+
+
+def _products(content: StationContent) -> list[str]:
+    return [path for path in content.files if path.startswith(PRODUCTS)]
 
 
 def _files(body: Any) -> Any:
@@ -133,6 +144,11 @@ def _trial(owner: Owner, station: str, content: StationContent, changes: Mapping
     if owner.role is not Role.PLATFORM_OWNER and edited is not None:
         messages += platform_fields_changed(_yaml(content.files.get(STATION_FILE)), edited,
                                             f"{CONTENT}/{station}/{STATION_FILE}")
+    if owner.role is not Role.PLATFORM_OWNER:
+        for path in sorted(p for p in changes if p.startswith(PRODUCTS)):
+            if (after := _front(changes[path])) is not None:
+                messages += platform_sku_fields_changed(_front(content.files.get(path)), after,
+                                                        f"{CONTENT}/{station}/{path}")
     try:
         build(root, folder / "site", site.templates_dir, stations=[station])
     except ContentError as error:
@@ -148,6 +164,8 @@ def _preview(built: Path, changes: Mapping[str, str | None]) -> dict[str, str]:
     for path, text in changes.items():
         if path.startswith(PAGES) and text is not None:
             wanted[path] = built / path[len(PAGES):-len(".md")] / "index.html"
+        elif path.startswith(PRODUCTS) and text is not None:
+            wanted[path] = built / "p" / path[len(PRODUCTS):-len(".md")] / "index.html"
     return {path: page.read_text(encoding="utf-8") for path, page in wanted.items() if page.is_file()}
 
 
@@ -169,6 +187,16 @@ def _yaml(text: str | None) -> dict | None:
     except ParseError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _front(text: str | None) -> dict | None:
+    """A product's front matter; None when there is none to read (the build reports why)."""
+    if text is None:
+        return None
+    try:
+        return read_front_matter(normalize(text.encode("utf-8"))).fields
+    except ParseError:
+        return None
 
 
 def _digest(text: str | None) -> str | None:

@@ -26,6 +26,9 @@ def deliver(owner: Owner, order_id: str, deps: Deps, message: str | None = None)
     order = scoped_order(owner, Permission.DELIVER, order_id, deps)
     if order.status is OrderStatus.AWAITING_DELIVERY:
         return _deliver_message(owner, order, message, deps)
+    if order.delivery in (Delivery.SUPPLIER, Delivery.MANUAL):
+        # Its goods never came from stock: taking it to delivered would deliver nothing, and stop its refund.
+        raise NotDeliverable("这个订单的货由供货商或店主提供，未能发货时会自动退款，不能从库存补发")
     now = deps.clock()
     change = take_keys_again(order, bool(deps.store.orders.ledger(order.id)), now)
     try:

@@ -5,9 +5,11 @@ from typing import Callable
 
 from kameng.deps import Deps
 from kameng.domain.card_key import CardKey
-from kameng.domain.errors import NotFound
+from kameng.domain.errors import NotFound, UnknownSku
+from kameng.domain.price_book import PricedSku
 from kameng.ports.store import KeyBatch
 from kameng.services import audit, lookup, notify
+from kameng.services.import_keys import stock_holder
 
 
 def batch_view(batch: KeyBatch) -> dict:
@@ -29,11 +31,9 @@ def void_batch(batch_id: str, deps: Deps, actor: str = audit.SYSTEM) -> dict:
     if batch is None:
         raise NotFound(f"没有这个批次：{batch_id}")
     result = deps.store.inventory.void_keys(batch.sku, deps.store.key_batches.available_in(batch_id))
-    main = deps.settings.main_station
-    audit.record(deps, actor, main, "keys.void_batch", batch_id, None,
+    station, line = _holder(batch.sku, deps)
+    audit.record(deps, actor, station, "keys.void_batch", batch_id, None,
                  {"sku": batch.sku, "voided": len(result.voided), "held": len(result.held)})
-    book = deps.store.price_books.price_book(main)
-    line = None if book is None else book.line(batch.sku)
     if result.voided and line is not None:
         notify.check_low_stock(batch.sku, line.low_stock, deps)
     return {"batch_id": batch_id, "sku": batch.sku, "voided": len(result.voided),
@@ -53,6 +53,15 @@ def export_batch(batch_id: str, write: Callable[[list[CardKey]], None], deps: De
               for key_id in deps.store.key_batches.available_in(batch_id)]
     keys = [lookup.open_key(key, deps) for key in sealed if key is not None]
     write(keys)
-    audit.record(deps, actor, deps.settings.main_station, "keys.export", batch_id, None,
+    audit.record(deps, actor, _holder(batch.sku, deps)[0], "keys.export", batch_id, None,
                  {"sku": batch.sku, "count": len(keys)})
     return batch, len(keys)
+
+
+def _holder(sku: str, deps: Deps) -> tuple[str, PricedSku | None]:
+    """The station whose goods the batch's SKU is (a substation for its own goods), where its audit entries
+    are filed and whose threshold its low-stock check reads; a SKU no longer published: the main station."""
+    try:
+        return stock_holder(sku, deps)
+    except UnknownSku:
+        return deps.settings.main_station, None

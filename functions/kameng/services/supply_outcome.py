@@ -38,6 +38,11 @@ def settle_attempt(attempt: SupplyAttempt, status: str, note: str, deps: Deps, *
 def apply_result(order: Order, attempt: SupplyAttempt, result: SupplyResult, deps: Deps) -> Order | None:
     """Apply the answer: the order as it now stands once this attempt delivered it or still works on it,
     None when the attempt failed and the next supplier should be tried."""
+    if result.status == "failed" and attempt.status == "delivered":
+        # A late or out-of-order failure never undoes what was delivered (nor sends the order elsewhere).
+        log.warning("supplier told of a failure after a delivery: ignored", extra={
+            "order_id": order.id, "request_id": attempt.request_id, "supplier": attempt.supplier})
+        return deps.store.orders.order(order.id) or order
     if result.status == "failed":
         settle_attempt(attempt, "failed", result.message or "the supplier could not deliver", deps)
         return None
@@ -46,6 +51,11 @@ def apply_result(order: Order, attempt: SupplyAttempt, result: SupplyResult, dep
         # Never applied: what it claims is not what was asked for. The owner settles it with the supplier.
         log.error("supplier answer refused", extra={"order_id": order.id, "request_id": attempt.request_id,
                                                     "supplier": attempt.supplier, "reason": wrong})
+        if _kind(order, deps) is Kind.DIRECT:
+            # It may have topped the account up all the same: no other supplier is asked; the order waits on
+            # this one (its answers refused each time) until the deadline refunds it.
+            settle_attempt(attempt, "unavailable", f"answer refused: {wrong}", deps)
+            return deps.store.orders.order(order.id) or order
         settle_attempt(attempt, "failed", f"answer refused: {wrong}", deps)
         return None
     fresh = result.quantity_delivered - attempt.quantity_applied
@@ -88,14 +98,16 @@ def give_up(order: Order, why: str, deps: Deps) -> Order | None:
     arrived = min(order.quantity, sum(a.quantity_applied for a in attempts))
     if not arrived:
         return fail_order(order, why, deps)
-    log.warning("order supplied in part: delivering what arrived, refunding the rest",
-                extra={"order_id": order.id, "arrived": arrived, "quantity": order.quantity, "reason": why})
+    if arrived < order.quantity:
+        log.warning("order supplied in part: delivering what arrived, refunding the rest",
+                    extra={"order_id": order.id, "arrived": arrived, "quantity": order.quantity, "reason": why})
     charges = tuple((a.supplier, a.unit_cost * a.quantity_applied) for a in attempts)
-    return _deliver(order, charges, tuple(attempts), order.quantity - arrived, deps)
+    return _deliver(order, charges, tuple(attempts), order.quantity - arrived, deps, last=True)
 
 
 def _deliver(order: Order, charges: tuple[tuple[str, int], ...], attempts: tuple[SupplyAttempt, ...], short: int,
-             deps: Deps) -> Order | None:
+             deps: Deps, last: bool = False) -> Order | None:
+    """Deliver what arrived; `last`: nothing more will be bought, so keys sold to another buyer first refund it."""
     now = deps.clock()
     if _kind(order, deps) is not Kind.CARD_KEY:
         receipt = "; ".join(a.receipt or f"{a.supplier} {a.supplier_ref}".strip() for a in attempts)
@@ -107,7 +119,7 @@ def _deliver(order: Order, charges: tuple[tuple[str, int], ...], attempts: tuple
     try:
         outcome, updated = deps.store.orders.apply(supplied_keys(order, charges, now, short), now)
     except SoldOut:
-        if short:
+        if short or last:
             return fail_order(order, "the keys that arrived were sold first", deps)
         # A buyer from stock took the fresh keys first: the next try buys again.
         log.warning("supplied keys were sold to another order first", extra={"order_id": order.id})

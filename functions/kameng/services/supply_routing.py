@@ -48,8 +48,9 @@ def fulfil(order_id: str, deps: Deps) -> Order | None:
         order = _ask_again(order, waiting, deps) or order
         if order.status is not S.AWAITING_DELIVERY or not _past_deadline(order, deps):
             return order
-    if _past_deadline(order, deps):
-        return give_up(order, "not supplied in the time allowed", deps)
+    stop = _why_stop(order, attempts, line, deps)
+    if stop:
+        return give_up(order, stop, deps)
     if line is None or deps.suppliers is None:
         return fail_order(order, "no supplier is configured for this SKU", deps)
     try:
@@ -89,6 +90,17 @@ def _waiting_on(attempts: list[SupplyAttempt], line: PricedSku | None) -> Supply
     (card keys that come late are simply kept as stock)."""
     direct = line is not None and line.kind is Kind.DIRECT
     return next((a for a in attempts if a.open and (a.status != "unavailable" or direct)), None)
+
+
+def _why_stop(order: Order, attempts: list[SupplyAttempt], line: PricedSku | None, deps: Deps) -> str:
+    """Why no other supplier may be asked now: the deadline passed, or a top-up's supplier already did some of
+    it (a process that died after keeping the answer, a supplier that failed the rest): asking another would
+    top the account up again. Empty when the next one may be asked."""
+    if _past_deadline(order, deps):
+        return "not supplied in the time allowed"
+    if line is not None and line.kind is not Kind.CARD_KEY and any(a.quantity_applied for a in attempts):
+        return "the supplier delivered part of the order"
+    return ""
 
 
 def _past_deadline(order: Order, deps: Deps) -> bool:

@@ -246,7 +246,8 @@ def _answer(kept: ResellerCharge, order: Order | None, status: str, deps: Deps) 
     quantity = order.quantity if order is not None else 0
     return {"request_id": kept.request_id, "order_id": kept.order_id, "status": status,
             "sku": order.sku if order else None, "quantity": quantity,
-            "quantity_delivered": len(keys) if keys or status != "delivered" else quantity,
+            # A top-up done in part is delivered with the rest refunded to the balance: only what was done counts.
+            "quantity_delivered": len(keys) if keys or status != "delivered" else quantity - (order.short if order else 0),
             "unit_cost": kept.amount // quantity if quantity else 0, "amount": kept.amount,
             "currency": order.currency if order else None, "keys": keys, "receipt": receipt,
             "charged": not (deps.store.resellers.charge_of(kept.reseller_id, kept.request_id).given_back

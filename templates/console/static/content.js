@@ -1,4 +1,4 @@
-// Content: a station's station.yaml, landing.md and pages edited in place, checked by the build itself
+// Content: a station's station.yaml, landing.md, pages and own products edited in place, checked by the build itself
 // (its messages, or a preview of the built pages) and published, which rebuilds that station alone.
 "use strict";
 (() => {
@@ -6,6 +6,8 @@
 
   const PAGE = /^pages\/[a-z0-9][a-z0-9-]*\.md$/;
   const NAMES = { "station.yaml": "站点配置", "landing.md": "首页" };
+  // A substation's own goods (products/<id>.md): edited here, added or removed in content/.
+  const nameOf = (path) => NAMES[path] || (path.startsWith("products/") ? "自营商品" : "");
 
   const editor = (container, station) => {
     // The files as read, the owner's edits over them (null: a page to delete), and the version to publish over.
@@ -32,7 +34,7 @@
         const edited = state.edits.has(path) && state.edits.get(path) !== state.files.get(path);
         const deleted = state.edits.get(path) === null;
         const entry = make("button", { type: "button", className: "quiet file", "data-path": path, role: "listitem",
-          "aria-current": path === state.current ? "true" : null, text: `${NAMES[path] ? NAMES[path] + " · " : ""}${path}${deleted ? "（将删除）" : edited ? " *" : ""}` });
+          "aria-current": path === state.current ? "true" : null, text: `${nameOf(path) ? nameOf(path) + " · " : ""}${path}${deleted ? "（将删除）" : edited ? " *" : ""}` });
         entry.addEventListener("click", () => open(path));
         return entry;
       }));
@@ -151,7 +153,7 @@
       container.append(make("p", { className: "hint", text: "请在右上角选择一个站点编辑其内容。" }));
       return undefined;
     }
-    container.append(make("p", { className: "hint", text: `编辑 ${station} 的站点配置、首页和页面；图片请在 content/ 中修改。发布前会用构建程序检查。` }));
+    container.append(make("p", { className: "hint", text: `编辑 ${station} 的站点配置、首页、页面和自营商品；图片和新商品请在 content/ 中添加。发布前会用构建程序检查。` }));
     return editor(container, station);
   };
 
