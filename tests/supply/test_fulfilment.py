@@ -394,3 +394,48 @@ def test_two_workers_routing_one_order_at_once_send_it_to_one_supplier_once(worl
     for _ in range(3):
         fulfil(order.id, shop.deps)  # the stream's pass, the sweeper's: each asks sim-a again, none buys elsewhere
     assert [a.supplier for a in shop.attempts(order)] == ["sim-a"]
+
+
+def test_an_owners_refund_racing_the_refund_of_units_not_supplied_never_pays_back_more_than_was_paid(world, monkeypatch):
+    import threading
+    import time
+
+    from kameng.domain.errors import Busy
+    from kameng.services.refunds import refund_order, refund_short
+
+    shop = world(knobs={"sim-a": {"partial_rate": 1.0, "completion_delay": 600}})
+    order = shop.buy(CARD, quantity=2)
+    real_refund = shop.deps.gateway.refund
+    monkeypatch.setattr(shop.deps.gateway, "refund", lambda *a, **k: (_ for _ in ()).throw(ConnectionError("down")))
+    shop.later(minutes=6)
+    sweep(shop.deps)  # delivered in part; the refund of the missing unit failed at the gateway
+    assert shop.order(order.id).short_refunded is False
+
+    asked: list[int] = []
+
+    def slow_refund(ref, amount, order_id, attempt=0):
+        asked.append(amount)
+        time.sleep(0.2)  # both refunds are deciding while the first waits on the gateway
+        return real_refund(ref, amount, order_id, attempt=attempt)
+
+    monkeypatch.setattr(shop.deps.gateway, "refund", slow_refund)
+    busy: list[str] = []
+
+    def owner() -> None:
+        try:
+            refund_order(order.id, "changed my mind", shop.deps)
+        except Busy:
+            busy.append("owner")
+
+    threads = [threading.Thread(target=owner), threading.Thread(target=refund_short, args=(order.id, shop.deps))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if busy:
+        refund_order(order.id, "changed my mind", shop.deps)  # the owner tries again, from what was recorded
+    sweep(shop.deps)
+
+    refunded = shop.order(order.id)
+    assert refunded.status is S.REFUNDED and sum(asked) == refunded.total
+    assert shop.ledger_sum(refunded) == 0

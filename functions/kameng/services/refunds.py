@@ -8,8 +8,12 @@ second command never gives money back twice.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Iterator
 
 from kameng.deps import Deps
+from kameng.ports.store import RequestClaim
 from kameng.domain.errors import Busy, GatewayUnavailable, NotRefundable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
 from kameng.domain.key_refund import (
@@ -40,9 +44,38 @@ def pay_back(order: Order, amount: int | None, attempt: int, deps: Deps) -> str:
     return reference
 
 
+# How long one refund may hold an order while it asks the gateway and records the answer; a process that died
+# holding it lets the next refund of that order in after this.
+REFUND_LEASE = timedelta(minutes=5)
+
+
+@contextmanager
+def one_refund_at_a_time(order_id: str, deps: Deps) -> Iterator[None]:
+    """Hold the order's refund lease: two refunds decided from one reading of the order (the owner's and the
+    automatic one of units never supplied, say) would each ask the gateway for money, together more than was
+    paid. Busy for the second; it tries again, and decides from what the first recorded."""
+    now = deps.clock()
+    claim = RequestClaim(scope_key=f"refund-lease:{order_id}", request_hash="refund", claimed_at=now,
+                         lease_ends=now + REFUND_LEASE, expires_at=now + REFUND_LEASE)
+    if deps.store.idempotent_requests.begin(claim) is not None:
+        raise Busy("这个订单正在退款，请稍后刷新再看")
+    try:
+        yield
+    finally:
+        deps.store.idempotent_requests.abandon(claim)
+
+
 def refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
     """Give back a payment whose order can never be delivered, or whose refund failed; on a gateway failure
-    the sweeper retries."""
+    (or another refund of it under way) the sweeper retries."""
+    try:
+        with one_refund_at_a_time(order_id, deps):
+            return _refund_undeliverable(order_id, deps)
+    except Busy:
+        return deps.store.orders.order(order_id)
+
+
+def _refund_undeliverable(order_id: str, deps: Deps) -> Order | None:
     order = deps.store.orders.order(order_id)
     if order is None or not wants_automatic_refund(order):
         return order
@@ -110,8 +143,13 @@ def _refund_not_recorded_yet(order: Order) -> bool:
 
 
 def refund_order(order_id: str, reason: str | None, deps: Deps, actor: str = audit.SYSTEM) -> tuple[Order, bool]:
-    """The owner refunds a delivered order in full, or asks again for a refund that failed;
+    """The owner refunds a delivered order in full (what is left of it), or asks again for a refund that failed;
     returns the order and whether this call refunded it."""
+    with one_refund_at_a_time(find_order(order_id, deps).id, deps):
+        return _refund_order(order_id, reason, deps, actor)
+
+
+def _refund_order(order_id: str, reason: str | None, deps: Deps, actor: str) -> tuple[Order, bool]:
     before = find_order(order_id, deps)
     order, refunded = _refund(before, reason, deps)
     if refunded:
@@ -180,6 +218,11 @@ def _already_refunded(order: Order, deps: Deps) -> tuple[Order, bool]:
 def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Deps, actor: str = audit.SYSTEM) -> Order:
     """Refund some keys of a delivered order: their exact share of what was paid goes back, and the refund
     of the last keys refunds the order. Keys refunded already are skipped, so a repeat refunds nothing."""
+    with one_refund_at_a_time(find_order(order_id, deps).id, deps):
+        return _refund_keys(order_id, key_ids, reason, deps, actor)
+
+
+def _refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Deps, actor: str) -> Order:
     before = find_order(order_id, deps)
     if not key_ids:
         raise NotRefundable("choose at least one key to refund")
@@ -190,7 +233,7 @@ def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Dep
     if before.status is OrderStatus.REFUNDED or not refund.key_ids:
         return before
     if refund.completes and not before.partly_refunded:
-        return refund_order(before.id, reason, deps, actor)[0]
+        return _refund_order(before.id, reason, deps, actor)[0]
     if before.status is not OrderStatus.DELIVERED or not before.payment_ref:
         raise NotRefundable(f"order {before.id} is {before.status.value}: only a delivered order's keys are refunded")
     return _refund_part(before, refund, reason, deps, actor)
@@ -199,13 +242,14 @@ def refund_keys(order_id: str, key_ids: list[str], reason: str | None, deps: Dep
 def refund_short(order_id: str, deps: Deps) -> Order | None:
     """Give back the share of the units a delivered order's suppliers never delivered, once; on a gateway
     failure the sweeper asks again."""
-    order = deps.store.orders.order(order_id)
-    if order is None or order.status is not OrderStatus.DELIVERED or not order.short or order.short_refunded:
-        return order
     try:
-        return _refund_part(order, short_refund(order), "not supplied", deps, audit.SYSTEM)
-    except (GatewayUnavailable, NotRefundable):
-        log.exception("refund of the units not supplied failed; the sweeper will try again", extra={"order_id": order.id})
+        with one_refund_at_a_time(order_id, deps):
+            order = deps.store.orders.order(order_id)
+            if order is None or order.status is not OrderStatus.DELIVERED or not order.short or order.short_refunded:
+                return order
+            return _refund_part(order, short_refund(order), "not supplied", deps, audit.SYSTEM)
+    except (GatewayUnavailable, NotRefundable, Busy):
+        log.exception("refund of the units not supplied failed; the sweeper will try again", extra={"order_id": order_id})
         return deps.store.orders.order(order_id)
 
 
