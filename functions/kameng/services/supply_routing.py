@@ -153,9 +153,7 @@ def _no_answer(order: Order, supplier: Supplier, attempt: SupplyAttempt, why: st
     """The supplier did not answer, nor say whether it took the order. Card keys are bought elsewhere at once
     (any that come late are kept as stock). A top-up is first cancelled there (撤单); one that cannot be
     cancelled holds the order until the supplier tells, or the deadline refunds it."""
-    assert deps.suppliers is not None
-    deps.suppliers.breaker(attempt.supplier).failed(deps.clock())
-    line = _line(order, deps)
+    line = _line(order, deps)  # the outage was counted against its circuit when the order's call failed
     if line is not None and line.kind is Kind.DIRECT and not _cancelled(supplier, attempt):
         log.warning("supplier did not answer about a top-up: waiting for it", extra={
             "order_id": order.id, "supplier": attempt.supplier, "request_id": attempt.request_id})
