@@ -439,3 +439,20 @@ def test_an_owners_refund_racing_the_refund_of_units_not_supplied_never_pays_bac
     refunded = shop.order(order.id)
     assert refunded.status is S.REFUNDED and sum(asked) == refunded.total
     assert shop.ledger_sum(refunded) == 0
+
+
+def test_the_stock_badges_show_a_manual_product_always_buyable_and_a_loop_by_its_sales_left(world):
+    from kameng.services.import_keys import import_lines
+    from kameng.services.stock import station_stock
+    shop = world()
+    station = shop.stations.substation
+    shown = station_stock(station, shop.deps)["skus"]
+    assert shown[MANUAL]["level"] == "in_stock" and shown[MANUAL]["unlimited"]
+    assert shown[LOOP]["level"] == "sold_out"  # no credential imported yet
+
+    import_lines(LOOP, ["SHARED-ACCOUNT\n"], False, shop.deps)
+    assert station_stock(station, shop.deps)["skus"][LOOP]["available"] == 2
+    shop.buy(LOOP)
+    assert station_stock(station, shop.deps)["skus"][LOOP]["available"] == 1
+    shop.buy(LOOP)
+    assert station_stock(station, shop.deps)["skus"][LOOP]["level"] == "sold_out"

@@ -7,6 +7,7 @@ from kameng.deps import Deps
 from kameng.domain.errors import UnknownStation
 from kameng.domain.fulfilment import Kind
 from kameng.domain.price_book import PriceBook, PricedSku
+from kameng.domain.quota import EVERYONE
 from kameng.domain.supply_sync import SkuSync, halted_at
 
 
@@ -27,15 +28,29 @@ def station_stock(station: str, deps: Deps) -> dict:
     return {
         "station": station,
         "skus": {
-            sku: _shown(counts[sku].available, book, line, synced.get(sku), now)
+            sku: _loop_shown(counts[sku].available, line, deps) if line.kind is Kind.LOOP
+            else _shown(counts[sku].available, book, line, synced.get(sku), now)
             for sku, line in sorted(book.skus.items())
         },
     }
 
 
+def _loop_shown(held: int, line: PricedSku, deps: Deps) -> dict:
+    """A loop credential sells while it is in stock and its sales last (EVERYONE's count of LOOP#<sku>)."""
+    if held <= 0:
+        return {"level": "sold_out", "available": 0}
+    if line.loop_limit is None:
+        return {"level": "in_stock", "available": held, "unlimited": True}
+    left = max(0, line.loop_limit - deps.store.counters.quota_count(f"LOOP#{line.sku}", EVERYONE))
+    return {"level": level(left, line.low_stock), "available": left}
+
+
 def _shown(held: int, book: PriceBook, line: PricedSku, record: SkuSync | None, now: datetime) -> dict:
     """The shop's own stock, and what its suppliers last reported (kameng sync) unless their cost halts the SKU
-    here; a supplier that never runs out (a top-up), or one never synced yet for a top-up, is `unlimited`."""
+    here; a supplier that never runs out (a top-up), or one never synced yet for a top-up, is `unlimited`. The
+    owner's own hands never run out (a manual product)."""
+    if line.kind is Kind.MANUAL:
+        return {"level": "in_stock", "available": held, "unlimited": True}
     if not line.supply:
         return {"level": level(held, line.low_stock), "available": held}
     if halted_at(record, line, book.flash_sales, now):
