@@ -13,6 +13,9 @@ from kameng.ports.store import Duplicate, SignInGrant
 class SqlitePriceBooks:
     def __init__(self, db: SqliteFile):
         self._db = db
+        # Parsed books by station with the version they were read at: every request reads one, and a book
+        # (frozen) only changes when a build publishes it, so the version alone is read again.
+        self._parsed: dict[str, tuple[str, PriceBook]] = {}
 
     def put_price_book(self, book: PriceBook) -> None:
         with self._db.write() as conn:
@@ -23,8 +26,19 @@ class SqlitePriceBooks:
             )
 
     def price_book(self, station: str) -> PriceBook | None:
-        row = self._db.conn().execute("SELECT body FROM price_books WHERE station = ?", (station,)).fetchone()
-        return None if row is None else PriceBook.model_validate_json(row[0])
+        conn = self._db.conn()
+        row = conn.execute("SELECT version FROM price_books WHERE station = ?", (station,)).fetchone()
+        if row is None:
+            return None
+        cached = self._parsed.get(station)
+        if cached is not None and cached[0] == row[0]:
+            return cached[1]
+        found = conn.execute("SELECT version, body FROM price_books WHERE station = ?", (station,)).fetchone()
+        if found is None:
+            return None
+        book = PriceBook.model_validate_json(found[1])
+        self._parsed[station] = (found[0], book)
+        return book
 
     def stations(self) -> list[str]:
         return [row[0] for row in self._db.conn().execute("SELECT station FROM price_books ORDER BY station")]
