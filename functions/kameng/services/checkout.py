@@ -27,7 +27,6 @@ from kameng.services.membership import check_coupon_uses, commissions_for, find_
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, pay_link, seal_token
-from kameng.services.supply_sync import check_selling
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -185,6 +184,8 @@ def _delivery(book: PriceBook, line: PricedSku, quantity: int, deps: Deps) -> De
     available = deps.store.inventory.stock([line.sku])[line.sku].available if line.supply else 0
     delivery = delivery_for(line.kind, bool(line.supply), available, quantity)
     if delivery is Delivery.SUPPLIER:
+        from kameng.services.supply_sync import check_selling  # only orders bought from suppliers need it
+
         check_selling(book, line, deps)
     return delivery
 

@@ -11,7 +11,6 @@ from kameng.domain.fulfilment import Delivery
 from kameng.services.notify import check_low_stock_of, send_awaiting_mail
 from kameng.services.refunds import refund_event, refund_undeliverable
 from kameng.services.release import release
-from kameng.services.supply_routing import fulfil
 
 log = logging.getLogger(__name__)
 
@@ -66,4 +65,7 @@ def _after_payment(updated: Order, reserved: bool, deps: Deps) -> None:
     elif updated.status is OrderStatus.AWAITING_DELIVERY and updated.delivery is Delivery.MANUAL:
         send_awaiting_mail(updated, deps)
     elif updated.status is OrderStatus.AWAITING_DELIVERY:
+        # Loaded for the orders that need it: most payments are of keys in stock, and the webhook starts cold.
+        from kameng.services.supply_routing import fulfil
+
         fulfil(updated.id, deps)
