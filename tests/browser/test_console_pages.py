@@ -252,3 +252,31 @@ def test_a_substations_owner_imports_only_its_own_goods_and_the_platform_owner_v
     assert "¥5.50" in page.locator("#money-coupons table").inner_text()
     assert not errors, errors
     context.close()
+
+
+def test_a_station_owner_delivers_a_manual_order_by_hand_and_its_buyer_reads_the_message_as_text(browser, shop):
+    placed = shop.post("/api/checkout", json={
+        "station": STATION, "sku": "manual-topup-68", "quantity": 1, "email": "manual@example.com",
+        "query_password": "4321", "fields": {"account": "102938475", "server": "官服"}}).json()
+    assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
+
+    context, page, errors = signed_in(browser, shop, OWNER)
+    page.goto(f"http://console.localhost:{shop.port}/#/orders/{placed['order_id']}")
+    page.wait_for_selector("#deliver-form textarea")
+    assert "待发货" in page.locator("#view .facts").inner_text()
+    # Owner-typed text is the goods: markup in it must reach the buyer as text, never as HTML.
+    page.fill("#deliver-form textarea", "已代充 68 元档 <b>请查收</b>")
+    page.click("#deliver-form button[type=submit]")
+    page.wait_for_selector("#status[data-kind=ok]:has-text('已发货')")
+    assert page.locator("#deliver-form").count() == 0
+    assert not errors, errors
+    context.close()
+
+    buyer = browser.new_context()
+    order_page = buyer.new_page()
+    order_page.goto(placed["order_url"].replace(f"://{urlsplit(placed['order_url']).netloc}", f"://{shop.host(STATION)}"))
+    order_page.wait_for_selector("#order-message-box:not([hidden])")
+    assert order_page.locator("#order-message").inner_text() == "已代充 68 元档 <b>请查收</b>"
+    assert order_page.locator("#order-message b").count() == 0
+    assert order_page.locator("#order-status").inner_text() == "已发货"
+    buyer.close()
