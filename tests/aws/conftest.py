@@ -138,3 +138,16 @@ def site(built_site, tmp_path) -> Path:
     copy = tmp_path / "site"
     shutil.copytree(built_site, copy)
     return copy
+
+
+@pytest.fixture
+def content_bucket(aws):
+    """The repository's content/ in a content bucket (under content/), and an empty bucket for the sites."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="content")
+    s3.create_bucket(Bucket="sites")
+    for path in (REPO / "content").rglob("*"):
+        if path.is_file():
+            s3.put_object(Bucket="content", Key="content/" + path.relative_to(REPO / "content").as_posix(),
+                          Body=path.read_bytes())
+    return s3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
 import pytest
 
 from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
@@ -15,18 +14,6 @@ from kameng.services import content_edit
 from kameng.services.content_edit import CdnTarget, ContentSite
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def content_bucket(aws):
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="content")
-    s3.create_bucket(Bucket="sites")
-    for path in (REPO / "content").rglob("*"):
-        if path.is_file():
-            s3.put_object(Bucket="content", Key="content/" + path.relative_to(REPO / "content").as_posix(),
-                          Body=path.read_bytes())
-    return s3
 
 
 def test_the_s3_store_reads_saves_with_a_version_check_and_copies(content_bucket, tmp_path):

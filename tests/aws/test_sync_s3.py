@@ -7,7 +7,6 @@ import dataclasses
 import re
 from pathlib import Path
 
-import boto3
 import pytest
 
 from kameng import content_wiring, wiring
@@ -26,19 +25,7 @@ PAGE = "main/p/cmcc-direct/index.html"
 
 
 @pytest.fixture
-def buckets(aws):
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket="content")
-    s3.create_bucket(Bucket="sites")
-    for path in (REPO / "content").rglob("*"):
-        if path.is_file():
-            s3.put_object(Bucket="content", Key="content/" + path.relative_to(REPO / "content").as_posix(),
-                          Body=path.read_bytes())
-    return s3
-
-
-@pytest.fixture
-def shop(buckets, deps, clock, tmp_path):
+def shop(content_bucket, deps, clock, tmp_path):
     """The demo content published (price books in the store), its simulated suppliers behind the directory,
     and the content port on the bucket with the CDN's bucket as the target."""
     built = build(REPO / "content", tmp_path / "site", TEMPLATES,
@@ -49,8 +36,8 @@ def shop(buckets, deps, clock, tmp_path):
                                   sleep=lambda seconds: clock.advance(seconds=seconds))
     chosen = dataclasses.replace(deps, suppliers=directory)
     wiring.use(chosen)
-    content_wiring.use(ContentSite(S3ContentFiles(buckets, "content"), TEMPLATES,
-                                   cdn=CdnTarget("sites", None, S3CloudFrontPublisher(buckets))))
+    content_wiring.use(ContentSite(S3ContentFiles(content_bucket, "content"), TEMPLATES,
+                                   cdn=CdnTarget("sites", None, S3CloudFrontPublisher(content_bucket))))
     yield chosen
     content_wiring.use(None)
 
@@ -75,34 +62,34 @@ def keys(s3, bucket: str) -> list[str]:
     return [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", ())]
 
 
-def test_the_schedule_replaces_synced_yaml_in_the_bucket_and_republishes_the_halted_stations_pages(buckets, shop):
-    before = text(buckets, "content", SYNCED) if SYNCED in keys(buckets, "content") else ""
+def test_the_schedule_replaces_synced_yaml_in_the_bucket_and_republishes_the_halted_stations_pages(content_bucket, shop):
+    before = text(content_bucket, "content", SYNCED) if SYNCED in keys(content_bucket, "content") else ""
     raise_cost(shop, "CMCC50", 5000)  # every supplier now asks 50.00: above the main station's 49.80
 
     done = sync_handler.handler({"source": "aws.events"}, None)
 
     assert "main" in done["published"], done
-    synced = text(buckets, "content", SYNCED)
+    synced = text(content_bucket, "content", SYNCED)
     assert synced != before and '{supplier: "sim-fast", product: "CMCC50", cost: "50.00"}' in synced
-    published = keys(buckets, "sites")
+    published = keys(content_bucket, "sites")
     assert PAGE in published
     assert {key.split("/")[0] for key in published} <= set(done["published"])
-    assert " disabled" in sku_radio(text(buckets, "sites", PAGE))
+    assert " disabled" in sku_radio(text(content_bucket, "sites", PAGE))
     # The rest of the content is as it was.
-    assert text(buckets, "content", "content/main/station.yaml") == (REPO / "content/main/station.yaml").read_text()
+    assert text(content_bucket, "content", "content/main/station.yaml") == (REPO / "content/main/station.yaml").read_text()
 
 
-def test_a_sync_that_finds_the_same_costs_writes_and_publishes_nothing(buckets, shop, calls):
+def test_a_sync_that_finds_the_same_costs_writes_and_publishes_nothing(content_bucket, shop, calls):
     raise_cost(shop, "CMCC50", 5000)
     assert sync_handler.handler({}, None)["published"]
-    calls.watch(buckets, "PutObject", "DeleteObject")
+    calls.watch(content_bucket, "PutObject", "DeleteObject")
 
     assert sync_handler.handler({}, None)["published"] == []
 
     assert calls.count("PutObject") == 0 and calls.count("DeleteObject") == 0
 
 
-def test_a_cost_that_falls_again_republishes_the_page_selling_the_sku(buckets, shop):
+def test_a_cost_that_falls_again_republishes_the_page_selling_the_sku(content_bucket, shop):
     raise_cost(shop, "CMCC50", 5000)
     sync_handler.handler({}, None)
     raise_cost(shop, "CMCC50", 4860)
@@ -110,5 +97,5 @@ def test_a_cost_that_falls_again_republishes_the_page_selling_the_sku(buckets, s
     done = sync_handler.handler({}, None)
 
     assert "main" in done["published"] and done["resumed"] >= 1
-    assert " disabled" not in sku_radio(text(buckets, "sites", PAGE))
-    assert 'cost: "48.60"' in text(buckets, "content", SYNCED)
+    assert " disabled" not in sku_radio(text(content_bucket, "sites", PAGE))
+    assert 'cost: "48.60"' in text(content_bucket, "content", SYNCED)
