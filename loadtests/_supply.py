@@ -146,6 +146,7 @@ def open_shop(work: Path) -> Shop:
     # Errors only: a failover's warning per order would bury the results.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s %(message)s")
     from kameng import config, wiring
+    from kameng.ports.outside import Notification
     from kameng.services import payments
 
     deps = wiring.build(config.load({"KAMENG_DATA_DIR": str(data_dir)}))
@@ -153,7 +154,7 @@ def open_shop(work: Path) -> Shop:
 
     def send(payload: bytes, headers: dict[str, str]) -> None:
         # What the webhook handler does with a signed event, without the HTTP hop.
-        payments.handle_event(gateway.verify_event(payload, headers.get("stripe-signature")), deps)
+        payments.handle_event(gateway.verify_event(Notification(payload, headers)), deps)
 
     gateway.send = send
     wiring.use(deps)

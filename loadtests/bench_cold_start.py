@@ -35,7 +35,8 @@ EVENTS = {
     "orders": ("kameng.handlers.orders", "get_order",
                {"rawPath": "/api/orders/X", "pathParameters": {"id": "01NOSUCHORDER"}, "headers": {}}),
     "webhook": ("kameng.handlers.webhook", "handler",
-                {"rawPath": "/api/webhooks/stripe", "headers": {"stripe-signature": "t=1,v1=00"}, "body": "{}"}),
+                {"rawPath": "/api/webhooks/stripe", "pathParameters": {"rail": "stripe"},
+                 "headers": {"stripe-signature": "t=1,v1=00"}, "body": "{}"}),
 }
 
 PROBE = """

@@ -17,10 +17,12 @@ from typing import Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kameng.rail_config import RAIL_SECRET_NAMES, RailSettings
+
 REPO = Path(__file__).resolve().parents[2]
 # The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
 CODE_ROOT = Path(__file__).resolve().parents[1]
-SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
+SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY") + RAIL_SECRET_NAMES
 # kameng.adapters.supplier_directory.secret_name: a supplier's name, upper case, `-` as `_`.
 SUPPLIER_SECRET = re.compile(r"KAMENG_SUPPLIER_[A-Z0-9_]+_SECRET")
 
@@ -52,12 +54,13 @@ class Edge(BaseModel):
                                    pattern=r"^[\x21-\x7e]+$", repr=False)
 
 
-class Config(Edge):
+class Config(Edge, RailSettings):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     data_dir: Path = Field(default=REPO / "var", alias="KAMENG_DATA_DIR")
     store: Literal["sqlite", "dynamodb"] = Field(default="sqlite", alias="KAMENG_STORE")
-    gateway: Literal["sandbox", "stripe"] | None = Field(default=None, alias="KAMENG_GATEWAY")
+    # "none": no Stripe at all (a mainland shop paid by the other rails alone).
+    gateway: Literal["sandbox", "stripe", "none"] | None = Field(default=None, alias="KAMENG_GATEWAY")
     cipher: Literal["local", "kms"] = Field(default="local", alias="KAMENG_CIPHER")
     main_station: str = Field(default="main", alias="KAMENG_MAIN_STATION", pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60, alias="KAMENG_RESERVATION_MINUTES")

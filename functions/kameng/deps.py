@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from kameng.ports.outside import Cipher, Mail, PaymentGateway, Uploads
+from kameng.domain.errors import RailNotOffered
+from kameng.ports.outside import Cipher, Mail, PaymentGateway, PaymentRails, Uploads
 from kameng.ports.store import Store
 from kameng.ports.supply import SupplierDirectory
 
@@ -49,3 +50,17 @@ class Deps:
     uploads: Uploads | None = None
     # Where SKUs that are not (or not only) held in stock are bought; None: no supplier is configured.
     suppliers: SupplierDirectory | None = None
+    # The rails besides `gateway` (Stripe, or its sandbox) this deployment takes; None: Stripe's alone.
+    rails: PaymentRails | None = None
+
+    def rail(self, name: str) -> PaymentGateway:
+        """The gateway of a rail this deployment takes; RailNotOffered for any other."""
+        if name == self.gateway.rail and getattr(self.gateway, "offered", True):
+            return self.gateway
+        if self.rails is None or name not in self.rails.names():
+            raise RailNotOffered(f"本站暂不支持这种付款方式：{name}")
+        return self.rails.get(name)
+
+    def rail_names(self) -> tuple[str, ...]:
+        stripe = (self.gateway.rail,) if getattr(self.gateway, "offered", True) else ()
+        return stripe + (() if self.rails is None else self.rails.names())

@@ -39,6 +39,7 @@ class CrossSiteRequest(errors.DomainError):
 
 STATUS = {
     errors.InvalidRequest: 400,
+    errors.RailNotOffered: 400,
     errors.InvalidSignature: 400,
     errors.InvalidSignIn: 400,
     errors.SignedOut: 401,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Callable, Generic, TypeVar
 
 from kameng import config as configuration
+from kameng import rail_wiring
 from kameng.adapters import secret_file
 from kameng.adapters.cipher_local import LocalCipher
 from kameng.adapters.gateway_sandbox import SandboxGateway, Send, post_webhooks
@@ -33,6 +34,10 @@ def store(config: configuration.Config):
 
 def gateway(config: configuration.Config, sandbox_webhooks: Send | None = None):
     """`sandbox_webhooks`: how the sandbox delivers its webhooks (default: HTTP POSTs to KAMENG_WEBHOOK_URL)."""
+    if config.chosen_gateway == "none":
+        from kameng.adapters.gateway_off import NoStripe
+
+        return NoStripe()
     if config.chosen_gateway == "stripe":
         from kameng.adapters.gateway_stripe import StripeGateway
 
@@ -92,12 +97,20 @@ def suppliers(chosen_store, config: configuration.Config) -> SupplierDirectory:
     return SupplierDirectory(sources, callbacks=callback)
 
 
+def main_station_url(chosen_store, config: configuration.Config) -> str:
+    """The main station's own address, where a rail may post what belongs to no one station."""
+    book = chosen_store.price_books.price_book(config.main_station)
+    domain = book.domain if book is not None else config.main_station
+    return config.public_url.format(station=config.main_station, domain=domain).rstrip("/")
+
+
 def build(config: configuration.Config, sandbox_webhooks: Send | None = None) -> Deps:
     chosen_store = store(config)
     return Deps(
         store=chosen_store,
         suppliers=suppliers(chosen_store, config),
         gateway=gateway(config, sandbox_webhooks),
+        rails=rail_wiring.rails(config, lambda rail: f"{main_station_url(chosen_store, config)}/api/webhooks/{rail}"),
         cipher=cipher(config),
         mail=mail(config),
         uploads=uploads(config),

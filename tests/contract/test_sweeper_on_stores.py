@@ -23,6 +23,9 @@ S = OrderStatus
 class Gateway:
     """Only what the sweeper asks of a payment gateway, remembered; refunds fail while `down`."""
 
+    rail = "stripe"
+    window = None
+
     def __init__(self):
         self.expired: list[str] = []
         self.refunds: list[tuple] = []
@@ -34,7 +37,7 @@ class Gateway:
     def expire_session(self, session_id: str) -> None:
         self.expired.append(session_id)
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0, take_back=None) -> str:
         self.refunds.append((payment_ref, amount, order_id))
         if self.down:
             raise ConnectionError("gateway unreachable")

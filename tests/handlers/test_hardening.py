@@ -21,7 +21,8 @@ from tests.handlers.test_account import ALICE, BOB, cookie_value, last_link, tok
 # Past Python's 4,300-digit limit on turning text into an int.
 HUGE = "9" * 5000
 POSTS = [route for route in ROUTES if route.method == "POST"]
-WEBHOOK = "/api/webhooks/stripe"
+# The Stripe rail's notifications: the signed route a body is read from.
+WEBHOOK = "/api/webhooks/{rail}"
 CHECKOUT = "/api/checkout"
 # The routes whose handler reads no body: the content type is all that is checked.
 BODYLESS = {"/api/account/sign-out", "/api/account/points/redeem", "/api/owner/sign-out"}
@@ -74,7 +75,8 @@ def post(deps, stations, api_event):
     """POST `body` (text, sent as it is) to a route through its handler, as API Gateway hands it over."""
 
     def send(route: Route, body: str | bytes | None, headers: dict[str, str], session: str | None = None) -> Response:
-        event = api_event("POST", route.path, body=body, headers=headers)
+        rail = {"rail": "stripe"} if route.path == WEBHOOK else None
+        event = api_event("POST", route.path.replace("{rail}", "stripe"), body=body, headers=headers, path_params=rail)
         # The recorded event is a browser's: only the browser headers this request names are kept.
         for name in [k for k in event["headers"] if k.startswith("sec-fetch-") or k == "origin"]:
             if name not in {k.lower() for k in headers}:

@@ -18,7 +18,7 @@ class FlakyRefunds:
         self.failures = failures
         self.calls: list[tuple] = []
 
-    def __call__(self, payment_ref, amount, order_id, attempt=0):
+    def __call__(self, payment_ref, amount, order_id, attempt=0, take_back=None):
         self.calls.append((payment_ref, amount, order_id))
         if len(self.calls) <= self.failures:
             raise ConnectionError("gateway unreachable")

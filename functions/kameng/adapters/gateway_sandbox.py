@@ -20,7 +20,7 @@ from typing import Callable
 from kameng.adapters import sandbox_outbox, stripe_events
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.order import PaymentEvent
-from kameng.ports.outside import PaymentSession, SessionRequest
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sandbox_sessions (
@@ -105,6 +105,9 @@ def webhook_event(event_type: str, session: dict) -> dict:
 
 
 class SandboxGateway:
+    rail = "stripe"
+    window = None
+
     def __init__(self, db_path: Path | str, pay_base_url: str, webhook_secret: str, send: Send):
         self.db = SqliteFile(db_path, SCHEMA + sandbox_outbox.SCHEMA)
         self.outbox = sandbox_outbox.WebhookOutbox(self.db)
@@ -135,10 +138,14 @@ class SandboxGateway:
             raise LookupError(f"no sandbox session {session_id}")
         return stripe_events.paid_session(checkout_session(session))
 
-    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        return stripe_events.verify(payload, signature, self.webhook_secret)
+    def verify_event(self, notification: Notification) -> PaymentEvent:
+        return stripe_events.verify(notification.body, notification.headers.get("stripe-signature"), self.webhook_secret)
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
+    def acknowledge(self, event: PaymentEvent) -> Acknowledgement:
+        return stripe_events.ACKNOWLEDGEMENT
+
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
+               take_back: tuple[str, int] | None = None) -> str:
         # The sandbox moves no money; one id per (order, amount, attempt) behaves like Stripe's idempotency.
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")

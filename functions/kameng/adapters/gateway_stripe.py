@@ -28,7 +28,7 @@ import stripe
 from kameng.adapters import stripe_events
 from kameng.domain.money import format_minor
 from kameng.domain.order import PaymentEvent
-from kameng.ports.outside import PaymentSession, SessionRequest
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ def refund_idempotency_key(order_id: str, amount: int | None, attempt: int = 0) 
 
 
 class StripeGateway:
+    rail = "stripe"
+    window = None
+
     def __init__(
         self,
         api_key: str,
@@ -148,12 +151,16 @@ class StripeGateway:
         session = self._client.v1.checkout.sessions.retrieve(session_id)
         return stripe_events.paid_session(session.to_dict())
 
-    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        return stripe_events.verify(payload, signature, self._webhook_secret)
+    def verify_event(self, notification: Notification) -> PaymentEvent:
+        return stripe_events.verify(notification.body, notification.headers.get("stripe-signature"), self._webhook_secret)
+
+    def acknowledge(self, event: PaymentEvent) -> Acknowledgement:
+        return stripe_events.ACKNOWLEDGEMENT
 
     # give money back
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
+               take_back: tuple[str, int] | None = None) -> str:
         """Refund a payment (all of it when `amount` is None) and return the refund's id.
 
         Idempotent per order, amount and attempt for Stripe's 24-hour key window; the

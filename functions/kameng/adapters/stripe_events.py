@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentEvent, PaymentKind
+from kameng.ports.outside import Acknowledgement
 
 # Stripe's own default: a signed event older than five minutes is a replay.
 TOLERANCE_SECONDS = 300
@@ -29,6 +30,8 @@ REFUND_NOT_MADE = ("failed", "canceled")
 # A payment found by asking about its session has no event id of its own: one per session, so that two
 # sweepers finding it apply it once (the webhook's own event, arriving later, finds the order moved on).
 FOUND_PAYMENT_PREFIX = "session_paid:"
+# Any 2xx tells Stripe the event arrived; the outcome helps whoever reads the dashboard's log.
+ACKNOWLEDGEMENT = Acknowledgement(200, "application/json", b'{"received":true}')
 
 
 def verify(payload: bytes, signature: str | None, secret: str) -> PaymentEvent:

@@ -22,6 +22,12 @@ class UnknownStation(DomainError):
     code = "unknown_station"
 
 
+class RailNotOffered(DomainError):
+    """A payment rail this station does not take, or this deployment has no credentials for."""
+
+    code = "rail_not_offered"
+
+
 class UnknownSku(DomainError):
     code = "unknown_sku"
 

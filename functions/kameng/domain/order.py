@@ -143,6 +143,13 @@ class Order(BaseModel):
         return self.quantity - self.short
     # The selling substation's own goods (PricedSku.owner): the whole sale is its own, no wholesale to anyone.
     own_goods: bool = False
+    # The payment rail the shopper chose at checkout (ports/outside.PaymentGateway.rail).
+    rail: str = "stripe"
+    # A business buyer's invoice details for a bank transfer: (("title", 发票抬头), ("tax_id", 税号)).
+    invoice: tuple[tuple[str, str], ...] = ()
+    # 分账 on Alipay or WeChat Pay: the station's share sent to its own account after payment, and the rail's id for it.
+    split_sent: int = 0
+    split_ref: str | None = None
 
     @property
     def wholesale_total(self) -> int:

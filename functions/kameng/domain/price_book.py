@@ -55,6 +55,8 @@ class PricedSku(BaseModel):
         return tier_price(self.price, self.tiers, quantity)
 
 
+# A book that says nothing of suppliers or payment rails hashes as it did before they existed.
+_STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}}
 _DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None,
                       "owner": None}
 
@@ -66,6 +68,18 @@ class UnpaidLimits(BaseModel):
 
     orders: int = Field(default=3, ge=1)
     keys: int = Field(default=10, ge=1)
+
+
+class BankAccount(BaseModel):
+    """Where a business buyer transfers to (对公转账), and how many days the order waits for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bank: str
+    branch: str | None = None
+    account_name: str
+    account_no: str
+    days: int = 3
 
 
 class PriceBook(BaseModel):
@@ -91,6 +105,15 @@ class PriceBook(BaseModel):
     time_zone: str = DEFAULT_TIME_ZONE
     # The main station's suppliers, by name (every station's SKUs are bought through the main station's).
     suppliers: dict[str, SupplierSource] = {}
+    # The payment rails its pay step offers, in that order, and the bank account of its transfers.
+    rails: tuple[str, ...] = ("stripe",)
+    bank: BankAccount | None = None
+    # 分账 on Alipay and WeChat Pay: the station's own account there, by rail (Stripe's is payout_account).
+    receivers: dict[str, str] = {}
+
+    def receiver(self, rail: str) -> str | None:
+        """The station's own account on `rail` its share is paid to at each sale; None: paid out by the platform."""
+        return self.payout_account if rail == "stripe" else self.receivers.get(rail)
 
     @property
     def version(self) -> str:
@@ -99,8 +122,9 @@ class PriceBook(BaseModel):
         dumped = self.model_dump(mode="json", exclude={"time_zone"} if self.time_zone == DEFAULT_TIME_ZONE else None)
         # Likewise a book of card keys alone (and of the main station's goods alone) hashes as it did before
         # other kinds of delivery (and substations' own goods) existed.
-        if not dumped.get("suppliers"):
-            dumped.pop("suppliers", None)
+        for name, default in _STATION_DEFAULTS.items():
+            if dumped.get(name) == default:
+                dumped.pop(name, None)
         for line in dumped["skus"].values():
             for name, default in _DELIVERY_DEFAULTS.items():
                 if line.get(name) == default:

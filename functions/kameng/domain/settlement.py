@@ -72,9 +72,11 @@ def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementL
     refunded = -sum(amount for amount, memo in own if memo.startswith("refund: "))
     net = sum(amount for amount, _ in own)
     paid = -sum(entry.amount for entry in entries if entry.account.startswith("shopper:") and entry.memo == "paid")
-    # A refund reverses the transfer in full (and gives the application fee back).
+    # A refund reverses the transfer in full (and gives the application fee back). Stripe transfers with the
+    # payment; Alipay and WeChat Pay split after it, and only what they took counts (a split that failed
+    # leaves the share in the balance due, paid out as any other).
     connect = order.payout_account is not None and order.status is not OrderStatus.REFUNDED
-    transferred = order.total - order.application_fee if connect else 0
+    transferred = (order.total - order.application_fee if order.rail == "stripe" else order.split_sent) if connect else 0
     wholesale = sum(entry.amount for entry in entries
                     if entry.account != account and entry.memo.removeprefix("refund: ") == "wholesale")
     gross, own_sales = (0, sums["gross"]) if order.own_goods else (sums["gross"], 0)

@@ -8,6 +8,7 @@ from kameng.http import (
     is_https, order_cookie, parse, redirect, refuse_foreign_origin, respond, viewers_address,
 )
 from kameng.domain.ids import new_token
+from kameng.domain.rails import paying_from
 from kameng.services import checkout, idempotency
 from kameng.services.account import session_shopper
 from kameng.wiring import deps
@@ -54,7 +55,8 @@ def place(event: dict, request: checkout.CheckoutRequest, form: bool) -> dict:
     shopper = session_shopper(cookie(event, SESSION_COOKIE), request.station, deps())
     # A cookie is the client's to forge: it only adds a name to count under, never removes one.
     device = (cookie(event, DEVICE_COOKIE) or "")[:64] or new_token()
-    client = checkout.Client(address=viewers_address(event), device=device)
+    client = checkout.Client(address=viewers_address(event), device=device,
+                             paying_from=paying_from(header(event, "user-agent")))
     placed = checkout.place(request, deps(), session_shopper=shopper, client=client)
     response = redirect(placed.pay_url) if form else respond(201, placed.public_view())
     kept = order_cookie(placed.order.id, placed.token, checkout.ORDER_TOKEN_KEPT, secure=is_https(event))

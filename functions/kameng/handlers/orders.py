@@ -1,6 +1,7 @@
 from kameng.domain.shopper import ShopperCredentials
 from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, redirect, respond
 from kameng.services import lookup, pay_step, tickets
+from kameng.handlers import pay_page
 from kameng.wiring import deps
 
 
@@ -28,8 +29,13 @@ def report_problem(event, context=None):
 def open_pay_page(event, context=None):
     order_id = (event.get("pathParameters") or {}).get("id", "")
     proof = (event.get("queryStringParameters") or {}).get("t")
-    response = redirect(pay_step.open_pay_page(order_id, proof, deps()))
-    # The link's proof stays out of the Referer the gateway's page would be sent.
+    step = pay_step.open_pay_page(order_id, proof, deps())
+    if isinstance(step, str):
+        response = redirect(step)
+    else:
+        response = {"statusCode": 200, "body": pay_page.render(step),
+                    "headers": {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}}
+    # The link's proof stays out of the Referer the rail's page would be sent.
     response["headers"]["referrer-policy"] = "no-referrer"
     return response
 

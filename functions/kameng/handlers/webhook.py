@@ -1,4 +1,7 @@
-from kameng.http import api, header, raw_body, respond
+"""POST (or, for 易支付, GET) /api/webhooks/{rail}: a rail's notification, verified before it is read, applied once,
+and answered as that rail expects (Stripe JSON, Alipay's and 易支付's `success`, WeChat Pay's 204)."""
+from kameng.http import api, raw_body, respond
+from kameng.ports.outside import Notification
 from kameng.services import payments
 from kameng.wiring import deps
 
@@ -6,5 +9,12 @@ from kameng.wiring import deps
 @api
 def handler(event, context=None):
     services = deps()
-    verified = services.gateway.verify_event(raw_body(event), header(event, "stripe-signature"))
-    return respond(200, {"received": True, "outcome": payments.handle_event(verified, services).value})
+    gateway = services.rail((event.get("pathParameters") or {}).get("rail", ""))
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    verified = gateway.verify_event(Notification(raw_body(event), headers, event.get("rawQueryString") or ""))
+    outcome = payments.handle_event(verified, services)
+    answer = gateway.acknowledge(verified)
+    if answer.content_type == "application/json":
+        # What became of it, for whoever reads the rail's delivery log.
+        return respond(answer.status, {"received": True, "outcome": outcome.value})
+    return {"statusCode": answer.status, "headers": {"content-type": answer.content_type}, "body": answer.body.decode()}

@@ -13,7 +13,17 @@ from kameng.config import REPO, ConfigError
 WEBHOOK_PATH = "/api/webhooks/stripe"
 
 
-def _sweep_forever(interval: float) -> None:
+def _resend(sandboxes: dict, log: logging.Logger) -> None:
+    """The rails' sandboxes send again what the shop did not take, as the rails themselves do."""
+    for rail, sandbox in sandboxes.items():
+        try:
+            if resent := sandbox.resend_due():
+                log.info("%s sandbox notifications sent again: %d", rail, resent)
+        except Exception:
+            log.exception("sending %s sandbox notifications again failed; trying again next round", rail)
+
+
+def _sweep_forever(interval: float, sandboxes: dict) -> None:
     from kameng.adapters.gateway_sandbox import SandboxGateway
     from kameng.services.sweeper import sweep
     from kameng.wiring import deps
@@ -30,6 +40,7 @@ def _sweep_forever(interval: float) -> None:
                     log.info("sandbox webhooks sent again: %d", resent)
             except Exception:
                 log.exception("sending sandbox webhooks again failed; trying again next round")
+        _resend(sandboxes, log)
         try:
             done = sweep(deps())
             if done:
@@ -80,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kameng: {error}", file=sys.stderr)
         return 2
     wiring.use(services)
+    from kameng.rail_wiring import sandboxes
+
+    app.rail_sandboxes = sandboxes(chosen, app.send_from_sandbox)
     stations = app.stations()
     print(f"Kameng is serving {len(stations)} station(s):", flush=True)
     for station in stations:
@@ -87,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'index':<16} http://localhost:{args.port}/", flush=True)
     print(f"  {'owner console':<16} http://console.localhost:{args.port}/", flush=True)
     print(f"data: {chosen.table if chosen.store == 'dynamodb' else chosen.data_dir}   stop: Ctrl+C", flush=True)
-    threading.Thread(target=_sweep_forever, args=(args.sweep_seconds,), daemon=True).start()
+    threading.Thread(target=_sweep_forever, args=(args.sweep_seconds, app.rail_sandboxes), daemon=True).start()
     proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-for"}} if args.trusted_proxy else {}
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, connection_limit=2000,
                    backlog=2048, channel_timeout=60, asyncore_use_poll=True, ident="kameng", **proxy)

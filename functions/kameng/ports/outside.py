@@ -1,11 +1,11 @@
 """What the services ask of the world beyond the store: payments, sealing, mail, uploads and the CDN."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Iterator, Mapping, Protocol, Sequence
 
 from kameng.domain.order import PaymentEvent
 from kameng.domain.uploads import UploadTarget, UploadTicket
@@ -30,15 +30,56 @@ class SessionRequest:
     application_fee: int = 0
     # What the member level and the coupon took off unit_price × quantity: total = that − discount.
     discount: int = 0
+    # Where the rail posts its notifications (the station's /api/webhooks/<rail>); Stripe's are set in its dashboard.
+    notify_url: str = ""
+    # Where the shopper pays from: "desktop", "phone" or "wechat" (WeChat's own browser). Alipay pays on
+    # its PC page or its phone page, WeChat Pay by Native QR, H5 or JSAPI accordingly.
+    device: str = "desktop"
+    client_ip: str = ""  # WeChat Pay's H5 asks for the payer's address
+    openid: str | None = None  # WeChat Pay's JSAPI pays as this WeChat user
+    # The buyer's invoice details (发票抬头, 税号) for a bank transfer; empty otherwise.
+    invoice: tuple[tuple[str, str], ...] = ()
+
+
+class Show:
+    """How the pay step hands the shopper to the rail."""
+
+    REDIRECT = "redirect"  # send the browser to `url`
+    QR = "qr"  # show `url` as a QR code to scan with the payer's phone
+    TRANSFER = "transfer"  # show the station's bank account and the reference `url`
+    JSAPI = "jsapi"  # inside WeChat: call WeixinJSBridge for the prepay id `url` (the gateway's jsapi_params)
 
 
 @dataclass(frozen=True)
 class PaymentSession:
     id: str
     url: str
+    show: str = Show.REDIRECT
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A notification as it reached the shop, before anything in it is believed."""
+
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased
+    query: str = ""  # the raw query string: 易支付 notifies by GET
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What the rail must hear once a notification is recorded, or it sends it again."""
+
+    status: int
+    content_type: str
+    body: bytes
 
 
 class PaymentGateway(Protocol):
+    rail: str  # stripe | alipay | wechat | epay | bank
+    # How long an order paid on this rail may wait for its money; None: the shop's reservation.
+    window: timedelta | None
+
     def create_session(self, request: SessionRequest) -> PaymentSession: ...
 
     def expire_session(self, session_id: str) -> None:
@@ -49,17 +90,42 @@ class PaymentGateway(Protocol):
         bring it (one event id per session); None while it has taken no money. Asked before an order
         lapses, as its webhook may never have arrived. Raises what the gateway raises (unknown session, outage)."""
 
-    def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
-        """Check the signature over the raw body, then read it; raise InvalidSignature."""
+    def verify_event(self, notification: Notification) -> PaymentEvent:
+        """Check the signature (and its age, where the rail dates it), then read it; raise InvalidSignature.
+        Checks nothing against the order: that is the services' work (domain/order.decide_payment)."""
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
+    def acknowledge(self, event: PaymentEvent) -> Acknowledgement:
+        """The answer that tells the rail the notification is recorded."""
+
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
+               take_back: tuple[str, int] | None = None) -> str:
         """Give back a payment (all of it when amount is None) and return the refund's id.
+
+        `take_back` (receiver, amount): of a split payment (分账), what to take back from the station's
+        account with this refund (Alipay's refund_royalty_parameters, WeChat Pay's return order before the
+        refund); Stripe reverses its transfer by itself and ignores it.
 
         Idempotent per (order_id, amount, attempt): a retry returns the first refund, never a
         second one; `attempt` counts the refunds of the order the gateway reported failed, so
         asking again after a failure is a new refund. The id means "refund requested": Alipay
         and WeChat Pay settle later, and report a failure by a refund event.
         """
+
+
+class SplittingGateway(PaymentGateway, Protocol):
+    """A rail that pays a station's share to its own account after the payment (分账)."""
+
+    def split(self, payment_ref: str, order_id: str, receiver: str, amount: int) -> str:
+        """Send `amount` of the payment to `receiver`; idempotent per order. Returns the rail's id for it."""
+
+
+class PaymentRails(Protocol):
+    """The rails a deployment takes besides Stripe, each built on first use (its SDK loads then)."""
+
+    def names(self) -> tuple[str, ...]: ...
+
+    def get(self, name: str) -> PaymentGateway:
+        """The rail's gateway; KeyError for a name not in names()."""
 
 
 class Cipher(Protocol):

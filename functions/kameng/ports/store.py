@@ -192,6 +192,9 @@ class Orders(Protocol):
         """Remember the gateway's session of the order and the address of its pay page;
         raises UnknownRecord for an unknown order."""
 
+    def record_split(self, order_id: str, amount: int, ref: str) -> None:
+        """Record the share sent to the station's own account (分账) after payment; UnknownRecord for no order."""
+
     def order(self, order_id: str) -> Order | None:
         """None for an unknown order."""
 

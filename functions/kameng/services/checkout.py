@@ -9,24 +9,25 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kameng.deps import Deps
-from kameng.domain.errors import GatewayUnavailable, UnknownStation
+from kameng.domain.errors import UnknownStation
 from kameng.domain.ids import new_id, new_token
-from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.order import Order, OrderStatus
 from kameng.domain.coupons import CouponRule
 from kameng.domain.member import Member
 from kameng.domain.fulfilment import Delivery, check_buyer_fields, delivery_for
 from kameng.domain.price_book import PriceBook, PricedOrder, PricedSku, price_order
 from kameng.domain.holds import unpaid_quotas
 from kameng.domain.quota import flash_sale_id, quotas_for
+from kameng.domain.rails import chosen_rail
 from kameng.domain.split import application_fee, platform_fee
 from kameng.domain.stats import station_day
 from kameng.domain.shopper import Email, ShopperCredentials, hash_token, password_digest
-from kameng.ports.outside import SessionRequest
 from kameng.ports.store import MAX_KEYS_PER_ORDER
 from kameng.services.membership import check_coupon_uses, commissions_for, find_coupon
 from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, pay_link, seal_token
+from kameng.services.pay_rails import open_payment
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -60,6 +61,15 @@ class OrderLine(BaseModel):
 class CheckoutRequest(ShopperCredentials, OrderLine):
     # A direct top-up's account fields, by the names the product declares (checked against its patterns).
     fields: dict[str, str] | None = Field(default=None, max_length=8)
+    # The payment rail the shopper chose (None: the station's first), and a business buyer's invoice details.
+    rail: str | None = Field(default=None, max_length=16)
+    invoice_title: str | None = Field(default=None, max_length=100)
+    invoice_tax_id: str | None = Field(default=None, max_length=20)
+
+    @field_validator("rail", "invoice_title", "invoice_tax_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="before")
     @classmethod
@@ -89,6 +99,7 @@ class Client:
 
     address: str | None = None
     device: str | None = None  # the first-party device cookie's value
+    paying_from: str = "desktop"  # domain/rails.paying_from of its User-Agent
 
 
 def client_names(shopper_key: str, client: Client, deps: Deps) -> tuple[list[str], str | None]:
@@ -202,11 +213,12 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
                         session_shopper == shopper_key, deps)
     priced = pricing.priced
     commissions = commissions_for(book, pricing.member, priced)
+    rail = chosen_rail(book, request.rail)
+    deps.rail(rail)  # RailNotOffered before anything is held, where this deployment has no credentials for it
     token = new_token()
-    # Held briefly until the pay step is opened (services/pay_step.py); the gateway's session gets the
-    # whole reservation, and the sweeper expires it as well when the brief hold lapses.
+    # Held briefly until the pay step is opened (services/pay_step.py); the rail's session gets the
+    # whole payment window, and the sweeper expires it as well when the brief hold lapses.
     expires_at = now + min(deps.settings.unopened_hold, deps.settings.reservation_ttl)
-    paid_by = now + deps.settings.reservation_ttl
     order_id = new_id(now)
     line = priced.line
     order = deps.store.orders.place_order(Order(
@@ -224,8 +236,9 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         + unpaid_quotas(book.station, book.unpaid_holds, priced.quantity, *client_names(shopper_key, client, deps)),
         level=priced.charged_level, level_discount=priced.level_discount,
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
-        platform_fee=platform_fee(priced, book, commissions),
-        application_fee=application_fee(priced, book, commissions), payout_account=book.payout_account,
+        platform_fee=platform_fee(priced, book, commissions, rail),
+        application_fee=application_fee(priced, book, commissions, rail), payout_account=book.receiver(rail),
+        rail=rail, invoice=_invoice(request),
         delivery=_delivery(book, line, priced.quantity, deps), delivery_hours=line.delivery_hours,
         buyer_fields=check_buyer_fields(line.fields, request.fields, book.language), own_goods=line.owner is not None,
         # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
@@ -236,17 +249,14 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     # the shopper's browser holds the token in a cookie, and the link below keeps it
     # in the fragment, which browsers never send to a server or in a Referer.
     success = order_page(deps, book.station, book.domain, order.id)
-    try:
-        session = deps.gateway.create_session(SessionRequest(
-            order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
-            unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
-            success_url=success, cancel_url=f"{base}/p/{priced.line.product}/", expires_at=paid_by,
-            payout_account=book.payout_account, application_fee=order.application_fee,
-            discount=order.level_discount + order.coupon_discount,
-        ))
-    except Exception as error:
-        # Without a session nobody can pay: give the keys back now rather than at expiry.
-        deps.store.orders.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
-        raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
-    deps.store.orders.set_payment_session(order.id, session.id, session.url)
+    open_payment(order, book, (success, f"{base}/p/{priced.line.product}/"), (client.paying_from, client.address or ""), deps)
     return Placed(order=order, token=token, pay_url=pay_link(order, book.domain, deps), order_url=f"{success}#t={token}")
+
+
+def _invoice(request: CheckoutRequest) -> tuple[tuple[str, str], ...]:
+    """A business buyer's 发票抬头 and 税号, checked (the tax number by its check character); none asked, none kept."""
+    if request.invoice_title is None and request.invoice_tax_id is None:
+        return ()
+    from kameng.domain.bank_transfer import check_invoice  # only business buyers send one
+
+    return check_invoice(request.invoice_title or "", request.invoice_tax_id or "")

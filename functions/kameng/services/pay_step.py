@@ -1,37 +1,62 @@
-"""The pay step: the link checkout hands out, between the shop and the gateway's pay page.
+"""The pay step: the link checkout hands out, between the shop and the rail's pay page.
 
-Neither gateway says when a shopper opens its pay page, so the shop's own link
-is where it learns that someone means to pay: checkout holds the keys only for
-`unopened_hold`, and opening this link holds them for the whole reservation.
+No rail says when a shopper opens its pay page, so the shop's own link is where
+it learns that someone means to pay: checkout holds the keys only for
+`unopened_hold`, and opening this link holds them for the whole payment window.
+A rail that pays in the browser gets a redirect; a QR code to scan or a bank
+transfer to make is shown on a page of the shop's own (PayStep).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from kameng.deps import Deps
 from kameng.domain.errors import NotFound
 from kameng.domain.order import Applied, Order, OrderStatus, hold_for_payment
+from kameng.domain.price_book import BankAccount, PriceBook
 from kameng.services.order_link import order_page, pay_proof_matches
+from kameng.services.pay_rails import payment_window
 from kameng.services.stations import published_book
 
 
-def open_pay_page(order_id: str, proof: str | None, deps: Deps) -> str:
-    """Where the holder of the pay link goes: the gateway's pay page while the order waits for payment,
-    with its keys held for the rest of the reservation; else the order page, which says what became of it."""
+@dataclass(frozen=True)
+class PayStep:
+    """What the shop shows itself: a QR code (`show` "qr"), a transfer ("transfer") or WeChat's own pay ("jsapi")."""
+
+    show: str
+    content: str  # what the QR code holds, the transfer's reference, or the prepay id
+    order: Order
+    order_url: str
+    language: str
+    time_zone: str
+    bank: BankAccount | None = None
+    jsapi: dict | None = None
+
+
+def open_pay_page(order_id: str, proof: str | None, deps: Deps) -> str | PayStep:
+    """Where the holder of the pay link goes: the rail's pay page while the order waits for payment, with its
+    keys held for the rest of the payment window; else the order page, which says what became of it."""
     order = deps.store.orders.order(order_id) if order_id else None
     # One answer for "no such order" and "wrong link": ids must not be probeable.
     if order is None or not pay_proof_matches(order, proof, deps):
         raise NotFound("订单不存在")
-    if _held(order, deps) and order.payment_url:
-        return order.payment_url
     book = published_book(order.station, deps)
-    return order_page(deps, order.station, book.domain, order.id)
+    page = order_page(deps, order.station, book.domain, order.id)
+    if not (_held(order, book, deps) and order.payment_url):
+        return page
+    show, _, content = order.payment_url.partition(":")
+    if show not in ("qr", "transfer", "jsapi"):
+        return order.payment_url
+    jsapi = deps.rail(order.rail).jsapi_params(content) if show == "jsapi" else None
+    return PayStep(show=show, content=content, order=order, order_url=page, language=book.language,
+                   time_zone=book.time_zone, bank=book.bank, jsapi=jsapi)
 
 
-def _held(order: Order, deps: Deps) -> bool:
+def _held(order: Order, book: PriceBook, deps: Deps) -> bool:
     """Whether the order still holds its keys for the shopper, its reservation moved forward if it can be."""
     now = deps.clock()
     if order.status is not OrderStatus.PENDING or order.expires_at <= now:
         return False
-    change = hold_for_payment(order, deps.settings.reservation_ttl, now)
+    change = hold_for_payment(order, payment_window(order.rail, book, deps), now)
     if change is None:
         return True
     outcome, _ = deps.store.orders.apply(change, now)

@@ -11,6 +11,7 @@ from kameng.domain.fulfilment import Delivery
 from kameng.services.notify import check_low_stock_of, send_awaiting_mail
 from kameng.services.refunds import refund_event, refund_undeliverable
 from kameng.services.release import release
+from kameng.services.splits import send_split
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def handle_event(event: PaymentEvent, deps: Deps) -> Outcome:
             return Outcome.DUPLICATE
         if outcome is Applied.DONE:
             _after_payment(updated, change.keys is KeyMove.RESERVE, deps)
+            if updated.status in (OrderStatus.PAID, OrderStatus.AWAITING_DELIVERY):
+                send_split(updated, deps)
             return Outcome.APPLIED
     raise RuntimeError(f"order {event.order_id} kept changing while event {event.id} was applied")
 

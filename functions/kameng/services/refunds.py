@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from typing import Iterator
 
 from kameng.deps import Deps
 from kameng.ports.store import RequestClaim
 from kameng.domain.errors import Busy, GatewayUnavailable, NotRefundable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
+from kameng.domain.money import round_half_up
 from kameng.domain.key_refund import (
     KeyRefund, UnitRefund, UnknownKeys, key_refund, refund_keys_change, rest_refund, sale_entries, short_refund,
 )
@@ -38,10 +40,21 @@ def pay_back(order: Order, amount: int | None, attempt: int, deps: Deps) -> str:
     the refund's id."""
     reseller = paying_reseller(order.payment_ref)
     if reseller is None:
-        return deps.gateway.refund(order.payment_ref, amount, order.id, attempt=attempt)
+        return deps.rail(order.rail).refund(order.payment_ref, amount, order.id, attempt=attempt,
+                                            take_back=split_taken_back(order, amount))
     reference = f"refund:{order.id}:{attempt}"
     deps.store.resellers.top_up(reseller, paid_amount(order)[0] if amount is None else amount, reference, deps.clock())
     return reference
+
+
+def split_taken_back(order: Order, amount: int | None) -> tuple[str, int] | None:
+    """What a refund takes back from the station's account of the share it was sent (分账): all of it with a
+    full refund, else the refund's proportion of it, rounded half up."""
+    if not order.split_sent or not order.payout_account:
+        return None
+    if amount is None:
+        return order.payout_account, order.split_sent
+    return order.payout_account, min(order.split_sent, round_half_up(Decimal(order.split_sent * amount) / order.total))
 
 
 # How long one refund may hold an order while it asks the gateway and records the answer; a process that died

@@ -55,7 +55,7 @@ def _apply_missed_payment(order: Order, deps: Deps, done: Counter) -> bool:
     """Apply a payment the gateway took but whose webhook never came, as that webhook would have;
     True when the order is no longer to lapse."""
     try:
-        payment = deps.gateway.session_payment(order.payment_session)
+        payment = deps.rail(order.rail).session_payment(order.payment_session)
     except Exception:
         # A payment it could not tell about still lands by its webhook (Stripe retries for days).
         log.exception("could not ask the gateway about the payment session", extra={"order_id": order.id})
@@ -90,7 +90,7 @@ def _lapse(order: Order, now: datetime, deps: Deps, done: Counter) -> None:
     done["expired"] += 1
     if order.payment_session:
         try:
-            deps.gateway.expire_session(order.payment_session)
+            deps.rail(order.rail).expire_session(order.payment_session)
         except Exception:
             # A late payment still lands safely (needs attention or a fresh reservation).
             log.exception("could not expire the payment session", extra={"order_id": order.id})

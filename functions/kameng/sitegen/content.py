@@ -34,6 +34,7 @@ from kameng.domain.price_book import UnpaidLimits
 from kameng.domain.pricing import FlashSale, Level, Tier
 from kameng.domain.shopper import is_email
 from kameng.domain.price_book import DEFAULT_TIME_ZONE
+from kameng.sitegen.payment_content import PaymentsSpec
 
 MAX_PER_ORDER = 50
 IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
@@ -197,10 +198,19 @@ class PricingSpec(Spec):
 
 
 class PayoutsSpec(Spec):
-    # Revenue split (分账): the substation is paid through its own Stripe connected
-    # account; the main station keeps the wholesale cost plus this fee on each sale.
-    stripe_account: Annotated[str, Field(pattern=r"^acct_[A-Za-z0-9]{6,64}$")]
+    # Revenue split (分账): the substation is paid through its own account on the rail the shopper paid by
+    # (a Stripe connected account, an Alipay account bound for royalties, a WeChat Pay receiver merchant);
+    # the main station keeps the wholesale cost plus this fee on each sale.
+    stripe_account: Annotated[str | None, Field(pattern=r"^acct_[A-Za-z0-9]{6,64}$")] = None
+    alipay_account: Annotated[str | None, Field(pattern=r"^2088[0-9]{12}$")] = None
+    wechat_merchant: Annotated[str | None, Field(pattern=r"^[0-9]{8,12}$")] = None
     platform_fee_percent: Percent = Decimal(0)
+
+    @model_validator(mode="after")
+    def _some_account(self) -> PayoutsSpec:
+        if not (self.stripe_account or self.alipay_account or self.wechat_merchant):
+            raise ValueError("expected stripe_account, alipay_account or wechat_merchant to pay the station's share to")
+        return self
 
     @field_validator("platform_fee_percent")
     @classmethod
@@ -396,6 +406,7 @@ class _StationSpec(Spec):
     coupons: list[CouponSpec] = []
     unpaid_holds: UnpaidHoldsSpec = UnpaidHoldsSpec()
     time_zone: TimeZone = DEFAULT_TIME_ZONE
+    payments: PaymentsSpec = PaymentsSpec()
     # Where the file lies decides its kind: (the kind it must say, what to tell a file that says otherwise).
     _kind_rule: ClassVar[tuple[str, str]]
 

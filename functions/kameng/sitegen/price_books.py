@@ -55,6 +55,10 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         unpaid_holds=config.unpaid_holds.to_domain(),
         time_zone=config.time_zone,
         suppliers=_suppliers(catalog) if station.is_main else {},
+        rails=tuple(config.payments.rails),
+        bank=None if config.payments.bank is None else config.payments.bank.to_domain(),
+        receivers={} if payouts is None else {rail: account for rail, account in (
+            ("alipay", payouts.alipay_account), ("wechat", payouts.wechat_merchant)) if account},
     )
 
 

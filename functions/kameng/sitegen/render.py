@@ -145,6 +145,8 @@ class _StationPlan:
             "welcome_coupon": format_minor(config.referrals.welcome_coupon, currency)
             if config.referrals and config.referrals.welcome_coupon else None,
             "categories": [{"id": c.id, "name": c.name, "url": f"/c/{c.id}/"} for c, _ in self.categories],
+            # The rails the buy form offers, in the station's order (the first is chosen).
+            "rails": list(config.payments.rails),
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
         }
 

@@ -23,14 +23,16 @@ log = logging.getLogger(__name__)
 
 # Stripe retries a webhook for 3 days; the record outlives that by far.
 EVENT_KEPT_FOR = timedelta(days=30)
-ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url")
-# The session is kept in attributes of its own so that setting it never races a status change.
+ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url", "split_sent", "split_ref")
+# The session and the split are kept in attributes of their own so that setting them never races a status change.
 SESSION_ATTRIBUTES = ("payment_session", "payment_url")
 
 
 def order_from(item: dict) -> Order:
     order = Order.model_validate_json(item["body"]["S"])
     session = {name: item[name]["S"] for name in SESSION_ATTRIBUTES if name in item}
+    if "split_ref" in item:
+        session |= {"split_ref": item["split_ref"]["S"], "split_sent": int(item["split_sent"]["N"])}
     return order.model_copy(update=session) if session else order
 
 
@@ -249,6 +251,16 @@ class DynamoOrders:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#session": "payment_session", "#url": "payment_url"},
             ExpressionAttributeValues={":session": s(session_id), ":url": s(url)},
+        )
+        if updated is None:
+            raise UnknownRecord(f"no order {order_id}")
+
+    def record_split(self, order_id: str, amount: int, ref: str) -> None:
+        updated = self.table.update(
+            keys.order(order_id), UpdateExpression="SET #sent = :sent, #ref = :ref",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#sent": "split_sent", "#ref": "split_ref"},
+            ExpressionAttributeValues={":sent": {"N": str(amount)}, ":ref": s(ref)},
         )
         if updated is None:
             raise UnknownRecord(f"no order {order_id}")

@@ -149,12 +149,18 @@ class SqliteOrders:
         return updated
 
     def set_payment_session(self, order_id: str, session_id: str, url: str) -> None:
+        self._set_fields(order_id, {"payment_session": session_id, "payment_url": url})
+
+    def record_split(self, order_id: str, amount: int, ref: str) -> None:
+        self._set_fields(order_id, {"split_sent": amount, "split_ref": ref})
+
+    def _set_fields(self, order_id: str, fields: dict) -> None:
+        # Read and written in one transaction: a status change of the same order waits for it.
         with self._db.write() as conn:
             row = conn.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
             if row is None:
                 raise UnknownRecord(f"no order {order_id}")
-            order = Order.model_validate_json(row[0]).model_copy(
-                update={"payment_session": session_id, "payment_url": url})
+            order = Order.model_validate_json(row[0]).model_copy(update=fields)
             conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
 
     def order(self, order_id: str) -> Order | None:

@@ -1,0 +1,63 @@
+"""The shop's own pay page, for rails that are not paid in the browser: a QR code to scan with the payer's
+phone, a bank transfer to make, or WeChat Pay inside WeChat. Plain HTML that works without JavaScript (but
+WeChat's own pay sheet, which only WeChat's JavaScript bridge opens)."""
+from __future__ import annotations
+
+import json
+from html import escape
+from zoneinfo import ZoneInfo
+
+from kameng.domain.money import format_minor
+from kameng.domain.rails import RAIL_NAMES
+from kameng.services.pay_step import PayStep
+
+SCAN = {"alipay": "打开支付宝扫一扫", "wechat": "打开微信扫一扫", "epay": "用手机扫码"}
+SCAN_EN = {"alipay": "Scan with Alipay", "wechat": "Scan with WeChat", "epay": "Scan with your phone"}
+
+
+def qr_image(content: str) -> str:
+    import segno  # only this page draws one
+
+    return segno.make(content, error="m").svg_data_uri(scale=6, border=2)
+
+
+def render(step: PayStep) -> str:
+    order, english = step.order, step.language == "en"
+    total = format_minor(order.total, order.currency)
+    until = order.expires_at.astimezone(ZoneInfo(step.time_zone)).strftime("%Y-%m-%d %H:%M")
+    rail = RAIL_NAMES.get(order.rail, order.rail)
+    lines = [f'<p>{"Order" if english else "订单号"} <strong id="order-id">{escape(order.id)}</strong> · '
+             f'{escape(order.title)} × {order.quantity}</p>',
+             f'<p>{"Amount due" if english else "应付金额"} <strong id="amount">{escape(total)}</strong></p>']
+    if step.show == "qr":
+        scan = (SCAN_EN if english else SCAN).get(order.rail, "")
+        lines += [f'<p>{escape(scan)}</p>',
+                  f'<img id="pay-qr" src="{qr_image(step.content)}" width="240" height="240" alt="{escape(rail)} QR">',
+                  f'<p>{"Pay before" if english else "请在此时间前付款"} {until}</p>']
+    elif step.show == "transfer":
+        lines += _transfer(step, until, english)
+    else:
+        lines += [f'<button id="wechat-pay" type="button" data-pay="{escape(json.dumps(step.jsapi or {}))}">'
+                  f'{"Pay with WeChat" if english else "微信支付"}</button>',
+                  '<script src="/static/wechat-pay.js" defer></script>']
+    lines.append(f'<p><a id="order-link" href="{escape(step.order_url)}">'
+                 f'{"I have paid: view my order" if english else "已付款，查看订单"}</a></p>')
+    title = f'{"Pay" if english else "付款"} · {rail}'
+    return (f'<!doctype html><html lang="{escape(step.language)}"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<title>{escape(title)}</title><main><h1>{escape(title)}</h1>{"".join(lines)}</main></html>')
+
+
+def _transfer(step: PayStep, until: str, english: bool) -> list[str]:
+    bank = step.bank
+    rows = [] if bank is None else [
+        ("Bank" if english else "开户行", f"{bank.bank} {bank.branch or ''}".strip()),
+        ("Account name" if english else "户名", bank.account_name),
+        ("Account number" if english else "账号", bank.account_no),
+    ]
+    rows.append(("Reference (put it in the memo)" if english else "付款参考号（请填在附言里）", step.content))
+    table = "".join(f"<tr><th scope=row>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    note = ("Transfer exactly the amount due, with the reference in the memo; the order is delivered once "
+            "the transfer is matched.") if english else "请转账与应付金额完全一致的款项，并在附言中填写参考号；到账核对后自动发货。"
+    return [f'<table id="transfer">{table}</table>', f"<p>{escape(note)}</p>",
+            f'<p>{"Transfer before" if english else "请在此时间前转账"} {until}</p>']

@@ -1,0 +1,95 @@
+"""The payment rails besides Stripe, as a process builds them from its configuration.
+
+Each rail is built the first time an order needs it, so its SDK is imported then and not at start.
+With credentials it talks to the provider; without (only where Stripe is the sandbox too) it is the
+same adapter talking to the rail's sandbox, which the local server serves under /_sandbox/<rail>/.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable
+
+from kameng.adapters.rail_directory import RailDirectory
+from kameng.config import Config
+from kameng.ports.outside import PaymentGateway
+
+# Where the sandboxes keep their keys and trades, beside the shop's own data.
+SANDBOX_FOLDER = "rails-sandbox"
+
+
+def sandbox_dir(config: Config) -> Path:
+    return config.data_dir / SANDBOX_FOLDER
+
+
+def sandbox_base(config: Config, rail: str) -> str:
+    return f"{config.sandbox_url.rstrip('/')}/_sandbox/{rail}"
+
+
+def alipay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
+    from kameng.adapters.gateway_alipay import AlipayGateway
+
+    if config.has_credentials("alipay"):
+        return AlipayGateway(config.alipay_app_id, config.alipay_private_key, config.alipay_public_key,
+                             config.alipay_gateway, qr=config.alipay_qr)
+    from kameng.adapters.sandbox_alipay import SANDBOX_APP_ID, sandbox_keys
+
+    keys = sandbox_keys(sandbox_dir(config))
+    return AlipayGateway(SANDBOX_APP_ID, keys.app_private, keys.alipay_public,
+                         f"{sandbox_base(config, 'alipay')}/gateway.do", qr=config.alipay_qr)
+
+
+def wechat(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
+    from kameng.adapters.gateway_wechat import WechatGateway
+
+    notify = refund_notify()
+    if config.has_credentials("wechat"):
+        return WechatGateway(config.wechat_mchid, config.wechat_appid, config.wechat_serial, config.wechat_private_key,
+                             config.wechat_apiv3_key, public_key_pem=config.wechat_public_key,
+                             public_key_id=config.wechat_public_key_id, notify_url=notify)
+    from kameng.adapters.sandbox_wechat_keys import sandbox_keys
+
+    return WechatGateway(**sandbox_keys(sandbox_dir(config)).gateway_args(), gateway_url=sandbox_base(config, "wechat"),
+                         notify_url=notify)
+
+
+def epay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
+    from kameng.adapters.gateway_epay import EpayGateway
+
+    if config.has_credentials("epay"):
+        return EpayGateway(config.epay_url, config.epay_pid, config.epay_key, server_side=config.epay_server_side)
+    from kameng.adapters.sandbox_epay import sandbox_keys
+
+    pid, key = sandbox_keys(sandbox_dir(config))
+    return EpayGateway(sandbox_base(config, "epay") + "/", pid, key, server_side=config.epay_server_side)
+
+
+def bank(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
+    from kameng.adapters.gateway_bank import BankTransferGateway
+
+    return BankTransferGateway()
+
+
+FACTORIES = {"alipay": alipay, "wechat": wechat, "epay": epay, "bank": bank}
+
+
+def rails(config: Config, refund_notify: Callable[[str], str]) -> RailDirectory:
+    """`refund_notify(rail)`: where the rail posts notifications of refunds (a payment's own go to its station)."""
+    sandboxed = config.chosen_gateway == "sandbox"
+    return RailDirectory({
+        name: functools.partial(FACTORIES[name], config, functools.partial(refund_notify, name))
+        for name in config.chosen_rails(sandboxed)
+    })
+
+
+def sandboxes(config: Config, send) -> dict[str, Callable]:
+    """The WSGI apps standing in for each rail this deployment runs on its sandbox, by rail (for the local server)."""
+    from kameng.adapters.sandbox_alipay import AlipaySandbox
+    from kameng.adapters.sandbox_epay import EpaySandbox
+    from kameng.adapters.sandbox_wechat import WechatSandbox
+
+    if config.chosen_gateway != "sandbox":
+        return {}
+    made = {"alipay": AlipaySandbox, "wechat": WechatSandbox, "epay": EpaySandbox}
+    return {rail: made[rail](sandbox_dir(config), sandbox_base(config, rail), send=send)
+            for rail in config.chosen_rails(True) if rail in made and not config.has_credentials(rail)}

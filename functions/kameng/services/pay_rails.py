@@ -1,0 +1,49 @@
+"""The rail's side of checkout: open the payment on the rail the shopper chose, for the order just placed."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from kameng.deps import Deps
+from kameng.domain.errors import GatewayUnavailable
+from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
+from kameng.domain.price_book import PriceBook
+from kameng.ports.outside import PaymentSession, SessionRequest
+
+
+def payment_window(rail: str, book: PriceBook, deps: Deps) -> timedelta:
+    """How long an order on `rail` may wait for its money: a bank transfer the station's days, the rest the reservation."""
+    if rail == "bank" and book.bank is not None:
+        return timedelta(days=book.bank.days)
+    return deps.rail(rail).window or deps.settings.reservation_ttl
+
+
+def notify_url(book: PriceBook, rail: str, deps: Deps) -> str:
+    # On the station's own address, where /api/* reaches the functions as everywhere else.
+    return f"{deps.settings.station_url(book.station, book.domain)}/api/webhooks/{rail}"
+
+
+def open_payment(order: Order, book: PriceBook, urls: tuple[str, str], paying: tuple[str, str], deps: Deps) -> PaymentSession:
+    """Open the order's session on its rail and remember it; without one nobody can pay, so a rail that fails
+    gives the keys back at once. `urls`: (success, cancel); `paying`: (device, client address)."""
+    success, cancel = urls
+    device, client_ip = paying
+    try:
+        session = deps.rail(order.rail).create_session(SessionRequest(
+            order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
+            unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
+            success_url=success, cancel_url=cancel, expires_at=order.created_at + payment_window(order.rail, book, deps),
+            payout_account=order.payout_account, application_fee=order.application_fee,
+            discount=order.level_discount + order.coupon_discount, notify_url=notify_url(book, order.rail, deps),
+            device=device, client_ip=client_ip, invoice=order.invoice,
+        ))
+    except Exception as error:
+        deps.store.orders.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
+        raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
+    deps.store.orders.set_payment_session(order.id, session.id, _kept_url(session))
+    return session
+
+
+def _kept_url(session: PaymentSession) -> str:
+    """What the pay step needs later, in the one field the store keeps: a plain URL to send the browser to,
+    or "<show>:<what to show>" for a QR code, a transfer reference or a WeChat prepay id."""
+    return session.url if session.show == "redirect" else f"{session.show}:{session.url}"
