@@ -167,8 +167,12 @@ class EpayGateway:
     def acknowledge(self, event: PaymentEvent) -> Acknowledgement:
         return Acknowledgement(200, "text/plain", b"success")
 
-    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0) -> str:
-        """Refund the trade (all of it when `amount` is None); the id is the refund's request number."""
+    def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
+               take_back: tuple[str, int] | None = None) -> str:
+        """Refund the trade (all of it when `amount` is None); the id is the refund's request number.
+        易支付 splits nothing, so no order on it has a share to take back."""
+        if take_back is not None:
+            raise ValueError("易支付 splits nothing: there is no share to take back")
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
         if amount is None:
