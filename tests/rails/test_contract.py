@@ -6,21 +6,16 @@ rail's notification through the webhook route, the sweeper asking the rail befor
 """
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kameng import wiring
-from kameng.adapters.rail_directory import RailDirectory
 from kameng.domain.errors import InvalidSignature
 from kameng.domain.order import Applied, OrderStatus, PaymentKind, lapse
-from kameng.handlers import webhook
-from kameng.ports.outside import Notification, SessionRequest, Show
-from kameng.services import checkout
+from kameng.ports.outside import SessionRequest, Show
 from kameng.services.sweeper import sweep
-from tests.conftest import build_api_event
+from tests.rails.conftest import place, post_notification, request_of, session_of
 
 NOTIFYING = ("stripe", "alipay", "wechat", "epay")
 ORDER = "01KCONTRACT0000000000000001"
@@ -116,47 +111,8 @@ def test_a_refund_is_asked_once_per_order_amount_and_attempt(rail):
 
 
 @pytest.fixture
-def shop(rail, deps, clock, sku_with_keys, stations):
-    """The shop taking `rail` alone at the substation, with 3 keys of one SKU in stock, at today's date."""
-    clock.now = datetime.now(timezone.utc).replace(microsecond=0)
-    stocked = sku_with_keys(3, substation_price=4950)
-    book = deps.store.price_books.price_book(stations.substation)
-    deps.store.price_books.put_price_book(book.model_copy(update={"rails": (rail.rail,)}))
-    chosen = dataclasses.replace(deps, gateway=rail.gateway if rail.rail == "stripe" else deps.gateway,
-                                 rails=RailDirectory({rail.rail: lambda: rail.gateway}))
-    wiring.use(chosen)
-    return chosen, stocked
-
-
-def place(shop, stations, rail):
-    deps, stocked = shop
-    placed = checkout.place(checkout.CheckoutRequest(
-        station=stations.substation, sku=stocked.sku, quantity=1, email="buyer@example.com",
-        query_password="8866-qp", rail=rail.rail), deps)
-    order = deps.store.orders.order(placed.order.id)
-    assert order.rail == rail.rail and order.payment_session
-    return order
-
-
-def request_of(order) -> SessionRequest:
-    return session_request(order.id, order.total)
-
-
-def session_of(order):
-    from kameng.ports.outside import PaymentSession
-
-    show, _, content = (order.payment_url or "").partition(":")
-    if show in ("qr", "jsapi", "transfer"):
-        return PaymentSession(order.payment_session, content, show)
-    return PaymentSession(order.payment_session, order.payment_url)
-
-
-def post_notification(rail_name: str, notification: Notification) -> dict:
-    event = build_api_event("POST", f"/api/webhooks/{rail_name}", body=notification.body or None,
-                            headers=dict(notification.headers), path_params={"rail": rail_name},
-                            route="/api/webhooks/{rail}")
-    event["rawQueryString"] = notification.query
-    return webhook.handler(event, None)
+def shop(rail, rail_shop):
+    return rail_shop(rail)
 
 
 def test_a_notification_through_the_webhook_delivers_once_and_its_repeat_changes_nothing(shop, stations, rail):
