@@ -28,11 +28,20 @@ def keys(shop, tmp_path_factory):
     return made
 
 
+def watched(browser, **options):
+    """A browser context whose pages' script errors are collected: none may happen."""
+    made = browser.new_context(**options)
+    made.errors = []
+    made.on("weberror", lambda error: made.errors.append(str(error.error)))
+    return made
+
+
 @pytest.fixture
 def desktop(browser):
-    made = browser.new_context(**DESKTOP)
+    made = watched(browser, **DESKTOP)
     yield made
     made.close()
+    assert not made.errors, made.errors
 
 
 def buy(page, shop, rail: str, label: str, email: str) -> None:
@@ -69,8 +78,7 @@ def test_a_shopper_pays_with_alipay_on_its_pay_page_and_reads_the_key(desktop, s
     page.click("#buy-submit")
 
     page.wait_for_url(re.compile(r"/_sandbox/alipay/"))
-    print("ALIPAY", page.url, page.content())
-    assert "9.90" in page.content()
+    assert "应付 ¥9.90" in page.content()
     page.get_by_role("button", name="支付成功").click()
     read_key(page, keys)
     assert orders_of(shop, "alipay-buyer@example.com") == [("alipay", "delivered")]
@@ -99,16 +107,18 @@ def test_a_shopper_scans_the_wechat_qr_code_on_the_shops_pay_page_and_reads_the_
 
 
 def test_a_phone_pays_with_epay_through_submit_php(browser, shop, keys):
-    context = browser.new_context(**IPHONE)
+    context = watched(browser, **IPHONE)
     page = context.new_page()
     buy(page, shop, "epay", "聚合支付", "epay-buyer@example.com")
     page.click("#buy-submit")
 
     page.wait_for_url(re.compile(r"/_sandbox/epay/submit\.php"))
-    print("EPAY", page.url, page.content())
+    assert "金额：¥9.90" in page.content()
     page.get_by_role("button", name="支付成功").click()
     read_key(page, keys)
+    assert orders_of(shop, "epay-buyer@example.com") == [("epay", "delivered")]
     context.close()
+    assert not context.errors, context.errors
 
 
 def test_a_business_buyer_pays_by_bank_transfer_with_an_invoice_and_the_owner_confirms_it(desktop, shop, keys):
@@ -127,14 +137,19 @@ def test_a_business_buyer_pays_by_bank_transfer_with_an_invoice_and_the_owner_co
     assert page.locator("#amount").inner_text() == PRICE
     order_id = page.locator("#order-id").inner_text()
 
+    page.click("#order-link")  # before the money arrives the order only waits for it
+    expect(page.locator("#order-status")).to_have_text("等待付款")
+    assert page.locator(".card-key").count() == 0
+
     listed = shop.kameng("transfers", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert reference in listed.stdout and VALID_TAX_ID in listed.stdout
     done = shop.kameng("transfers", "confirm", order_id, "--amount", "9.90", "--bank-ref", "CMB2026120600001")
     assert done.returncode == 0, done.stderr
 
-    page.click("#order-link")
+    page.reload()
     read_key(page, keys)
+    expect(page.locator("#order-status")).to_have_text("已发货")
 
 
 def test_a_mistyped_tax_id_is_named_and_no_order_is_placed(desktop, shop, keys):

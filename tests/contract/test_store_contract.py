@@ -11,6 +11,7 @@ from kameng.domain.order import (
     Applied, KeyMove, OrderChange, OrderStatus, deliver, lapse, ledger_for,
 )
 from kameng.domain.price_book import PriceBook, PricedSku
+from kameng.ports.store import UnknownRecord
 
 from .store_world import START, an_order, sealed_keys_for
 
@@ -153,6 +154,18 @@ def test_the_payment_session_and_its_pay_page_are_kept_with_the_order(store, inv
     store.orders.set_payment_session(placed.id, "cs_test_abc", "https://checkout.stripe.com/c/pay/cs_test_abc")
     kept = store.orders.order(placed.id)
     assert (kept.payment_session, kept.payment_url) == ("cs_test_abc", "https://checkout.stripe.com/c/pay/cs_test_abc")
+
+
+def test_a_split_is_kept_with_the_order_and_survives_its_later_changes(store, inventory):
+    placed = store.orders.place_order(an_order(inventory.new_sku(1)).model_copy(update={"rail": "alipay"}))
+    store.orders.apply(paid(placed), LATER)
+    store.orders.record_split(placed.id, 351, "alipay:split-1")
+    # The delivery that follows was decided from an order read before the split was recorded.
+    store.orders.apply(OrderChange(placed.id, S.PAID, S.DELIVERED), LATER)
+    kept = store.orders.order(placed.id)
+    assert (kept.status, kept.rail, kept.split_sent, kept.split_ref) == (S.DELIVERED, "alipay", 351, "alipay:split-1")
+    with pytest.raises(UnknownRecord):
+        store.orders.record_split("01NOSUCHORDER0000000000000", 1, "x")
 
 
 # ---------------------------------------------------------------- applying changes
