@@ -69,6 +69,15 @@ OWNER_FUNCTIONS: dict[str, Function] = {
     _handler("money", "deliver_order"): owner_function(
         "DeliverOrder", "deliver a manual order by hand, or a paid order that needs attention from stock",
         writes("Deliver"), SEAL_CARD_KEYS, SEND_MAIL),
+    # ---------------------------------------------------------------- bank transfers (对公)
+    _handler("transfers", "list_transfers"): owner_function(
+        "Transfers", "a station's orders awaiting a bank transfer, and the refunds it owes by hand"),
+    # A matched transfer is a payment: applied, delivered and mailed as the webhook does it.
+    _handler("transfers", "import_statement"): owner_function(
+        "ImportStatement", "match a bank statement's transfers to orders by reference and amount",
+        writes("ApplyTransfers"), SEAL_CARD_KEYS, SEND_MAIL),
+    _handler("transfers", "confirm_transfer"): owner_function(
+        "ConfirmTransfer", "confirm one bank transfer by hand", writes("ApplyTransfer"), SEAL_CARD_KEYS, SEND_MAIL),
     # ---------------------------------------------------------------- after-sales
     _handler("tickets", "list_tickets"): owner_function("Tickets", "a station's after-sales queue"),
     _handler("tickets", "get_ticket"): owner_function("Ticket", "one ticket with its order, keys masked"),

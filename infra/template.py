@@ -35,13 +35,13 @@ FUNCTIONS_HERE = "  # @functions"
 
 FUNCTIONS: dict[str, Function] = {
     "kameng.handlers.checkout:handler": Function(
-        "Checkout", "price from the price book, reserve keys, open a Stripe Checkout session",
+        "Checkout", "price from the price book, reserve keys, open the payment on the rail the shopper chose",
         "Checkout function failed (unhandled error or timeout)",
         # Low-stock alerts to OwnerEmail, after a sale crosses a SKU's threshold.
         (reads(), writes("ReserveKeysAndPlaceOrder"), READ_SECRETS, SEND_MAIL)),
     "kameng.handlers.webhook:handler": Function(
-        "Webhook", "verify, then mark paid once per event and deliver",
-        "Stripe webhook function failed (unhandled error or timeout); Stripe will retry",
+        "Webhook", "a rail's notification (Stripe, Alipay, WeChat Pay, 易支付): verify, then mark paid once and deliver",
+        "Payment notification function failed (unhandled error or timeout); the rail will retry",
         # Delivery mail (inline release), and low-stock alerts after a late payment takes fresh keys. An order
         # its suppliers deliver is sent to them inline: card keys they return are sealed into stock first.
         (reads(), writes("ApplyPaymentAndDeliver"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
@@ -49,6 +49,12 @@ FUNCTIONS: dict[str, Function] = {
         # event is a no-op), and the function finishes the attempt it is in rather than leave it to the stream.
         timeout=60,
         event="StripeWebhook"),
+    # 易支付's notifications come by GET: the same handler, with the same rights, as a function of its own.
+    "kameng.handlers.webhook:handler_get": Function(
+        "WebhookGet", "易支付's notification by GET: verify, then mark paid once and deliver",
+        "易支付 notification function failed (unhandled error or timeout); the aggregator will retry",
+        (reads(), writes("ApplyPaymentAndDeliver"), SEAL_CARD_KEYS, READ_SECRETS, SEND_MAIL),
+        timeout=60),
     "kameng.handlers.orders:get_order": Function(
         "GetOrder", "the order and its opened card keys, for the holder of its token",
         "Order page function failed (unhandled error or timeout)",
@@ -61,7 +67,8 @@ FUNCTIONS: dict[str, Function] = {
         (reads(), writes("OpenTicket"), READ_SECRETS),
         route_settings=FEW_PER_SECOND),
     "kameng.handlers.orders:open_pay_page": Function(
-        "OpenPayPage", "hold a pending order's keys for its whole reservation, then on to the gateway's pay page",
+        "OpenPayPage", "hold a pending order's keys for its whole payment window, then on to the rail's pay page "
+        "(or the shop's own page of a QR code or a bank transfer)",
         "Pay step function failed (unhandled error or timeout)",
         # The order and its station's price book by key; one conditional update of the order.
         (reads(actions=GET_ITEM), writes("HoldReservation", ["dynamodb:UpdateItem"]), READ_SECRETS)),

@@ -134,7 +134,10 @@ def cleared_session_cookies(secure: bool) -> list[str]:
 
 def raw_body(event: dict, limit: int = MAX_BODY_BYTES) -> bytes:
     body = event.get("body") or ""
-    data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    try:
+        data = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
+    except ValueError:  # binascii.Error: what API Gateway never sends, a forger may
+        raise errors.InvalidRequest("请求体不是有效的 base64") from None
     if len(data) > limit:
         raise errors.InvalidRequest(f"请求体过大（最多 {limit} 字节）")
     return data

@@ -41,6 +41,9 @@ class RailSettings(BaseModel):
     alipay_gateway: str = Field(default="https://openapi.alipay.com/gateway.do", alias="KAMENG_ALIPAY_GATEWAY")
     # 当面付 only (most small merchants have it without the web-payment products): always a QR code.
     alipay_qr: bool = Field(default=False, alias="KAMENG_ALIPAY_QR")
+    # Alipay and WeChat Pay let a merchant split away 30 % of a payment unless it has asked for more.
+    alipay_max_share_percent: int = Field(default=30, ge=1, le=100, alias="KAMENG_ALIPAY_MAX_SHARE_PERCENT")
+    wechat_max_share_percent: int = Field(default=30, ge=1, le=100, alias="KAMENG_WECHAT_MAX_SHARE_PERCENT")
     wechat_mchid: str | None = Field(default=None, alias="KAMENG_WECHAT_MCHID", pattern=r"^[0-9]{8,12}$")
     wechat_appid: str | None = Field(default=None, alias="KAMENG_WECHAT_APPID", pattern=r"^wx[0-9a-f]{16}$")
     wechat_serial: str | None = Field(default=None, alias="KAMENG_WECHAT_SERIAL", pattern=r"^[0-9A-Fa-f]{8,64}$")

@@ -31,12 +31,13 @@ def alipay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
 
     if config.has_credentials("alipay"):
         return AlipayGateway(config.alipay_app_id, config.alipay_private_key, config.alipay_public_key,
-                             config.alipay_gateway, qr=config.alipay_qr)
+                             config.alipay_gateway, qr=config.alipay_qr, max_share_percent=config.alipay_max_share_percent)
     from kameng.adapters.sandbox_alipay import SANDBOX_APP_ID, sandbox_keys
 
     keys = sandbox_keys(sandbox_dir(config))
     return AlipayGateway(SANDBOX_APP_ID, keys.app_private, keys.alipay_public,
-                         f"{sandbox_base(config, 'alipay')}/gateway.do", qr=config.alipay_qr)
+                         f"{sandbox_base(config, 'alipay')}/gateway.do", qr=config.alipay_qr,
+                         max_share_percent=config.alipay_max_share_percent)
 
 
 def wechat(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
@@ -46,11 +47,12 @@ def wechat(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
     if config.has_credentials("wechat"):
         return WechatGateway(config.wechat_mchid, config.wechat_appid, config.wechat_serial, config.wechat_private_key,
                              config.wechat_apiv3_key, public_key_pem=config.wechat_public_key,
-                             public_key_id=config.wechat_public_key_id, notify_url=notify)
+                             public_key_id=config.wechat_public_key_id, notify_url=notify,
+                             max_share_percent=config.wechat_max_share_percent)
     from kameng.adapters.sandbox_wechat_keys import sandbox_keys
 
     return WechatGateway(**sandbox_keys(sandbox_dir(config)).gateway_args(), gateway_url=sandbox_base(config, "wechat"),
-                         notify_url=notify)
+                         notify_url=notify, max_share_percent=config.wechat_max_share_percent)
 
 
 def epay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:

@@ -27,7 +27,7 @@ ROUTES = (
     Route("POST", "/api/checkout", "kameng.handlers.checkout:handler"),
     Route("POST", "/api/quote", "kameng.handlers.checkout:quote"),
     Route("POST", "/api/webhooks/{rail}", "kameng.handlers.webhook:handler"),
-    Route("GET", "/api/webhooks/{rail}", "kameng.handlers.webhook:handler"),
+    Route("GET", "/api/webhooks/{rail}", "kameng.handlers.webhook:handler_get"),
     Route("POST", "/api/suppliers/{name}/callback", "kameng.handlers.supply:callback"),
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
@@ -57,8 +57,8 @@ ROUTES = (
     Route("POST", "/api/owner/orders/{id}/resend", "kameng.handlers.owner.orders:resend_delivery"),
     Route("POST", "/api/owner/orders/{id}/refund", "kameng.handlers.owner.orders:refund_order"),
     Route("POST", "/api/owner/orders/{id}/deliver", "kameng.handlers.owner.money:deliver_order"),
-    Route("POST", "/api/owner/orders/{id}/confirm-transfer", "kameng.handlers.owner.transfers:confirm_transfer"),
     # owner console: bank transfers (对公)
+    Route("POST", "/api/owner/orders/{id}/confirm-transfer", "kameng.handlers.owner.transfers:confirm_transfer"),
     Route("GET", "/api/owner/stations/{station}/transfers", "kameng.handlers.owner.transfers:list_transfers"),
     Route("POST", "/api/owner/stations/{station}/transfers/import", "kameng.handlers.owner.transfers:import_statement"),
     # owner console: after-sales

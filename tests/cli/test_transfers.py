@@ -13,7 +13,7 @@ from kameng.adapters.rail_directory import RailDirectory
 from kameng.domain.bank_transfer import transfer_reference
 from kameng.domain.order import OrderStatus
 from kameng.services import audit, import_keys
-from tests.rails.bank_world import bank_order
+from tests.rails.bank_world import PLACED, bank_order
 
 from .conftest import MAIN, STEAM, json_of
 
@@ -24,7 +24,8 @@ TOTAL = 102000
 
 @pytest.fixture
 def bank_shop(shop):
-    deps = dataclasses.replace(shop.deps, rails=RailDirectory({"bank": lambda: BankTransferGateway(days=3)}))
+    deps = dataclasses.replace(shop.deps, rails=RailDirectory({"bank": lambda: BankTransferGateway(days=3)}),
+                               clock=lambda: PLACED)
     wiring.use(deps)
     book = deps.store.price_books.price_book(MAIN)
     deps.store.price_books.put_price_book(book.model_copy(update={"skus": book.skus | {

@@ -1,11 +1,16 @@
 """Orders a buyer chose to pay by bank transfer, placed straight in the store as checkout places them."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from kameng.deps import Deps
 from kameng.domain.bank_transfer import check_invoice, transfer_reference
 from kameng.domain.order import Order, OrderStatus
+
+
+# The fixed order ids of the statements in tests/fixtures/rails/bank are ids made on this day (ULIDs carry
+# their time): statements are matched against the orders placed in the weeks before the import.
+PLACED = datetime(2024, 11, 23, 2, 0, tzinfo=timezone.utc)
 
 
 def bank_order(deps: Deps, order_id: str, station: str, sku: str, total: int, window: timedelta) -> Order:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kameng import wiring
-from kameng.adapters.gateway_bank import BankTransferGateway, refund_key
+from kameng.adapters.gateway_bank import BankTransferGateway
+from kameng.domain.rail_numbers import refund_number
 from kameng.adapters.rail_directory import RailDirectory
 from kameng.domain.bank_transfer import (
     SECOND_TRANSFER, UNKNOWN_REFERENCE, check_invoice, find_reference, match, read_statement, reference_ok,
@@ -23,7 +24,7 @@ from kameng.domain.owners import Owner, Role
 from kameng.ports.outside import Notification, SessionRequest, Show
 from kameng.services import audit, bank_transfers
 from kameng.services.sweeper import sweep
-from tests.rails.bank_world import bank_order
+from tests.rails.bank_world import PLACED, bank_order
 from tests.support.owners import make_owner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rails" / "bank"
@@ -133,18 +134,13 @@ def test_the_bank_gateway_shows_the_reference_waits_its_days_and_refunds_by_hand
     with pytest.raises(InvalidSignature):
         gateway.verify_event(Notification(b"{}"))
     first = gateway.refund("bank:ICBC1", 500, ORDER_IDS[0])
-    assert first == gateway.refund("bank:ICBC1", 500, ORDER_IDS[0]) == "bank:by-hand:" + refund_key(ORDER_IDS[0], 500)
+    assert first == gateway.refund("bank:ICBC1", 500, ORDER_IDS[0]) == "bank:by-hand:" + refund_number(ORDER_IDS[0], 500)
     assert gateway.refund("bank:ICBC1", 500, ORDER_IDS[0], attempt=1) != first
     assert "by hand" in caplog.text
     with pytest.raises(ValueError):
         gateway.refund("bank:ICBC1", 0, ORDER_IDS[0])
 
 
-def test_the_refund_key_is_stripes_idempotency_key():
-    from kameng.adapters.gateway_stripe import refund_idempotency_key
-
-    assert refund_key("o1", None) == refund_idempotency_key("o1", None)
-    assert refund_key("o1", 300, 2) == refund_idempotency_key("o1", 300, 2)
 
 
 def _session_request(order_id: str) -> SessionRequest:
@@ -159,7 +155,8 @@ def _session_request(order_id: str) -> SessionRequest:
 
 
 @pytest.fixture
-def bank(deps, stations, sku_with_keys):
+def bank(deps, clock, stations, sku_with_keys):
+    clock.now = PLACED
     gateway = BankTransferGateway(days=3)
     chosen = dataclasses.replace(deps, rails=RailDirectory({"bank": lambda: gateway}))
     wiring.use(chosen)
@@ -307,3 +304,14 @@ def test_a_malformed_statement_through_the_api_names_line_and_field(bank, statio
                         body={"csv_base64": base64.b64encode(bad).decode()})
     assert answer.status == 400
     assert json.loads(answer.body)["error"]["fields"][0]["loc"] == "line 2: amount"
+
+
+@pytest.mark.parametrize("hostile", [
+    "交易日期,贷方金额,附言\n2026-12-01,1e999999999,KM\n",
+    "交易日期,贷方金额,附言\n2026-12-01,1E+7000,KM\n",
+    "交易日期,贷方金额,附言\n2026-12-01,NaN,KM\n",
+    "交易日期,贷方金额,附言\n2026-12-01,12.00,\"" + "x" * 200_000 + "\"\n",
+], ids=["huge exponent", "exponent", "not a number", "a cell past the csv limit"])
+def test_a_hostile_statement_is_refused_with_its_reason_never_an_error(hostile):
+    with pytest.raises(InvalidRequest):
+        read_statement(hostile.encode())

@@ -268,12 +268,6 @@ def test_a_full_refund_gives_back_what_was_paid(world):
         gateway.refund(ref, 1, "ord_epay_1")
 
 
-@pytest.mark.parametrize("amount, attempt", [(None, 0), (100, 0), (100, 2)])
-def test_the_refund_request_number_is_spelled_as_every_rail_spells_it(amount, attempt):
-    from kameng.adapters.gateway_epay import refund_request_no
-    from kameng.adapters.gateway_stripe import refund_idempotency_key
-
-    assert refund_request_no("ord_1", amount, attempt) == refund_idempotency_key("ord_1", amount, attempt)
 
 
 def test_the_gateway_loads_no_sdk_at_import():

@@ -14,7 +14,7 @@ import requests
 from kameng.adapters.gateway_wechat import WechatGateway, WechatPayError
 from kameng.domain.errors import InvalidSignature
 from kameng.domain.order import PaymentKind
-from kameng.ports.outside import Notification, SessionRequest, Show
+from kameng.ports.outside import Notification, SessionRequest, Show, TakeBack
 from tests.rails.harness_wechat import NOTIFY_URL, WechatWorld, make_harness, make_world, reseal
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rails" / "wechat"
@@ -313,11 +313,15 @@ def test_a_station_share_is_split_once_and_taken_back_before_a_refund(world):
     split_id = world.gateway.split(payment.payment_ref, session.id, "1900000200", 2000)
     assert split_id.startswith("3008")
     assert world.gateway.split(payment.payment_ref, session.id, "1900000200", 2000) == split_id
-    back = world.gateway.split_back(payment.payment_ref, session.id, "1900000200", 2000)
-    assert world.gateway.split_back(payment.payment_ref, session.id, "1900000200", 2000) == back
-    # All 2000 came back: a further return of the same share is a new request, and refused.
+    first = TakeBack("1900000200", 500, 500)
+    back = world.gateway.split_back(payment.payment_ref, session.id, first)
+    # The same step asked again (a refund retried after a failure) is the same return order, not a second one.
+    assert world.gateway.split_back(payment.payment_ref, session.id, first) == back
+    world.gateway.split_back(payment.payment_ref, session.id, TakeBack("1900000200", 1500, 2000))
+    # All 2000 came back: a further step is a new request, and refused.
     with pytest.raises(WechatPayError):
-        world.gateway.split_back(payment.payment_ref, session.id, "1900000200", 2000, attempt=1)
+        world.gateway.split_back(payment.payment_ref, session.id, TakeBack("1900000200", 1, 2001))
+
 
 
 def test_a_trade_opened_without_profit_sharing_cannot_be_split(world):

@@ -32,7 +32,8 @@ from urllib.parse import parse_qsl
 
 from kameng.domain.errors import GatewayUnavailable, InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentEvent, PaymentKind
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show
+from kameng.domain.rail_numbers import refund_number, split_number
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show, TakeBack
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,8 @@ def beijing_time(moment: datetime) -> str:
     return moment.astimezone(BEIJING).strftime(TIME_FORMAT)
 
 
-def refund_request_no(order_id: str, amount: int | None, attempt: int = 0) -> str:
-    # The same derivation as gateway_stripe.refund_idempotency_key (not imported: it loads stripe).
-    number = f"refund-{order_id}-{'full' if amount is None else amount}"
-    return number if not attempt else f"{number}-again-{attempt}"
 
 
-def split_request_no(order_id: str) -> str:
-    return f"split-{order_id}"
 
 
 def bind_request_no(receiver: str) -> str:
@@ -135,7 +130,7 @@ class AlipayGateway:
     window: timedelta | None = None
 
     def __init__(self, app_id: str, app_private_key_pem: str, alipay_public_key_pem: str,
-                 gateway_url: str = PRODUCTION_GATEWAY, *, qr: bool = False,
+                 gateway_url: str = PRODUCTION_GATEWAY, *, qr: bool = False, max_share_percent: int = 30,
                  clock: Callable[[], datetime] = utc_now, timeout: float = REQUEST_TIMEOUT):
         if not app_id or not str(app_id).strip():
             raise ValueError("an Alipay app id is required")
@@ -158,6 +153,7 @@ class AlipayGateway:
         self.gateway_url = gateway_url
         self.qr = qr
         self.clock = clock
+        self.max_share_percent = max_share_percent
         self._client = client
         self._bound: set[str] = set()
 
@@ -280,19 +276,19 @@ class AlipayGateway:
     # give money back
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
-        """Refund the trade (all of it when `amount` is None); `take_back` (receiver, fen) takes that
+               take_back: TakeBack | None = None) -> str:
+        """Refund the trade (all of it when `amount` is None); `take_back` takes that
         much of the split back from the receiver in the same refund."""
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
-        if take_back is not None and take_back[1] <= 0:
-            raise ValueError(f"a royalty taken back must be positive, got {take_back[1]}")
-        number = refund_request_no(order_id, amount, attempt)
+        if take_back is not None and take_back.amount <= 0:
+            raise ValueError(f"a royalty taken back must be positive, got {take_back.amount}")
+        number = refund_number(order_id, amount, attempt)
         if amount is None:
             amount = fen(self._call("alipay.trade.query", {"trade_no": payment_ref})["total_amount"])
         biz: dict = {"trade_no": payment_ref, "refund_amount": yuan(amount), "out_request_no": number}
         if take_back is not None:
-            receiver, back = take_back
+            receiver, back = take_back.receiver, take_back.amount
             biz["refund_royalty_parameters"] = [{"royalty_type": "transfer", "trans_out": receiver,
                                                  "trans_out_type": receiver_type(receiver), "amount": yuan(back)}]
         answer = self._call("alipay.trade.refund", biz)
@@ -320,11 +316,13 @@ class AlipayGateway:
                 "out_request_no": bind_request_no(receiver),
                 "receiver_list": [{"type": kind, "account": receiver, "memo": "分站分账"}]})
             self._bound.add(receiver)
-        number = split_request_no(order_id)
+        number = split_number(order_id)
         self._call("alipay.trade.order.settle", {
             "out_request_no": number, "trade_no": payment_ref,
             "royalty_parameters": [{"royalty_type": "transfer", "trans_in_type": kind, "trans_in": receiver,
-                                    "amount": yuan(amount)}]})
+                                    "amount": yuan(amount)}],
+            # The order's only split: what is left unfreezes to the platform now, not after Alipay's 30 days.
+            "extend_params": {"royalty_finish": "true"}})
         log.info("alipay split settled", extra={"order_id": order_id, "out_request_no": number})
         return f"{RAIL}:{number}"
 

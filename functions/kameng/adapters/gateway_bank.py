@@ -8,18 +8,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from kameng.domain.rail_numbers import refund_number
 from kameng.domain.bank_transfer import REFUND_BY_HAND, transfer_reference
 from kameng.domain.errors import InvalidSignature
 from kameng.domain.order import PaymentEvent
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show, TakeBack
 
 log = logging.getLogger(__name__)
 
 
-def refund_key(order_id: str, amount: int | None, attempt: int = 0) -> str:
-    # The same key as gateway_stripe.refund_idempotency_key (not imported: that module loads Stripe's SDK).
-    key = f"refund-{order_id}-{'full' if amount is None else amount}"
-    return key if not attempt else f"{key}-again-{attempt}"
 
 
 class BankTransferGateway:
@@ -50,11 +47,11 @@ class BankTransferGateway:
         return Acknowledgement(200, "text/plain", b"")
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         # No 分账 on a bank transfer: `take_back` is always None here.
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
-        refund_id = REFUND_BY_HAND + refund_key(order_id, amount, attempt)
+        refund_id = REFUND_BY_HAND + refund_number(order_id, amount, attempt)
         log.warning("a bank transfer is refunded by hand: the owner pays it back to the buyer's account",
                     extra={"order_id": order_id, "payment_ref": payment_ref, "amount": amount, "refund_id": refund_id})
         return refund_id

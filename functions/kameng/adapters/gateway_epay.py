@@ -27,10 +27,11 @@ from datetime import datetime, timezone
 from typing import Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from kameng.domain.rail_numbers import refund_number
 from kameng.domain.errors import GatewayUnavailable, InvalidRequest, InvalidSignature
 from kameng.domain.money import parse_major
 from kameng.domain.order import PaymentEvent, PaymentKind
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show, TakeBack
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +79,6 @@ def fen(money: str) -> int:
     return parse_major(money)
 
 
-def refund_request_no(order_id: str, amount: int | None, attempt: int = 0) -> str:
-    # The same derivation as gateway_stripe.refund_idempotency_key (not imported: that module loads stripe).
-    number = f"refund-{order_id}-{'full' if amount is None else amount}"
-    return number if not attempt else f"{number}-again-{attempt}"
 
 
 @functools.cache
@@ -168,7 +165,7 @@ class EpayGateway:
         return Acknowledgement(200, "text/plain", b"success")
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         """Refund the trade (all of it when `amount` is None); the id is the refund's request number.
         易支付 splits nothing, so no order on it has a share to take back."""
         if take_back is not None:
@@ -182,7 +179,7 @@ class EpayGateway:
             money = str(trade.get("money", ""))
         else:
             money = yuan(amount)
-        request_no = refund_request_no(order_id, amount, attempt)
+        request_no = refund_number(order_id, amount, attempt)
         answer = self._call("POST", "api.php", query={"act": "refund"}, data={
             "pid": self.pid, "key": self._key, "out_trade_no": order_id, "trade_no": payment_ref,
             "money": money, "out_refund_no": request_no})

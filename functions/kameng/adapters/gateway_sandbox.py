@@ -20,7 +20,7 @@ from typing import Callable
 from kameng.adapters import sandbox_outbox, stripe_events
 from kameng.adapters.sqlite_file import SqliteFile
 from kameng.domain.order import PaymentEvent
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, TakeBack
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sandbox_sessions (
@@ -145,7 +145,7 @@ class SandboxGateway:
         return stripe_events.ACKNOWLEDGEMENT
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         # The sandbox moves no money; one id per (order, amount, attempt) behaves like Stripe's idempotency.
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")

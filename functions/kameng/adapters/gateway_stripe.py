@@ -28,7 +28,8 @@ import stripe
 from kameng.adapters import stripe_events
 from kameng.domain.money import format_minor
 from kameng.domain.order import PaymentEvent
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest
+from kameng.domain.rail_numbers import refund_number as refund_idempotency_key
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, TakeBack
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,6 @@ def checkout_idempotency_key(order_id: str) -> str:
     return f"checkout-{order_id}"
 
 
-def refund_idempotency_key(order_id: str, amount: int | None, attempt: int = 0) -> str:
-    # Within its 24 hours Stripe answers a reused key with the first refund, a failed one too.
-    key = f"refund-{order_id}-{'full' if amount is None else amount}"
-    return key if not attempt else f"{key}-again-{attempt}"
 
 
 class StripeGateway:
@@ -160,7 +157,7 @@ class StripeGateway:
     # give money back
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         """Refund a payment (all of it when `amount` is None) and return the refund's id.
 
         Idempotent per order, amount and attempt for Stripe's 24-hour key window; the

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
+from kameng.domain.rail_numbers import refund_number, split_back_number, split_number
 from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentEvent, PaymentKind
-from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show
+from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show, TakeBack
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class WechatGateway:
 
     def __init__(self, mchid: str, appid: str, cert_serial_no: str, private_key_pem: str, apiv3_key: str, *,
                  public_key_pem: str | None = None, public_key_id: str | None = None, cert_dir: str | None = None,
-                 gateway_url: str = GATEWAY_URL, notify_url: str = "",
+                 gateway_url: str = GATEWAY_URL, notify_url: str = "", max_share_percent: int = 30,
                  clock: Callable[[], datetime] = utc_now, timeout: tuple[float, float] = REQUEST_TIMEOUT):
         """`notify_url` is where refund notifications go (the shop's /api/webhooks/wechat); payments
         are notified to the SessionRequest's own notify_url."""
@@ -166,6 +167,7 @@ class WechatGateway:
         self.gateway_url = gateway_url.rstrip("/")
         self.notify_url = notify_url
         self.clock = clock
+        self.max_share_percent = max_share_percent
         self.timeout = timeout
         self._private_key_pem = private_key_pem
         self._private_key = _load_private_key(private_key_pem)
@@ -263,12 +265,12 @@ class WechatGateway:
         return Acknowledgement(status=204, content_type="text/plain", body=b"")
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         if amount is not None and amount <= 0:
             raise ValueError(f"a refund amount must be positive, got {amount}")
         if take_back is not None:
             # The station's share comes back first: the merchant refunds from money it holds.
-            self.split_back(payment_ref, order_id, *take_back, attempt=attempt)
+            self.split_back(payment_ref, order_id, take_back)
         trade = self._call("query", transaction_id=payment_ref)
         total = trade["amount"]["total"]
         out_refund_no = refund_number(order_id, amount, attempt)
@@ -292,10 +294,12 @@ class WechatGateway:
         log.info("wechat pay profit sharing requested", extra={"order_id": order_id, "state": answer.get("state")})
         return answer.get("order_id") or split_number(order_id)
 
-    def split_back(self, payment_ref: str, order_id: str, receiver: str, amount: int, attempt: int = 0) -> str:
-        out_return_no = split_back_number(order_id, amount, attempt)
-        answer = self._call("profitsharing_return", out_return_no=out_return_no, return_mchid=receiver,
-                            amount=fen(amount, CURRENCY), description="订单退款，收回分成",
+    def split_back(self, payment_ref: str, order_id: str, take_back: TakeBack) -> str:
+        """Take the station's share back before a refund (a return order); the same step again, after a refund
+        that failed, is answered as the first time."""
+        out_return_no = split_back_number(order_id, take_back.taken_after)
+        answer = self._call("profitsharing_return", out_return_no=out_return_no, return_mchid=take_back.receiver,
+                            amount=fen(take_back.amount, CURRENCY), description="订单退款，收回分成",
                             out_order_no=split_number(order_id))
         log.info("wechat pay profit sharing returned", extra={"order_id": order_id, "result": answer.get("result")})
         return answer.get("return_id") or out_return_no
@@ -404,16 +408,6 @@ def _json(text: Any) -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def refund_number(order_id: str, amount: int | None, attempt: int = 0) -> str:
-    """out_refund_no, spelled as gateway_stripe.refund_idempotency_key (not imported: that module loads stripe)."""
-    number = f"refund-{order_id}-{'full' if amount is None else amount}"
-    return number if not attempt else f"{number}-again-{attempt}"
 
 
-def split_number(order_id: str) -> str:
-    return f"split-{order_id}"
 
-
-def split_back_number(order_id: str, amount: int, attempt: int = 0) -> str:
-    number = f"return-{order_id}-{amount}"
-    return number if not attempt else f"{number}-again-{attempt}"

@@ -5,10 +5,14 @@ sweeper functions start as fast as they did with Stripe alone.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Callable, Mapping
 
+from kameng.domain.errors import GatewayUnavailable
 from kameng.ports.outside import PaymentGateway
+
+log = logging.getLogger(__name__)
 
 
 class RailDirectory:
@@ -30,5 +34,10 @@ class RailDirectory:
             with self._lock:
                 built = self._built.get(name)
                 if built is None:
-                    built = self._built[name] = make()
+                    try:
+                        built = self._built[name] = make()
+                    except ValueError as error:
+                        # Credentials that looked right at start but cannot be used: a clear 503, and the log says why.
+                        log.error("payment rail %s cannot be built: %s", name, error)
+                        raise GatewayUnavailable(f"支付通道暂时不可用：{name}") from None
         return built

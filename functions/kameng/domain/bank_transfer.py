@@ -8,7 +8,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Mapping
 
 from kameng.domain.errors import InvalidRequest
@@ -184,15 +184,19 @@ def _parse_date(text: str) -> date:
     raise ValueError(f"expected a date such as 2026-12-05 (got {text!r})")
 
 
+# Plain decimals only (no exponent, no NaN): up to a trillion yuan, two decimals.
+AMOUNT = re.compile(r"[+-]?[0-9]{1,13}(\.[0-9]{1,2})?")
+MAX_AMOUNT_DIGITS = 17
+
+
 def parse_amount(text: str) -> int | None:
     """Minor units of '1,234.56' (a sign or ¥ allowed); None for an empty cell."""
     cleaned = text.strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
     if not cleaned:
         return None
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"expected an amount such as 1,234.56 (got {text!r})") from None
+    if len(cleaned) > MAX_AMOUNT_DIGITS or not AMOUNT.fullmatch(cleaned):
+        raise ValueError(f"expected an amount such as 1,234.56 (got {text[:40]!r})")
+    amount = Decimal(cleaned)
     minor = amount.scaleb(2) if amount.is_finite() else None
     if minor is None or minor != minor.to_integral_value():
         raise ValueError(f"expected an amount with at most 2 decimals (got {text!r})")
@@ -232,7 +236,10 @@ def read_statement(data: bytes) -> list[StatementLine]:
     if len(data) > MAX_STATEMENT_BYTES:
         raise InvalidRequest("流水文件过大（最多 1 MB）：请按日期分开导出",
                              [{"loc": "statement", "msg": "larger than 1 MB"}])
-    rows = list(csv.reader(io.StringIO(_decode(data))))
+    try:
+        rows = list(csv.reader(io.StringIO(_decode(data))))
+    except csv.Error as error:
+        raise InvalidRequest(f"流水文件不是能读的 CSV：{error}", [{"loc": "statement", "msg": str(error)}]) from None
     # Banks put the account's name and the period above the table: the header is the first row naming
     # both a date and an amount column.
     for start, row in enumerate(rows):

@@ -20,6 +20,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
+from kameng.domain.split import share_taken_back
 from kameng.domain.order import LedgerEntry, Order, OrderStatus
 
 
@@ -57,6 +58,11 @@ def _kind(memo: str) -> str:
     return "other"
 
 
+def _still_transferred(order: Order) -> int:
+    sent = order.total - order.application_fee if order.rail == "stripe" else order.split_sent
+    return sent - share_taken_back(order.model_copy(update={"split_sent": sent}), order.partly_refunded)
+
+
 def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementLine | None:
     """The order's line, or None when it never sold anything (expired, failed, refunded undelivered)."""
     account = f"station:{order.station}"
@@ -72,11 +78,11 @@ def settlement_line(order: Order, entries: Sequence[LedgerEntry]) -> SettlementL
     refunded = -sum(amount for amount, memo in own if memo.startswith("refund: "))
     net = sum(amount for amount, _ in own)
     paid = -sum(entry.amount for entry in entries if entry.account.startswith("shopper:") and entry.memo == "paid")
-    # A refund reverses the transfer in full (and gives the application fee back). Stripe transfers with the
-    # payment; Alipay and WeChat Pay split after it, and only what they took counts (a split that failed
-    # leaves the share in the balance due, paid out as any other).
+    # A refund reverses the transfer in full (and gives the application fee back); a refund of some keys, its
+    # share of it. Stripe transfers with the payment; Alipay and WeChat Pay split after it, and only what they
+    # took counts (a split that failed leaves the share in the balance due, paid out as any other).
     connect = order.payout_account is not None and order.status is not OrderStatus.REFUNDED
-    transferred = (order.total - order.application_fee if order.rail == "stripe" else order.split_sent) if connect else 0
+    transferred = _still_transferred(order) if connect else 0
     wholesale = sum(entry.amount for entry in entries
                     if entry.account != account and entry.memo.removeprefix("refund: ") == "wholesale")
     gross, own_sales = (0, sums["gross"]) if order.own_goods else (sums["gross"], 0)

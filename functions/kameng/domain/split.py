@@ -1,8 +1,11 @@
 """Revenue split (分账) for a substation paid out through its own connected account."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from kameng.domain.member import Commission
-from kameng.domain.money import percent_of
+from kameng.domain.money import percent_of, round_half_up
+from kameng.domain.order import Order
 from kameng.domain.price_book import PriceBook, PricedOrder
 
 
@@ -26,3 +29,11 @@ def application_fee(priced: PricedOrder, book: PriceBook, commissions: tuple[Com
         return 0
     wholesale = 0 if priced.line.owner is not None else priced.wholesale_total
     return wholesale + platform_fee(priced, book, commissions, rail) + sum(c.amount for c in commissions)
+
+
+def share_taken_back(order: Order, refunded: int) -> int:
+    """Of the share split to the station's account after payment (Order.split_sent), what refunds of `refunded`
+    of the order's total take back: in proportion, rounded half up, and all of it once the whole is refunded."""
+    if refunded >= order.total:
+        return order.split_sent
+    return min(order.split_sent, round_half_up(Decimal(order.split_sent * refunded) / order.total))

@@ -18,3 +18,7 @@ def handler(event, context=None):
         # What became of it, for whoever reads the rail's delivery log.
         return respond(answer.status, {"received": True, "outcome": outcome.value})
     return {"statusCode": answer.status, "headers": {"content-type": answer.content_type}, "body": answer.body.decode()}
+
+
+# 易支付 notifies by GET. One route per function (infra/template.py), so the GET route has a name of its own.
+handler_get = handler

@@ -67,6 +67,16 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class TakeBack:
+    """Of a split payment (分账), what a refund takes back from the station's account: `amount`, after which
+    `taken_after` has been taken back in all (what names the take-back at the rail, so a retry is the same one)."""
+
+    receiver: str
+    amount: int
+    taken_after: int
+
+
+@dataclass(frozen=True)
 class Acknowledgement:
     """What the rail must hear once a notification is recorded, or it sends it again."""
 
@@ -98,11 +108,10 @@ class PaymentGateway(Protocol):
         """The answer that tells the rail the notification is recorded."""
 
     def refund(self, payment_ref: str, amount: int | None, order_id: str, attempt: int = 0,
-               take_back: tuple[str, int] | None = None) -> str:
+               take_back: TakeBack | None = None) -> str:
         """Give back a payment (all of it when amount is None) and return the refund's id.
 
-        `take_back` (receiver, amount): of a split payment (分账), what to take back from the station's
-        account with this refund (Alipay's refund_royalty_parameters, WeChat Pay's return order before the
+        `take_back`: of a split payment (分账), what to take back from the station's account with this refund (Alipay's refund_royalty_parameters, WeChat Pay's return order before the
         refund); Stripe reverses its transfer by itself and ignores it.
 
         Idempotent per (order_id, amount, attempt): a retry returns the first refund, never a
@@ -114,6 +123,9 @@ class PaymentGateway(Protocol):
 
 class SplittingGateway(PaymentGateway, Protocol):
     """A rail that pays a station's share to its own account after the payment (分账)."""
+
+    # The most of a payment the rail lets a merchant split away (Alipay and WeChat Pay: 30 % unless raised).
+    max_share_percent: int
 
     def split(self, payment_ref: str, order_id: str, receiver: str, amount: int) -> str:
         """Send `amount` of the payment to `receiver`; idempotent per order. Returns the rail's id for it."""

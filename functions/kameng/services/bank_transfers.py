@@ -17,18 +17,20 @@ from kameng.services.payments import Outcome, handle_event
 from kameng.services.stations import published_book
 
 RAIL = "bank"
-# The bank orders a statement is matched against: enough for weeks of business transfers.
-RECENT_ORDERS = 2000
 # An expired order is still shown as awaiting its transfer this long: statements arrive late.
 RECENTLY_EXPIRED = timedelta(days=30)
+# The orders a statement is matched against: every one placed within the longest wait a station may set
+# (content's bank.days, at most 30) and the late arrivals after it, however busy the station.
+MATCHED_WINDOW = timedelta(days=30) + RECENTLY_EXPIRED
 PAYABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED)
 ALREADY_PAID = "两次转账：这个订单已经付过款，请核对后退回买家"
 MAX_BANK_REF = 64
 
 
 def _bank_orders(station: str, deps: Deps) -> dict[str, Order]:
-    """The station's recent bank orders by their transfer reference, whatever their status."""
-    orders = deps.store.orders.recent_orders(RECENT_ORDERS, station=station)
+    """The station's bank orders of the matched window by their transfer reference, whatever their status."""
+    now = deps.clock()
+    orders = deps.store.orders.orders_placed(station, now - MATCHED_WINDOW, now + timedelta(minutes=1))
     return {transfer_reference(o.id): o for o in orders if o.rail == RAIL}
 
 
@@ -66,7 +68,8 @@ def transfers(owner: Owner, station: str, deps: Deps) -> dict:
 
 
 def _event(order: Order, amount: int, currency: str, bank_ref: str) -> PaymentEvent:
-    return PaymentEvent(id=f"bank:{bank_ref}", kind=PaymentKind.COMPLETED, order_id=order.id,
+    # The bank's own number names the transfer; a station of another bank may see the same number.
+    return PaymentEvent(id=f"bank:{order.station}:{bank_ref}", kind=PaymentKind.COMPLETED, order_id=order.id,
                         session_id=transfer_reference(order.id), paid=True, amount=amount, currency=currency,
                         payment_ref=f"bank:{bank_ref}")
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
-from decimal import Decimal
 from typing import Iterator
 
 from kameng.deps import Deps
+from kameng.ports.outside import TakeBack
 from kameng.ports.store import RequestClaim
 from kameng.domain.errors import Busy, GatewayUnavailable, NotRefundable
 from kameng.domain.order import Applied, Order, OrderStatus, PaymentEvent, PaymentKind
-from kameng.domain.money import round_half_up
+from kameng.domain.split import share_taken_back
 from kameng.domain.key_refund import (
     KeyRefund, UnitRefund, UnknownKeys, key_refund, refund_keys_change, rest_refund, sale_entries, short_refund,
 )
@@ -47,14 +47,15 @@ def pay_back(order: Order, amount: int | None, attempt: int, deps: Deps) -> str:
     return reference
 
 
-def split_taken_back(order: Order, amount: int | None) -> tuple[str, int] | None:
-    """What a refund takes back from the station's account of the share it was sent (分账): all of it with a
-    full refund, else the refund's proportion of it, rounded half up."""
+def split_taken_back(order: Order, amount: int | None) -> TakeBack | None:
+    """What a refund takes back from the station's account of the share it was sent (分账): the share in the
+    proportion of what has been refunded once this refund is done, less what earlier refunds took, so that the
+    refunds of an order together take back exactly the share (domain/split.share_taken_back)."""
     if not order.split_sent or not order.payout_account:
         return None
-    if amount is None:
-        return order.payout_account, order.split_sent
-    return order.payout_account, min(order.split_sent, round_half_up(Decimal(order.split_sent * amount) / order.total))
+    refunded_after = order.total if amount is None else min(order.total, order.partly_refunded + amount)
+    before, after = share_taken_back(order, order.partly_refunded), share_taken_back(order, refunded_after)
+    return None if after <= before else TakeBack(order.payout_account, after - before, after)
 
 
 # How long one refund may hold an order while it asks the gateway and records the answer; a process that died

@@ -14,9 +14,10 @@ from kameng.domain.order import Order
 log = logging.getLogger(__name__)
 
 
-def share_of(order: Order) -> int:
-    """What the station's account gets: the total less what the platform keeps (Order.application_fee)."""
-    return max(order.total - order.application_fee, 0)
+def share_of(order: Order, max_share_percent: int = 100) -> int:
+    """What the station's account gets: the total less what the platform keeps (Order.application_fee), but no
+    more than the rail lets be split away; the rest of it stays in the station's balance due."""
+    return max(min(order.total - order.application_fee, order.total * max_share_percent // 100), 0)
 
 
 def send_split(order: Order, deps: Deps) -> None:
@@ -24,7 +25,7 @@ def send_split(order: Order, deps: Deps) -> None:
         return
     gateway = deps.rail(order.rail)
     split = getattr(gateway, "split", None)
-    amount = share_of(order)
+    amount = share_of(order, getattr(gateway, "max_share_percent", 100))
     if split is None or amount <= 0:
         return
     try:
