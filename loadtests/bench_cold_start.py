@@ -37,6 +37,16 @@ EVENTS = {
     "webhook": ("kameng.handlers.webhook", "handler",
                 {"rawPath": "/api/webhooks/stripe", "pathParameters": {"rail": "stripe"},
                  "headers": {"stripe-signature": "t=1,v1=00"}, "body": "{}"}),
+    # A notification of each other rail, refused at its signature: the adapter is built and the check runs.
+    "webhook, alipay": ("kameng.handlers.webhook", "handler",
+                        {"rawPath": "/api/webhooks/alipay", "pathParameters": {"rail": "alipay"},
+                         "headers": {"content-type": "application/x-www-form-urlencoded"},
+                         "body": "notify_time=2026-12-06+10%3A00%3A00&app_id=2021000100000001&trade_no=1&"
+                                 "out_trade_no=X&trade_status=TRADE_SUCCESS&total_amount=9.90&sign_type=RSA2&sign=AAAA"}),
+    "webhook, wechat": ("kameng.handlers.webhook", "handler",
+                        {"rawPath": "/api/webhooks/wechat", "pathParameters": {"rail": "wechat"},
+                         "headers": {"wechatpay-timestamp": "1", "wechatpay-nonce": "n", "wechatpay-signature": "AAAA",
+                                     "wechatpay-serial": "PUB_KEY_ID_X"}, "body": "{}"}),
 }
 
 PROBE = """

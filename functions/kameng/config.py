@@ -17,7 +17,7 @@ from typing import Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kameng.rail_config import RAIL_SECRET_NAMES, RailSettings
+from kameng.rail_config import SECRET_NAMES as RAIL_SECRET_NAMES, RailConfigError, RailSettings
 
 REPO = Path(__file__).resolve().parents[2]
 # The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
@@ -54,8 +54,8 @@ class Edge(BaseModel):
                                    pattern=r"^[\x21-\x7e]+$", repr=False)
 
 
-class Config(Edge, RailSettings):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class Config(Edge):
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
 
     data_dir: Path = Field(default=REPO / "var", alias="KAMENG_DATA_DIR")
     store: Literal["sqlite", "dynamodb"] = Field(default="sqlite", alias="KAMENG_STORE")
@@ -139,6 +139,9 @@ class Config(Edge, RailSettings):
             raise ValueError("; ".join(needs))
         return self
 
+    # The payment rails' variables (rail_config.py), checked with the rest by `load`.
+    rails: RailSettings = Field(default_factory=RailSettings, exclude=True, repr=False)
+
     @property
     def chosen_gateway(self) -> str:
         # A Stripe key in the environment is the owner saying "use Stripe".
@@ -199,10 +202,18 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         wanted = held | wanted
         if environ is None:
             export_supplier_secrets(held)
+    problems = []
     try:
-        return Config.model_validate(wanted)
+        rails = RailSettings.from_env(wanted)
+    except RailConfigError as error:
+        rails, problems = RailSettings(), [str(error)]
+    try:
+        chosen = Config.model_validate(wanted)
     except ValidationError as error:
-        raise ConfigError(f"invalid configuration: {_problems(error)}") from None
+        problems.insert(0, _problems(error))
+    if problems:
+        raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
+    return chosen.model_copy(update={"rails": rails})
 
 
 def _problems(error: ValidationError) -> str:

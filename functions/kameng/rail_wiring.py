@@ -27,43 +27,48 @@ def sandbox_base(config: Config, rail: str) -> str:
 
 
 def alipay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
-    from kameng.adapters.gateway_alipay import AlipayGateway
+    from kameng.adapters.gateway_alipay import PRODUCTION_GATEWAY, AlipayGateway
 
-    if config.has_credentials("alipay"):
-        return AlipayGateway(config.alipay_app_id, config.alipay_private_key, config.alipay_public_key,
-                             config.alipay_gateway, qr=config.alipay_qr, max_share_percent=config.alipay_max_share_percent)
+    rails = config.rails
+    options = {"qr": rails.flag("KAMENG_ALIPAY_QR"), "max_share_percent": rails.max_share_percent("alipay")}
+    if rails.has_credentials("alipay"):
+        return AlipayGateway(rails["KAMENG_ALIPAY_APP_ID"], rails["KAMENG_ALIPAY_PRIVATE_KEY"],
+                             rails["KAMENG_ALIPAY_PUBLIC_KEY"], rails["KAMENG_ALIPAY_GATEWAY"] or PRODUCTION_GATEWAY,
+                             **options)
     from kameng.adapters.sandbox_alipay import SANDBOX_APP_ID, sandbox_keys
 
     keys = sandbox_keys(sandbox_dir(config))
     return AlipayGateway(SANDBOX_APP_ID, keys.app_private, keys.alipay_public,
-                         f"{sandbox_base(config, 'alipay')}/gateway.do", qr=config.alipay_qr,
-                         max_share_percent=config.alipay_max_share_percent)
+                         f"{sandbox_base(config, 'alipay')}/gateway.do", **options)
 
 
 def wechat(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
     from kameng.adapters.gateway_wechat import WechatGateway
 
-    notify = refund_notify()
-    if config.has_credentials("wechat"):
-        return WechatGateway(config.wechat_mchid, config.wechat_appid, config.wechat_serial, config.wechat_private_key,
-                             config.wechat_apiv3_key, public_key_pem=config.wechat_public_key,
-                             public_key_id=config.wechat_public_key_id, notify_url=notify,
-                             max_share_percent=config.wechat_max_share_percent)
+    rails = config.rails
+    options = {"notify_url": refund_notify(), "max_share_percent": rails.max_share_percent("wechat")}
+    if rails.has_credentials("wechat"):
+        return WechatGateway(rails["KAMENG_WECHAT_MCHID"], rails["KAMENG_WECHAT_APPID"], rails["KAMENG_WECHAT_SERIAL"],
+                             rails["KAMENG_WECHAT_PRIVATE_KEY"], rails["KAMENG_WECHAT_APIV3_KEY"],
+                             public_key_pem=rails["KAMENG_WECHAT_PUBLIC_KEY"],
+                             public_key_id=rails["KAMENG_WECHAT_PUBLIC_KEY_ID"], **options)
     from kameng.adapters.sandbox_wechat_keys import sandbox_keys
 
     return WechatGateway(**sandbox_keys(sandbox_dir(config)).gateway_args(), gateway_url=sandbox_base(config, "wechat"),
-                         notify_url=notify, max_share_percent=config.wechat_max_share_percent)
+                         **options)
 
 
 def epay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
     from kameng.adapters.gateway_epay import EpayGateway
 
-    if config.has_credentials("epay"):
-        return EpayGateway(config.epay_url, config.epay_pid, config.epay_key, server_side=config.epay_server_side)
+    rails = config.rails
+    if rails.has_credentials("epay"):
+        return EpayGateway(rails["KAMENG_EPAY_URL"], rails["KAMENG_EPAY_PID"], rails["KAMENG_EPAY_KEY"],
+                           server_side=rails.flag("KAMENG_EPAY_SERVER_SIDE"))
     from kameng.adapters.sandbox_epay import sandbox_keys
 
     pid, key = sandbox_keys(sandbox_dir(config))
-    return EpayGateway(sandbox_base(config, "epay") + "/", pid, key, server_side=config.epay_server_side)
+    return EpayGateway(sandbox_base(config, "epay") + "/", pid, key, server_side=rails.flag("KAMENG_EPAY_SERVER_SIDE"))
 
 
 def bank(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
@@ -80,7 +85,7 @@ def rails(config: Config, refund_notify: Callable[[str], str]) -> RailDirectory:
     sandboxed = config.chosen_gateway == "sandbox"
     return RailDirectory({
         name: functools.partial(FACTORIES[name], config, functools.partial(refund_notify, name))
-        for name in config.chosen_rails(sandboxed)
+        for name in config.rails.chosen_rails(sandboxed)
     })
 
 
@@ -94,4 +99,4 @@ def sandboxes(config: Config, send) -> dict[str, Callable]:
         return {}
     made = {"alipay": AlipaySandbox, "wechat": WechatSandbox, "epay": EpaySandbox}
     return {rail: made[rail](sandbox_dir(config), sandbox_base(config, rail), send=send)
-            for rail in config.chosen_rails(True) if rail in made and not config.has_credentials(rail)}
+            for rail in config.rails.chosen_rails(True) if rail in made and not config.rails.has_credentials(rail)}

@@ -28,8 +28,8 @@ def test_a_key_that_is_no_pem_block_is_named_and_its_value_never_shown():
 def test_rails_with_credentials_are_taken_and_the_sandbox_stands_in_only_beside_stripes_sandbox():
     chosen = configuration.load({"KAMENG_EPAY_URL": "https://pay.example/", "KAMENG_EPAY_PID": "1001",
                                  "KAMENG_EPAY_KEY": "k" * 32})
-    assert chosen.chosen_rails(sandboxed=False) == ("epay", "bank")
-    assert chosen.chosen_rails(sandboxed=True) == ("alipay", "wechat", "epay", "bank")
+    assert chosen.rails.chosen_rails(sandboxed=False) == ("epay", "bank")
+    assert chosen.rails.chosen_rails(sandboxed=True) == ("alipay", "wechat", "epay", "bank")
     assert "k" * 32 not in repr(chosen)
 
 

@@ -45,9 +45,11 @@ def _http():
 
 def post_webhooks(url: str) -> Send:
     """Send each webhook over HTTP to `url`, as Stripe does, trying again after a refused connection or a 5xx."""
-    import requests
 
     def send(payload: bytes, headers: dict[str, str]) -> None:
+        # Loaded by the first webhook sent: a function that only reads never pays for it.
+        import requests
+
         for attempt in range(SEND_ATTEMPTS):
             try:
                 response = _http().post(url, data=payload, headers=headers, timeout=10)

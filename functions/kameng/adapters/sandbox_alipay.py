@@ -14,25 +14,24 @@ shop's AlipayGateway for `make serve` is built with the app private key and the 
 """
 from __future__ import annotations
 
-import base64
 import html
 import json
 import logging
-import os
 import secrets
 import sqlite3
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from kameng.adapters.gateway_alipay import BEIJING, TIME_FORMAT, fen, yuan
+from kameng.adapters.alipay_signature import rsa2_sign, rsa2_verify, signed_text
 from kameng.adapters.private_files import private_folder
 from kameng.adapters.sandbox_outbox import SCHEMA as OUTBOX_SCHEMA, WebhookOutbox
 from kameng.adapters.sandbox_send import Send, http_send
+from kameng.adapters.secret_file import rsa_key_pair
 from kameng.adapters.sqlite_file import SqliteFile
 
 log = logging.getLogger(__name__)
@@ -77,64 +76,17 @@ class SandboxKeys:
 def sandbox_keys(data_dir: Path | str) -> SandboxKeys:
     """The app's and the sandbox's RSA 2048 key pairs, made at first run and kept with mode 0600."""
     folder = private_folder(Path(data_dir) / KEY_FOLDER)
-    app = _private_key(folder / "app_private.pem")
-    alipay = _private_key(folder / "alipay_private.pem")
-    return SandboxKeys(app, _public_of(app), alipay, _public_of(alipay))
+    return SandboxKeys(*rsa_key_pair(folder, "app"), *rsa_key_pair(folder, "alipay"))
 
 
-def _private_key(path: Path) -> str:
-    if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption())
-        # Written whole, then linked into place: a process starting at the same moment sees no key or
-        # the one that won, never half of one (as secret_file.load_or_create does).
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(pem)
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(temp)
-    return path.read_text()
 
 
-def _public_of(private_pem: str) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def rsa2_sign(private_pem: str, text: str) -> str:
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
-def rsa2_verify(public_pem: str, text: str, signature: str) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
-    key = serialization.load_pem_public_key(public_pem.encode())
-    try:
-        key.verify(base64.b64decode(signature), text.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
-def signed_text(params: dict[str, str], leave_out: Iterable[str]) -> str:
-    return "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k not in leave_out)
 
 
 def sign_notification(fields: dict[str, str], alipay_private: str) -> bytes:

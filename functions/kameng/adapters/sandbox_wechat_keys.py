@@ -4,14 +4,13 @@ verifying what the sandbox signed before."""
 from __future__ import annotations
 
 import base64
-import os
 import secrets
 import string
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kameng.adapters.private_files import private_folder
+from kameng.adapters.secret_file import load_or_write_text, rsa_key_pair
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
@@ -39,49 +38,21 @@ class SandboxKeys:
 
 def sandbox_keys(data_dir: Path | str) -> SandboxKeys:
     folder = private_folder(Path(data_dir) / FOLDER)
-    merchant_private = _load_or_write(folder / "merchant_private.pem", _new_private_pem)
-    platform_private = _load_or_write(folder / "platform_private.pem", _new_private_pem)
+    merchant_private, merchant_public = rsa_key_pair(folder, "merchant")
+    platform_private, platform_public = rsa_key_pair(folder, "platform")
     alphabet = string.ascii_letters + string.digits
-    apiv3_key = _load_or_write(folder / "apiv3_key", lambda: "".join(secrets.choice(alphabet) for _ in range(32)))
-    merchant_serial = _load_or_write(folder / "merchant_serial", lambda: secrets.token_hex(20).upper())
-    public_key_id = _load_or_write(folder / "public_key_id",
+    apiv3_key = load_or_write_text(folder / "apiv3_key", lambda: "".join(secrets.choice(alphabet) for _ in range(32)))
+    merchant_serial = load_or_write_text(folder / "merchant_serial", lambda: secrets.token_hex(20).upper())
+    public_key_id = load_or_write_text(folder / "public_key_id",
                                    lambda: "PUB_KEY_ID_SANDBOX" + secrets.token_hex(10).upper())
-    return SandboxKeys(MCHID, APPID, merchant_serial, public_key_id, merchant_private, _public_pem(merchant_private),
-                       platform_private, _public_pem(platform_private), apiv3_key)
+    return SandboxKeys(MCHID, APPID, merchant_serial, public_key_id, merchant_private, merchant_public,
+                       platform_private, platform_public, apiv3_key)
 
 
-def _new_private_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
 
 
-def _public_pem(private_pem: str) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def _load_or_write(path: Path, make) -> str:
-    if not path.exists():
-        # Written whole to a private temp file, then linked into place: of two processes starting
-        # together, one value wins and both read it.
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w") as file:
-                file.write(make())
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(temp)
-    return path.read_text()
 
 
 def nonce() -> str:

@@ -5,6 +5,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from kameng.adapters.private_files import private_folder
 
@@ -34,3 +35,43 @@ def _create(path: Path, size: int) -> None:
             pass
     finally:
         os.unlink(temp)
+
+
+def load_or_write_text(path: Path, make: Callable[[], str]) -> str:
+    """The text kept at `path`, made by `make` the first time; as load_or_create, of two processes starting
+    together one text wins and both read it."""
+    if not path.exists():
+        private_folder(path.parent)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(make())
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temp)
+    return path.read_text()
+
+
+def rsa_key_pair(folder: Path, name: str) -> tuple[str, str]:
+    """A test RSA 2048 key pair (private PEM, public PEM) of a rail's sandbox, made at first run. The public half
+    is kept beside it, so nobody parses a private key (tens of milliseconds) to learn it again."""
+
+    def private() -> str:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+
+    def public() -> str:
+        from cryptography.hazmat.primitives import serialization
+
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+        return key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    private_pem = load_or_write_text(folder / f"{name}_private.pem", private)
+    return private_pem, load_or_write_text(folder / f"{name}_public.pem", public)
