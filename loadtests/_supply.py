@@ -69,7 +69,7 @@ class Shop:
 
         started = time.perf_counter()
         request = CheckoutRequest(station=station, sku=sku, quantity=1, email=f"buyer-{number}@example.com",
-                                  query_password="8642", fields={"phone": f"139{number:08d}"})
+                                  query_password="8642", fields={"phone": f"139{number:08d}"}, rail="stripe")
         order = place(request, self.deps).order
         bought = Bought(order.id, started)
         session = self.deps.store.orders.order(order.id).payment_session  # set once the gateway made it

@@ -87,7 +87,7 @@ class Shopper(FastHttpUser):
                 stock.failure(f"stock: {stock.status_code}")
                 return
         body = {"station": STATION, "sku": SKU, "quantity": 1,
-                "email": f"flash{random.randrange(10**9)}@example.com", "query_password": "flash-1234"}
+                "email": f"flash{random.randrange(10**9)}@example.com", "query_password": "flash-1234", "rail": "stripe"}
         placed = None
         with self.client.post("/api/checkout", json=body, name=CHECKOUT, catch_response=True) as r:
             if r.status_code == 201:

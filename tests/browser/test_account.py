@@ -18,7 +18,7 @@ def delivered_key(shop, tmp_path_factory):
     key = f"ACCOUNT-{secrets.token_hex(5).upper()}"
     shop.import_keys(SKU, [key], tmp_path_factory.mktemp("keys"))
     placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 1, "email": EMAIL,
-                                              "query_password": "4321"}).json()
+                                              "query_password": "4321", "rail": "stripe"}).json()
     assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
     return key
 

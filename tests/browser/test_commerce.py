@@ -131,7 +131,7 @@ def test_a_friend_who_opens_a_referral_link_and_signs_in_gets_the_welcome_coupon
 def test_points_from_a_delivered_order_become_a_coupon_on_the_account_page(context, shop, keys):
     email = fresh_email("points")
     placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 4, "email": email,
-                                              "query_password": "4321"}).json()
+                                              "query_password": "4321", "rail": "stripe"}).json()
     assert placed["total"] >= 100_00  # game-zone: 1 point per yuan, 100 points for a 1.00 coupon
     paid = shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"})
     assert paid.status_code == 303
@@ -182,7 +182,7 @@ def test_a_referrer_asks_for_matured_commissions_and_sees_the_owner_pay_them(con
     joined = shop.post("/api/account/session", json={"token": token, "ref": code}, headers={"Host": shop.host(STATION)})
     assert joined.json()["referral"]["bound"] is True
     placed = shop.post("/api/checkout", json={"station": STATION, "sku": "hok-3280", "quantity": 1, "email": friend,
-                                              "query_password": "4321"}).json()
+                                              "query_password": "4321", "rail": "stripe"}).json()
     assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
     with sqlite3.connect(shop.data_dir / "kameng.db") as db:
         assert db.execute("UPDATE earnings SET available_at = '2000-01-01T00:00:00.000000Z'").rowcount == 1

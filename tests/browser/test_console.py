@@ -36,7 +36,7 @@ def delivered_order(shop, tmp_path_factory):
     key = f"CONSOLE-{secrets.token_hex(5).upper()}"
     shop.import_keys(SKU, [key], tmp_path_factory.mktemp("keys"))
     placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 1,
-                                              "email": "buyer@example.com", "query_password": "4321"}).json()
+                                              "email": "buyer@example.com", "query_password": "4321", "rail": "stripe"}).json()
     assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
     return placed["order_id"], key
 

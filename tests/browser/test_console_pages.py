@@ -36,7 +36,7 @@ def shop(tmp_path_factory):
 
 def delivered(shop, email: str) -> dict:
     placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 1, "email": email,
-                                              "query_password": "4321"}).json()
+                                              "query_password": "4321", "rail": "stripe"}).json()
     assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
     return placed
 

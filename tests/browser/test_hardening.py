@@ -88,7 +88,7 @@ def test_a_buy_form_on_another_site_places_no_order(browser, shop):
     before = shop.get(STATION, f"/api/stock?station={STATION}").json()["skus"][SKU]["available"]
     context = browser.new_context()
     attacker_serves(context, hidden_form(f"http://{shop.host(STATION)}/api/checkout", {
-        "station": STATION, "sku": SKU, "quantity": "1", "email": "victim@example.com", "query_password": "5678"}))
+        "station": STATION, "sku": SKU, "quantity": "1", "email": "victim@example.com", "query_password": "5678", "rail": "stripe"}))
     page = context.new_page()
     with page.expect_response(re.compile(r"/api/checkout$")) as answered:
         page.goto(ATTACKER_PAGE)

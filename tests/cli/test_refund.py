@@ -17,7 +17,7 @@ def test_refund_refunds_a_delivered_order_in_full(shop, kameng, keys_file):
     order = delivered(shop, kameng, keys_file)
     asked = []
     refund = shop.deps.gateway.refund
-    shop.deps.gateway.refund = lambda ref, amount, order_id, attempt=0: (
+    shop.deps.gateway.refund = lambda ref, amount, order_id, attempt=0, take_back=None: (
         asked.append((ref, amount, order_id)) or refund(ref, amount, order_id, attempt=attempt))
 
     ran = kameng("refund", order.id, "--reason", "key did not work")

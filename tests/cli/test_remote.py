@@ -42,7 +42,7 @@ def _issue(shop: Shop, email: str, role: str, station: str | None) -> str:
 
 
 def _place_paid_order(shop: Shop) -> str:
-    body = {"station": STATION, "sku": SKU, "quantity": 1, "email": "player@example.com", "query_password": "8888"}
+    body = {"station": STATION, "sku": SKU, "quantity": 1, "email": "player@example.com", "query_password": "8888", "rail": "stripe"}
     placed = shop.post("/api/checkout", json=body, headers={"Host": shop.host(STATION)})
     assert placed.status_code == 201, placed.text
     paid = shop.post(shop.pay_page(placed.json()), data={"action": "pay", "method": "card"},

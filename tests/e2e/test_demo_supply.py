@@ -21,7 +21,7 @@ def shop(tmp_path_factory) -> Shop:
 
 
 def checkout(shop: Shop, station: str, sku: str, **fields: str):
-    body = {"station": station, "sku": sku, "quantity": 1, "email": "buyer@example.com", "query_password": "2468"}
+    body = {"station": station, "sku": sku, "quantity": 1, "email": "buyer@example.com", "query_password": "2468", "rail": "stripe"}
     if fields:
         body["fields"] = fields
     return shop.post("/api/checkout", json=body, headers={"Host": shop.host(station)})

@@ -43,7 +43,7 @@ def test_a_purchase_on_the_dynamodb_store_delivers_the_imported_key(shop, dynamo
     keys = [f"DDB-{secrets.token_hex(6).upper()}" for _ in range(3)]
     shop.import_keys(SKU, keys, tmp_path)
     placed = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, json={
-        "station": STATION, "sku": SKU, "quantity": 2, "email": "ddb@example.com", "query_password": "8888"}).json()
+        "station": STATION, "sku": SKU, "quantity": 2, "email": "ddb@example.com", "query_password": "8888", "rail": "stripe"}).json()
 
     paid = shop.post(shop.pay_page(placed), data={"action": "pay", "method": "alipay"},
                      headers={"Host": f"localhost:{shop.port}"})

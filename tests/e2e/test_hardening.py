@@ -57,7 +57,7 @@ def test_a_form_post_to_a_json_route_is_refused_as_unsupported(shop):
 def test_the_buy_form_posted_from_another_site_gets_a_page_saying_so(shop, tmp_path):
     shop.import_keys(SKU, fresh_keys(1), tmp_path)
     response = shop.post("/api/checkout", headers={"Host": shop.host(STATION), "Origin": EVIL}, data={
-        "station": STATION, "sku": SKU, "quantity": "1", "email": "csrf@example.com", "query_password": "8888"})
+        "station": STATION, "sku": SKU, "quantity": "1", "email": "csrf@example.com", "query_password": "8888", "rail": "stripe"})
     assert response.status_code == 403 and response.headers["Content-Type"].startswith("text/html")
     assert "Set-Cookie" not in response.headers
 
@@ -65,7 +65,7 @@ def test_the_buy_form_posted_from_another_site_gets_a_page_saying_so(shop, tmp_p
 def test_the_buy_form_posted_from_the_stations_own_page_goes_to_the_pay_page(shop, tmp_path):
     shop.import_keys(SKU, fresh_keys(1), tmp_path)
     response = shop.post("/api/checkout", data={
-        "station": STATION, "sku": SKU, "quantity": "1", "email": "form@example.com", "query_password": "8888"},
+        "station": STATION, "sku": SKU, "quantity": "1", "email": "form@example.com", "query_password": "8888", "rail": "stripe"},
         headers={"Host": shop.host(STATION), "Origin": f"http://{shop.host(STATION)}", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 303
     assert shop.pay_page({"pay_url": response.headers["Location"]}).startswith("/_sandbox/pay/")

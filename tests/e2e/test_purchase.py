@@ -22,7 +22,7 @@ def stock(shop, sku: str = SKU) -> dict:
 
 def checkout(shop, quantity: int = 1, **extra) -> dict:
     body = {"station": STATION, "sku": SKU, "quantity": quantity, "email": "player@example.com",
-            "query_password": "8888", **extra}
+            "query_password": "8888", "rail": "stripe", **extra}
     response = shop.post("/api/checkout", json=body, headers={"Host": shop.host(STATION)})
     assert response.status_code == 201, response.text
     return response.json()
@@ -121,7 +121,7 @@ def test_paying_a_session_that_failed_says_it_has_ended(shop, stocked):
 
 def test_a_form_post_without_javascript_goes_to_the_pay_page(shop, stocked):
     response = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, data={
-        "station": STATION, "sku": SKU, "quantity": "1", "email": "nojs@example.com", "query_password": "abcd"})
+        "station": STATION, "sku": SKU, "quantity": "1", "email": "nojs@example.com", "query_password": "abcd", "rail": "stripe"})
     assert response.status_code == 303
     step = urlsplit(response.headers["Location"])
     assert step.netloc == shop.host(STATION) and re.fullmatch(r"/api/orders/\w+/pay", step.path)
@@ -130,7 +130,7 @@ def test_a_form_post_without_javascript_goes_to_the_pay_page(shop, stocked):
 
 def test_a_bad_form_post_gets_a_readable_page_not_a_crash(shop):
     response = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, data={
-        "station": STATION, "sku": SKU, "quantity": "1", "email": "not-an-email", "query_password": "abcd"})
+        "station": STATION, "sku": SKU, "quantity": "1", "email": "not-an-email", "query_password": "abcd", "rail": "stripe"})
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("text/html") and "邮箱" in response.text
 
@@ -150,7 +150,7 @@ def test_selling_out_is_a_clear_answer(shop, tmp_path):
     sku = "qq-coin-30"
     shop.import_keys(sku, fresh_keys(1), tmp_path)
     available = stock(shop, sku)["available"]
-    body = {"station": STATION, "sku": sku, "quantity": 1, "email": "a@example.com", "query_password": "1234"}
+    body = {"station": STATION, "sku": sku, "quantity": 1, "email": "a@example.com", "query_password": "1234", "rail": "stripe"}
     for _ in range(available):
         assert shop.post("/api/checkout", json=body).status_code == 201
     sold_out = shop.post("/api/checkout", json=body)
@@ -161,7 +161,7 @@ def test_selling_out_is_a_clear_answer(shop, tmp_path):
 
 def test_the_gateway_never_sees_the_order_token_and_the_browser_cookie_opens_the_order(shop, stocked):
     response = shop.post("/api/checkout", headers={"Host": shop.host(STATION)}, json={
-        "station": STATION, "sku": SKU, "quantity": 1, "email": "cookie@example.com", "query_password": "8888"})
+        "station": STATION, "sku": SKU, "quantity": 1, "email": "cookie@example.com", "query_password": "8888", "rail": "stripe"})
     placed = response.json()
     token = placed["order_url"].split("#t=", 1)[1]
     cookie = response.headers["Set-Cookie"]
@@ -184,7 +184,7 @@ def test_a_burst_of_payments_larger_than_the_servers_thread_pool_all_deliver(sho
 
     sku, shoppers = "qq-coin-50", 48  # more than the server's 32 worker threads
     shop.import_keys(sku, fresh_keys(shoppers), tmp_path)
-    body = {"station": STATION, "sku": sku, "quantity": 1, "query_password": "1234"}
+    body = {"station": STATION, "sku": sku, "quantity": 1, "query_password": "1234", "rail": "stripe"}
     placed = [shop.post("/api/checkout", json={**body, "email": f"burst-{n}@example.com"}).json() for n in range(shoppers)]
 
     with ThreadPoolExecutor(shoppers) as pool:

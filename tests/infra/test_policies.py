@@ -23,6 +23,7 @@ EXPECTED = {
     "CheckoutFunction": READ | WRITE | SECRET | MAIL,  # low-stock alerts
     # Delivery mail, low-stock alerts; card keys an order's supplier returns inline are sealed into stock.
     "WebhookFunction": READ | WRITE | SEAL | SECRET | MAIL,
+    "WebhookGetFunction": READ | WRITE | SEAL | SECRET | MAIL,  # 易支付's notifications, by GET
     "GetOrderFunction": READ | OPEN | SECRET,
     "OpenPayPageFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | SECRET,  # the order's hold moved forward
     "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
@@ -61,6 +62,10 @@ EXPECTED = {
     "OwnerResendDeliveryFunction": OWNER | WRITE | MAIL,
     "OwnerRefundOrderFunction": OWNER | WRITE | MAIL,
     "OwnerDeliverOrderFunction": OWNER | WRITE | SEAL | MAIL,  # a manual delivery's text, sealed
+    # A bank transfer matched or confirmed is a payment: applied and delivered as a notification's is.
+    "OwnerTransfersFunction": OWNER,
+    "OwnerImportStatementFunction": OWNER | WRITE | SEAL | MAIL,
+    "OwnerConfirmTransferFunction": OWNER | WRITE | SEAL | MAIL,
     "OwnerTicketsFunction": OWNER,
     "OwnerTicketFunction": OWNER,
     "OwnerReplyTicketFunction": OWNER | WRITE | DELETE | MAIL,
@@ -158,8 +163,9 @@ def test_table_reads_cover_its_indexes_and_writes_only_the_table(functions):
 
 # Imports seal (the owner's upload, and keys bought from a supplier, which go into stock before an order takes
 # them), and so does an owner's manual delivery, its text.
-SEALS = ("OwnerImportUploadFunction", "OwnerDeliverOrderFunction", "WebhookFunction", "ReleaseFunction",
-         "SweeperFunction", "SupplierCallbackFunction", "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
+SEALS = ("OwnerImportUploadFunction", "OwnerDeliverOrderFunction", "WebhookFunction", "WebhookGetFunction",
+         "ReleaseFunction", "SweeperFunction", "SupplierCallbackFunction", "WholesalePlaceOrderFunction",
+         "WholesaleOrderFunction", "OwnerImportStatementFunction", "OwnerConfirmTransferFunction")
 # Keys are opened for their buyer only: the order pages, an owner's audited reveal, a reseller's order answer.
 OPENS = ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction", "OwnerRevealKeyFunction",
          "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
@@ -237,8 +243,9 @@ def _adapter_actions() -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction",
-                                  "SupplierCallbackFunction", "WholesalePlaceOrderFunction", "WholesaleOrderFunction"])
+@pytest.mark.parametrize("name", ["CheckoutFunction", "WebhookFunction", "WebhookGetFunction", "ReleaseFunction",
+                                  "SweeperFunction", "SupplierCallbackFunction", "WholesalePlaceOrderFunction",
+                                  "WholesaleOrderFunction", "OwnerImportStatementFunction", "OwnerConfirmTransferFunction"])
 def test_functions_that_move_keys_may_make_every_call_the_store_adapter_makes(functions, name):
     # Deleting is for owners' tools alone (a ticket's lock, a cleared threshold, a reset second factor).
     needed = _adapter_actions() - DELETE

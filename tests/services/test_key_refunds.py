@@ -17,7 +17,7 @@ def gateway_refunds(deps):
     asked = []
     refund = deps.gateway.refund
 
-    def recording(payment_ref, amount, order_id, attempt=0):
+    def recording(payment_ref, amount, order_id, attempt=0, take_back=None):
         refund_id = refund(payment_ref, amount, order_id, attempt)
         if refund_id not in {r for *_, r in asked}:
             asked.append((amount, refund_id))

@@ -413,7 +413,7 @@ def test_an_owners_refund_racing_the_refund_of_units_not_supplied_never_pays_bac
 
     asked: list[int] = []
 
-    def slow_refund(ref, amount, order_id, attempt=0):
+    def slow_refund(ref, amount, order_id, attempt=0, take_back=None):
         asked.append(amount)
         time.sleep(0.2)  # both refunds are deciding while the first waits on the gateway
         return real_refund(ref, amount, order_id, attempt=attempt)

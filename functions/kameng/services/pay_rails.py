@@ -10,9 +10,9 @@ from kameng.domain.price_book import PriceBook
 from kameng.ports.outside import PaymentSession, SessionRequest
 
 
-def payment_window(rail: str, book: PriceBook, deps: Deps) -> timedelta:
+def payment_window(rail: str, book: PriceBook | None, deps: Deps) -> timedelta:
     """How long an order on `rail` may wait for its money: a bank transfer the station's days, the rest the reservation."""
-    if rail == "bank" and book.bank is not None:
+    if rail == "bank" and book is not None and book.bank is not None:
         return timedelta(days=book.bank.days)
     return deps.rail(rail).window or deps.settings.reservation_ttl
 

@@ -39,19 +39,22 @@ def open_pay_page(order_id: str, proof: str | None, deps: Deps) -> str | PayStep
     # One answer for "no such order" and "wrong link": ids must not be probeable.
     if order is None or not pay_proof_matches(order, proof, deps):
         raise NotFound("订单不存在")
-    book = published_book(order.station, deps)
-    page = order_page(deps, order.station, book.domain, order.id)
+    # The station's book matters to a bank transfer's days and to the pages shown; a redirect needs none.
+    book = deps.store.price_books.price_book(order.station)
     if not (_held(order, book, deps) and order.payment_url):
-        return page
+        book = published_book(order.station, deps)
+        return order_page(deps, order.station, book.domain, order.id)
     show, _, content = order.payment_url.partition(":")
     if show not in ("qr", "transfer", "jsapi"):
         return order.payment_url
+    book = published_book(order.station, deps)
+    page = order_page(deps, order.station, book.domain, order.id)
     jsapi = deps.rail(order.rail).jsapi_params(content) if show == "jsapi" else None
     return PayStep(show=show, content=content, order=order, order_url=page, language=book.language,
                    time_zone=book.time_zone, bank=book.bank, jsapi=jsapi)
 
 
-def _held(order: Order, book: PriceBook, deps: Deps) -> bool:
+def _held(order: Order, book: PriceBook | None, deps: Deps) -> bool:
     """Whether the order still holds its keys for the shopper, its reservation moved forward if it can be."""
     now = deps.clock()
     if order.status is not OrderStatus.PENDING or order.expires_at <= now:
