@@ -46,6 +46,8 @@ def fill_buy_form(page, shop, email: str) -> None:
     page.locator(f"input[name=sku][value='{SKU}']").check()
     page.fill("input[name=email]", email)
     page.fill("input[name=query_password]", "5678")
+    # The card rail: these tests pay on Stripe's sandbox page (tests/browser/test_payment_rails.py pays by the others).
+    page.check("input[name=rail][value=stripe]")
 
 
 def sign_in(page, shop, email: str) -> None:

@@ -257,7 +257,7 @@ def test_a_substations_owner_imports_only_its_own_goods_and_the_platform_owner_v
 def test_a_station_owner_delivers_a_manual_order_by_hand_and_its_buyer_reads_the_message_as_text(browser, shop):
     placed = shop.post("/api/checkout", json={
         "station": STATION, "sku": "manual-topup-68", "quantity": 1, "email": "manual@example.com",
-        "query_password": "4321", "fields": {"account": "102938475", "server": "官服"}}).json()
+        "query_password": "4321", "rail": "stripe", "fields": {"account": "102938475", "server": "官服"}}).json()
     assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
 
     context, page, errors = signed_in(browser, shop, OWNER)

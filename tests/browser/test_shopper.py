@@ -31,6 +31,7 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
     page.locator(f"input[name=sku][value='{SKU}']").check()
     page.fill("input[name=email]", "browser@example.com")
     page.fill("input[name=query_password]", "5678")
+    page.check("input[name=rail][value=stripe]")  # Stripe Checkout, where the shopper then picks Alipay
     page.click("#buy-submit")
 
     page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
@@ -74,6 +75,7 @@ def test_buying_works_without_javascript(browser, shop, keys):
     page.locator(f"input[name=sku][value='{SKU}']").check()
     page.fill("input[name=email]", "nojs@example.com")
     page.fill("input[name=query_password]", "5678")
+    page.check("input[name=rail][value=stripe]")  # Stripe Checkout, where the shopper then picks Alipay
     page.click("#buy-submit")
     page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
     assert "支付成功" in page.content()

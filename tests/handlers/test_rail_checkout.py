@@ -106,3 +106,12 @@ def test_a_notification_for_a_rail_this_deployment_does_not_take_is_refused(deps
     answer = webhook.handler(event, None)
     assert answer["statusCode"] == 400 and "rail_not_offered" in answer["body"]
 
+
+
+def test_an_empty_coupon_box_beside_an_empty_invoice_is_no_coupon_at_all(bank_shop, checkout, stations):
+    # The no-JavaScript form posts every box, the empty ones too.
+    deps, stocked = bank_shop
+    placed = buy(checkout, stations, stocked, coupon="", rail="", invoice_title="", invoice_tax_id="")
+    assert placed.response.status == 201
+    order = deps.store.orders.order(placed.order_id)
+    assert (order.coupon, order.rail, order.invoice) == (None, "bank", ())

@@ -66,9 +66,10 @@ class CheckoutRequest(ShopperCredentials, OrderLine):
     invoice_title: str | None = Field(default=None, max_length=100)
     invoice_tax_id: str | None = Field(default=None, max_length=20)
 
+    # Named apart from OrderLine's `_blank_is_none`: a validator of the same name would replace it (the coupon's).
     @field_validator("rail", "invoice_title", "invoice_tax_id", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
+    def _blank_choice_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="before")
