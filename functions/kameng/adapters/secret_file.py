@@ -12,21 +12,29 @@ from kameng.adapters.private_files import private_folder
 
 def load_or_create(path: Path, size: int = 32) -> bytes:
     if not path.exists():
-        _create(path, size)
+        _write_once(path, secrets.token_bytes(size))
     secret = path.read_bytes()
     if len(secret) != size:
         raise ValueError(f"{path}: expected {size} bytes, found {len(secret)}; restore it from your backup")
     return secret
 
 
-def _create(path: Path, size: int) -> None:
+def load_or_write_text(path: Path, make: Callable[[], str]) -> str:
+    """The text kept at `path`, made by `make` the first time; as load_or_create, of two processes starting
+    together one text wins and both read it."""
+    if not path.exists():
+        _write_once(path, make().encode())
+    return path.read_text()
+
+
+def _write_once(path: Path, data: bytes) -> None:
     private_folder(path.parent)
     # Written whole to a private temp file, then linked into place: a process starting at
-    # the same moment sees either no file or the whole secret, and only one secret wins.
+    # the same moment sees either no file or the whole of it, and only one of them wins.
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(size))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         try:
@@ -35,24 +43,6 @@ def _create(path: Path, size: int) -> None:
             pass
     finally:
         os.unlink(temp)
-
-
-def load_or_write_text(path: Path, make: Callable[[], str]) -> str:
-    """The text kept at `path`, made by `make` the first time; as load_or_create, of two processes starting
-    together one text wins and both read it."""
-    if not path.exists():
-        private_folder(path.parent)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "w") as file:
-                file.write(make())
-            try:
-                os.link(temp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(temp)
-    return path.read_text()
 
 
 def rsa_key_pair(folder: Path, name: str) -> tuple[str, str]:
