@@ -8,12 +8,12 @@ import re
 import pytest
 
 from kameng import routes
+from kameng.config import SECRET_NAMES  # the rails' keys too: none may be in the template
 from tests.infra.conftest import HANDLERS, events_of, handler_target
 
 STREAM_TARGET = "kameng.handlers.release:handler"
 SCHEDULE_TARGET = "kameng.handlers.sweeper:handler"
 SYNC_TARGET = "kameng.handlers.sync:handler"
-SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY")
 
 
 def _entry_points() -> set[str]:
@@ -111,7 +111,15 @@ def test_the_environment_chooses_the_aws_adapters_and_carries_no_secret(template
     assert variables == {
         "KAMENG_STORE": "dynamodb",
         "KAMENG_TABLE": {"Ref": "Table"},
-        "KAMENG_GATEWAY": "stripe",
+        "KAMENG_GATEWAY": {"Ref": "CardGateway"},
+        "KAMENG_RAILS": {"Ref": "Rails"},
+        "KAMENG_ALIPAY_APP_ID": {"Ref": "AlipayAppId"},
+        "KAMENG_WECHAT_MCHID": {"Ref": "WechatMchid"},
+        "KAMENG_WECHAT_APPID": {"Ref": "WechatAppid"},
+        "KAMENG_WECHAT_SERIAL": {"Ref": "WechatSerial"},
+        "KAMENG_WECHAT_PUBLIC_KEY_ID": {"Ref": "WechatPublicKeyId"},
+        "KAMENG_EPAY_URL": {"Ref": "EpayUrl"},
+        "KAMENG_EPAY_PID": {"Ref": "EpayPid"},
         "KAMENG_CIPHER": "kms",
         "KAMENG_KMS_KEY_ID": {"Fn::GetAtt": ["KeysKey", "Arn"]},
         "KAMENG_PUBLIC_URL": "https://{domain}",

@@ -26,13 +26,19 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from kameng.domain.rail_numbers import refund_number, split_back_number, split_number
-from kameng.domain.errors import InvalidRequest, InvalidSignature
+from kameng.domain.errors import GatewayUnavailable, InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentEvent, PaymentKind
 from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, Show, TakeBack
 
 log = logging.getLogger(__name__)
 
 GATEWAY_URL = "https://api.mch.weixin.qq.com"
+# 网页授权 (snsapi_base): WeChat's browser is sent to the first, the code exchanged at the second's
+# /sns/oauth2/access_token for the payer's openid.
+OAUTH_AUTHORIZE_URL = "https://open.weixin.qq.com"
+OAUTH_API_URL = "https://api.weixin.qq.com"
+# What WeChat answers for a code that is wrong, used already, or too old (it lives five minutes).
+OAUTH_CODE_REFUSED = (40029, 40163, 41008, 42003)
 CURRENCY = "CNY"
 # WeChat Pay's own window for a notification's timestamp against the merchant's clock.
 MAX_NOTIFICATION_AGE = timedelta(minutes=5)
@@ -153,9 +159,14 @@ class WechatGateway:
     def __init__(self, mchid: str, appid: str, cert_serial_no: str, private_key_pem: str, apiv3_key: str, *,
                  public_key_pem: str | None = None, public_key_id: str | None = None, cert_dir: str | None = None,
                  gateway_url: str = GATEWAY_URL, notify_url: str = "", max_share_percent: int = 30,
-                 clock: Callable[[], datetime] = utc_now, timeout: tuple[float, float] = REQUEST_TIMEOUT):
+                 clock: Callable[[], datetime] = utc_now, timeout: tuple[float, float] = REQUEST_TIMEOUT,
+                 app_secret: str = "", oauth_urls: tuple[str, str] = (OAUTH_AUTHORIZE_URL, OAUTH_API_URL),
+                 sandbox_pages: str | None = None):
         """`notify_url` is where refund notifications go (the shop's /api/webhooks/wechat); payments
-        are notified to the SessionRequest's own notify_url."""
+        are notified to the SessionRequest's own notify_url. `app_secret` (the 公众号's AppSecret) lets
+        the shop learn a payer's openid, so inside WeChat it pays by JSAPI; `oauth_urls` are the hosts
+        of 网页授权 (authorize, code exchange). `sandbox_pages`: the sandbox's address, whose own pay
+        page stands in for WeChat's pay sheet (None with the real WeChat Pay)."""
         for name, value in (("mchid", mchid), ("appid", appid), ("cert_serial_no", cert_serial_no),
                             ("private_key_pem", private_key_pem), ("apiv3_key", apiv3_key)):
             if not value:
@@ -179,6 +190,9 @@ class WechatGateway:
             self._platform_keys.update(_platform_certificates(cert_dir))
         if not self._platform_keys:
             raise ValueError("WeChat Pay needs the platform public key (and its id) or a folder of platform certificates")
+        self._app_secret = app_secret
+        self.oauth_urls = tuple(url.rstrip("/") for url in oauth_urls)
+        self.sandbox_pages = sandbox_pages.rstrip("/") if sandbox_pages else None
         self._client_instance = None
 
     def __repr__(self) -> str:
@@ -225,6 +239,46 @@ class WechatGateway:
         signature = rsa_sign(self._private_key, f"{self.appid}\n{timestamp}\n{nonce}\n{package}\n")
         return {"appId": self.appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package,
                 "signType": "RSA", "paySign": signature}
+
+    # JSAPI inside WeChat: the payer's openid by 网页授权 (snsapi_base, silent)
+
+    @property
+    def jsapi_ready(self) -> bool:
+        """Whether a payer inside WeChat pays by JSAPI: only with the AppSecret is the openid known."""
+        return bool(self._app_secret)
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """Where WeChat's browser learns who pays, silently; it comes back to redirect_uri?code=…&state=…."""
+        query = "&".join(f"{name}={quote(value, safe='')}" for name, value in (
+            ("appid", self.appid), ("redirect_uri", redirect_uri), ("response_type", "code"),
+            ("scope", "snsapi_base"), ("state", state)))
+        return f"{self.oauth_urls[0]}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+    def openid_for(self, code: str) -> str:
+        """The payer's openid for the code WeChat gave the browser; InvalidRequest for a code WeChat refuses
+        (wrong, used, or expired), GatewayUnavailable when WeChat cannot be asked."""
+        import requests
+
+        params = {"appid": self.appid, "secret": self._app_secret, "code": code, "grant_type": "authorization_code"}
+        try:
+            answer = requests.get(f"{self.oauth_urls[1]}/sns/oauth2/access_token", params=params, timeout=self.timeout)
+            body = answer.json()
+        except (requests.RequestException, ValueError) as error:
+            # Not the error's text: it repeats the URL, whose query holds the AppSecret.
+            log.warning("wechat oauth unreachable", extra={"error": type(error).__name__})
+            raise GatewayUnavailable("暂时无法向微信确认付款人身份，请稍后重新打开付款链接") from None
+        if not isinstance(body, dict):
+            body = {}
+        if body.get("errcode") in OAUTH_CODE_REFUSED:
+            raise InvalidRequest("微信授权已失效或已用过，请重新打开付款链接")
+        if not isinstance(body.get("openid"), str) or not body["openid"]:
+            log.warning("wechat oauth refused", extra={"errcode": body.get("errcode"), "errmsg": str(body.get("errmsg"))[:100]})
+            raise GatewayUnavailable("微信未能确认付款人身份，请稍后重新打开付款链接")
+        return body["openid"]
+
+    def sandbox_pay_url(self, order_id: str) -> str | None:
+        """The sandbox's pay page of the order, which pays as WeChat's pay sheet would; None with WeChat Pay itself."""
+        return None if self.sandbox_pages is None else f"{self.sandbox_pages}/pay/{quote(order_id, safe='')}"
 
     def expire_session(self, session_id: str) -> None:
         try:

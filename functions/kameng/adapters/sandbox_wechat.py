@@ -6,6 +6,8 @@ WECHATPAY2-SHA256-RSA2048 Authorization, every answer is signed with the platfor
 at each sending. Its trades live in an SQLite file in the data folder; notifications wait in its
 outbox (sandbox_outbox.py) until the shop answers 2xx, and `resend_due` sends them again.
 The pay page (what code_url and h5_url point at) pays, pays a fen short, or closes the trade.
+It stands in for 网页授权 too (open.weixin.qq.com's authorize, api.weixin.qq.com's code exchange):
+the authorize page sends the browser straight back with a code, good once, for the sandbox's payer.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from kameng.adapters.gateway_wechat import rsa_sign, rsa_verify
 from kameng.adapters.sandbox_outbox import SCHEMA as OUTBOX_SCHEMA, WebhookOutbox
@@ -42,7 +44,10 @@ CREATE TABLE IF NOT EXISTS wechat_sharing (
     out_order_no TEXT PRIMARY KEY, account TEXT NOT NULL, amount INTEGER NOT NULL,
     returned INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS wechat_returns (out_return_no TEXT PRIMARY KEY, answer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS wechat_oauth_codes (code TEXT PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0);
 """
+# The one payer the sandbox knows inside WeChat (the openid of WeChat's own documentation).
+SANDBOX_OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 BEIJING = timezone(timedelta(hours=8))
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 AUTHORIZATION = re.compile(r'(\w+)="([^"]*)"')
@@ -101,6 +106,10 @@ class WechatSandbox:
         method, query = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        if path in OAUTH_PATHS:
+            status, headers, payload = getattr(self, OAUTH_PATHS[path])(parse_qs(query))
+            start_response(status, headers)
+            return [payload]
         if path.startswith("/pay/"):
             status, page = self._pay_page(method, path[len("/pay/"):], body)
             start_response(f"{status} {'OK' if status == 200 else 'Not Found'}",
@@ -266,6 +275,44 @@ class WechatSandbox:
                 return 200, page("未能完成", f"<p>订单现在的状态：{html.escape(trade['trade_state_desc'])}</p>")
         return 200, pay_form(out_trade_no, trade)
 
+    # 网页授权 (snsapi_base)
+
+    def _authorize(self, query: dict) -> tuple[str, list, bytes]:
+        """What WeChat's browser does at open.weixin.qq.com: silently back to redirect_uri with a code and the state."""
+        first = {name: values[0] for name, values in query.items()}
+        if first.get("appid") != self.keys.appid or first.get("scope") not in ("snsapi_base", "snsapi_userinfo") \
+                or first.get("response_type") != "code" or not first.get("redirect_uri", "").startswith("http"):
+            return "400 Bad Request", [("Content-Type", "text/html; charset=utf-8")], \
+                page("参数错误", "<p>appid、redirect_uri、response_type 或 scope 不对。</p>").encode()
+        code = secrets.token_hex(16)
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO wechat_oauth_codes (code) VALUES (?)", (code,))
+        redirect_uri = first["redirect_uri"]
+        back = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}code={code}&state={quote(first.get('state', ''), safe='')}"
+        return "302 Found", [("Location", back), ("Content-Type", "text/plain")], b""
+
+    def _access_token(self, query: dict) -> tuple[str, list, bytes]:
+        """api.weixin.qq.com/sns/oauth2/access_token: a code, once, for the payer's openid; errcode otherwise."""
+        first = {name: values[0] for name, values in query.items()}
+        if first.get("appid") != self.keys.appid or first.get("secret") != self.keys.app_secret:
+            answer = {"errcode": 40125, "errmsg": "invalid appsecret"}
+        elif first.get("grant_type") != "authorization_code":
+            answer = {"errcode": 40002, "errmsg": "invalid grant_type"}
+        else:
+            with self.db.write() as conn:
+                row = conn.execute("SELECT used FROM wechat_oauth_codes WHERE code = ?", (first.get("code", ""),)).fetchone()
+                if row is None:
+                    answer = {"errcode": 40029, "errmsg": "invalid code"}
+                elif row[0]:
+                    answer = {"errcode": 40163, "errmsg": "code been used"}
+                else:
+                    conn.execute("UPDATE wechat_oauth_codes SET used = 1 WHERE code = ?", (first["code"],))
+                    answer = {"access_token": secrets.token_urlsafe(32), "expires_in": 7200,
+                              "refresh_token": secrets.token_urlsafe(32), "openid": SANDBOX_OPENID,
+                              "scope": "snsapi_base"}
+        # WeChat answers 200 with errcode in the body.
+        return "200 OK", [("Content-Type", "application/json; encoding=utf-8")], json.dumps(answer).encode()
+
     # refunds and profit sharing
 
     def _refund(self, request: dict) -> tuple[int, dict]:
@@ -404,6 +451,7 @@ class WechatSandbox:
         return self.outbox.send_due(self._deliver, now)
 
 
+OAUTH_PATHS = {"/connect/oauth2/authorize": "_authorize", "/sns/oauth2/access_token": "_access_token"}
 STATE_TEXT = {"NOTPAY": "未支付", "SUCCESS": "支付成功", "CLOSED": "已关闭", "REFUND": "转入退款"}
 
 

@@ -28,12 +28,14 @@ class SandboxKeys:
     platform_private_pem: str = field(repr=False)
     platform_public_pem: str = field(repr=False)
     apiv3_key: str = field(repr=False)
+    app_secret: str = field(default="", repr=False)  # the 公众号's AppSecret, for 网页授权's code exchange
 
     def gateway_args(self) -> dict:
         """What WechatGateway takes to pay against this sandbox."""
         return {"mchid": self.mchid, "appid": self.appid, "cert_serial_no": self.merchant_serial,
                 "private_key_pem": self.merchant_private_pem, "apiv3_key": self.apiv3_key,
-                "public_key_pem": self.platform_public_pem, "public_key_id": self.public_key_id}
+                "public_key_pem": self.platform_public_pem, "public_key_id": self.public_key_id,
+                "app_secret": self.app_secret}
 
 
 def sandbox_keys(data_dir: Path | str) -> SandboxKeys:
@@ -45,8 +47,9 @@ def sandbox_keys(data_dir: Path | str) -> SandboxKeys:
     merchant_serial = load_or_write_text(folder / "merchant_serial", lambda: secrets.token_hex(20).upper())
     public_key_id = load_or_write_text(folder / "public_key_id",
                                    lambda: "PUB_KEY_ID_SANDBOX" + secrets.token_hex(10).upper())
+    app_secret = load_or_write_text(folder / "app_secret", lambda: secrets.token_hex(16))
     return SandboxKeys(MCHID, APPID, merchant_serial, public_key_id, merchant_private, merchant_public,
-                       platform_private, platform_public, apiv3_key)
+                       platform_private, platform_public, apiv3_key, app_secret)
 
 
 

@@ -7,7 +7,7 @@ from kameng.deps import Deps
 from kameng.domain.errors import GatewayUnavailable
 from kameng.domain.order import KeyMove, Order, OrderChange, OrderStatus
 from kameng.domain.price_book import PriceBook
-from kameng.ports.outside import PaymentSession, SessionRequest
+from kameng.ports.outside import PaymentSession, SessionRequest, Show
 
 
 def payment_window(rail: str, book: PriceBook | None, deps: Deps) -> timedelta:
@@ -22,28 +22,48 @@ def notify_url(book: PriceBook, rail: str, deps: Deps) -> str:
     return f"{deps.settings.station_url(book.station, book.domain)}/api/webhooks/{rail}"
 
 
+# Kept as the payment_url of an order paid by WeChat Pay's JSAPI before the payer's openid is known:
+# the pay step learns it by WeChat's 网页授权 first, then opens the session (services/wechat_jsapi.py).
+AWAITING_OPENID = "oauth:"
+
+
+def session_request(order: Order, book: PriceBook, urls: tuple[str, str], paying: tuple[str, str], deps: Deps,
+                    openid: str | None = None) -> SessionRequest:
+    """What the rail is asked to open for the order. `urls`: (success, cancel); `paying`: (device, client address)."""
+    success, cancel = urls
+    device, client_ip = paying
+    return SessionRequest(
+        order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
+        unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
+        success_url=success, cancel_url=cancel, expires_at=order.created_at + payment_window(order.rail, book, deps),
+        payout_account=order.payout_account, application_fee=order.application_fee,
+        discount=order.level_discount + order.coupon_discount, notify_url=notify_url(book, order.rail, deps),
+        device=device, client_ip=client_ip, invoice=order.invoice, openid=openid,
+    )
+
+
+def pays_by_jsapi(rail: str, device: str, deps: Deps) -> bool:
+    """Inside WeChat, on WeChat Pay that can learn the payer's openid: JSAPI, opened by the pay step once it knows
+    who pays (WeChat Pay refuses a second prepay of one out_trade_no with other parameters)."""
+    return rail == "wechat" and device == "wechat" and bool(getattr(deps.rail(rail), "jsapi_ready", False))
+
+
 def open_payment(order: Order, book: PriceBook, urls: tuple[str, str], paying: tuple[str, str], deps: Deps) -> PaymentSession:
     """Open the order's session on its rail and remember it; without one nobody can pay, so a rail that fails
     gives the keys back at once. `urls`: (success, cancel); `paying`: (device, client address)."""
-    success, cancel = urls
-    device, client_ip = paying
+    if pays_by_jsapi(order.rail, paying[0], deps):
+        deps.store.orders.set_payment_session(order.id, "", AWAITING_OPENID)
+        return PaymentSession(id="", url=AWAITING_OPENID, show=Show.REDIRECT)
     try:
-        session = deps.rail(order.rail).create_session(SessionRequest(
-            order_id=order.id, station=order.station, title=order.title, quantity=order.quantity,
-            unit_price=order.unit_price, total=order.total, currency=order.currency, email=order.email,
-            success_url=success, cancel_url=cancel, expires_at=order.created_at + payment_window(order.rail, book, deps),
-            payout_account=order.payout_account, application_fee=order.application_fee,
-            discount=order.level_discount + order.coupon_discount, notify_url=notify_url(book, order.rail, deps),
-            device=device, client_ip=client_ip, invoice=order.invoice,
-        ))
+        session = deps.rail(order.rail).create_session(session_request(order, book, urls, paying, deps))
     except Exception as error:
         deps.store.orders.apply(OrderChange(order.id, OrderStatus.PENDING, OrderStatus.FAILED, keys=KeyMove.RETURN), deps.clock())
         raise GatewayUnavailable("支付通道暂时不可用，请稍后再试") from error
-    deps.store.orders.set_payment_session(order.id, session.id, _kept_url(session))
+    deps.store.orders.set_payment_session(order.id, session.id, kept_url(session))
     return session
 
 
-def _kept_url(session: PaymentSession) -> str:
+def kept_url(session: PaymentSession) -> str:
     """What the pay step needs later, in the one field the store keeps: a plain URL to send the browser to,
     or "<show>:<what to show>" for a QR code, a transfer reference or a WeChat prepay id."""
     return session.url if session.show == "redirect" else f"{session.show}:{session.url}"
