@@ -32,13 +32,32 @@ SKU = "steam-cny-100"
 STATION = "main"
 
 
-def checkout_body(n: int) -> dict:
-    return {"station": STATION, "sku": SKU, "quantity": 1, "email": f"bench{n}@example.com", "query_password": "bench-1234",
-            # The card rail's sandbox, as every earlier figure was measured on it.
-            "rail": "stripe"}
+def checkout_body(n: int, rail: str = "stripe") -> dict:
+    # The card rail's sandbox by default, as every earlier figure was measured on it.
+    return {"station": STATION, "sku": SKU, "quantity": 1, "email": f"bench-{rail}{n}@example.com",
+            "query_password": "bench-1234", "rail": rail}
 
 
-def over_http(server: c.Server, orders: int, warmup: int) -> dict:
+def pay_by_card(session, server: c.Server, pay_page: str):
+    return session.post(c.local_url(pay_page, server.port), data={"action": "pay", "method": "card"},
+                        allow_redirects=False, timeout=30)
+
+
+def pay_by_alipay(session, server: c.Server, pay_page: str):
+    """Open Alipay's page (the sandbox checks the shop's RSA2 signature) and press 支付成功: the sandbox signs the
+    notification with its Alipay key and posts it to the shop, then sends the browser back."""
+    page = session.get(c.local_url(pay_page, server.port), timeout=30)
+    if page.status_code != 200:
+        raise RuntimeError(f"Alipay's pay page answered {page.status_code}: {page.text[:300]}")
+    order_id = dict(parse_qsl(urlsplit(pay_page).query))["biz_content"].split('"out_trade_no":"')[1].split('"')[0]
+    return session.post(f"{server.url}/_sandbox/alipay/pay/{order_id}", data={"action": "paid"},
+                        allow_redirects=False, timeout=30)
+
+
+PAY = {"stripe": (pay_by_card, 303), "alipay": (pay_by_alipay, 302)}
+
+
+def over_http(server: c.Server, orders: int, warmup: int, rail: str = "stripe") -> dict:
     import requests
 
     session = requests.Session()
@@ -46,7 +65,7 @@ def over_http(server: c.Server, orders: int, warmup: int) -> dict:
     polls = 0
     for n in range(warmup + orders):
         t0 = time.perf_counter()
-        r = session.post(f"{server.url}/api/checkout", json=checkout_body(n), timeout=30)
+        r = session.post(f"{server.url}/api/checkout", json=checkout_body(n, rail), timeout=30)
         if r.status_code != 201:
             raise RuntimeError(f"checkout answered {r.status_code}: {r.text[:300]}")
         placed = r.json()
@@ -55,9 +74,9 @@ def over_http(server: c.Server, orders: int, warmup: int) -> dict:
         step = session.get(c.local_url(placed["pay_url"], server.port), allow_redirects=False, timeout=30)
         if step.status_code != 303:
             raise RuntimeError(f"the pay step answered {step.status_code}: {step.text[:300]}")
-        pay = session.post(c.local_url(step.headers["Location"], server.port), data={"action": "pay", "method": "card"},
-                           allow_redirects=False, timeout=30)
-        if pay.status_code != 303:
+        pay_with, paid_status = PAY[rail]
+        pay = pay_with(session, server, step.headers["Location"])
+        if pay.status_code != paid_status:
             raise RuntimeError(f"the pay form answered {pay.status_code}: {pay.text[:300]}")
         t2 = time.perf_counter()
         token = placed["order_url"].split("#t=", 1)[1]
@@ -93,7 +112,8 @@ def in_process(data_dir: Path, orders: int, warmup: int) -> dict:
     from kameng.handlers import checkout, orders as orders_handler, webhook
 
     deps = wiring.build(config.load({"KAMENG_DATA_DIR": str(data_dir)}))
-    deps.gateway.send = lambda payload, headers: webhook.handler({"body": payload.decode(), "headers": headers})
+    deps.gateway.send = lambda payload, headers: webhook.handler({"body": payload.decode(), "headers": headers,
+                                                                  "pathParameters": {"rail": "stripe"}})
     wiring.use(deps)
     total, steps = [], {"checkout": [], "pay": [], "order": []}
     for n in range(warmup + orders):
@@ -143,19 +163,22 @@ def main(argv: list[str] | None = None) -> int:
     work = c.temp_dir("bench-checkout")
     rows, details = [], {"orders": args.orders, "warmup": args.warmup, "sku": SKU, "station": STATION}
     try:
-        keys = args.orders + args.warmup + 50
+        keys = 2 * (args.orders + args.warmup) + 50
         data_dir, site = prepare(work, "http", keys)
         with c.local_server(site, data_dir) as server:
             print(f"local server on {server.url}; {args.orders} sequential orders ...", flush=True)
             details["load_avg_before"] = c.machine().get("load_avg_1m")
             http = over_http(server, args.orders, args.warmup)
             details["local_server"] = http
+            print(f"... and {args.orders} paid by Alipay on its sandbox", flush=True)
+            details["local_server_alipay"] = over_http(server, args.orders, args.warmup, rail="alipay")
             details["server_rss_mib"] = server.rss_mib()
-        e2e = http["end_to_end"]
-        rows.append(c.row(f"checkout → keys delivered, local server, {args.orders} sequential orders",
-                          f"p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms",
-                          f"p50 ≤ {BUDGET_P50_MS} ms, p99 ≤ {BUDGET_P99_MS} ms",
-                          e2e["p50_ms"] <= BUDGET_P50_MS and e2e["p99_ms"] <= BUDGET_P99_MS))
+        for label, key in (("", "local_server"), (", Alipay rail", "local_server_alipay")):
+            e2e = details[key]["end_to_end"]
+            rows.append(c.row(f"checkout → keys delivered, local server{label}, {args.orders} sequential orders",
+                              f"p50 {e2e['p50_ms']:.1f} ms, p99 {e2e['p99_ms']:.1f} ms",
+                              f"p50 ≤ {BUDGET_P50_MS} ms, p99 ≤ {BUDGET_P99_MS} ms",
+                              e2e["p50_ms"] <= BUDGET_P50_MS and e2e["p99_ms"] <= BUDGET_P99_MS))
 
         data_dir2, _ = prepare(work, "inproc", keys)
         print("in-process handlers ...", flush=True)
@@ -170,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         c.cleanup(work)
 
     print("\nper step p50 / p99 (ms):")
-    for label, result in (("local server", details.get("local_server")), ("in-process", details.get("in_process"))):
+    for label, result in (("local server", details.get("local_server")), ("with Alipay", details.get("local_server_alipay")),
+                          ("in-process", details.get("in_process"))):
         if result:
             print(f"  {label:<13}" + "   ".join(f"{k} {v['p50_ms']:.1f} / {v['p99_ms']:.1f}" for k, v in result["steps"].items()))
     c.print_table(rows, "Checkout → keys delivered (sandbox webhook, embedded SQLite store)")

@@ -54,7 +54,7 @@ def request_of(order) -> SessionRequest:
 
 
 def session_of(order) -> PaymentSession:
-    """The session as checkout opened it, from what the order keeps (services/pay_rails._kept_url)."""
+    """The session as checkout opened it, from what the order keeps (services/pay_rails.kept_url)."""
     show, _, content = (order.payment_url or "").partition(":")
     if show in ("qr", "jsapi", "transfer"):
         return PaymentSession(order.payment_session, content, show)
