@@ -72,6 +72,10 @@ FUNCTIONS: dict[str, Function] = {
         "Pay step function failed (unhandled error or timeout)",
         # The order and its station's price book by key; one conditional update of the order.
         (reads(actions=GET_ITEM), writes("HoldReservation", ["dynamodb:UpdateItem"]), READ_SECRETS)),
+    # The JSAPI pay page's script, a constant: no policy at all.
+    "kameng.handlers.pay_script:wechat_pay_script": Function(
+        "WechatPayScript", "the script of the WeChat JSAPI pay page, on the station's own address",
+        "WeChat pay script function failed (unhandled error or timeout)"),
     "kameng.handlers.orders:lookup_orders": Function(
         "LookupOrders", "a shopper's orders by e-mail and query password, rate limited",
         "Order lookup function failed (unhandled error or timeout)",

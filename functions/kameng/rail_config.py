@@ -43,6 +43,7 @@ SHAPES = {
     "KAMENG_WECHAT_APIV3_KEY": (re.compile(r".{32}", re.S), "32 characters"),
     "KAMENG_WECHAT_PUBLIC_KEY": (re.compile(r"\s*-----BEGIN [^\n]*-----.*", re.S), "a PEM block (-----BEGIN …-----)"),
     "KAMENG_WECHAT_PUBLIC_KEY_ID": (re.compile(r"\S{4,64}"), "the id WeChat Pay shows beside its key"),
+    "KAMENG_WECHAT_APP_SECRET": (re.compile(r"[0-9A-Za-z]{32}"), "the 公众号's AppSecret, 32 letters and digits"),
     "KAMENG_EPAY_URL": (re.compile(r"https?://\S+"), "an http(s) address"),
     "KAMENG_EPAY_PID": (re.compile(r"[0-9A-Za-z]{1,32}"), "the merchant pid"),
     "KAMENG_EPAY_KEY": (re.compile(r"\S{8,128}"), "8 or more characters"),
@@ -52,7 +53,7 @@ SHAPES = {
     "KAMENG_EPAY_SERVER_SIDE": (re.compile(r"true|false|1|0"), "true or false"),
 }
 SECRET_NAMES = ("KAMENG_ALIPAY_PRIVATE_KEY", "KAMENG_ALIPAY_PUBLIC_KEY", "KAMENG_WECHAT_PRIVATE_KEY",
-                "KAMENG_WECHAT_APIV3_KEY", "KAMENG_WECHAT_PUBLIC_KEY", "KAMENG_EPAY_KEY")
+                "KAMENG_WECHAT_APIV3_KEY", "KAMENG_WECHAT_PUBLIC_KEY", "KAMENG_WECHAT_APP_SECRET", "KAMENG_EPAY_KEY")
 # Alipay and WeChat Pay let a merchant split away 30 % of a payment unless it has asked for more.
 DEFAULT_MAX_SHARE_PERCENT = "30"
 

@@ -51,11 +51,14 @@ def wechat(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
         return WechatGateway(rails["KAMENG_WECHAT_MCHID"], rails["KAMENG_WECHAT_APPID"], rails["KAMENG_WECHAT_SERIAL"],
                              rails["KAMENG_WECHAT_PRIVATE_KEY"], rails["KAMENG_WECHAT_APIV3_KEY"],
                              public_key_pem=rails["KAMENG_WECHAT_PUBLIC_KEY"],
-                             public_key_id=rails["KAMENG_WECHAT_PUBLIC_KEY_ID"], **options)
+                             public_key_id=rails["KAMENG_WECHAT_PUBLIC_KEY_ID"],
+                             app_secret=rails["KAMENG_WECHAT_APP_SECRET"], **options)
     from kameng.adapters.sandbox_wechat_keys import sandbox_keys
 
-    return WechatGateway(**sandbox_keys(sandbox_dir(config)).gateway_args(), gateway_url=sandbox_base(config, "wechat"),
-                         **options)
+    # The sandbox stands in for 网页授权 too, and its pay page for WeChat's pay sheet.
+    base = sandbox_base(config, "wechat")
+    return WechatGateway(**sandbox_keys(sandbox_dir(config)).gateway_args(), gateway_url=base, oauth_urls=(base, base),
+                         sandbox_pages=base, **options)
 
 
 def epay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:

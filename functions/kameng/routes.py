@@ -32,6 +32,7 @@ ROUTES = (
     Route("POST", "/api/orders/lookup", "kameng.handlers.orders:lookup_orders"),
     Route("GET", "/api/orders/{id}", "kameng.handlers.orders:get_order"),
     Route("GET", "/api/orders/{id}/pay", "kameng.handlers.orders:open_pay_page"),
+    Route("GET", "/api/pay/wechat.js", "kameng.handlers.pay_script:wechat_pay_script"),
     Route("POST", "/api/orders/{id}/tickets", "kameng.handlers.orders:report_problem"),
     Route("GET", "/api/stock", "kameng.handlers.stock:handler"),
     Route("POST", "/api/account/sign-in", "kameng.handlers.account:sign_in"),

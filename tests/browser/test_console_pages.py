@@ -89,7 +89,7 @@ def test_a_station_owner_refunds_an_order_answers_a_ticket_and_publishes_the_lan
     context, page, errors = signed_in(browser, shop, OWNER)
 
     page.wait_for_selector("#view .period[data-period='30']")
-    assert page.locator("#nav a").all_inner_texts() == ["数据概览", "订单", "售后", "库存", "资金", "内容", "审计日志"]
+    assert page.locator("#nav a").all_inner_texts() == ["数据概览", "订单", "售后", "库存", "资金", "对公转账", "内容", "审计日志"]
 
     page.click("#nav a[href='#/orders']")
     page.click(f"#order-results a[href='#/orders/{refunded['order_id']}']")

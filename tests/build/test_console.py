@@ -31,7 +31,7 @@ def test_the_console_is_built_with_content_hashed_assets_that_its_pages_load(bui
     assert sorted(re.sub(r"\.[0-9a-f]{10}\.", ".#.", url) for url in urls) == [
         "/assets/audit.#.js", "/assets/console.#.css", "/assets/console.#.js", "/assets/content.#.js",
         "/assets/dashboard.#.js", "/assets/favicon.#.svg", "/assets/money.#.js", "/assets/orders.#.js", "/assets/stock.#.js",
-        "/assets/tickets.#.js", "/assets/uPlot.iife.min.#.js", "/assets/uPlot.min.#.css"]
+        "/assets/tickets.#.js", "/assets/transfers.#.js", "/assets/uPlot.iife.min.#.js", "/assets/uPlot.min.#.css"]
     for url in urls:
         assert (built.site / "_console" / url.lstrip("/")).is_file(), url
     assert all("defer" in a for a in Elements(built.page("_console/index.html")).all("script"))
@@ -60,7 +60,7 @@ def test_every_view_script_is_loaded_after_the_shell_and_registers_its_view(buil
     assert scripts[:2] == ["uPlot.iife.min.js", "console.js"] and sorted(scripts[2:]) == views
     registered = [re.findall(r'register\("(\w+)"', (CONSOLE / "static" / name).read_text("utf-8")) for name in views]
     assert sorted(name for names in registered for name in names) == [
-        "after_sales", "audit", "content", "dashboard", "money", "orders", "stock"]
+        "after_sales", "audit", "content", "dashboard", "money", "orders", "stock", "transfers"]
 
 
 def test_the_content_preview_runs_no_script_and_has_no_origin() -> None:

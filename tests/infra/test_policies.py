@@ -46,6 +46,7 @@ EXPECTED = {
     "QuoteFunction": {"dynamodb:GetItem"} | SECRET,
     "WithdrawFunction": READ | WRITE | SECRET,
     "AccountSignOutFunction": set(),
+    "WechatPayScriptFunction": set(),
     "AccountFunction": READ | OPEN | SECRET,
     "ReportProblemFunction": READ | WRITE | SECRET,
     # The owner console: every function reads the owner (and the shop's secret, for sessions).

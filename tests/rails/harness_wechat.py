@@ -99,7 +99,8 @@ def make_world(tmp_path: Path, **gateway_args) -> WechatWorld:
     base_url = root + MOUNT
     sandbox = WechatSandbox(tmp_path / "sandbox", base_url, send=webhook)
     holder["app"] = sandbox
-    args = {**sandbox.keys.gateway_args(), "gateway_url": base_url, "notify_url": NOTIFY_URL, **gateway_args}
+    args = {**sandbox.keys.gateway_args(), "gateway_url": base_url, "notify_url": NOTIFY_URL,
+            "oauth_urls": (base_url, base_url), "sandbox_pages": base_url, **gateway_args}
     return WechatWorld(sandbox, WechatGateway(**args), webhook, base_url, server)
 
 

@@ -1,3 +1,4 @@
+from kameng.domain.errors import DomainError
 from kameng.domain.shopper import ShopperCredentials
 from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, redirect, respond
 from kameng.services import lookup, pay_step, tickets
@@ -28,8 +29,17 @@ def report_problem(event, context=None):
 @api
 def open_pay_page(event, context=None):
     order_id = (event.get("pathParameters") or {}).get("id", "")
-    proof = (event.get("queryStringParameters") or {}).get("t")
-    step = pay_step.open_pay_page(order_id, proof, deps())
+    query = event.get("queryStringParameters") or {}
+    oauth = (query["code"], query.get("state")) if query.get("code") else None
+    try:
+        step = pay_step.open_pay_page(order_id, query.get("t"), deps(), oauth)
+    except DomainError as error:
+        if oauth is None:
+            raise
+        # Back from WeChat's 网页授权 in WeChat's browser: a page the payer can read, not JSON.
+        response = pay_page.error_response(error)
+        response["headers"]["referrer-policy"] = "no-referrer"
+        return response
     if isinstance(step, str):
         response = redirect(step)
     else:

@@ -7,10 +7,14 @@ import json
 from html import escape
 from zoneinfo import ZoneInfo
 
+from kameng import http
+from kameng.domain.errors import DomainError
 from kameng.domain.money import format_minor
 from kameng.domain.rails import RAIL_NAMES
 from kameng.services.pay_step import PayStep
 
+# Served by the API on the station's own address (handlers/pay_script.py): the page's CSP is script-src 'self'.
+WECHAT_PAY_SCRIPT = "/api/pay/wechat.js"
 SCAN = {"alipay": "打开支付宝扫一扫", "wechat": "打开微信扫一扫", "epay": "用手机扫码"}
 SCAN_EN = {"alipay": "Scan with Alipay", "wechat": "Scan with WeChat", "epay": "Scan with your phone"}
 
@@ -39,7 +43,12 @@ def render(step: PayStep) -> str:
     else:
         lines += [f'<button id="wechat-pay" type="button" data-pay="{escape(json.dumps(step.jsapi or {}))}">'
                   f'{"Pay with WeChat" if english else "微信支付"}</button>',
-                  '<script src="/static/wechat-pay.js" defer></script>']
+                  '<p id="wechat-pay-message" role="status"></p>',
+                  f'<script src="{WECHAT_PAY_SCRIPT}" defer></script>']
+        if step.sandbox_url:
+            # WeixinJSBridge exists only inside WeChat: the sandbox's pay page stands in for its pay sheet.
+            lines.append(f'<p><a id="sandbox-pay" href="{escape(step.sandbox_url)}">'
+                         f'{"Pay in the sandbox" if english else "在沙箱中支付"}</a></p>')
     lines.append(f'<p><a id="order-link" href="{escape(step.order_url)}">'
                  f'{"I have paid: view my order" if english else "已付款，查看订单"}</a></p>')
     title = f'{"Pay" if english else "付款"} · {rail}'
@@ -61,3 +70,13 @@ def _transfer(step: PayStep, until: str, english: bool) -> list[str]:
             "the transfer is matched.") if english else "请转账与应付金额完全一致的款项，并在附言中填写参考号；到账核对后自动发货。"
     return [f'<table id="transfer">{table}</table>', f"<p>{escape(note)}</p>",
             f'<p>{"Transfer before" if english else "请在此时间前转账"} {until}</p>']
+
+
+def error_response(error: DomainError) -> dict:
+    """Why paying could not start, as a page with the error's own status (WeChat's browser shows no JSON)."""
+    status = http.error_response(error)["statusCode"]
+    body = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>无法开始付款</title>'
+            f'<main><h1>无法开始付款</h1><p id="error-message">{escape(error.message)}</p></main></html>')
+    return {"statusCode": status, "body": body,
+            "headers": {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}}
