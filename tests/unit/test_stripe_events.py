@@ -2,8 +2,9 @@
 import time
 
 import pytest
+import stripe
 
-from kameng.adapters.stripe_events import verify
+from kameng.adapters.stripe_events import TOLERANCE_SECONDS, signature_valid, verify
 from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentKind
 
@@ -123,3 +124,27 @@ def test_a_refund_event_without_a_refund_is_a_bad_request(events):
     payload = events.encode(event)
     with pytest.raises(InvalidRequest):
         verify(payload, events.sign(payload, SECRET), SECRET)
+
+
+# The signature is checked without the stripe library (it is slow to import): held here to the library's scheme.
+
+def test_a_signature_made_by_stripes_library_is_accepted_and_any_change_refused():
+    secret, body = "whsec_" + "3" * 48, b'{"id":"evt_1","type":"checkout.session.completed"}'
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret)
+    assert signature_valid(body, header, secret)
+    assert not signature_valid(body + b" ", header, secret)
+    assert not signature_valid(body, header, "whsec_" + "4" * 48)
+    stamp, signature = header.split(",")
+    # While a secret rotates Stripe sends a v1 for each: one matching is enough; a v0 alone never is.
+    assert signature_valid(body, f"{stamp},v1={'0' * 64},{signature}", secret)
+    assert not signature_valid(body, f"{stamp},{signature.replace('v1=', 'v0=')}", secret)
+    assert not signature_valid(body, f"t=abc,{signature}", secret)
+    assert not signature_valid(body, f"{stamp},{stamp},{signature}", secret)
+
+
+def test_a_signature_older_than_five_minutes_is_refused_as_stripes_library_refuses_it():
+    secret, body = "whsec_" + "3" * 48, b"{}"
+    old = int(time.time()) - TOLERANCE_SECONDS - 5
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret, old)
+    assert not signature_valid(body, header, secret)
+    assert signature_valid(body, header, secret, now=old + TOLERANCE_SECONDS)

@@ -1,7 +1,9 @@
 """The Stripe gateway: Checkout Sessions, their expiry, refunds, and signed webhooks.
 
-One `stripe.StripeClient` is made in the constructor and reused; nothing here
-touches the network until a method is called. Every POST carries an
+One `stripe.StripeClient` is made on the first call to Stripe and reused (the
+library takes a tenth of a second to import: a function that only reads webhooks,
+whose signature stripe_events checks, never loads it); nothing here touches the
+network until a method is called. Every POST carries an
 idempotency key derived from the order, so a retry (the library's own, or a
 Lambda running twice) gets Stripe's first answer back instead of a second
 session or a second refund.
@@ -21,15 +23,18 @@ from __future__ import annotations
 import logging
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import stripe
+import functools
 
 from kameng.adapters import stripe_events
 from kameng.domain.money import format_minor
 from kameng.domain.order import PaymentEvent
 from kameng.domain.rail_numbers import refund_number as refund_idempotency_key
 from kameng.ports.outside import Acknowledgement, Notification, PaymentSession, SessionRequest, TakeBack
+
+if TYPE_CHECKING:
+    import stripe
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,12 @@ REQUEST_TIMEOUT = (2.0, 6.0)
 
 # A session that is past taking money: expiring it again has nothing to do.
 FINISHED = ("complete", "expired")
+
+
+def _stripe():
+    import stripe
+
+    return stripe
 
 
 def utc_now() -> datetime:
@@ -104,16 +115,20 @@ class StripeGateway:
         self.methods = tuple(methods)
         self.clock = clock
         self._webhook_secret = webhook_secret
-        # The key lives only inside the client (it becomes the Authorization header);
+        # The key is kept for the client alone (it becomes the Authorization header);
         # the library logs URLs and form bodies, never headers.
-        self._client = stripe.StripeClient(
-            api_key,
-            http_client=http_client if http_client is not None else stripe.RequestsClient(timeout=REQUEST_TIMEOUT),
-            max_network_retries=max_network_retries,
-        )
+        self._api_key = api_key
+        self._http_client = http_client
+        self._max_network_retries = max_network_retries
 
     def __repr__(self) -> str:
         return f"StripeGateway(methods={self.methods!r})"
+
+    @functools.cached_property
+    def _client(self):
+        stripe = _stripe()
+        http_client = self._http_client if self._http_client is not None else stripe.RequestsClient(timeout=REQUEST_TIMEOUT)
+        return stripe.StripeClient(self._api_key, http_client=http_client, max_network_retries=self._max_network_retries)
 
     # the port
 
@@ -124,14 +139,14 @@ class StripeGateway:
             {"idempotency_key": checkout_idempotency_key(request.order_id)},
         )
         if not getattr(session, "url", None):
-            raise stripe.APIError(f"Stripe returned checkout session {session.id} without a URL")
+            raise _stripe().APIError(f"Stripe returned checkout session {session.id} without a URL")
         log.info("stripe checkout session opened", extra={"order_id": request.order_id, "session_id": session.id})
         return PaymentSession(id=session.id, url=session.url)
 
     def expire_session(self, session_id: str) -> None:
         try:
             self._client.v1.checkout.sessions.expire(session_id)
-        except stripe.InvalidRequestError as error:
+        except _stripe().InvalidRequestError as error:
             # Stripe answers 400 when the session is no longer open ("Only Checkout Sessions
             # with a status in ["open"] can be expired"). Ask for its status rather than
             # parse the wording: finished is fine, anything else is a real error.
