@@ -35,7 +35,7 @@ def alipay(config: Config, refund_notify: Callable[[], str]) -> PaymentGateway:
         return AlipayGateway(rails["KAMENG_ALIPAY_APP_ID"], rails["KAMENG_ALIPAY_PRIVATE_KEY"],
                              rails["KAMENG_ALIPAY_PUBLIC_KEY"], rails["KAMENG_ALIPAY_GATEWAY"] or PRODUCTION_GATEWAY,
                              **options)
-    from kameng.adapters.sandbox_alipay import SANDBOX_APP_ID, sandbox_keys
+    from kameng.adapters.sandbox_alipay_keys import SANDBOX_APP_ID, sandbox_keys
 
     keys = sandbox_keys(sandbox_dir(config))
     return AlipayGateway(SANDBOX_APP_ID, keys.app_private, keys.alipay_public,

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlencode
 import requests
 
 from kameng.adapters.gateway_alipay import AlipayGateway, yuan
-from kameng.adapters.sandbox_alipay import AlipaySandbox, sandbox_keys
+from kameng.adapters.sandbox_alipay import AlipaySandbox
+from kameng.adapters.sandbox_alipay_keys import sandbox_keys
 from kameng.ports.outside import Notification, PaymentSession, SessionRequest
 from tests.rails.harness import Harness
 from tests.supply.recharge_platform import Served

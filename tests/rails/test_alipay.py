@@ -13,7 +13,8 @@ import requests
 from kameng.domain.rail_numbers import refund_number
 from kameng.adapters.gateway_alipay import (
     AlipayGateway, AlipayRefused, fen, yuan)
-from kameng.adapters.sandbox_alipay import sandbox_keys, sign_notification
+from kameng.adapters.sandbox_alipay import sign_notification
+from kameng.adapters.sandbox_alipay_keys import sandbox_keys
 from kameng.domain.errors import InvalidRequest, InvalidSignature
 from kameng.domain.order import PaymentKind
 from kameng.ports.outside import Notification, SessionRequest, Show, TakeBack

@@ -20,7 +20,6 @@ import logging
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -31,15 +30,13 @@ from kameng.adapters.alipay_signature import rsa2_sign, rsa2_verify, signed_text
 from kameng.adapters.private_files import private_folder
 from kameng.adapters.sandbox_outbox import SCHEMA as OUTBOX_SCHEMA, WebhookOutbox
 from kameng.adapters.sandbox_send import Send, http_send
-from kameng.adapters.secret_file import rsa_key_pair
+from kameng.adapters.sandbox_alipay_keys import SANDBOX_APP_ID, sandbox_keys
 from kameng.adapters.sqlite_file import SqliteFile
 
 log = logging.getLogger(__name__)
 
-SANDBOX_APP_ID = "2021000100000001"
 SELLER_ID = "2088101000000001"
 BUYER_ID = "2088102000000002"
-KEY_FOLDER = "alipay-sandbox"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS alipay_trades (
@@ -65,18 +62,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 # keys
 
-@dataclass(frozen=True)
-class SandboxKeys:
-    app_private: str
-    app_public: str
-    alipay_private: str
-    alipay_public: str
 
 
-def sandbox_keys(data_dir: Path | str) -> SandboxKeys:
-    """The app's and the sandbox's RSA 2048 key pairs, made at first run and kept with mode 0600."""
-    folder = private_folder(Path(data_dir) / KEY_FOLDER)
-    return SandboxKeys(*rsa_key_pair(folder, "app"), *rsa_key_pair(folder, "alipay"))
 
 
 
