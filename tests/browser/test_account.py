@@ -5,6 +5,7 @@ import re
 import secrets
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_account import sign_in_link
 
@@ -25,6 +26,7 @@ def delivered_key(shop, tmp_path_factory):
 
 def test_a_shopper_signs_in_from_the_mailed_link_and_sees_the_key_then_signs_out(browser, shop, delivered_key):
     context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -42,6 +44,14 @@ def test_a_shopper_signs_in_from_the_mailed_link_and_sees_the_key_then_signs_out
     assert page.locator("#account-orders .card-key code").first.inner_text().strip() == delivered_key
     assert re.fullmatch(r"¥\d+\.\d\d", page.locator("#account-spend").inner_text())
     assert page.locator("#account-level").inner_text().startswith("普通")  # game-zone's first level
+    page.locator("#account-orders .copy-all").click()
+    expect(page.locator("#account-orders .copy-all")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()").strip() == delivered_key
+    assert page.locator("#account-orders .download").count() == page.locator("#account-orders .download-csv").count() == 1
+    # Nothing earned yet: no form to ask for ¥0.00, but a line saying when earnings can be withdrawn.
+    assert page.locator("#account-referral-withdrawable").inner_text() == "¥0.00"
+    assert page.locator("#account-withdraw").count() == 0
+    assert "7 天后" in page.locator("#account-withdraw-nothing").inner_text()  # game-zone's holding_days
 
     page.click("#account-sign-out")
     page.reload()

@@ -68,12 +68,13 @@ def test_a_coupon_shows_its_discount_before_payment_and_the_order_is_charged_tha
 
     expect(page.locator("#quote-coupon")).to_be_visible()
     subtotal = yuan(page.locator("#quote-subtotal").inner_text())
-    assert subtotal == yuan(page.locator("#buy-total").inner_text())  # the page's estimate, before the coupon
     off = (subtotal * Decimal("0.05")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert yuan(page.locator("#quote-coupon").inner_text()) == -off
     assert "QQ95" in page.locator("#quote-coupon-label").inner_text()
-    to_pay = page.locator("#quote-total").inner_text()
-    assert yuan(to_pay) == subtotal - off
+    # One total: 合计 follows the quote, the breakdown sits beneath it.
+    expect(page.locator("#buy-total")).to_have_text(f"¥{subtotal - off}")
+    to_pay = page.locator("#buy-total").inner_text()
+    assert page.locator("#quote-coupon-capped").is_hidden()  # 5 % of the price leaves room above wholesale
     assert page.locator("#buy-coupon-error").inner_text() == ""
 
     page.click("#buy-submit")
@@ -83,6 +84,31 @@ def test_a_coupon_shows_its_discount_before_payment_and_the_order_is_charged_tha
     page.wait_for_url(re.compile(r"/order/\?id="))
     expect(page.locator("#order-summary")).to_contain_text(to_pay)
     assert "QQ95" in page.locator("#order-summary").inner_text()
+
+
+def test_a_coupon_cut_by_the_wholesale_floor_shows_one_total_and_says_so(context, shop, keys, tmp_path):
+    shop.import_keys(SKU, [f"CAPPED-{secrets.token_hex(5).upper()}" for _ in range(4)], tmp_path)  # this order's own
+    # WELCOME10 (10.00 off from 100.00) on four 30 Q 币 keys: the price is less than 10.00 above wholesale.
+    asked = {"station": STATION, "sku": SKU, "quantity": 4, "coupon": "WELCOME10"}
+    quoted = shop.post("/api/quote", json=asked).json()
+    assert quoted["coupon_capped"] and 0 < quoted["coupon_discount"] < 1000
+    page = context.new_page()
+    fill_buy_form(page, shop, fresh_email("capped"))
+    page.fill("#buy-quantity", "4")
+    page.fill("#buy-coupon", "welcome10")
+
+    total = f"¥{Decimal(quoted['total']) / 100:.2f}"
+    off = f"¥{Decimal(quoted['coupon_discount']) / 100:.2f}"
+    expect(page.locator("#quote-coupon-capped")).to_have_text(f"优惠券已按最低价调整：本单最多可减 {off}")
+    expect(page.locator("#buy-total")).to_have_text(total)
+    assert page.locator("#quote-coupon").inner_text() == "-" + off
+    # No second, different amount to pay anywhere on the form.
+    amounts = set(re.findall(r"¥[\d,.]+", page.locator("#buy-form").inner_text()))
+    assert total in amounts and "应付金额" not in page.locator("#buy-form").inner_text()
+
+    page.click("#buy-submit")
+    page.wait_for_url(PAY_PAGE)
+    assert page.locator("#pay-amount").inner_text() == total
 
 
 def test_an_unknown_code_gets_the_servers_message_inline_and_a_blank_code_does_not_block_checkout(context, shop, keys):
@@ -174,7 +200,9 @@ def test_a_referrer_asks_for_matured_commissions_and_sees_the_owner_pay_them(con
     page = context.new_page()
     sign_in(page, shop, fresh_email("earner"))
     code = page.locator("#account-referral-link").input_value().rsplit("=", 1)[1]
-    expect(page.locator("#account-withdraw button")).to_be_disabled()  # nothing withdrawable yet
+    # Nothing withdrawable yet: no form, a line saying when commissions can be withdrawn.
+    expect(page.locator("#account-withdraw-nothing")).to_be_visible()
+    expect(page.locator("#account-withdraw")).to_have_count(0)
 
     # A friend joins through the link, buys and pays; the holding period then passes.
     friend = fresh_email("buyer")

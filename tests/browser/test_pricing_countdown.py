@@ -31,6 +31,11 @@ def test_during_the_sale_the_countdown_counts_to_its_end(browser, shop):
     assert countdown_at(browser, shop, DURING) == "距结束 00:30:00"
 
 
+def test_days_before_the_sale_the_countdown_counts_days_in_chinese(browser, shop):
+    days_before = datetime(2026, 12, 5, 18, 42, 26, tzinfo=timezone.utc)
+    assert countdown_at(browser, shop, days_before) == "距开始 6天 17:17:34"
+
+
 def test_after_the_sale_the_countdown_says_it_is_over(browser, shop):
     assert countdown_at(browser, shop, AFTER) == "秒杀已结束"
 

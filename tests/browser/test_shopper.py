@@ -5,8 +5,11 @@ import csv
 import io
 import re
 import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 
 pytestmark = pytest.mark.browser
@@ -20,8 +23,13 @@ def keys(shop, tmp_path_factory):
     return made
 
 
+def shanghai_minute(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
 def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser, shop, keys, tmp_path):
     context = browser.new_context(accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -42,6 +50,16 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
     first_key = page.locator(".card-key code").first
     first_key.wait_for(timeout=5000)
     assert first_key.inner_text().strip() in keys
+    order_id = re.search(r"id=([^&#]+)", page.url).group(1)
+    assert page.locator("#order-id").inner_text() == order_id
+    placed = page.locator("#order-created")
+    # The station's clock (game-zone has no time_zone, so Shanghai), not UTC.
+    assert placed.inner_text() == shanghai_minute(placed.get_attribute("datetime"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", placed.inner_text())
+    shown = [line.inner_text().strip() for line in page.locator(".card-key code").all()]
+    page.click("#copy-all-keys")
+    expect(page.locator("#copy-all-keys")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()").split() == shown
     with page.expect_download() as download:
         page.click("#download-keys")
     saved = tmp_path / "keys.txt"
@@ -55,6 +73,37 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
     rows = list(csv.reader(io.StringIO(sheet.read_text("utf-8-sig"))))
     assert rows[0] == ["code", "password"] and first_key.inner_text().strip() in {row[0] for row in rows[1:]}
     assert not errors, errors
+    context.close()
+
+
+def test_the_lookup_results_show_the_order_number_and_the_three_key_tools(browser, shop, keys, tmp_path):
+    context = browser.new_context(accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    placed = shop.post("/api/checkout", json={"station": STATION, "sku": SKU, "quantity": 2, "email": "lookup@example.com",
+                                              "query_password": "2468", "rail": "stripe"}).json()
+    assert shop.post(shop.pay_page(placed), data={"action": "pay", "method": "card"}).status_code == 303
+    page.goto(f"http://{shop.host(STATION)}/order/")
+    page.fill("#lookup-form input[name=email]", "lookup@example.com")
+    page.fill("#lookup-form input[name=query_password]", "2468")
+    page.click("#lookup-submit")
+    result = page.locator(".order-result").first
+    result.locator(".card-key code").first.wait_for()
+    order_id = result.get_attribute("data-order")
+    assert f"订单号： {order_id}" in result.inner_text()
+    assert "UTC" not in result.inner_text()
+    shown = [line.inner_text().strip() for line in result.locator(".card-key code").all()]
+    assert len(shown) == 2 and set(shown) <= set(keys)
+    result.locator(".copy-all").click()
+    expect(result.locator(".copy-all")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()").split() == shown
+    with page.expect_download() as download:
+        result.locator(".download-csv").click()
+    assert download.value.suggested_filename == order_id + ".csv"
+    sheet = tmp_path / "lookup.csv"
+    download.value.save_as(sheet)
+    rows = list(csv.reader(io.StringIO(sheet.read_text("utf-8-sig"))))
+    assert rows[0] == ["code", "password"] and [row[0] for row in rows[1:]] == shown
     context.close()
 
 

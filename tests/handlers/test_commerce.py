@@ -160,6 +160,19 @@ def test_a_coupon_is_shown_before_payment_and_charged_at_checkout(deps, buy, quo
     assert deps.store.orders.order(placed.json["order_id"]).coupon == "TENOFF"
 
 
+def test_a_quote_says_when_the_wholesale_floor_cut_the_coupon(deps, stations, quote, buy):
+    book = deps.store.price_books.price_book(stations.substation)
+    deps.store.price_books.put_price_book(book.model_copy(update={"coupons": (
+        *COUPONS, CouponRule(code="FIFTEEN", kind="fixed", amount=1500),)}))
+    cut = quote(email=ALICE, coupon="FIFTEEN").json
+    # 105.00 at a 95.00 wholesale price: 10.00 of the 15.00 coupon can come off.
+    assert (cut["coupon_discount"], cut["coupon_capped"], cut["total"]) == (PRICE - WHOLESALE, True, WHOLESALE)
+    assert buy(ALICE, coupon="FIFTEEN").json["total"] == cut["total"]
+    whole = quote(email=BOB, coupon="TENOFF").json
+    assert (whole["coupon_discount"], whole["coupon_capped"]) == (1000, False)
+    assert quote(email=BOB).json["coupon_capped"] is False
+
+
 def test_a_coupon_is_used_once_per_shopper_and_its_total_uses_are_capped(buy):
     assert buy(ALICE, coupon="TENOFF").status == 201
     again = buy(ALICE, coupon="TENOFF")

@@ -178,6 +178,8 @@ class PricedOrder(BaseModel):
     wholesale_total: int
     currency: str
     flash_sale: FlashSale | None = None
+    coupon_nominal: int = 0
+    """What the coupon's rule would take off, before the wholesale floor cut it to coupon_discount."""
 
     @property
     def margin(self) -> int:
@@ -187,6 +189,11 @@ class PricedOrder(BaseModel):
     def charged_level(self) -> str | None:
         """The level the order names: only one that took something off."""
         return self.level if self.level_discount else None
+
+    @property
+    def coupon_capped(self) -> bool:
+        """The wholesale floor took part of the coupon: the shopper is told it was adjusted."""
+        return self.coupon_nominal > self.coupon_discount
 
 
 def price_order(
@@ -219,6 +226,7 @@ def price_order(
     level = level_for(book.levels, spend)
     level_off = 0 if level is None or sale is not None else percent_of(subtotal, level.discount_percent)
     coupon_off = 0 if coupon is None else coupon_discount(coupon, subtotal - level_off, line.product, now, book.currency)
+    coupon_nominal = coupon_off
     room = max(0, subtotal - wholesale_total)
     level_off = min(level_off, room)
     coupon_off = min(coupon_off, room - level_off)
@@ -230,5 +238,5 @@ def price_order(
         level=None if level is None else level.name, level_discount=level_off,
         coupon=None if coupon is None else coupon.code, coupon_discount=coupon_off,
         total=subtotal - level_off - coupon_off, wholesale_total=wholesale_total,
-        currency=book.currency, flash_sale=sale,
+        currency=book.currency, flash_sale=sale, coupon_nominal=coupon_nominal,
     )

@@ -185,7 +185,7 @@ def quote(request: QuoteRequest, deps: Deps, session_shopper: str | None = None)
         "sku": priced.line.sku, "quantity": priced.quantity, "unit_price": priced.unit_price,
         "subtotal": priced.subtotal, "level": priced.charged_level,
         "level_discount": priced.level_discount, "coupon": priced.coupon, "coupon_discount": priced.coupon_discount,
-        "total": priced.total, "currency": priced.currency, "flash_sale": priced.flash_sale is not None,
+        "coupon_capped": priced.coupon_capped, "total": priced.total, "currency": priced.currency, "flash_sale": priced.flash_sale is not None,
         "signed_in": session_shopper is not None,
     }
 

@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
+from kameng.sitegen.image_size import image_size
 from kameng.sitegen.supplier_content import AnySupplierSpec
 
 HASH_LENGTH = 10
@@ -43,6 +44,8 @@ class ImageFile:
     """Path inside a station's site folder, e.g. assets/img/steam.1a2b3c4d5e.svg."""
     sha256: str = ""
     """Of the file's bytes, when it was read."""
+    size: tuple[int, int] | None = None
+    """Width and height from the file's header: the page reserves the image's room before it loads."""
 
     @property
     def url(self) -> str:
@@ -66,8 +69,9 @@ class ImageFolder:
         path = self.path / name
         if "/" in name or "\\" in name or not name.lower().endswith(IMAGE_EXTENSIONS) or not path.is_file():
             return None
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return ImageFile(name, path, "assets/img/" + _hashed_name(name, digest), digest)
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        return ImageFile(name, path, "assets/img/" + _hashed_name(name, digest), digest, image_size(data))
 
 
 @dataclass(frozen=True)

@@ -74,12 +74,14 @@
   // Flash-sale countdowns only count: whether the sale is open is the server's decision at checkout.
   const countdowns = document.querySelectorAll(".countdown[data-ends]");
   if (countdowns.length) {
+    // 6天 17:17:34 for a Chinese station, 6d 17:17:34 otherwise.
+    const dayUnit = document.documentElement.lang.startsWith("zh") ? "天 " : "d ";
     const clock = (ms) => {
       const seconds = Math.floor(ms / 1000);
       const days = Math.floor(seconds / 86400);
       const hms = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
         .map((part) => String(part).padStart(2, "0")).join(":");
-      return (days ? days + "d " : "") + hms;
+      return (days ? days + dayUnit : "") + hms;
     };
     const tick = () => {
       const now = Date.now();
@@ -102,6 +104,10 @@
     const total = document.getElementById("buy-total");
     const quantity = form.elements.quantity;
     const chosen = () => form.querySelector("input[name=sku]:checked");
+    // The server's quote for what the form asks now, once one has answered: the one total shown.
+    let quoted = null;
+    let email = "";
+    const asking = () => [chosen()?.value, quantity.value, form.elements.coupon.value.trim(), email].join("|");
     const update = (event) => {
       const sku = chosen();
       if (!sku) return;
@@ -129,7 +135,8 @@
         }
       }
       const valid = Number.isInteger(count) && count >= min && count <= max;
-      total.textContent = valid ? money(unit * count) : "";
+      const known = valid && quoted && quoted.asking === asking();
+      total.textContent = known ? money(quoted.total) : valid ? money(unit * count) : "";
       submit.disabled = soldOut.has(sku.value);
       return valid ? unit * count : null;
     };
@@ -144,24 +151,30 @@
     const couponError = document.getElementById("buy-coupon-error");
     const quote = document.getElementById("buy-quote");
     const memberHint = document.getElementById("quote-member-hint");
+    const capped = document.getElementById("quote-coupon-capped");
     const row = (id, label, amount, shown) => {
       const value = document.getElementById(id);
       value.textContent = "-" + money(amount);
       value.hidden = value.previousElementSibling.hidden = !shown;
       value.previousElementSibling.textContent = label;
     };
-    let email = "";
     let asked = 0;
     let timer = 0;
     const hideQuote = () => {
       quote.hidden = true;
       memberHint.hidden = true;
+      capped.hidden = true;
+      if (quoted) {
+        quoted = null;
+        update();
+      }
     };
     const askQuote = async () => {
       const sku = chosen();
       const estimate = update();
       const mine = ++asked;
       if (!sku || estimate === null) return hideQuote();
+      const question = asking();
       const data = { station: body.dataset.station, sku: sku.value, quantity: Number(quantity.value) };
       if (coupon.value.trim()) data.coupon = coupon.value.trim();
       if (email) data.email = email;
@@ -175,9 +188,13 @@
         // An accepted coupon is listed even when it takes little or nothing off (never below the wholesale price).
         row("quote-coupon", text(quote, "coupon").replace("{code}", () => answer.coupon || ""), answer.coupon_discount, Boolean(answer.coupon));
         document.getElementById("quote-subtotal").textContent = money(answer.subtotal);
-        document.getElementById("quote-total").textContent = money(answer.total);
-        // Shown when it says more than the estimate above: a discount, or a price the page could not know.
-        quote.hidden = !(answer.level_discount || answer.coupon || answer.total !== estimate);
+        // The total above is the quote's; the breakdown beneath it shows when something came off.
+        quoted = { asking: question, total: answer.total };
+        update();
+        quote.hidden = !(answer.level_discount || answer.coupon);
+        // The wholesale floor took part of the coupon: say what it can take off this order.
+        capped.textContent = text(capped, "capped").replace("{amount}", () => money(answer.coupon_discount));
+        capped.hidden = !answer.coupon_capped;
         memberHint.hidden = answer.signed_in || !("levels" in form.dataset);
       } catch {
         if (mine === asked) hideQuote();

@@ -33,21 +33,17 @@
   const form = document.getElementById("account-sign-in-form");
   const formError = document.getElementById("account-sign-in-error");
 
+  const keyTools = window.kamengKeys;
   const orderItem = (order) => {
     const article = make("article", "order-result");
     article.dataset.order = order.id;
     article.append(make("h3", "", order.title + " × " + order.quantity + " · " + t("total") + " " + money(order.total)));
-    const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
-    article.append(make("p", "", (t("status-" + order.status) || order.status) + " · " + created));
+    const placed = keyTools.stationTime(order.created_at, page.dataset.timeZone);
+    article.append(make("p", "", t("order-number") + " " + order.id + " · " + placed + " · " + (t("status-" + order.status) || order.status)));
     if (order.keys && order.keys.length) {
       const list = make("ul", "card-keys");
-      for (const key of order.keys) {
-        const item = make("li", "card-key");
-        item.append(make("code", "", key.code));
-        if (key.password) item.append(" ", make("span", "key-password", t("key-password") + " " + key.password));
-        list.append(item);
-      }
-      article.append(list);
+      list.append(...keyTools.items(order.keys, t));
+      article.append(list, keyTools.tools(order.id, order.keys, t));
     }
     return article;
   };
@@ -197,6 +193,12 @@
     const list = make("ul", "withdrawals");
     list.id = "account-withdrawals";
     list.append(...(data.withdrawals || []).map(withdrawalItem));
+    // A form with nothing to ask for only invites a refusal: say instead when there will be something.
+    if (data.withdrawable <= 0) {
+      const nothing = make("p", "note", t("account-withdraw-nothing", { days: data.holding_days, amount: money(data.min_withdrawal) }));
+      nothing.id = "account-withdraw-nothing";
+      return [nothing, list];
+    }
     const form = make("form", "withdraw");
     form.id = "account-withdraw";
     const method = make("select");

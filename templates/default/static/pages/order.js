@@ -5,52 +5,11 @@
 (() => {
   const orderPage = document.getElementById("order-page");
   if (!orderPage) return;
-  const body = document.body;
   const { text, money, make, postJson } = window.kameng;
   const t = (key) => text(orderPage, key);
   const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded"];
-  const keyLine = (key) => (key.password ? key.code + " " + key.password : key.code);
-  // A spreadsheet cell that starts with = + - @ would be run as a formula: quote it as text.
-  const csvCell = (value) => {
-    const text = /^[=+\-@\t\r]/.test(value) ? "'" + value : value;
-    return '"' + text.replace(/"/g, '""') + '"';
-  };
-  const csv = (keys) =>
-    "\uFEFF" + ["code,password", ...keys.map((key) => csvCell(key.code) + "," + csvCell(key.password || ""))].join("\r\n") + "\r\n";
-  const download = (orderId, keys, format) => {
-    const blob = format === "csv"
-      ? new Blob([csv(keys)], { type: "text/csv;charset=utf-8" })
-      : new Blob([keys.map(keyLine).join("\n") + "\n"], { type: "text/plain;charset=utf-8" });
-    const link = make("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = orderId + "." + format;
-    body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-  };
-  const keyItems = (keys) =>
-    keys.map((key) => {
-      const item = make("li", "card-key");
-      item.append(make("code", "", key.code));
-      if (key.password) {
-        const password = make("span", "key-password", t("key-password") + " ");
-        password.append(make("samp", "", key.password));
-        item.append(" ", password);
-      }
-      const copy = make("button", "copy", t("copy"));
-      copy.type = "button";
-      copy.addEventListener("click", async () => {
-        try {
-          await navigator.clipboard.writeText(keyLine(key));
-          copy.textContent = t("copied");
-        } catch {
-          copy.textContent = t("copy");
-        }
-      });
-      item.append(" ", copy);
-      return item;
-    });
+  const keyTools = window.kamengKeys;
+  const keyItems = (keys) => keyTools.items(keys, t);
   // What was taken off, when anything was: the same lines the product page showed before payment.
   const discounts = (order) =>
     (order.level_discount ? " · " + t("quote-level").replace("{name}", () => order.level || "") + " -" + money(order.level_discount) : "") +
@@ -70,6 +29,8 @@
       return String(iso).slice(0, 16).replace("T", " ") + " UTC";
     }
   };
+  // When the order was placed, by the station's clock (not the browser's, not UTC).
+  const placedAt = (order) => keyTools.stationTime(order.created_at, orderPage.dataset.timeZone);
   const awaitingNote = (order) => {
     if (!awaiting(order)) return "";
     if (order.delivery !== "manual") return t("awaiting-supplier-note");
@@ -91,13 +52,21 @@
     const status = document.getElementById("order-status");
     let keys = [];
     document.getElementById("order").hidden = false;
-    document.getElementById("download-keys").addEventListener("click", () => download(id, keys, "txt"));
-    document.getElementById("download-keys-csv").addEventListener("click", () => download(id, keys, "csv"));
+    document.getElementById("order-id").textContent = id;
+    keyTools.wire(id, () => keys, t, {
+      copyAll: document.getElementById("copy-all-keys"),
+      txt: document.getElementById("download-keys"),
+      csv: document.getElementById("download-keys-csv"),
+    });
     status.textContent = t("order-loading");
     const show = (order) => {
       status.textContent = statusText(order);
       status.dataset.status = order.status;
       document.getElementById("order-summary").textContent = summary(order);
+      const created = document.getElementById("order-created");
+      created.dateTime = order.created_at;
+      created.textContent = placedAt(order);
+      document.getElementById("order-created-line").hidden = false;
       const note = document.getElementById("order-awaiting");
       note.textContent = awaitingNote(order);
       note.hidden = !note.textContent;
@@ -168,8 +137,7 @@
           const article = make("article", "order-result");
           article.dataset.order = order.id;
           article.append(make("h3", "", summary(order)));
-          const created = String(order.created_at).slice(0, 16).replace("T", " ") + " UTC";
-          const state = make("p", "", statusText(order) + " · " + created);
+          const state = make("p", "", t("order-number") + " " + order.id + " · " + placedAt(order) + " · " + statusText(order));
           article.append(state);
           if (awaitingNote(order)) article.append(make("p", "note", awaitingNote(order)));
           const rows = topupRows(order);
@@ -180,10 +148,7 @@
             if (order.delivery === "loop") article.append(make("h4", "", keysTitle(order)));
             const list = make("ul", "card-keys");
             list.append(...keyItems(order.keys));
-            const button = make("button", "button download", t("download-keys"));
-            button.type = "button";
-            button.addEventListener("click", () => download(order.id, order.keys, "txt"));
-            article.append(list, button);
+            article.append(list, keyTools.tools(order.id, order.keys, t));
           }
           return article;
         }),
