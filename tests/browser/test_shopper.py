@@ -128,4 +128,21 @@ def test_buying_works_without_javascript(browser, shop, keys):
     page.click("#buy-submit")
     page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
     assert "支付成功" in page.content()
+    page.locator("input[name=method][value=alipay]").check()
+    page.click("#pay-succeed")
+    page.wait_for_url(re.compile(r"/order/\?id="))
+    order_id = re.search(r"id=([^&#]+)", page.url).group(1)
+    # Without JavaScript the order page offers a button that sends the browser on to its order, as a page.
+    page.click("#order-view-submit")
+    page.wait_for_url(re.compile(rf"/api/orders/{order_id}$"))
+    assert page.locator(".order-id").inner_text() == order_id
+    key = page.locator("code.card-key").first.inner_text().strip()
+    assert key in keys
+    # The lookup form, posted without JavaScript, lists the same order and key as a page.
+    page.goto(f"http://{shop.host(STATION)}/order/")
+    page.fill("#lookup-form input[name=email]", "nojs@example.com")
+    page.fill("#lookup-form input[name=query_password]", "5678")
+    page.click("#lookup-submit")
+    page.wait_for_url(re.compile(r"/api/orders/lookup$"))
+    assert order_id in page.content() and key in page.content()
     context.close()

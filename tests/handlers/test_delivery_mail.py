@@ -1,4 +1,5 @@
-"""A delivered order mails its shopper the order link, once, in the station's language."""
+"""A delivered order mails its shopper the order link (and its keys, where the station mails them), once, in the
+station's language, signed with the shop's name."""
 from __future__ import annotations
 
 import logging
@@ -43,6 +44,60 @@ def test_the_mail_names_the_station_and_the_order(stations, sku_with_keys, place
     (mail,) = delivery_mails(outbox)
     assert "game-zone.example" in mail["Subject"] and placed.order_id in mail["Subject"]
     assert "game-zone.example" in mail.get_content()
+
+
+def set_book(deps, station, **fields):
+    book = deps.store.price_books.price_book(station)
+    deps.store.price_books.put_price_book(book.model_copy(update=fields))
+
+
+def test_the_mail_names_the_shop_by_its_name_not_its_domain(stations, sku_with_keys, place, pay, outbox, deps):
+    stocked = sku_with_keys(1)
+    set_book(deps, stations.substation, name="游戏地带")
+    placed = place(stations.substation, stocked.sku)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    assert mail["Subject"].startswith("【游戏地带】") and placed.order_id in mail["Subject"]
+    body = mail.get_content()
+    assert "您在 游戏地带 购买" in body and body.rstrip().endswith("游戏地带")
+    assert "game-zone.example" not in body and placed.body["order_url"] in body.split()
+
+
+def test_without_mail_keys_the_mail_holds_the_link_but_no_key(stations, sku_with_keys, place, pay, outbox):
+    stocked = sku_with_keys(2, passwords=True)
+    placed = place(stations.substation, stocked.sku, 2)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    body = mail.get_content()
+    assert placed.body["order_url"] in body.split()
+    assert not any(code in body or password in body for code, password in zip(stocked.codes, stocked.passwords))
+
+
+def test_with_mail_keys_the_mail_lists_the_delivered_keys_and_only_those(stations, sku_with_keys, place, pay, outbox,
+                                                                         deps, order_view):
+    stocked = sku_with_keys(3, passwords=True)
+    set_book(deps, stations.substation, mail_keys=True)
+    placed = place(stations.substation, stocked.sku, 2)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    body = mail.get_content()
+    delivered = {key["code"]: key["password"] for key in order_view(placed)["keys"]}
+    assert len(delivered) == 2
+    for code, password in delivered.items():
+        assert f"{code}  密码：{password}" in body.splitlines()
+    (kept,) = set(stocked.codes) - set(delivered)
+    assert kept not in body
+    assert placed.body["order_url"] in body.split()
+
+
+def test_with_mail_keys_an_english_mail_lists_the_keys(stations, sku_with_keys, place, pay, outbox, deps, order_view):
+    stocked = sku_with_keys(1)
+    set_book(deps, stations.substation, mail_keys=True, language="en", name="Game Zone")
+    placed = place(stations.substation, stocked.sku)
+    pay(placed)
+    (mail,) = delivery_mails(outbox)
+    ((code, _),) = [(key["code"], key["password"]) for key in order_view(placed)["keys"]]
+    assert mail["Subject"].startswith("[Game Zone]") and code in mail.get_content().splitlines()
 
 
 def test_the_mail_is_in_chinese_by_default(stations, sku_with_keys, place, pay, outbox):

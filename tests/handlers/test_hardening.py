@@ -24,6 +24,8 @@ POSTS = [route for route in ROUTES if route.method == "POST"]
 # The Stripe rail's notifications: the signed route a body is read from.
 WEBHOOK = "/api/webhooks/{rail}"
 CHECKOUT = "/api/checkout"
+# The lookup form posts here without JavaScript too (answered with a page).
+LOOKUP = "/api/orders/lookup"
 # The routes whose handler reads no body: the content type is all that is checked.
 BODYLESS = {"/api/account/sign-out", "/api/account/points/redeem", "/api/owner/sign-out"}
 # Owner routes that act on a record named in the path: one that does not exist is found missing first.
@@ -32,7 +34,8 @@ SUPPLIER_CALLBACK = "/api/suppliers/{name}/callback"
 # Suppliers post forms or JSON as their API says, and resellers sign their requests; neither is a browser's,
 # and each is checked by its signature before anything else.
 SIGNED = (WEBHOOK, SUPPLIER_CALLBACK)
-JSON_ONLY = [route for route in POSTS if route.path not in (*SIGNED, CHECKOUT) and not route.path.startswith("/api/wholesale/")]
+JSON_ONLY = [route for route in POSTS
+             if route.path not in (*SIGNED, CHECKOUT, LOOKUP) and not route.path.startswith("/api/wholesale/")]
 BROWSER_PAGE = {"sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", "origin": "https://game-zone.example"}
 EVIL = "https://evil.example"
 CONSOLE = "http://console.localhost:8000"
@@ -137,6 +140,21 @@ def test_a_form_quantity_too_long_for_python_is_an_invalid_request(post, stocked
 
 
 # ---------------------------------------------------------------- JSON only, where no HTML form posts
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=x", "text/plain", "application/x-json", None])
+def test_the_lookup_form_takes_a_form_or_json_and_nothing_else(post, content_type):
+    route = next(r for r in POSTS if r.path == LOOKUP)
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = post(route, '{"email": "alice@example.com", "query_password": "8866-qp"}', headers)
+    assert response.status == 415, response.raw
+
+
+def test_a_lookup_form_posted_by_another_site_is_refused(post):
+    route = next(r for r in POSTS if r.path == LOOKUP)
+    response = post(route, urlencode({"email": ALICE, "query_password": "8866-qp"}),
+                    {"content-type": http.FORM, "sec-fetch-site": "cross-site", "origin": EVIL})
+    assert response.status == 403, response.raw
 
 
 @pytest.mark.parametrize("route", JSON_ONLY, ids=ids(JSON_ONLY))

@@ -56,7 +56,7 @@ class PricedSku(BaseModel):
 
 
 # A book that says nothing of suppliers or payment rails hashes as it did before they existed.
-_STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}}
+_STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}, "name": "", "mail_keys": False}
 _DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None,
                       "owner": None}
 
@@ -87,6 +87,8 @@ class PriceBook(BaseModel):
 
     station: str
     domain: str
+    # The shop's name, as its mail to shoppers signs; "" (a book published before it was kept): the domain.
+    name: str = ""
     language: str = "zh-CN"
     currency: str
     skus: dict[str, PricedSku]
@@ -110,6 +112,8 @@ class PriceBook(BaseModel):
     bank: BankAccount | None = None
     # 分账 on Alipay and WeChat Pay: the station's own account there, by rail (Stripe's is payout_account).
     receivers: dict[str, str] = {}
+    # The delivery mail lists the card keys themselves, not only the order link (station.yaml `mail_keys`).
+    mail_keys: bool = False
 
     def receiver(self, rail: str) -> str | None:
         """The station's own account on `rail` its share is paid to at each sale; None: paid out by the platform."""

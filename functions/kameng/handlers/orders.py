@@ -1,8 +1,12 @@
-from kameng.domain.errors import DomainError
+from urllib.parse import parse_qs, quote, urlsplit
+
+from kameng.domain.errors import DomainError, NotFound
 from kameng.domain.shopper import ShopperCredentials
-from kameng.http import ORDER_COOKIE, api, body_fields, client_address, cookie, header, parse, redirect, respond
+from kameng.http import (
+    ORDER_COOKIE, api, body_fields, client_address, cookie, header, is_form, parse, prefers_english, redirect, respond,
+)
 from kameng.services import lookup, pay_step, tickets
-from kameng.handlers import pay_page
+from kameng.handlers import order_html, pay_page
 from kameng.wiring import deps
 
 
@@ -13,10 +17,41 @@ def _token(event):
     return (event.get("queryStringParameters") or {}).get("token") or cookie(event, ORDER_COOKIE)
 
 
+# The order page's no-JavaScript form goes here: its id reaches the server only in the form or the Referer.
+VIEW = "view"
+
+
 @api
 def get_order(event, context=None):
     order_id = (event.get("pathParameters") or {}).get("id", "")
-    return respond(200, {"order": tickets.order_page_view(order_id, _token(event), deps())})
+    if order_id == VIEW:
+        return _to_order(event)
+    if not order_html.prefers_html(event):
+        return respond(200, {"order": tickets.order_page_view(order_id, _token(event), deps())})
+    # A browser without JavaScript, sent on by the order page: the keys as a page (API clients keep JSON).
+    english = prefers_english(event)
+    try:
+        view = tickets.order_page_view(order_id, _token(event), deps())
+        book = deps().store.price_books.price_book(view["station"])
+        english = (book.language == "en") if book is not None else english
+        return order_html.orders_page([view], english)
+    except DomainError as error:
+        return order_html.error_page(error, english)
+
+
+def _to_order(event) -> dict:
+    """On to /api/orders/{id}, the only path the order's cookie is sent to: the id typed in the form, else the
+    one in the query of the order page that sent the browser here (a same-origin Referer keeps it). Only an id
+    is taken, and only into this API's own path: no Referer can send the browser anywhere else."""
+    typed = ((event.get("queryStringParameters") or {}).get("id") or "").strip()
+    referred = parse_qs(urlsplit(header(event, "referer") or "").query).get("id", [""])[0]
+    order_id = typed or referred.strip()
+    if not order_id or order_id == VIEW or not order_id.isalnum():
+        error = NotFound("订单不存在")
+        if order_html.prefers_html(event):
+            return order_html.error_page(error, prefers_english(event))
+        raise error
+    return redirect(f"/api/orders/{quote(order_id)}")
 
 
 @api
@@ -52,5 +87,16 @@ def open_pay_page(event, context=None):
 
 @api
 def lookup_orders(event, context=None):
-    credentials = parse(ShopperCredentials, body_fields(event))
-    return respond(200, {"orders": lookup.by_shopper(credentials, client_address(event), deps())})
+    # The order page's lookup form posts here without JavaScript: a form body is answered with a page.
+    if not is_form(event):
+        credentials = parse(ShopperCredentials, body_fields(event))
+        return respond(200, {"orders": lookup.by_shopper(credentials, client_address(event), deps())})
+    english = prefers_english(event)
+    try:
+        credentials = parse(ShopperCredentials, body_fields(event, forms=True))
+        views = lookup.by_shopper(credentials, client_address(event), deps())
+        book = deps().store.price_books.price_book(views[0]["station"]) if views else None
+        english = (book.language == "en") if book is not None else english
+        return order_html.orders_page(views, english)
+    except DomainError as error:
+        return order_html.error_page(error, english)

@@ -93,7 +93,7 @@ def request_sign_in(request: SignInRequest, client: str, deps: Deps) -> None:
     # The token travels in the fragment, which browsers never send to a server or in a Referer.
     link = f"{deps.settings.station_url(book.station, book.domain)}/account/#signin={token}"
     subject, body = MAIL.get(book.language, MAIL["zh-CN"])
-    name = book.domain
+    name = book.name or book.domain  # a book published before it kept the shop's name: its domain
     deps.mail.send(request.email, subject.format(name=name), body.format(name=name, link=link))
 
 

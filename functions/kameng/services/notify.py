@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from kameng.deps import Deps
 from kameng.domain.money import format_minor
-from kameng.domain.order import Order
-from kameng.domain.price_book import DEFAULT_TIME_ZONE
+from kameng.domain.fulfilment import Kind
+from kameng.domain.order import Order, OrderStatus
+from kameng.domain.price_book import DEFAULT_TIME_ZONE, PriceBook
 from kameng.ports.store import StockCount
+from kameng.services import lookup
 from kameng.services.order_link import open_token, order_page
 
 if TYPE_CHECKING:
@@ -53,13 +55,23 @@ def render(name: str, language: str, folder: Path | None, **values: object) -> t
 
 
 def send_delivery_mail(order: Order, deps: Deps) -> bool:
-    """Tell the shopper their keys are ready, with the order link; False when no mail went out."""
+    """Tell the shopper their keys are ready, with the order link (and the keys, where the station
+    mails them); False when no mail went out."""
     return _send_order_mail("delivered", order, deps)
 
 
 def send_awaiting_mail(order: Order, deps: Deps) -> bool:
     """Tell the buyer of a manual product that it is paid and by when it will be delivered (or refunded)."""
     return _send_order_mail("awaiting", order, deps)
+
+
+def mailed_keys(order: Order, book: PriceBook | None, deps: Deps) -> list[dict]:
+    """The card keys a delivery mail lists: those the order page opens for its holder, and only where
+    the station mails them. A top-up's receipt or a hand delivery never goes by mail: the page shows it."""
+    line = book.line(order.sku) if book is not None and book.mail_keys else None
+    if line is None or line.kind is not Kind.CARD_KEY or order.status is not OrderStatus.DELIVERED:
+        return []
+    return lookup.view(order, deps)["keys"]
 
 
 def _send_order_mail(template: str, order: Order, deps: Deps) -> bool:
@@ -75,8 +87,9 @@ def _send_order_mail(template: str, order: Order, deps: Deps) -> bool:
         order_url = f"{order_page(deps, order.station, domain, order.id)}#t={token}"
         deliver_by = None if order.deliver_by is None else f"{order.deliver_by.astimezone(zone):%Y-%m-%d %H:%M}"
         subject, body = render(
-            template, language, deps.settings.mail_templates, station_name=station_name(order.station, domain),
-            order_id=order.id, title=order.title, quantity=order.quantity,
+            template, language, deps.settings.mail_templates, station_name=shop_name(book, order.station),
+            keys=mailed_keys(order, book, deps) if template == "delivered" else [], order_id=order.id,
+            title=order.title, quantity=order.quantity,
             total=format_minor(order.total, order.currency), order_url=order_url, deliver_by=deliver_by,
         )
         deps.mail.send(order.email, subject, body)
@@ -87,9 +100,15 @@ def _send_order_mail(template: str, order: Order, deps: Deps) -> bool:
         return False
 
 
+def shop_name(book: PriceBook | None, station: str) -> str:
+    """How a mail to a shopper names the shop: its name, else (a book without one) its domain."""
+    if book is None:
+        return station
+    return book.name or station_name(station, book.domain)
+
+
 def station_name(station: str, domain: str) -> str:
-    # The price book carries the station's domain, not its display name: the domain is what
-    # the shopper sees in the address bar and in the link.
+    # A book without a name: the domain, what the shopper sees in the address bar and in the link.
     return domain or station
 
 

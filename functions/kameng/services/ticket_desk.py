@@ -142,7 +142,7 @@ def _tell_shopper(ticket: Ticket, kind: str, message: str | None, deps: Deps) ->
         language = book.language if book is not None else notify.DEFAULT_LANGUAGE
         subject, body = notify.render(
             "ticket_update", language, deps.settings.mail_templates, kind=kind, message=message or "",
-            station_name=notify.station_name(order.station, domain), order_id=order.id,
+            station_name=notify.shop_name(book, order.station), order_id=order.id,
             order_url=f"{order_page(deps, order.station, domain, order.id)}#t={token}")
         deps.mail.send(order.email, subject, body)
         return True

@@ -407,6 +407,7 @@ class _StationSpec(Spec):
     unpaid_holds: UnpaidHoldsSpec = UnpaidHoldsSpec()
     time_zone: TimeZone = DEFAULT_TIME_ZONE
     payments: PaymentsSpec = PaymentsSpec()
+    mail_keys: bool = False  # the delivery mail lists the keys, not only the order link
     # Where the file lies decides its kind: (the kind it must say, what to tell a file that says otherwise).
     _kind_rule: ClassVar[tuple[str, str]]
 

@@ -42,6 +42,7 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
     return PriceBook(
         station=station.id,
         domain=config.domain,
+        name=config.name,
         language=config.language,
         currency=catalog.currency,
         skus=dict(sorted(lines.items())),
@@ -59,6 +60,7 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         bank=None if config.payments.bank is None else config.payments.bank.to_domain(),
         receivers={} if payouts is None else {rail: account for rail, account in (
             ("alipay", payouts.alipay_account), ("wechat", payouts.wechat_merchant)) if account},
+        mail_keys=config.mail_keys,
     )
 
 

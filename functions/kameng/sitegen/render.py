@@ -147,6 +147,8 @@ class _StationPlan:
             "categories": [{"id": c.id, "name": c.name, "url": f"/c/{c.id}/"} for c, _ in self.categories],
             # The rails the buy form offers, in the station's order (the first is chosen).
             "rails": list(config.payments.rails),
+            # The buy form promises the keys by mail only where the delivery mail carries them.
+            "mail_keys": config.mail_keys,
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
         }
 
