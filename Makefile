@@ -20,10 +20,11 @@ serve: build
 	$(PY) -m kameng.local --port $(PORT)
 
 # Debian's chromium drives the shopper's browser test; Playwright's own download needs internet.
+# fonts-noto-cjk: without a CJK font the Chinese stations render as boxes and their layout is not the shoppers'.
 browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@{ test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium or fonts-noto-cjk is missing: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi; }
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest -n 2 --dist loadgroup
@@ -45,13 +46,13 @@ deploy:
 	sam deploy --config-file "$(CURDIR)/infra/samconfig.toml" $(if $(GUIDED),--guided)
 
 # sam build copies only the functions' code (CodeUri: functions/); every built function gets
-# templates/mail (the mails) and templates/default (the theme the console's publish builds with)
-# beside its kameng package, where kameng/config.py and kameng/content_wiring.py look first.
+# templates/mail (the mails) and every station theme (the console's publish builds with them; a theme
+# may extend another) beside its kameng package, where kameng/config.py and kameng/content_wiring.py look first.
 SAM_BUILD ?= .aws-sam/build
 function-templates:
 	@found=0; for code in $(SAM_BUILD)/*/; do \
 	  test -d "$$code/kameng" || continue; found=1; \
-	  for theme in mail default; do \
+	  for theme in $$(ls templates | grep -vx console); do \
 	    rm -rf "$$code/templates/$$theme" && mkdir -p "$$code/templates" && cp -R templates/$$theme "$$code/templates/$$theme" || exit 1; \
 	  done; \
 	done; \

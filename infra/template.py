@@ -33,6 +33,10 @@ INCLUDE = re.compile(r"(?P<indent> *)(?P<lead>- |(?P<key>\w+): )!Include (?P<pat
 FUNCTIONS_HERE = "  # @functions"
 
 
+POSTER_CACHE = allow("KeepPosters", ["s3:GetObject", "s3:PutObject"],
+                     [{"Fn::Sub": "${UploadsBucket.Arn}/private/posters/*"}])
+
+
 FUNCTIONS: dict[str, Function] = {
     "kameng.handlers.checkout:handler": Function(
         "Checkout", "price from the price book, reserve keys, open the payment on the rail the shopper chose",
@@ -120,6 +124,25 @@ FUNCTIONS: dict[str, Function] = {
         # the member's withdrawn amount under a condition, and the request's two items.
         (reads(), writes("RequestWithdrawal"), READ_SECRETS),
         event="RequestWithdrawal"),
+    "kameng.handlers.account:get_real_name": Function(
+        "RealNameStatus", "the signed-in member's real-name status, masked",
+        "Real-name status function failed (unhandled error or timeout)",
+        (reads(actions=GET_ITEM), READ_SECRETS)),
+    # The price book and the account's record by key; the day's attempt counter; the sealed record put once.
+    # Calls the real-name provider over the internet (KAMENG_REAL_NAME).
+    "kameng.handlers.account:verify_real_name": Function(
+        "VerifyRealName", "verify the signed-in member's real name (实名认证) with the provider, once",
+        "Real-name verification function failed (unhandled error or timeout)",
+        (reads(actions=GET_ITEM), writes("VerifyRealName"), READ_SECRETS)),
+    # The price book and the member by key; the drawn PNGs kept by content hash in the uploads bucket.
+    "kameng.handlers.posters:referral_poster": Function(
+        "ReferralPoster", "the signed-in shopper's referral poster (推广海报), a PNG with their link's QR code",
+        "Referral poster function failed (unhandled error or timeout)",
+        (reads(actions=GET_ITEM), POSTER_CACHE, READ_SECRETS), memory=1024),
+    "kameng.handlers.posters:product_poster": Function(
+        "ProductPoster", "a product's poster, a PNG with its price at the station and its page's QR code",
+        "Product poster function failed (unhandled error or timeout)",
+        (reads(actions=GET_ITEM), POSTER_CACHE, READ_SECRETS), memory=1024),
     "kameng.handlers.checkout:quote": Function(
         "Quote", "what checkout would charge now (level, coupon), shown before payment",
         "Quote function failed (unhandled error or timeout)",

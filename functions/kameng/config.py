@@ -18,11 +18,12 @@ from typing import Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kameng.rail_config import SECRET_NAMES as RAIL_SECRET_NAMES, RailConfigError, RailSettings
+from kameng.real_name_config import SECRET_NAMES as REAL_NAME_SECRET_NAMES, RealNameSettings
 
 REPO = Path(__file__).resolve().parents[2]
 # The folder holding the kameng package: functions/ in the repository, the code root in Lambda.
 CODE_ROOT = Path(__file__).resolve().parents[1]
-SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY") + RAIL_SECRET_NAMES
+SECRET_NAMES = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "KAMENG_HASH_KEY") + RAIL_SECRET_NAMES + REAL_NAME_SECRET_NAMES
 # kameng.adapters.supplier_directory.secret_name: a supplier's name, upper case, `-` as `_`.
 SUPPLIER_SECRET = re.compile(r"KAMENG_SUPPLIER_[A-Z0-9_]+_SECRET")
 
@@ -141,6 +142,8 @@ class Config(Edge):
 
     # The payment rails' variables (rail_config.py), checked with the rest by `load`.
     rails: RailSettings = Field(default_factory=RailSettings, exclude=True, repr=False)
+    # The real-name check and its provider's credentials (real_name_config.py), checked likewise.
+    real_name: RealNameSettings = Field(default_factory=RealNameSettings, exclude=True, repr=False)
 
     @property
     def chosen_gateway(self) -> str:
@@ -208,12 +211,17 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     except RailConfigError as error:
         rails, problems = RailSettings(), [str(error)]
     try:
+        real_name = RealNameSettings.from_env(wanted)
+    except ValueError as error:
+        real_name = RealNameSettings()
+        problems.append(str(error))
+    try:
         chosen = Config.model_validate(wanted)
     except ValidationError as error:
         problems.insert(0, _problems(error))
     if problems:
         raise ConfigError(f"invalid configuration: {'; '.join(problems)}") from None
-    return chosen.model_copy(update={"rails": rails})
+    return chosen.model_copy(update={"rails": rails, "real_name": real_name})
 
 
 def _problems(error: ValidationError) -> str:

@@ -8,6 +8,7 @@ from typing import Callable
 
 from kameng.domain.errors import RailNotOffered
 from kameng.ports.outside import Cipher, Mail, PaymentGateway, PaymentRails, Uploads
+from kameng.ports.real_name import RealNameCheck
 from kameng.ports.store import Store
 from kameng.ports.supply import SupplierDirectory
 
@@ -52,6 +53,8 @@ class Deps:
     suppliers: SupplierDirectory | None = None
     # The rails besides `gateway` (Stripe, or its sandbox) this deployment takes; None: Stripe's alone.
     rails: PaymentRails | None = None
+    # Who is asked whether a name and an ID number belong together; None: real-name verification is unavailable.
+    real_name_check: RealNameCheck | None = None
 
     def rail(self, name: str) -> PaymentGateway:
         """The gateway of a rail this deployment takes; RailNotOffered for any other."""

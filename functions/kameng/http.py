@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from kameng import config
 from kameng.domain import errors
-from kameng.domain import tickets
+from kameng.domain import real_name, tickets
 
 log = logging.getLogger(__name__)
 Model = TypeVar("Model", bound=BaseModel)
@@ -78,6 +78,9 @@ STATUS = {
     errors.PayoutOverBalance: 409,
     errors.PayoutWrongStatus: 409,
     errors.NotDeliverable: 409,
+    real_name.RealNameMismatch: 422,
+    real_name.RealNameVerified: 409,
+    real_name.RealNameUnavailable: 503,
     errors.SupplierRefused: 502,
     errors.SupplierUnavailable: 503,
     errors.InvalidCallback: 400,
@@ -250,6 +253,7 @@ ENGLISH = {
     "coupon_used_up": "This coupon has been used up.",
     "coupon_not_applicable": "This coupon does not apply to this order.",
     "referral_refused": "This referral link cannot be used for your account.",
+    "no_referral_poster": "This shop has no referral programme, or your account has no referral link yet.",
     "not_enough_points": "You do not have enough points for that.",
     "nothing_to_withdraw": "Not enough commission is withdrawable yet.",
     "request_in_progress": "This request is still being processed: please try again in a moment.",
@@ -271,6 +275,12 @@ ENGLISH = {
     "reseller_unauthorized": "Refused: the request is unsigned, forged, replayed, more than 5 minutes off, or from an unknown or inactive reseller.",
     "insufficient_balance": "Your balance and credit limit do not cover this order: top up, then order again.",
     "wholesale_refused": "The upstream does not take this order (unknown SKU, price above your maximum, quantity out of range or out of stock); nothing was charged.",
+    "real_name_required": "This order needs a verified identity: sign in, verify your real name on the account page, then order with the same e-mail.",
+    "real_name_mismatch": "The name and the ID number do not match: check both and try again.",
+    "real_name_refused": "The verification service refused this name or ID number: check them and try again.",
+    "real_name_unavailable": "Real-name verification is unavailable right now: please try again later (nothing was kept).",
+    "real_name_verified": "Your account is verified already.",
+    "id_number_invalid": "This is not a valid ID number: check every digit (18 characters, the last may be X).",
 }
 
 

@@ -41,6 +41,10 @@ ROUTES = (
     Route("GET", "/api/account", "kameng.handlers.account:get_account"),
     Route("POST", "/api/account/points/redeem", "kameng.handlers.account:redeem_points"),
     Route("POST", "/api/account/withdrawals", "kameng.handlers.account:request_withdrawal"),
+    Route("GET", "/api/account/real-name", "kameng.handlers.account:get_real_name"),
+    Route("POST", "/api/account/real-name", "kameng.handlers.account:verify_real_name"),
+    Route("GET", "/api/posters/referral", "kameng.handlers.posters:referral_poster"),
+    Route("GET", "/api/posters/product", "kameng.handlers.posters:product_poster"),
     # The owner console's API: every route under /api/owner is wrapped by handlers.owner.gate.owner_api.
     # owner console: sign-in, second factor, session
     Route("POST", "/api/owner/sign-in", "kameng.handlers.owner.session:sign_in"),

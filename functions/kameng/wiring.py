@@ -81,6 +81,18 @@ def uploads(config: configuration.Config):
     return LocalUploads.in_data_dir(config.data_dir, config.console_url)
 
 
+def real_name_check(config: configuration.Config):
+    if config.real_name.provider == "tencent":
+        from kameng.adapters.real_name_tencent import ENDPOINT, TencentRealNameCheck
+
+        settings = config.real_name
+        return TencentRealNameCheck(settings["KAMENG_TENCENT_SECRET_ID"], settings["KAMENG_TENCENT_SECRET_KEY"],
+                                    endpoint=settings["KAMENG_TENCENT_FACEID_ENDPOINT"] or ENDPOINT)
+    from kameng.adapters.real_name_sandbox import SandboxRealNameCheck
+
+    return SandboxRealNameCheck()
+
+
 def suppliers(chosen_store, config: configuration.Config) -> SupplierDirectory:
     def sources():
         book = chosen_store.price_books.price_book(config.main_station)
@@ -114,6 +126,7 @@ def build(config: configuration.Config, sandbox_webhooks: Send | None = None) ->
         cipher=cipher(config),
         mail=mail(config),
         uploads=uploads(config),
+        real_name_check=real_name_check(config),
         settings=Settings(
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),

@@ -53,6 +53,15 @@ def test_a_shopper_signs_in_from_the_mailed_link_and_sees_the_key_then_signs_out
     assert page.locator("#account-withdraw").count() == 0
     assert "7 天后" in page.locator("#account-withdraw-nothing").inner_text()  # game-zone's holding_days
 
+    # The referral poster opens as a PNG image for the signed-in shopper.
+    poster = page.locator("#account-referral-poster")
+    assert poster.inner_text() == "生成推广海报"
+    opened = page.goto(poster.evaluate("link => link.href"))
+    assert opened.status == 200 and opened.headers["content-type"] == "image/png"
+    assert opened.body().startswith(b"\x89PNG\r\n\x1a\n")
+    page.go_back()
+    page.wait_for_selector("#account:not([hidden])")
+
     page.click("#account-sign-out")
     page.reload()
     page.wait_for_selector("#account-sign-in:not([hidden])")

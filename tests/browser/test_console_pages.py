@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
-import requests
 
 from tests.browser.test_console import ask_for_link, console_link, opened
 from tests.support.local_shop import REPO, served_shop
@@ -41,14 +40,22 @@ def delivered(shop, email: str) -> dict:
     return placed
 
 
-def reported(shop, placed: dict, details: str) -> None:
-    """A shopper reports the order's key from the order page (its link carries the order's token)."""
-    token = urlsplit(placed["order_url"]).fragment.removeprefix("t=")
-    headers = {"Authorization": f"Bearer {token}"}
-    order = requests.get(f"{shop.base}/api/orders/{placed['order_id']}", headers=headers, timeout=10).json()["order"]
-    answer = shop.post(f"/api/orders/{placed['order_id']}/tickets", headers=headers,
-                       json={"key_id": order["keys"][0]["key_id"], "reason": "key_invalid", "details": details})
-    assert answer.status_code == 201, answer.text
+def reported(browser, shop, placed: dict, details: str) -> None:
+    """The shopper presses 报告问题 beside the key on the order page (its link carries the order's token)."""
+    token = urlsplit(placed["order_url"]).fragment
+    context, page, errors = opened(browser)
+    page.goto(f"http://{shop.host(STATION)}/order/?id={placed['order_id']}#{token}")
+    key = page.locator("#order-keys .card-key").first
+    key.locator("button.report").click()
+    assert page.locator("#ticket-key").input_value() == key.get_attribute("data-key-id")
+    page.select_option("#ticket-form select[name=reason]", "key_invalid")
+    page.fill("#ticket-form textarea[name=details]", details)
+    page.click("#ticket-form button[type=submit]")
+    page.wait_for_selector("#ticket-message:has-text('已提交')")
+    # The reported key has its ticket now: no second report button beside it.
+    assert page.locator("#ticket-list .ticket").count() == 1 and key.locator("button.report").count() == 0
+    assert not errors, errors
+    context.close()
 
 
 # Each account's authenticator secret, from its first sign-in, and the codes it has used (each works once).
@@ -85,7 +92,7 @@ def signed_in(browser, shop, email: str):
 def test_a_station_owner_refunds_an_order_answers_a_ticket_and_publishes_the_landing_page(browser, shop):
     refunded = delivered(shop, "refund-me@example.com")
     troubled = delivered(shop, "troubled@example.com")
-    reported(shop, troubled, "提示卡密无效")
+    reported(browser, shop, troubled, "提示卡密无效")
     context, page, errors = signed_in(browser, shop, OWNER)
 
     page.wait_for_selector("#view .period[data-period='30']")
@@ -146,7 +153,7 @@ def test_a_bad_station_file_shows_the_builds_messages_and_publishes_nothing(brow
 
 def test_staff_see_no_refund_and_a_forced_refund_is_refused_with_the_apis_answer(browser, shop):
     placed = delivered(shop, "staff-view@example.com")
-    reported(shop, placed, "staff 看到的工单")
+    reported(browser, shop, placed, "staff 看到的工单")
     context, page, errors = signed_in(browser, shop, STAFF)
     assert page.locator("#nav a").all_inner_texts() == ["订单", "售后"]
 

@@ -45,14 +45,14 @@ def test_the_estimated_total_uses_this_stations_tier_price(browser, shop):
     page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
     page.locator("input[name=sku][value='qq-coin-10']").check()
     page.locator("#buy-quantity").fill("10")
-    assert page.locator("#buy-total").inner_text() == "¥100.80"  # 10 × 10.08, game-zone's price from 10 keys
+    assert page.locator("#buy-total").inner_text() == "¥96.90"  # 10 × 9.69, game-zone's price from 10 keys
     page.close()
 
 
 @pytest.mark.parametrize("moment,quantity,expected", [
     (DURING, 2, "¥19.40"),   # 2 × the sale's 9.70
-    (DURING, 6, "¥61.08"),   # above the sale's 5 per shopper: 6 × game-zone's 10.18
-    (AFTER, 2, "¥20.36"),    # the sale is over: 2 × 10.18
+    (DURING, 6, "¥58.74"),   # above the sale's 5 per shopper: 6 × game-zone's 9.79
+    (AFTER, 2, "¥19.58"),    # the sale is over: 2 × 9.79
 ])
 def test_the_estimated_total_follows_the_flash_sale_rule_the_server_applies(browser, shop, moment, quantity, expected):
     page = browser.new_page()
@@ -71,3 +71,13 @@ def test_live_stock_fills_only_the_stock_badges_and_leaves_the_tier_prices_reada
     tiers = page.locator("input[value='qq-coin-10'] ~ .sku-tiers").inner_text()
     assert "¥" in tiers and "库存" not in tiers and "有货" not in tiers
     page.close()
+
+
+def test_without_javascript_the_sale_window_reads_in_the_stations_clock(browser, shop):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    # game-zone's sale runs 20:00–22:00 Beijing time on 12 December: not 12:00Z, not an ISO string.
+    window = page.locator(".sku:has(input[value='qq-coin-10']) .countdown").inner_text()
+    assert window == "2026-12-12 20:00 – 2026-12-12 22:00"
+    context.close()

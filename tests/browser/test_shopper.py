@@ -121,6 +121,8 @@ def test_buying_works_without_javascript(browser, shop, keys):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
+    # The total is on the page before any script: the first SKU's price for the smallest order.
+    assert page.locator("#buy-total").inner_text() == page.locator(".sku:has(input:checked) .sku-price").inner_text()
     page.locator(f"input[name=sku][value='{SKU}']").check()
     page.fill("input[name=email]", "nojs@example.com")
     page.fill("input[name=query_password]", "5678")
@@ -128,7 +130,10 @@ def test_buying_works_without_javascript(browser, shop, keys):
     page.click("#buy-submit")
     page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
     assert "支付成功" in page.content()
+    # The QR code is for the wallets: a card is paid on the page, so none shows while card is chosen.
+    assert page.locator("input[name=method][value=card]").is_checked() and page.locator("figure.qr").is_hidden()
     page.locator("input[name=method][value=alipay]").check()
+    assert page.locator("figure.qr").is_visible()
     page.click("#pay-succeed")
     page.wait_for_url(re.compile(r"/order/\?id="))
     order_id = re.search(r"id=([^&#]+)", page.url).group(1)

@@ -18,7 +18,7 @@ def run(project: Project) -> subprocess.CompletedProcess[str]:
 def test_a_good_catalogue_exits_0_with_a_summary_line(project: Project) -> None:
     result = run(project)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("built 3 stations, 34 pages, ")
+    assert result.stdout.startswith("built 3 stations, 37 pages, ")
     assert (project.site / "main/index.html").is_file()
 
 

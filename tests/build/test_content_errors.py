@@ -350,8 +350,8 @@ def test_an_unknown_product_field_does_not_hide_the_products_other_mistakes(proj
 def test_a_misspelt_field_suggests_the_field_it_resembles(project: Project) -> None:
     project.edit("main/products/steam.md", "summary:", "sumary:")
     assert errors(project) == [
-        "content/main/products/steam.md: sumary: unknown field; did you mean 'summary'? expected one of: category,"
-        " delivery_hours, fields, fulfilment, images, loop_limit, skus, sort, summary, tags, title"
+        "content/main/products/steam.md: sumary: unknown field; did you mean 'summary'? expected one of: best_seller,"
+        " category, delivery_hours, fields, fulfilment, images, loop_limit, skus, sort, summary, tags, title"
     ]
 
 

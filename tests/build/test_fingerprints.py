@@ -58,8 +58,9 @@ STEAM_PAGES = ["en-shop/p/steam/index.html", "game-zone/p/steam/index.html", "ma
 ONLY_THE_PAGES_THAT_SHOW_IT: dict[str, tuple[Callable[[Project], None], list[str]]] = {
     "a SKU's face value (its product pages only)": (
         _replace("main/products/qq-coin.md", "face_value: 10\n", "face_value: 12\n"), QQ_PAGES),
-    "a product's tags (its product pages only)": (
-        _replace("main/products/qq-coin.md", "sort: 20\n", "sort: 20\ntags: [腾讯]\n"), QQ_PAGES),
+    "a product's tags (its product pages and the search indexes that find it by them)": (
+        _replace("main/products/qq-coin.md", "sort: 20\n", "sort: 20\ntags: [腾讯]\n"),
+        ["en-shop/search.json", "game-zone/search.json", "main/search.json", *QQ_PAGES]),
     "a quantity tier (the product's pages, each at its station's price, and the price books)": (
         _replace("main/products/steam.md", "    low_stock: 20\n",
                  "    low_stock: 20\n    tiers: [{min: 3, price: 100.00}]\n"),

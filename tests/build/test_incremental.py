@@ -142,7 +142,7 @@ def test_editing_a_title_rewrites_the_pages_that_show_its_card_too(built: Projec
     shown_on = [
         f"{station}/{page}"
         for station in ("en-shop", "game-zone", "main")
-        for page in ("c/game-cards/index.html", "index.html", "p/qq-coin/index.html")
+        for page in ("c/game-cards/index.html", "index.html", "p/qq-coin/index.html", "search/index.html", "search.json")
     ]
     # The price books hold each SKU's title, so they change too.
     assert changed(before, stats(built.site)) == sorted([*BOOKKEEPING, *shown_on])

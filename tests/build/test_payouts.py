@@ -43,8 +43,8 @@ def test_a_substations_connected_account_and_fee_reach_its_price_book(content, t
 def test_the_application_fee_is_the_wholesale_cost_plus_the_platform_fee(content, tmp_path):
     with_payouts(content, "payouts:\n  stripe_account: acct_1GameZone00\n  platform_fee_percent: 2.5\n")
     book = books(content, tmp_path)["game-zone"]
-    line = book.line("qq-coin-10")
-    priced = price_order(book, "qq-coin-10", 3, datetime(2026, 3, 2, tzinfo=timezone.utc))
+    line = book.line("steam-cny-100")  # 3.40 over wholesale: room for the 2.5 % fee
+    priced = price_order(book, "steam-cny-100", 3, datetime(2026, 3, 2, tzinfo=timezone.utc))
     fee = application_fee(priced, book, ())
     assert fee == line.wholesale * 3 + round(line.price * 3 * Decimal("0.025"))
     assert fee <= priced.total

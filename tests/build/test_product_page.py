@@ -5,8 +5,17 @@ import re
 import struct
 import zlib
 
+import pytest
+
 from tests.build.conftest import Project
 from tests.build.test_site_output import Elements
+from tests.build.themes import THEMES, use_theme
+
+
+@pytest.fixture(params=THEMES)
+def project(project: Project, request: pytest.FixtureRequest) -> Project:
+    """A theme changes the look, never whether the gallery and the form fit."""
+    return use_theme(project, request.param)
 
 
 def png(width: int, height: int) -> bytes:

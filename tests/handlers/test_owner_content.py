@@ -51,7 +51,7 @@ def test_the_editor_gets_the_stations_own_files_and_image_names(world, owner):
 def test_a_broken_station_file_gets_the_builds_own_messages_and_nothing_is_written(world, owner):
     content, site = world
     before = (content / STATION / "station.yaml").read_text()
-    broken = before.replace("markup_percent: 6", "markup_percent: lots")
+    broken = before.replace("markup_percent: 2", "markup_percent: lots")
     answer = owner.call("POST", f"{CONTENT}/check", {"files": {"station.yaml": broken}})
     assert answer.status == 200 and answer.json["ok"] is False
     assert any(m.startswith("content/game-zone/station.yaml: pricing.markup_percent:") for m in answer.json["messages"])
@@ -61,7 +61,7 @@ def test_a_broken_station_file_gets_the_builds_own_messages_and_nothing_is_writt
 
 def test_publishing_broken_content_is_refused_with_the_messages(world, owner):
     content, _ = world
-    broken = (content / STATION / "station.yaml").read_text().replace("markup_percent: 6", "markup_percent: lots")
+    broken = (content / STATION / "station.yaml").read_text().replace("markup_percent: 2", "markup_percent: lots")
     answer = owner.call("POST", f"{CONTENT}/publish", {"files": {"station.yaml": broken},
                                                       "expected_version": _version(owner)})
     assert answer.status == 422 and answer.code == "content_invalid"
@@ -209,7 +209,7 @@ def test_an_own_product_is_neither_deleted_nor_given_supply_offers_by_a_station_
     deleted = owner.call("POST", f"{CONTENT}/publish", {"files": {PRODUCT: None}, "expected_version": _version(owner)})
     assert deleted.status == 400 and (content / STATION / PRODUCT).is_file()
     supplied = _product(content).replace(
-        "    low_stock: 10\n", "    low_stock: 10\n    supply:\n      - {supplier: sim-fast, product: CMCC30, cost: 10.00}\n", 1)
+        "    low_stock: 5\n", "    low_stock: 5\n    supply:\n      - {supplier: sim-fast, product: CMCC30, cost: 10.00}\n", 1)
     assert supplied != _product(content)
     answer = owner.call("POST", f"{CONTENT}/check", {"files": {PRODUCT: supplied}})
     assert f"content/{STATION}/{PRODUCT}: skus.supply: only the platform owner may change this field" in \

@@ -15,7 +15,7 @@ NOT_SHIPPED = {"local", "cli"}
 # The Lambda Python runtime provides these.
 IN_THE_RUNTIME = {"boto3", "botocore"}
 # Import name -> distribution, where they differ; markupsafe comes with jinja2.
-DISTRIBUTION = {"yaml": "pyyaml", "markupsafe": "jinja2", "alipay": "python-alipay-sdk"}
+DISTRIBUTION = {"yaml": "pyyaml", "markupsafe": "jinja2", "alipay": "python-alipay-sdk", "PIL": "pillow"}
 
 
 def _pins(path: Path) -> dict[str, str]:

@@ -44,7 +44,13 @@ EXPECTED = {
     "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
     "RedeemPointsFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
     "QuoteFunction": {"dynamodb:GetItem"} | SECRET,
+    # The price book and the member; the drawn posters, kept in the uploads bucket by content hash.
+    "ReferralPosterFunction": {"dynamodb:GetItem"} | SECRET | {"s3:GetObject", "s3:PutObject"},
+    "ProductPosterFunction": {"dynamodb:GetItem"} | SECRET | {"s3:GetObject", "s3:PutObject"},
     "WithdrawFunction": READ | WRITE | SECRET,
+    # The account's record by key; the day's attempt counter and the sealed record, put once.
+    "RealNameStatusFunction": {"dynamodb:GetItem"} | SECRET,
+    "VerifyRealNameFunction": {"dynamodb:GetItem"} | WRITE | SECRET,
     "AccountSignOutFunction": set(),
     "WechatPayScriptFunction": set(),
     "AccountFunction": READ | OPEN | SECRET,

@@ -70,12 +70,13 @@ class Shop:
         assert done.returncode == 0, done.stderr
 
 
-def start_shop(tmp: Path, extra_env: dict | None = None) -> Shop:
+def start_shop(tmp: Path, extra_env: dict | None = None, content: Path | None = None) -> Shop:
     data_dir, site_dir = tmp / "var", tmp / "site"
     port = free_port()
     env = {**os.environ, "KAMENG_DATA_DIR": str(data_dir), **(extra_env or {})}
     env.pop("KAMENG_PUBLIC_URL", None)
-    built = subprocess.run([sys.executable, str(REPO / "build.py"), "--out", str(site_dir)], env=env,
+    chosen = ["--content", str(content)] if content else []
+    built = subprocess.run([sys.executable, str(REPO / "build.py"), "--out", str(site_dir), *chosen], env=env,
                            capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
     process = subprocess.Popen(
@@ -96,8 +97,8 @@ def start_shop(tmp: Path, extra_env: dict | None = None) -> Shop:
 
 
 @contextmanager
-def served_shop(tmp: Path, extra_env: dict | None = None):
-    shop = start_shop(tmp, extra_env)
+def served_shop(tmp: Path, extra_env: dict | None = None, content: Path | None = None):
+    shop = start_shop(tmp, extra_env, content)
     try:
         yield shop
     finally:

@@ -81,6 +81,7 @@ class SandboxSession:
     expires_at: int
     payment_status: str = "unpaid"  # paid once the money is taken, as Stripe's
     method: str | None = None
+    language: str = ""  # the station's, which the pay page speaks (Stripe Checkout's locale)
 
 
 def checkout_session(session: SandboxSession, payment_status: str | None = None) -> dict:
@@ -125,6 +126,7 @@ class SandboxGateway:
             station=request.station, title=request.title, quantity=request.quantity, total=request.total,
             currency=request.currency, email=request.email, success_url=request.success_url,
             cancel_url=request.cancel_url, expires_at=int(request.expires_at.timestamp()),
+            language=request.language,
         )
         with self.db.write() as conn:
             conn.execute("INSERT INTO sandbox_sessions (id, status, body) VALUES (?, ?, ?)",

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 METHODS = ("card", "alipay", "wechat_pay")
+# Stripe Checkout's locale for each station language.
+STRIPE_LOCALES = {"zh-CN": "zh", "en": "en"}
 
 # Stripe refuses an expires_at sooner than 30 minutes or later than 24 hours after creation.
 MIN_SESSION_LIFETIME = timedelta(minutes=30)
@@ -225,7 +227,8 @@ class StripeGateway:
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "expires_at": session_expiry(request.expires_at, self.clock()),
-            "locale": "auto",
+            # Checkout in the station's language; "auto" (the browser's) when the shop did not say.
+            "locale": STRIPE_LOCALES.get(request.language, "auto"),
         }
         if "wechat_pay" in self.methods:
             # Stripe refuses wechat_pay in Checkout without the client it will be paid from.

@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from kameng import config as configuration
-from kameng.cli import audit, keys, members, money, orders, owners, publish, remote, resellers, stats, sync, transfers
+from kameng.cli import audit, backup, keys, members, money, orders, owners, publish, remote, resellers, stats, sync, transfers
 from kameng.cli.command import EXIT_FAILED, EXIT_USAGE, Command, Failure
 from kameng.cli.output import PROG, fail
 from kameng.domain.errors import DomainError
@@ -25,7 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND, orders.DELIVER,
     money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
     audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE, keys.BATCHES, keys.VOID_BATCH,
-    resellers.RESELLERS, sync.SYNC, transfers.TRANSFERS,
+    resellers.RESELLERS, sync.SYNC, transfers.TRANSFERS, backup.BACKUP, backup.RESTORE,
 )
 
 MAIN_EPILOG = """\

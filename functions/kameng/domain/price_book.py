@@ -17,6 +17,7 @@ from kameng.domain.coupons import CouponNotApplicable, CouponRule, coupon_discou
 from kameng.domain.errors import QuantityOutOfRange, UnknownSku
 from kameng.domain.fulfilment import BuyerField, Kind, SupplyOffer
 from kameng.domain.points import PointsRule
+from kameng.domain.real_name import RealNameRule
 from kameng.domain.supply import SupplierSource
 from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
 from kameng.domain.money import percent_of
@@ -56,7 +57,8 @@ class PricedSku(BaseModel):
 
 
 # A book that says nothing of suppliers or payment rails hashes as it did before they existed.
-_STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}, "name": "", "mail_keys": False}
+_STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}, "name": "", "mail_keys": False,
+                     "real_name": None}
 _DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None,
                       "owner": None}
 
@@ -114,6 +116,8 @@ class PriceBook(BaseModel):
     receivers: dict[str, str] = {}
     # The delivery mail lists the card keys themselves, not only the order link (station.yaml `mail_keys`).
     mail_keys: bool = False
+    # Orders that need a verified identity (station.yaml `real_name`); None: none do.
+    real_name: RealNameRule | None = None
 
     def receiver(self, rail: str) -> str | None:
         """The station's own account on `rail` its share is paid to at each sale; None: paid out by the platform."""

@@ -2,7 +2,7 @@ from kameng.http import (
     ENGLISH, SESSION_COOKIE, accept_post, api, body_fields, cleared_session_cookies, client_address, cookie, is_https,
     parse, prefers_english, respond, session_cookie,
 )
-from kameng.services import account
+from kameng.services import account, real_name
 from kameng.wiring import deps
 
 
@@ -50,3 +50,17 @@ def request_withdrawal(event, context=None):
     session = account.read_session(cookie(event, SESSION_COOKIE), deps())
     request = parse(account.WithdrawalRequest, body_fields(event))
     return respond(201, account.request_withdrawal(session, request, deps()))
+
+
+@api
+def get_real_name(event, context=None):
+    session = account.read_session(cookie(event, SESSION_COOKIE), deps())
+    return respond(200, real_name.status(session.station, session.shopper_key, deps()))
+
+
+@api
+def verify_real_name(event, context=None):
+    accept_post(event)
+    session = account.read_session(cookie(event, SESSION_COOKIE), deps())
+    request = parse(real_name.RealNameRequest, body_fields(event))
+    return respond(201, real_name.verify(session.station, session.shopper_key, request, deps()))

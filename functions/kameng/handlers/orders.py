@@ -72,7 +72,7 @@ def open_pay_page(event, context=None):
         if oauth is None:
             raise
         # Back from WeChat's 网页授权 in WeChat's browser: a page the payer can read, not JSON.
-        response = pay_page.error_response(error)
+        response = pay_page.error_response(error, pay_page.speaks_english(order_id, query.get("t"), event, deps()))
         response["headers"]["referrer-policy"] = "no-referrer"
         return response
     if isinstance(step, str):

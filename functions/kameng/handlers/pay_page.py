@@ -11,12 +11,16 @@ from kameng import http
 from kameng.domain.errors import DomainError
 from kameng.domain.money import format_minor
 from kameng.domain.rails import RAIL_NAMES
+from kameng.deps import Deps
+from kameng.services.order_link import pay_proof_matches
 from kameng.services.pay_step import PayStep
 
 # Served by the API on the station's own address (handlers/pay_script.py): the page's CSP is script-src 'self'.
 WECHAT_PAY_SCRIPT = "/api/pay/wechat.js"
 SCAN = {"alipay": "打开支付宝扫一扫", "wechat": "打开微信扫一扫", "epay": "用手机扫码"}
 SCAN_EN = {"alipay": "Scan with Alipay", "wechat": "Scan with WeChat", "epay": "Scan with your phone"}
+RAIL_NAMES_EN = {"alipay": "Alipay", "wechat": "WeChat Pay", "stripe": "Card", "epay": "Online payment",
+                 "bank": "Bank transfer"}
 
 
 def qr_image(content: str) -> str:
@@ -29,7 +33,7 @@ def render(step: PayStep) -> str:
     order, english = step.order, step.language == "en"
     total = format_minor(order.total, order.currency)
     until = order.expires_at.astimezone(ZoneInfo(step.time_zone)).strftime("%Y-%m-%d %H:%M")
-    rail = RAIL_NAMES.get(order.rail, order.rail)
+    rail = (RAIL_NAMES_EN if english else RAIL_NAMES).get(order.rail, order.rail)
     lines = [f'<p>{"Order" if english else "订单号"} <strong id="order-id">{escape(order.id)}</strong> · '
              f'{escape(order.title)} × {order.quantity}</p>',
              f'<p>{"Amount due" if english else "应付金额"} <strong id="amount">{escape(total)}</strong></p>']
@@ -72,11 +76,25 @@ def _transfer(step: PayStep, until: str, english: bool) -> list[str]:
             f'<p>{"Transfer before" if english else "请在此时间前转账"} {until}</p>']
 
 
-def error_response(error: DomainError) -> dict:
+def speaks_english(order_id: str, proof: str | None, event: dict, deps: Deps) -> bool:
+    """The station's language for the holder of the pay link; the browser's for anyone else, so that the page
+    tells nothing of an order to someone without its link."""
+    order = deps.store.orders.order(order_id) if order_id else None
+    if order is not None and pay_proof_matches(order, proof, deps):
+        book = deps.store.price_books.price_book(order.station)
+        if book is not None:
+            return book.language == "en"
+    return http.prefers_english(event)
+
+
+def error_response(error: DomainError, english: bool = False) -> dict:
     """Why paying could not start, as a page with the error's own status (WeChat's browser shows no JSON)."""
-    status = http.error_response(error)["statusCode"]
-    body = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1"><title>无法开始付款</title>'
-            f'<main><h1>无法开始付款</h1><p id="error-message">{escape(error.message)}</p></main></html>')
+    answer = http.error_response(error, english)
+    message = json.loads(answer["body"])["error"]["message"]
+    title = "Payment could not start" if english else "无法开始付款"
+    body = (f'<!doctype html><html lang="{"en" if english else "zh-CN"}"><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>'
+            f'<main><h1>{title}</h1><p id="error-message">{escape(message)}</p></main></html>')
+    status = answer["statusCode"]
     return {"statusCode": status, "body": body,
             "headers": {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}}

@@ -26,6 +26,8 @@ from kameng import routes
 from kameng.adapters.gateway_sandbox import SandboxGateway, SandboxSession
 from kameng.domain.money import format_minor
 from kameng.http import MAX_BODY_BYTES
+from kameng.local import compress
+from kameng.local.pay_words import words_for
 from kameng.sitegen.console import OUTPUT as CONSOLE_FOLDER
 
 HERE = Path(__file__).parent
@@ -137,7 +139,12 @@ class LocalServer:
         except _TooLarge:
             status, headers, body = _json(413, {"error": {"code": "payload_too_large", "message": "请求体过大"}})
         headers += security_headers(f"http://localhost:{self.port} http://*.localhost:{self.port}", https)
+        # Before a HEAD loses its body: it answers with the headers its GET would have.
+        status, headers, body = compress.negotiate(status, headers, body, environ.get("HTTP_ACCEPT_ENCODING", ""),
+                                                   environ.get("HTTP_IF_NONE_MATCH", ""))
         if environ.get("REQUEST_METHOD") == "HEAD":
+            # The server would count the empty body; a HEAD tells the length its GET would send.
+            headers.append(("Content-Length", str(len(body))))
             body = b""
         start_response(f"{status} {REASONS.get(status, 'Status')}", headers)
         return [body]
@@ -219,11 +226,12 @@ class LocalServer:
             gateway.expire_session(session_id)
             session = gateway.session(session_id)
         message = ""
+        words = words_for(session.language if session else None)
         if environ.get("REQUEST_METHOD") == "POST" and session is not None:
             form = dict(parse_qsl(_read_body(environ).decode("utf-8", "replace")))
             action, method = form.get("action"), form.get("method", "card")
             if method not in ("card", "alipay", "wechat_pay"):
-                message = "未知的支付方式"
+                message = words["unknown_method"]
             else:
                 try:
                     if action == "pay":
@@ -231,22 +239,22 @@ class LocalServer:
                         # A second click (or a resubmitted form) of a session already paid goes to its order.
                         if paid or _already_paid(gateway.session(session_id)):
                             return 303, [("Location", session.success_url), ("Cache-Control", "no-store")], b""
-                        message = "此会话已结束，无法支付"
+                        message = words["ended"]
                     elif action == "fail":
                         gateway.fail(session_id, method)
-                        message = "支付失败：已通知商店，库存已退回"
+                        message = words["failed"]
                     elif action == "expire":
                         gateway.expire_session(session_id)
-                        message = "已让会话过期：已通知商店，库存已退回"
+                        message = words["expired_now"]
                     else:
-                        message = "未知的操作"
+                        message = words["unknown_action"]
                 except Exception as error:
                     # As with Stripe, the payment stands; the shop's sweeper and lookup still find the order.
                     logging.getLogger(__name__).exception("sandbox webhook delivery failed")
-                    message = f"已付款，但通知商店失败：{error}"
+                    message = f"{words['not_told']}{error}"
             session = gateway.session(session_id)
         page = self.pay_page.render(
-            session=session, message=message,
+            session=session, message=message, w=words,
             amount=format_minor(session.total, session.currency) if session else "",
             expires=datetime.fromtimestamp(session.expires_at, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if session else "",
             qr=segno.make(f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}{path}").svg_data_uri(scale=4) if session else "",

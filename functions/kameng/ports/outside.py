@@ -39,6 +39,8 @@ class SessionRequest:
     openid: str | None = None  # WeChat Pay's JSAPI pays as this WeChat user
     # The buyer's invoice details (发票抬头, 税号) for a bank transfer; empty otherwise.
     invoice: tuple[tuple[str, str], ...] = ()
+    # The station's language ("zh-CN", "en"), for a pay page that can speak it; empty: the rail decides.
+    language: str = ""
 
 
 class Show:

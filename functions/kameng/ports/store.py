@@ -22,6 +22,7 @@ from kameng.domain.supply import SupplyAttempt
 from kameng.domain.supply_sync import SkuSync
 from kameng.domain.tickets import Ticket, TicketStatus
 from kameng.domain.wholesale import Reseller, ResellerCharge
+from kameng.ports.real_name import RealNames
 
 # A transaction moves the order, its event record, its ledger entries and its keys.
 
@@ -579,3 +580,4 @@ class Store:
     supply_attempts: SupplyAttempts
     resellers: Resellers
     supply_sync: SupplySync
+    real_names: RealNames

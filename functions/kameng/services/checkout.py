@@ -28,6 +28,7 @@ from kameng.services.lookup import shopper_key as shopper_key_of
 from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, pay_link, seal_token
 from kameng.services.pay_rails import open_payment
+from kameng.services.real_name import require_for_checkout as require_real_name
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -213,6 +214,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
                         session_shopper == shopper_key, deps)
     priced = pricing.priced
+    require_real_name(book, priced, shopper_key, session_shopper == shopper_key, deps)
     commissions = commissions_for(book, pricing.member, priced)
     rail = chosen_rail(book, request.rail)
     deps.rail(rail)  # RailNotOffered before anything is held, where this deployment has no credentials for it

@@ -38,7 +38,7 @@ def session_request(order: Order, book: PriceBook, urls: tuple[str, str], paying
         success_url=success, cancel_url=cancel, expires_at=order.created_at + payment_window(order.rail, book, deps),
         payout_account=order.payout_account, application_fee=order.application_fee,
         discount=order.level_discount + order.coupon_discount, notify_url=notify_url(book, order.rail, deps),
-        device=device, client_ip=client_ip, invoice=order.invoice, openid=openid,
+        device=device, client_ip=client_ip, invoice=order.invoice, openid=openid, language=book.language,
     )
 
 

@@ -1,6 +1,7 @@
 """The validated content of every station, ready to price and render."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from markupsafe import Markup
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
 from kameng.sitegen.image_size import image_size
 from kameng.sitegen.supplier_content import AnySupplierSpec
+from kameng.sitegen.translations import localized_categories, localized_front
 
 HASH_LENGTH = 10
 
@@ -96,6 +98,17 @@ class Product:
     body_images: tuple[ImageFile, ...]
     owner: str | None = None
     """The substation whose own goods these are (content/<station>/products/), sold there alone; None: main's."""
+    bodies: tuple[tuple[str, str, tuple[ImageFile, ...]], ...] = ()
+    """(language, HTML, images) of each translated description (<product-id>.<language>.md)."""
+
+    def in_language(self, language: str, original: str) -> Product:
+        """The product as a station in `language` shows it: translated where a translation was written."""
+        html, images = self.html, self.body_images
+        for body_language, body_html, body_images in self.bodies:
+            if body_language == language:
+                html, images = body_html, body_images
+        return dataclasses.replace(self, front=localized_front(self.front, language, original), html=html,
+                                   body_images=images, bodies=())
 
     @cached_property
     def sku_ids(self) -> tuple[str, ...]:
@@ -136,7 +149,26 @@ class Catalog:
     suppliers: dict[str, AnySupplierSpec] = field(default_factory=dict)
     # content/suppliers/synced.yaml: SKU → (supplier, product, synced cost or None) per offer.
     synced: dict[str, tuple[tuple[str, str, int | None], ...]] = field(default_factory=dict)
+    # Each language's catalogue, made once: stations of one language share its product objects (and digests).
+    _languages: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def stations(self) -> tuple[Station, ...]:
         return (self.main, *self.substations)
+
+    def language_of(self, product: Product) -> str:
+        """The language its file is written in: that of the station whose folder holds it."""
+        owner = next((station for station in self.substations if station.id == product.owner), self.main)
+        return owner.config.language
+
+    def in_language(self, language: str) -> Catalog:
+        """The catalogue as a station in `language` shows it: products, categories and SKUs by name in it."""
+        if language not in self._languages:
+            main_config = self.main.config
+            assert isinstance(main_config, MainStationSpec)
+            categories = localized_categories(main_config.categories, language, main_config.language)
+            main = dataclasses.replace(self.main, config=main_config.model_copy(update={"categories": categories}))
+            products = {product_id: product.in_language(language, self.language_of(product))
+                        for product_id, product in self.products.items()}
+            self._languages[language] = dataclasses.replace(self, main=main, products=products, _languages={})
+        return self._languages[language]

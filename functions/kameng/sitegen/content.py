@@ -30,11 +30,13 @@ from kameng.domain.coupons import COUPON_CODE, CouponRule, normalize_code
 from kameng.domain.fulfilment import check_pattern
 from kameng.domain.money import MINOR_DIGITS, parse_major
 from kameng.domain.points import PointsRule
-from kameng.domain.price_book import UnpaidLimits
+from kameng.domain.price_book import DEFAULT_TIME_ZONE, UnpaidLimits
 from kameng.domain.pricing import FlashSale, Level, Tier
 from kameng.domain.shopper import is_email
-from kameng.domain.price_book import DEFAULT_TIME_ZONE
+from kameng.sitegen.real_name_content import RealNameField
 from kameng.sitegen.payment_content import PaymentsSpec
+from kameng.sitegen.storefront_content import BestSellerField, DirectoryField
+from kameng.sitegen.translations import Translatable, TranslatableTags
 
 MAX_PER_ORDER = 50
 IMAGE_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif")
@@ -189,7 +191,7 @@ class ColorsSpec(Spec):
 
 class CategorySpec(Spec):
     id: Id
-    name: OneLine
+    name: Translatable
 
 
 class PricingSpec(Spec):
@@ -389,7 +391,7 @@ def _time_zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 
-class _StationSpec(Spec):
+class _StationSpec(Spec, RealNameField):
     name: OneLine
     domain: Domain
     language: Literal["zh-CN", "en"] = "zh-CN"
@@ -427,7 +429,7 @@ class MainStationSpec(_StationSpec):
     categories: list[CategorySpec] = Field(min_length=1)
 
 
-class SubstationSpec(_StationSpec):
+class SubstationSpec(_StationSpec, DirectoryField):
     _kind_rule = ("substation", "only content/main can be the main station")
     kind: Literal["substation"]
     # None: the main station's currency, which is the only one allowed anyway.
@@ -450,7 +452,7 @@ class TierSpec(Spec):
 
 class SkuSpec(Spec):
     id: Id
-    name: OneLine
+    name: Translatable
     face_value: Money
     wholesale: Money
     retail: Money
@@ -533,10 +535,10 @@ class SupplyOfferSpec(Spec):
     cost: Money
 
 
-class ProductSpec(Spec):
-    title: OneLine
+class ProductSpec(Spec, BestSellerField):
+    title: Translatable
     category: Id
-    summary: OneLine | None = None
+    summary: Translatable | None = None
     fulfilment: Literal["card_key", "loop", "direct", "manual"] = "card_key"
     # direct: what the buyer fills in; manual: the hours the owner promises to deliver within;
     # loop: how many times the credential may be sold (none: without limit).
@@ -544,7 +546,7 @@ class ProductSpec(Spec):
     delivery_hours: int | None = Field(None, ge=1, le=720, validate_default=True)
     loop_limit: int | None = Field(None, ge=1)
     images: list[ImageName] = []
-    tags: list[OneLine] = []
+    tags: TranslatableTags = []
     sort: int | None = None
     skus: list[SkuSpec] = Field(min_length=1)
 

@@ -14,10 +14,13 @@ from kameng.sitegen.commerce import check_levels, check_tiers
 from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
 from kameng.sitegen.supplier_content import AnySupplierSpec, SupplierSpec, supplier_model
 from kameng.sitegen.synced_content import SYNCED, read_synced
+from kameng.sitegen.theme import ThemeError, theme_folders
 from kameng.sitegen.markdown_safe import MarkdownCache, SafeHtml
 from kameng.sitegen.parallel import fork_map
 from kameng.sitegen.parse import ParseError, YamlCache, normalize, read_front_matter, read_yaml
 from kameng.sitegen.problems import Problems, valid_part
+from kameng.sitegen.translations import BODY_FILE
+from kameng.sitegen.untranslated import warn_untranslated
 
 MAIN = "main"
 # /api/ goes to the functions and /assets/ holds hashed files: a page there would be shadowed.
@@ -119,7 +122,9 @@ class _Loader:
         suppliers = self.suppliers(self.content_dir / SUPPLIERS)
         self.check_supply(products, suppliers)
         synced = read_synced(self, self.content_dir / SUPPLIERS)
-        return Catalog(main, sold_substations, products, main.config.currency, suppliers, synced)
+        catalog = Catalog(main, sold_substations, products, main.config.currency, suppliers, synced)
+        warn_untranslated(catalog)
+        return catalog
 
     # --- suppliers -------------------------------------------------------------
 
@@ -181,6 +186,8 @@ class _Loader:
                 self.problems.add(source, "theme", f"expected a folder under {self.templates_name}/", config.theme)
             elif config.theme == CONSOLE_TEMPLATES:
                 self.problems.add(source, "theme", "expected a station theme, not the owner console's pages", config.theme)
+            else:
+                self.theme(config.theme)
 
         landing = None
         if (path / "landing.md").is_file():
@@ -193,6 +200,15 @@ class _Loader:
         if config is None:
             return None
         return Station(path.name, source, config, logo, landing, pages)
+
+    def theme(self, name: str) -> None:
+        """A theme that extends a missing theme, or itself, is reported once, at its theme.yaml."""
+        try:
+            theme_folders(self.templates_dir, name)
+        except ThemeError as error:
+            source, field, expected, got = error.problem
+            if not any(message.startswith(f"{source}: ") for message in self.problems.messages):
+                self.problems.add(source, field, expected, got)
 
     def station_config(
         self, path: Path, model: type[MainStationSpec] | type[SubstationSpec]
@@ -268,7 +284,8 @@ class _Loader:
         if main is not None:
             assert isinstance(main.config, MainStationSpec)
             categories = [category.id for category in main.config.categories]
-        files = self.product_files(folder)
+        bodies: list[tuple[str, str, Path]] = []
+        files = self.product_files(folder, bodies)
         converted = self.convert(files, _image_url(images))
         products: dict[str, Product] = {}
         for (product_id, path, data, _), safe in zip(files, converted):
@@ -277,10 +294,35 @@ class _Loader:
                 self.unverified_products.add(product_id)
             else:
                 products[product_id] = product
+        self.translated_bodies(products, bodies, images)
         return dict(sorted(products.items()))
 
-    def product_files(self, folder: Path) -> list[tuple[str, Path, dict[str, Any], str]]:
-        """(product id, path, front matter, Markdown body) of each product file that can be read."""
+    def translated_bodies(self, products: dict[str, Product], bodies: list[tuple[str, str, Path]],
+                          images: ImageFolder) -> None:
+        """Each <product-id>.<language>.md beside its product, as that product's description in the language."""
+        for product_id, language, path in bodies:
+            source = self.show(path)
+            product = products.get(product_id)
+            if product is None:
+                if product_id not in self.unverified_products:
+                    self.problems.add(source, "file name", f"expected a product {product_id}.md beside the "
+                                                           f"translation of its description", path.name)
+                continue
+            try:
+                text = normalize(path.read_bytes())
+            except UnicodeDecodeError:
+                self.problems.add(source, "file", "expected UTF-8 text")
+                continue
+            safe = self.markdown.convert(text, _image_url(images))
+            shown = self.markdown_images(source, "description", safe, images)
+            products[product_id] = dataclasses.replace(
+                product, bodies=(*product.bodies, (language, safe.html, shown)))
+
+    def product_files(self, folder: Path, bodies: list[tuple[str, str, Path]]) -> list[tuple[str, Path, dict[str, Any], str]]:
+        """(product id, path, front matter, Markdown body) of each product file that can be read.
+
+        Translated descriptions go to `bodies` as (product id, language, path).
+        """
         files: list[tuple[str, Path, dict[str, Any], str]] = []
         sources: dict[str, str] = {}
         # Nested folders are allowed, so two files can claim one product id.
@@ -291,6 +333,9 @@ class _Loader:
             source = self.show(path)
             if path.suffix != ".md":
                 self.problems.add(source, "file", "expected a product file named <product-id>.md")
+                continue
+            if (translation := BODY_FILE.fullmatch(path.name)) is not None:
+                bodies.append((translation["product"], translation["language"], path))
                 continue
             product_id = path.stem
             if not is_id(product_id):

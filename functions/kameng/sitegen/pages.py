@@ -16,14 +16,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from kameng.domain.money import format_minor
-from kameng.domain.pricing import FlashSale, Tier
+from kameng.domain.pricing import FlashSale, Tier, tier_price
 from kameng.sitegen.catalog import Document, ImageFile, Product
 from kameng.sitegen.content import BuyerFieldSpec, CategorySpec, SkuSpec, amount_text
+from kameng.sitegen.storefront import StationLink
 
 LANDING_PRODUCTS_PER_CATEGORY = 8
 DESCRIPTION_LENGTH = 155
@@ -64,9 +66,14 @@ class StationView:
     tagline: str | None
     default_image: str | None
     strings: dict[str, str]
+    time_zone: str = "Asia/Shanghai"
 
     def money(self, minor: int) -> str:
         return format_minor(minor, self.currency)
+
+    def clock(self, moment: datetime) -> str:
+        """A moment as the station's clock reads it, e.g. 2026-12-12 20:00: what a page shows without its script."""
+        return moment.astimezone(ZoneInfo(self.time_zone)).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,9 @@ class FlashOffer:
     ends: str
     quantity: int
     per_shopper: int
+    starts_text: str = ""
+    ends_text: str = ""
+    """The window by the station's clock, shown until the countdown script takes over."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,8 @@ class Offer:
     """"<starts ISO>|<ends ISO>|<price>|<per shopper>;…": the estimate inside a sale's window."""
     available: bool = True
     """False: not sold at this station for now (its supplier cost is above the price)."""
+    least_total: str = ""
+    """The smallest order's total (tiers applied), shown until the form's script follows the shopper's choice."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +188,24 @@ def field_input(field: BuyerFieldSpec) -> FieldInput:
 
 
 def landing_page(path: str, station: StationView, landing: Document | None, sections: tuple[Section, ...],
-                 counts: dict[str, int]) -> Context:
+                 counts: dict[str, int], best_sellers: tuple[Card, ...] = ()) -> Context:
     return _page(station, path, {
         "title": landing.title if landing else station.name,
         "description": station.tagline or (excerpt(landing.html) if landing else "") or station.name,
-    }, body=landing.body if landing else None, sections=list(sections), counts=counts)
+    }, body=landing.body if landing else None, sections=list(sections), counts=counts,
+        best_sellers=list(best_sellers))
+
+
+def search_page(path: str, station: StationView, cards: tuple[Card, ...]) -> Context:
+    """Without JavaScript it lists every product, so the search form always leads somewhere; search.js filters."""
+    return _page(station, path, {"title": station.strings["search_title"], "noindex": True}, cards=list(cards))
+
+
+def stations_page(path: str, station: StationView, listed: tuple[StationLink, ...]) -> Context:
+    return _page(station, path, {
+        "title": station.strings["stations_title"],
+        "description": excerpt(station.strings["stations_intro"] + " " + ", ".join(link.name for link in listed)),
+    }, listed=list(listed))
 
 
 def category_page(path: str, station: StationView, category: CategorySpec, cards: tuple[Card, ...]) -> Context:
@@ -191,9 +216,11 @@ def category_page(path: str, station: StationView, category: CategorySpec, cards
 
 
 def product_page(path: str, station: StationView, product: Product, category: CategorySpec,
-                 prices: tuple[SkuPrices, ...], available: tuple[bool, ...] = ()) -> Context:
+                 prices: tuple[SkuPrices, ...], available: tuple[bool, ...] = (),
+                 elsewhere: tuple[StationLink, ...] = ()) -> Context:
     """prices: what this station charges for each of the product's SKUs, in order; available: whether each
-    may be bought here (False: its supplier cost is above the price, content/suppliers/synced.yaml)."""
+    may be bought here (False: its supplier cost is above the price, content/suppliers/synced.yaml);
+    elsewhere: the listed substations that sell it too (on the main station)."""
     front = product.front
     shown = available or (True,) * len(front.skus)
     offers = [_offer(station, sku, sku_prices, sells)
@@ -223,7 +250,8 @@ def product_page(path: str, station: StationView, product: Product, category: Ca
         "og_type": "product",
     }, product=product, front=front, body=product.body, offers=offers,
         category={"id": category.id, "name": category.name, "url": f"/c/{category.id}/"},
-        json_ld=json_for_script(structured), buyer_fields=[field_input(field) for field in front.fields])
+        json_ld=json_for_script(structured), buyer_fields=[field_input(field) for field in front.fields],
+        elsewhere=list(elsewhere))
 
 
 def document_page(path: str, station: StationView, document: Document) -> Context:
@@ -260,10 +288,12 @@ def _offer(station: StationView, sku: SkuSpec, prices: SkuPrices, available: boo
         ),
         tiers_data=",".join(f"{tier.min_quantity}:{tier.price}" for tier in tiers),
         flash_sales=tuple(
-            FlashOffer(station.money(sale.price), _iso(sale.starts), _iso(sale.ends), sale.quantity, sale.per_shopper)
+            FlashOffer(station.money(sale.price), _iso(sale.starts), _iso(sale.ends), sale.quantity, sale.per_shopper,
+                       station.clock(sale.starts), station.clock(sale.ends))
             for sale in sales
         ),
         flash_data=";".join(f"{_iso(sale.starts)}|{_iso(sale.ends)}|{sale.price}|{sale.per_shopper}" for sale in sales),
+        least_total=station.money(tier_price(price, tiers, sku.min_per_order) * sku.min_per_order),
     )
 
 

@@ -142,7 +142,8 @@ def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> list
         theme_name = station.config.theme
         if theme_name not in themes:
             themes[theme_name] = Theme(templates_dir / theme_name)
-        outputs.extend(plan_station(station, catalog, book, themes[theme_name], digest))
+        outputs.extend(plan_station(station, catalog.in_language(station.config.language), book, themes[theme_name],
+                                    digest))
     problems = Problems()
     _check_paths(outputs, problems)
     problems.raise_if_any()

@@ -11,6 +11,7 @@ from kameng.domain.coupons import CouponRule
 from kameng.domain.money import apply_markup
 from kameng.domain.price_book import PriceBook, PricedSku
 from kameng.domain.pricing import FlashSale, scaled_tier_price
+from kameng.domain.real_name import RealNameRule
 from kameng.domain.supply import SupplierSource
 from kameng.sitegen.catalog import Catalog, Product, Station
 from kameng.sitegen.content import SkuSpec, SubstationSpec, amount_text
@@ -24,12 +25,15 @@ _LINES = TypeAdapter(dict[str, PricedSku])
 
 def build_price_books(catalog: Catalog, problems: Problems) -> list[PriceBook]:
     """Main first, then substations by id. Prices below wholesale go to `problems`."""
-    # What every station's book says of a SKU but its prices: made once, not once per station.
-    skus = {
-        product.id: [(index, sku, _line(product, sku)) for index, sku in enumerate(product.front.skus)]
-        for product in catalog.products.values()
-    }
-    return [_price_book(station, catalog, skus, problems) for station in catalog.stations]
+    # What every station's book says of a SKU but its prices: made once per language, not once per station.
+    # The names are in the station's language: checkout, the order page and the mails take them from here.
+    skus: dict[str, _Skus] = {}
+    for language in dict.fromkeys(station.config.language for station in catalog.stations):
+        skus[language] = {
+            product.id: [(index, sku, _line(product, sku)) for index, sku in enumerate(product.front.skus)]
+            for product in catalog.in_language(language).products.values()
+        }
+    return [_price_book(station, catalog, skus[station.config.language], problems) for station in catalog.stations]
 
 
 def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Problems) -> PriceBook:
@@ -61,7 +65,18 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
         receivers={} if payouts is None else {rail: account for rail, account in (
             ("alipay", payouts.alipay_account), ("wechat", payouts.wechat_merchant)) if account},
         mail_keys=config.mail_keys,
+        real_name=_real_name(station, catalog, problems),
     )
+
+
+def _real_name(station: Station, catalog: Catalog, problems: Problems) -> RealNameRule | None:
+    spec = station.config.real_name
+    if spec is None:
+        return None
+    for index, product in enumerate(spec.products):
+        if product not in catalog.products:
+            problems.add(station.source, f"real_name.products[{index}]", "expected the id of a product", product)
+    return spec.to_domain()
 
 
 def _suppliers(catalog: Catalog) -> dict[str, SupplierSource]:

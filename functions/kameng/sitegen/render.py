@@ -29,9 +29,11 @@ from kameng.domain.price_book import PriceBook
 from kameng.domain.pricing import FlashSale
 from kameng.sitegen import pages
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, Product, Station, fingerprint, hashed_name
+from kameng.sitegen.colours import readable_text_on, text_variant
 from kameng.sitegen.content import CategorySpec, MainStationSpec
 from kameng.sitegen.context_digest import ContextDigest
 from kameng.sitegen.pages import AssetUrls, Card, Context, Section, SkuPrices, StationView
+from kameng.sitegen.storefront import SearchEntry, best_sellers, listed_substations, search_index, sold_elsewhere
 from kameng.sitegen.synced_content import unavailable_skus
 from kameng.sitegen.theme import Theme
 
@@ -40,18 +42,6 @@ DEFAULT_COLOURS = {"primary": "#c81e1e", "accent": "#f59e0b"}
 SHARED_IN_CONTEXTS = (Product, Document, ImageFile, CategorySpec, StationView)
 
 PageFunction = Callable[..., Context]
-
-
-def readable_text_on(background: str) -> str:
-    """Black or white, whichever reads better on the owner's colour (WCAG relative luminance)."""
-    hex_digits = background.lstrip("#")
-    if len(hex_digits) == 3:
-        hex_digits = "".join(c * 2 for c in hex_digits)
-    channels = [int(hex_digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    # Contrast against white is (1.05)/(L+0.05), against black (L+0.05)/0.05: equal at L ≈ 0.179.
-    return "#111111" if luminance > 0.179 else "#ffffff"
 
 
 class Output(NamedTuple):
@@ -104,13 +94,15 @@ class _StationPlan:
         self.available = [tuple(sku not in unavailable for sku in product.sku_ids) for product in self.products]
         self.categories = _listed_categories(catalog, self.products)
         self.category_of = {category.id: category for category, _ in self.categories}
+        # The main station sends shoppers on to the substations that asked to be listed.
+        self.listed = listed_substations(catalog) if station.is_main else []
         # A substation shows main's about/faq/terms unless it writes its own.
         inherited = {} if station.is_main else catalog.main.pages
         self.pages = dict(sorted({**inherited, **station.pages}.items()))
         self.assets = self.collect_assets()
         logo = station.logo
         self.view = StationView(config.name, base_url, catalog.currency, config.tagline,
-                                base_url + logo.url if logo else None, theme.strings[config.language])
+                                base_url + logo.url if logo else None, theme.strings[config.language], config.time_zone)
         self._cards: dict[int, Card] = {}
         shop = self.shop_context()
         self.menu_urls = {item["url"] for item in shop["categories"] + shop["pages"]}
@@ -150,6 +142,7 @@ class _StationPlan:
             # The buy form promises the keys by mail only where the delivery mail carries them.
             "mail_keys": config.mail_keys,
             "pages": [{"slug": slug, "title": page.title, "url": f"/{slug}/"} for slug, page in self.pages.items()],
+            "stations_url": "/stations/" if self.listed else None,
         }
 
     def cards(self, indexes: list[int]) -> tuple[Card, ...]:
@@ -177,6 +170,8 @@ class _StationPlan:
             if name == "style.css":
                 # Station colours live in the stylesheet: the CSP forbids style attributes.
                 colours |= {f"on-{key}": readable_text_on(value) for key, value in list(colours.items())}
+                # Text in the brand colour (links, prices) gets a darker shade of it when the owner's is too light.
+                colours |= {f"{key}-text": text_variant(colours[key]) for key in DEFAULT_COLOURS}
                 variables = "".join(f"--{key}:{value};" for key, value in sorted(colours.items()))
                 data = f":root{{{variables}}}\n".encode() + data
             output = "assets/" + hashed_name(name, data)
@@ -191,6 +186,9 @@ class _StationPlan:
                 images[image.output] = image
         if self.station.logo is not None:
             images[self.station.logo.output] = self.station.logo
+        for link, _ in self.listed:
+            if link.logo is not None:
+                images[link.logo.output] = link.logo
         for output, image in sorted(images.items()):
             assets[output] = (output, image.path.read_bytes, image.sha256)
         return assets
@@ -215,8 +213,15 @@ class _StationPlan:
                            {"urls": sorted(base_url + path for path in self.sitemap_paths())}),
             self.text_file("robots.txt", "robots.txt", {"sitemap": base_url + "/sitemap.xml"}),
             self.page("landing", "/", landing.source if landing else "the landing page", pages.landing_page, landing,
-                      self.sections(), {category.id: len(indexes) for category, indexes in self.categories}),
+                      self.sections(), {category.id: len(indexes) for category, indexes in self.categories},
+                      self.cards(best_sellers(self.products))),
+            self.page("search", "/search/", "the search page", pages.search_page,
+                      self.cards(list(range(len(self.products))))),
+            self.search_index(),
         ]
+        if self.listed:
+            outputs.append(self.page("stations", "/stations/", "the stations directory", pages.stations_page,
+                                     tuple(link for link, _ in self.listed)))
         outputs += [
             self.page("category", f"/c/{category.id}/", f"category {category.id}", pages.category_page, category,
                       self.cards(indexes))
@@ -239,7 +244,17 @@ class _StationPlan:
     def product(self, index: int) -> Output:
         product = self.products[index]
         return self.page("product", f"/p/{product.id}/", product.source, pages.product_page, product,
-                         self.category_of[product.front.category], self.prices[index], self.available[index])
+                         self.category_of[product.front.category], self.prices[index], self.available[index],
+                         sold_elsewhere(product.id, self.listed))
+
+    def search_index(self) -> Output:
+        entries = [
+            SearchEntry(card.title, card.summary, self.category_of[product.front.category].name, card.url,
+                        card.from_price, tuple(product.front.tags))
+            for product, card in zip(self.products, self.cards(list(range(len(self.products)))))
+        ]
+        return Output(f"{self.station.id}/search.json", "the search index", partial(search_index, entries),
+                      fingerprint=self.digest("search.json", entries))
 
     def page(self, template: str, path: str | None, source: str, make: PageFunction, *arguments: Any) -> Output:
         """An HTML page: `make(path, station view, *arguments)` gives its own values."""
@@ -277,7 +292,7 @@ class _StationPlan:
 
     def sitemap_paths(self) -> list[str]:
         return ["/", *(f"/c/{c.id}/" for c, _ in self.categories), *(f"/p/{p.id}/" for p in self.products),
-                *(f"/{slug}/" for slug in self.pages)]
+                *(f"/{slug}/" for slug in self.pages), *(["/stations/"] if self.listed else [])]
 
 
 def _listed_categories(catalog: Catalog, products: list[Product]) -> list[tuple[CategorySpec, list[int]]]:

@@ -251,7 +251,8 @@
     if (csv) title.append(make("a", { href: csv, className: "csv", download: true, text: "CSV" }));
     figure.append(title);
     if (!rows.length) figure.append(make("p", { className: "empty", text: empty || "暂无数据" }));
-    else figure.append(make("div", { className: "scroll" }, make("table", {}, make("thead", {}, head), make("tbody", {}, body))));
+    // A keyboard reaches a table wider than the screen only if its scroll box can take focus.
+    else figure.append(make("div", { className: "scroll", tabindex: 0, role: "region", "aria-label": caption }, make("table", {}, make("thead", {}, head), make("tbody", {}, body))));
     return figure;
   };
 

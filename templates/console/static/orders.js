@@ -164,8 +164,8 @@
     const keys = data.keys.map((key) => keyRow(order, key, canRefund));
     container.append(make("div", { className: "tables" },
       table({ caption: "卡密（已打码）", rows: keys, empty: "此订单没有卡密", columns: [
-        { label: "", cell: (k) => k.pick || "" }, { label: "卡密编号", key: "id" }, { label: "卡密", cell: (k) => k.shown },
-        { label: "状态", key: "state" }, { label: "", cell: (k) => k.action || "" }] }),
+        { label: "选择", cell: (k) => k.pick || "" }, { label: "卡密编号", key: "id" }, { label: "卡密", cell: (k) => k.shown },
+        { label: "状态", key: "state" }, { label: "操作", cell: (k) => k.action || "" }] }),
       table({ caption: "账目", rows: data.ledger, empty: "暂无账目", columns: [
         { label: "科目", key: "account" }, { label: "金额", numeric: true, cell: (e) => money(e.amount, e.currency) },
         { label: "备注", key: "memo" }] }),

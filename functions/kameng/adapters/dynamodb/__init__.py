@@ -14,6 +14,7 @@ from kameng.adapters.dynamodb.orders import DynamoOrders
 from kameng.adapters.dynamodb.owners import DynamoOwners
 from kameng.adapters.dynamodb.payouts import DynamoPayouts
 from kameng.adapters.dynamodb.price_books import DynamoPriceBooks
+from kameng.adapters.dynamodb.real_names import DynamoRealNames
 from kameng.adapters.dynamodb.resellers import DynamoResellers
 from kameng.adapters.dynamodb.sign_ins import DynamoSignIns
 from kameng.adapters.dynamodb.station_payouts import DynamoStationPayouts
@@ -37,4 +38,4 @@ def open_store(table_name: str, client: Any = None, shards: int = DEFAULT_SHARDS
                  owners=DynamoOwners(table), tickets=DynamoTickets(table),
                  station_payouts=DynamoStationPayouts(table), key_batches=DynamoKeyBatches(table),
                  supply_attempts=DynamoSupplyAttempts(table), resellers=DynamoResellers(table),
-                 supply_sync=DynamoSupplySync(table))
+                 supply_sync=DynamoSupplySync(table), real_names=DynamoRealNames(table))

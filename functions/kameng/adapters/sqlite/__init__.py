@@ -11,6 +11,7 @@ from kameng.adapters.sqlite.members import SqliteMembers, SqlitePayouts
 from kameng.adapters.sqlite.orders import SqliteOrders
 from kameng.adapters.sqlite.owners import SqliteOwners
 from kameng.adapters.sqlite.resellers import SqliteResellers
+from kameng.adapters.sqlite.real_names import SqliteRealNames
 from kameng.adapters.sqlite.records import SqliteCounters, SqlitePriceBooks, SqliteSignIns
 from kameng.adapters.sqlite.schema import open_file
 from kameng.adapters.sqlite.station_payouts import SqliteStationPayouts
@@ -29,4 +30,5 @@ def open_store(path: Path | str) -> Store:
                  audit_log=SqliteAuditLog(db), statistics=SqliteStatistics(db), owners=SqliteOwners(db),
                  tickets=SqliteTickets(db), station_payouts=SqliteStationPayouts(db),
                  key_batches=SqliteKeyBatches(db), supply_attempts=SqliteSupplyAttempts(db),
-                 resellers=SqliteResellers(db), supply_sync=SqliteSupplySync(db))
+                 resellers=SqliteResellers(db), supply_sync=SqliteSupplySync(db),
+                 real_names=SqliteRealNames(db))

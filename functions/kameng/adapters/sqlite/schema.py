@@ -140,6 +140,9 @@ CREATE TABLE IF NOT EXISTS reseller_charges (
     charged_at TEXT NOT NULL, given_back INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (reseller_id, request_id));
 CREATE TABLE IF NOT EXISTS reseller_nonces (
     reseller_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at TEXT NOT NULL, PRIMARY KEY (reseller_id, nonce));
+CREATE TABLE IF NOT EXISTS real_names (
+    station TEXT NOT NULL, shopper_key TEXT NOT NULL, name_masked TEXT NOT NULL, id_masked TEXT NOT NULL,
+    sealed BLOB NOT NULL, verified_at TEXT NOT NULL, PRIMARY KEY (station, shopper_key));
 """
 
 # Columns added after the first release: a store file made before them gets them on open.

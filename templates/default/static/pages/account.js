@@ -159,7 +159,11 @@
       }
     });
     const line = make("span", "referral-copy");
-    line.append(link, copy);
+    // The PNG opens on its own: a phone's long press saves it or hands it to a chat app.
+    const poster = make("a", "referral-poster", t("referral-poster"));
+    poster.id = "account-referral-poster";
+    poster.href = "/api/posters/referral";
+    line.append(link, copy, poster);
     const earnings = make("dl", "earnings");
     const earned = (key, amount, id) => {
       const value = make("dd", "", money(amount));

@@ -44,6 +44,7 @@
   const items = (keys, t) =>
     keys.map((key) => {
       const item = make("li", "card-key");
+      if (key.key_id) item.dataset.keyId = key.key_id;
       item.append(make("code", "", key.code));
       if (key.password) {
         const password = make("span", "key-password", t("key-password") + " ");

@@ -49,6 +49,20 @@
     }));
     form.hidden = !open.length;
     box.hidden = false;
+    // "Report a problem" beside each key without an open ticket: it opens the form on that key.
+    for (const item of document.querySelectorAll("#order-keys .card-key[data-key-id]")) {
+      item.querySelector(".report")?.remove();
+      if (!open.some((key) => key.key_id === item.dataset.keyId)) continue;
+      const report = make("button", "copy report", t("report"));
+      report.type = "button";
+      report.addEventListener("click", () => {
+        keySelect.value = item.dataset.keyId;
+        message.textContent = "";
+        form.scrollIntoView({ block: "start" });
+        form.elements.reason.focus();
+      });
+      item.append(" ", report);
+    }
   };
 
   document.addEventListener("kameng:order", (event) => draw(event.detail));
