@@ -1,5 +1,5 @@
 """Every page a shopper or an owner sees passes axe-core with no violation of any impact, on a phone-sized and
-a desktop-sized window, on a Chinese substation with an orange brand and on an English one."""
+a desktop-sized window, on a Chinese substation with an orange brand, on an English one and on one in the second theme."""
 from __future__ import annotations
 
 import secrets
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 VIEWPORTS = ({"width": 390, "height": 844}, {"width": 1280, "height": 800})
 # station: (a category, a product, a SKU of it)
 STATIONS = {"game-zone": ("game-cards", "qq-coin", "qq-coin-10"),
-            "global-cards": ("gift-cards", "steam-wallet", "steam-cny-50")}
+            "global-cards": ("gift-cards", "steam-wallet", "steam-cny-50"),
+            "av-club": ("video-vip", "iqiyi-vip", "iqiyi-gold-month")}  # the second theme, paper
 OWNER = "a11y-owner@example.com"
 AXE = Axe()
 

@@ -25,9 +25,12 @@ def chinese_in(page, selector: str = "main") -> list[str]:
 def test_the_catalogue_and_the_card_payment_are_english(browser, shop, keys):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     base = f"http://{shop.host(STATION)}"
-    for path in ("/", f"/c/{CATEGORY}/", f"/p/{PRODUCT}/"):
+    # Header, footer and every page the footer links to included: nothing in Chinese on the English station.
+    page.goto(base + "/")
+    linked = [link.get_attribute("href") for link in page.locator("footer a[href^='/']").all()]
+    for path in ("/", f"/c/{CATEGORY}/", "/search/", *linked, f"/p/{PRODUCT}/"):
         page.goto(base + path)
-        assert chinese_in(page) == [], path
+        assert chinese_in(page, "body") == [], path
     assert page.locator("h1").inner_text() == "Steam Wallet Card"
     assert "¥50" in page.locator(f"input[name=sku][value='{SKU}']").locator("xpath=ancestor::label").inner_text()
 

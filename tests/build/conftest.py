@@ -8,6 +8,7 @@ Prices, chosen so each rule shows:
 """
 from __future__ import annotations
 
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,3 +237,21 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def book_of(books: list[PriceBook], station: str) -> PriceBook:
     return next(book for book in books if book.station == station)
+
+
+@pytest.fixture
+def demo_content(tmp_path: Path) -> Path:
+    """A copy of the demo stations' content/, for a test that adds to a station's file."""
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "content", root)
+    return root
+
+
+def add_to_station(content: Path, station: str, text: str) -> None:
+    path = content / station / "station.yaml"
+    path.write_text(path.read_text() + text)
+
+
+def demo_books(content: Path, tmp_path: Path) -> dict[str, PriceBook]:
+    """Each station's price book, by station, from building `content`."""
+    return {book.station: book for book in build(content, tmp_path / "site", TEMPLATES).price_books}
