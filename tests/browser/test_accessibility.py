@@ -123,6 +123,13 @@ def test_the_shopper_pages_have_no_axe_violations(browser, shop, orders, station
     page.goto(placed["wechat"]["pay_url"].replace(urlsplit(placed["wechat"]["pay_url"]).netloc, shop.host(station)))
     page.wait_for_selector("img#pay-qr")
     check(page, "pay page (WeChat QR)", failures)
+
+    # The card sandbox's pay page, where `make serve` sends a shopper who pays by card.
+    unpaid = shop.post("/api/checkout", json={"station": station, "sku": STATIONS[station][2], "quantity": 1,
+                                              "email": email, "query_password": "4321", "rail": "stripe"}).json()
+    page.goto(f"http://{shop.host(station)}{shop.pay_page(unpaid)}")
+    page.wait_for_selector("#pay-form")
+    check(page, "card sandbox pay page", failures)
     context.close()
     assert not failures, report(failures)
 

@@ -1,11 +1,13 @@
 """A browser without JavaScript reads its order and its keys as a page; API clients keep their JSON."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from kameng.handlers import orders as orders_handler
+from kameng.handlers import order_html, orders as orders_handler
 from kameng.http import ORDER_COOKIE
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -49,6 +51,16 @@ def test_a_browser_with_the_order_cookie_reads_the_keys_as_a_page(delivered, api
     assert response["statusCode"] == 200
     page = html(response)
     assert key in page and delivered.order_id in page and "已发货" in page
+    # Placed by the station's clock (Asia/Shanghai unless it says otherwise), as the order page's script shows it.
+    created = datetime.fromisoformat(order_view(delivered)["created_at"].replace("Z", "+00:00"))
+    shown = created.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    assert f'">{shown}</time>' in page
+
+
+def test_the_english_page_names_the_status_in_english():
+    page = order_html.orders_page([{"id": "O1", "title": "Steam Wallet Card ¥50", "quantity": 1, "status": "needs_review",
+                                    "created_at": "2026-12-06T06:00:00Z"}], True, "Europe/London")["body"]
+    assert "Under review" in page and "needs_review" not in page and ">2026-12-06 06:00</time>" in page
 
 
 @pytest.mark.parametrize("accept", ["application/json", None, "*/*"])

@@ -3,13 +3,20 @@ answer. Plain escaped HTML, no script or style (the keys are text to select and 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from kameng import http
 from kameng.domain.errors import DomainError
 
-STATUS = {"pending": "待付款", "paid": "已付款", "delivered": "已发货", "expired": "已过期", "failed": "支付失败",
-          "needs_attention": "处理中", "refunded": "已退款", "awaiting_delivery": "等待发货"}
+STATUS = {
+    "zh": {"pending": "待付款", "paid": "已付款", "delivered": "已发货", "expired": "已过期", "failed": "支付失败",
+           "needs_attention": "处理中", "refunded": "已退款", "awaiting_delivery": "等待发货", "needs_review": "订单审核中"},
+    "en": {"pending": "Awaiting payment", "paid": "Paid", "delivered": "Delivered", "expired": "Expired",
+           "failed": "Payment failed", "needs_attention": "Being handled", "refunded": "Refunded",
+           "awaiting_delivery": "Awaiting delivery", "needs_review": "Under review"},
+}
 WORDS = {
     "zh": {"order": "订单号", "time": "下单时间", "status": "状态", "keys": "卡密", "password": "密码",
            "none": "没有找到订单", "title": "订单与卡密", "error": "无法查看订单", "back": "返回首页",
@@ -37,13 +44,23 @@ def _page(title: str, body: str, english: bool, status: int = 200) -> dict:
                         "referrer-policy": "no-referrer"}}
 
 
-def _order(view: dict, english: bool) -> str:
+def _clock(iso: str, time_zone: str) -> str:
+    """The order's time as the station's clock reads it, as the order page's script shows it."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, KeyError):
+        return iso
+
+
+def _order(view: dict, english: bool, time_zone: str) -> str:
     words = WORDS["en" if english else "zh"]
-    status = view["status"] if english else STATUS.get(view["status"], view["status"])
+    status = STATUS["en" if english else "zh"].get(view["status"], view["status"])
     parts = [f'<section class="order" id="order-{escape(view["id"])}">',
              f'<p>{words["order"]} <strong class="order-id">{escape(view["id"])}</strong> · '
              f'{escape(view["title"])} × {int(view["quantity"])}</p>',
-             f'<p>{words["time"]} <time>{escape(view["created_at"])}</time></p>',
+             f'<p>{words["time"]} <time datetime="{escape(view["created_at"])}">'
+             f'{escape(_clock(view["created_at"], time_zone))}</time></p>',
              f'<p>{words["status"]} <strong class="order-status">{escape(status)}</strong></p>']
     if view.get("message"):
         parts.append(f'<h3>{words["message"]}</h3><pre>{escape(view["message"])}</pre>')
@@ -57,9 +74,9 @@ def _order(view: dict, english: bool) -> str:
     return "".join(parts)
 
 
-def orders_page(views: list[dict], english: bool) -> dict:
+def orders_page(views: list[dict], english: bool, time_zone: str) -> dict:
     words = WORDS["en" if english else "zh"]
-    body = "".join(_order(view, english) for view in views) or f'<p id="no-orders">{words["none"]}</p>'
+    body = "".join(_order(view, english, time_zone) for view in views) or f'<p id="no-orders">{words["none"]}</p>'
     return _page(words["title"], body, english)
 
 

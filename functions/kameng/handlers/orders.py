@@ -1,6 +1,7 @@
 from urllib.parse import parse_qs, quote, urlsplit
 
 from kameng.domain.errors import DomainError, NotFound
+from kameng.domain.price_book import DEFAULT_TIME_ZONE
 from kameng.domain.shopper import ShopperCredentials
 from kameng.http import (
     ORDER_COOKIE, api, body_fields, client_address, cookie, header, is_form, parse, prefers_english, redirect, respond,
@@ -34,7 +35,7 @@ def get_order(event, context=None):
         view = tickets.order_page_view(order_id, _token(event), deps())
         book = deps().store.price_books.price_book(view["station"])
         english = (book.language == "en") if book is not None else english
-        return order_html.orders_page([view], english)
+        return order_html.orders_page([view], english, book.time_zone if book is not None else DEFAULT_TIME_ZONE)
     except DomainError as error:
         return order_html.error_page(error, english)
 
@@ -97,6 +98,6 @@ def lookup_orders(event, context=None):
         views = lookup.by_shopper(credentials, client_address(event), deps())
         book = deps().store.price_books.price_book(views[0]["station"]) if views else None
         english = (book.language == "en") if book is not None else english
-        return order_html.orders_page(views, english)
+        return order_html.orders_page(views, english, book.time_zone if book is not None else DEFAULT_TIME_ZONE)
     except DomainError as error:
         return order_html.error_page(error, english)
