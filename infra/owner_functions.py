@@ -69,6 +69,11 @@ OWNER_FUNCTIONS: dict[str, Function] = {
     _handler("money", "deliver_order"): owner_function(
         "DeliverOrder", "deliver a manual order by hand, or a paid order that needs attention from stock",
         writes("Deliver"), SEAL_CARD_KEYS, SEND_MAIL),
+    # An approved held order is delivered as a confirmed payment's is; a rejected one is refunded through its rail.
+    _handler("review", "approve_order"): owner_function(
+        "ApproveOrder", "deliver an order the risk rules held", writes("Approve"), SEAL_CARD_KEYS, SEND_MAIL),
+    _handler("review", "reject_order"): owner_function(
+        "RejectOrder", "refund an order the risk rules held", writes("RecordRefund"), SEND_MAIL),
     # ---------------------------------------------------------------- bank transfers (对公)
     _handler("transfers", "list_transfers"): owner_function(
         "Transfers", "a station's orders awaiting a bank transfer, and the refunds it owes by hand"),

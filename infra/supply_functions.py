@@ -62,7 +62,9 @@ SUPPLY_FUNCTIONS: dict[str, Function] = {
         "SupplierSync", "read every supplier's prices and stock, keep them per SKU, halt a SKU sold below cost, "
         "publish the stations that changed",
         "Supplier sync failed (unhandled error or timeout); prices and stock stay as last synced until the next run",
-        (reads("ReadPriceBooksAndSyncRecords"), writes("KeepSyncRecordsAndAudit", ["dynamodb:PutItem"]), READ_SECRETS,
+        # UpdateItem: the station's publish lease is let go (services/rollout.py).
+        (reads("ReadPriceBooksAndSyncRecords"),
+         writes("KeepSyncRecordsAndAudit", ["dynamodb:PutItem", "dynamodb:UpdateItem"]), READ_SECRETS,
          allow("WriteSyncedCosts", ["s3:GetObject", "s3:PutObject", "s3:ListBucket"], CONTENT),
          allow("WriteSite", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"], SITE)),
         # A catalogue call per supplier (10 s at most each), then a build of the stations that changed.

@@ -18,7 +18,9 @@ Environment: FLASH_STATION (main), FLASH_PRODUCT (steam-wallet), FLASH_SKU
 (steam-cny-100), FLASH_PAY_SHARE (0.6), FLASH_WAIT_MIN / FLASH_WAIT_MAX (1 / 3 s
 between visits), FLASH_ORDERS_FILE (JSON lines of every order placed, for the
 checks), FLASH_LATENCY_FILE (every request's latency in ms and every failure, by name,
-written at the end).
+written at the end; under --processes each worker writes <file>.<pid>), FLASH_BROWSERS
+(0: the weight of Browser users against Shopper's 1; they read pages and never buy),
+FLASH_PAGES (comma-separated paths they read on the station's host).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import time
 from urllib.parse import urlsplit
 
 from locust import FastHttpUser, between, events, task
+from locust.runners import MasterRunner, WorkerRunner
 
 STATION = os.environ.get("FLASH_STATION", "main")
 PRODUCT = os.environ.get("FLASH_PRODUCT", "steam-wallet")
@@ -37,6 +40,10 @@ PAY_SHARE = float(os.environ.get("FLASH_PAY_SHARE", "0.6"))
 WAIT = (float(os.environ.get("FLASH_WAIT_MIN", "1")), float(os.environ.get("FLASH_WAIT_MAX", "3")))
 ORDERS_FILE = os.environ.get("FLASH_ORDERS_FILE")
 LATENCY_FILE = os.environ.get("FLASH_LATENCY_FILE")
+BROWSERS = int(os.environ.get("FLASH_BROWSERS", "0"))
+PAGES = [p for p in os.environ.get("FLASH_PAGES", "/").split(",") if p]
+# A shopper told the sale is over, or that the keys are gone, got the answer the page shows as-is.
+SOLD_OUT_CODES = ("sold_out", "flash_sale_sold_out")
 
 CHECKOUT = "POST /api/checkout"
 ORDER_POLLS = 20
@@ -54,8 +61,10 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 
 @events.quitting.add_listener
 def _dump(environment, **kwargs):
-    if LATENCY_FILE:
-        with open(LATENCY_FILE, "w", encoding="utf-8") as f:
+    if LATENCY_FILE and not isinstance(environment.runner, MasterRunner):
+        # Every worker process records its own users; the bench merges the files.
+        path = f"{LATENCY_FILE}.{os.getpid()}" if isinstance(environment.runner, WorkerRunner) else LATENCY_FILE
+        with open(path, "w", encoding="utf-8") as f:
             json.dump({"latency_ms": _latencies, "failures": _failures}, f)
     if _orders is not None:
         _orders.flush()
@@ -93,7 +102,7 @@ class Shopper(FastHttpUser):
             if r.status_code == 201:
                 placed = r.json()
                 r.success()
-            elif r.status_code == 409 and _code(r) == "sold_out":
+            elif r.status_code == 409 and _code(r) in SOLD_OUT_CODES:
                 r.success()  # a clear sold-out answer is what the shopper should get
             else:
                 r.failure(f"checkout: {r.status_code} {(r.text or '')[:120]}")
@@ -128,6 +137,31 @@ class Shopper(FastHttpUser):
                     r.failure(f"order after payment: {r.status_code} {status}")
                     return
             time.sleep(0.5)
+
+
+class Browser(FastHttpUser):
+    """Someone reading the station's pages during the sale: the home page, a product, the stock line."""
+
+    abstract = BROWSERS == 0
+    weight = max(BROWSERS, 1)
+    wait_time = between(*WAIT)
+    connection_timeout = 30.0
+    network_timeout = 60.0
+
+    def on_start(self) -> None:
+        self.page_host = f"{STATION}.localhost:{urlsplit(self.host).port or 80}"
+
+    @task
+    def read(self) -> None:
+        path = random.choice(PAGES)
+        with self.client.get(path, headers={"Host": self.page_host}, name="GET [page]", catch_response=True) as page:
+            if page.status_code != 200:
+                page.failure(f"page {path}: {page.status_code}")
+                return
+        if random.random() < 0.3:
+            with self.client.get(f"/api/stock?station={STATION}", name="GET /api/stock", catch_response=True) as stock:
+                if stock.status_code != 200:
+                    stock.failure(f"stock: {stock.status_code}")
 
 
 def _code(response) -> str | None:

@@ -1,6 +1,6 @@
 """Run every benchmark in order and print one summary table (the README's format).
 
-    .venv/bin/python loadtests/run_all.py [--only build,checkout,stock,flash_sale,failover,topups,lighthouse,posters]
+    .venv/bin/python loadtests/run_all.py [--only build,checkout,stock,flash_sale,flash_sale_2000,failover,topups,lighthouse,posters,stations]
 
 Each benchmark runs in its own process and writes loadtests/out/<name>.json; this
 script then reads those files and prints (and writes to loadtests/out/summary.md)
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as c  # noqa: E402
 
-BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "cold_start", "dashboard", "failover", "topups", "lighthouse", "posters"]
+BENCHMARKS = ["build", "checkout", "stock", "flash_sale", "flash_sale_2000", "cold_start", "dashboard", "failover", "topups", "lighthouse", "posters", "stations"]
 # The script of a benchmark not named bench_<name>.py; each writes loadtests/out/bench_<name>.json all the same.
 SCRIPTS = {"failover": "supplier_failover.py", "topups": "topup_flood.py"}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from kameng import config as configuration
 from kameng.config import CODE_ROOT, REPO
 from kameng.services.content_edit import CdnTarget, ContentSite
+from kameng import wiring
 from kameng.wiring import Once
 
 
@@ -31,6 +32,7 @@ def build(config: configuration.Config) -> ContentSite:
 
     from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
     from kameng.adapters.content_s3 import S3ContentFiles
+    from kameng.services.rollout import publish_lease
 
     if not config.site_bucket:
         raise configuration.ConfigError(
@@ -39,7 +41,7 @@ def build(config: configuration.Config) -> ContentSite:
     distribution = config.distribution_id
     publisher = S3CloudFrontPublisher(s3, boto3.client("cloudfront") if distribution else None)
     return ContentSite(S3ContentFiles(s3, config.content_bucket, config.content_prefix), templates_dir(),
-                       cdn=CdnTarget(config.site_bucket, distribution, publisher))
+                       cdn=CdnTarget(config.site_bucket, distribution, publisher, publish_lease(wiring.deps, "function")))
 
 
 _site: Once[ContentSite] = Once(build)

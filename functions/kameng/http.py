@@ -71,6 +71,9 @@ STATUS = {
     errors.UploadTooLarge: 413,
     UnsupportedMediaType: 415,
     errors.RateLimited: 429,
+    # Not 403: CloudFront turns the API's 403 into the shop's 404 page (infra: CustomErrorResponses).
+    errors.RiskBlocked: 422,
+    errors.RiskVelocity: 429,
     errors.GatewayUnavailable: 503,
     errors.Busy: 503,
     errors.ContentInvalid: 422,
@@ -241,6 +244,8 @@ ENGLISH = {
     "flash_sale_sold_out": "The flash sale's quantity is gone: the sale is over, the item is still sold at its usual price.",
     "shopper_limit": "You have reached this item's per-shopper limit (for the flash sale, or for today).",
     "rate_limited": "Too many requests: please try again in 10 minutes.",
+    "risk_blocked": "This order cannot be accepted: please contact the shop's support if you think this is a mistake.",
+    "risk_velocity": "Too many orders in a short time: please try again in an hour, or contact the shop's support.",
     "busy": "Many shoppers are buying right now: please try again.",
     "gateway_unavailable": "Payments are unavailable right now: please try again shortly.",
     "rail_not_offered": "This shop does not take that way of paying; choose another one.",

@@ -62,6 +62,8 @@ ROUTES = (
     Route("POST", "/api/owner/orders/{id}/resend", "kameng.handlers.owner.orders:resend_delivery"),
     Route("POST", "/api/owner/orders/{id}/refund", "kameng.handlers.owner.orders:refund_order"),
     Route("POST", "/api/owner/orders/{id}/deliver", "kameng.handlers.owner.money:deliver_order"),
+    Route("POST", "/api/owner/orders/{id}/approve", "kameng.handlers.owner.review:approve_order"),
+    Route("POST", "/api/owner/orders/{id}/reject", "kameng.handlers.owner.review:reject_order"),
     # owner console: bank transfers (对公)
     Route("POST", "/api/owner/orders/{id}/confirm-transfer", "kameng.handlers.owner.transfers:confirm_transfer"),
     Route("GET", "/api/owner/stations/{station}/transfers", "kameng.handlers.owner.transfers:list_transfers"),

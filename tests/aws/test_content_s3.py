@@ -12,6 +12,7 @@ from kameng.domain.owners import Owner, Role
 from kameng.ports.store import Conflict
 from kameng.services import content_edit
 from kameng.services.content_edit import CdnTarget, ContentSite
+from kameng.services.rollout import RECORDS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,7 +42,7 @@ def test_a_production_publish_puts_only_that_station_on_the_cdn(content_bucket, 
     content_edit.publish(owner, "game-zone", {"files": {"landing.md": landing + "\n元旦快乐\n"},
                                               "expected_version": current["version"]}, deps, site)
     keys = [item["Key"] for item in content_bucket.list_objects_v2(Bucket="sites")["Contents"]]
-    assert keys and all(key.startswith("game-zone/") for key in keys)
+    assert keys and all(key.startswith(("game-zone/", RECORDS + "game-zone/")) for key in keys)
     page = content_bucket.get_object(Bucket="sites", Key="game-zone/index.html")["Body"].read().decode()
     assert "元旦快乐" in page
     saved = content_bucket.get_object(Bucket="content", Key="content/game-zone/landing.md")["Body"].read().decode()

@@ -184,3 +184,11 @@ def test_an_unreachable_console_names_where_it_tried(world):
 def test_a_missing_token_is_a_usage_mistake(world):
     ran = remote(world, None, "whoami")
     assert ran.code == 2 and "KAMENG_OWNER_TOKEN" in ran.err
+
+
+def test_staff_may_not_approve_a_held_order_and_an_owner_approving_one_not_held_changes_nothing(world):
+    ran = remote(world, "li", "approve", world.order_id)
+    assert ran.code == 1 and ran.err.startswith("kameng: forbidden: ")
+    approved = remote(world, "zhang", "approve", world.order_id)
+    assert approved.code == 0, approved.err
+    assert approved.out.strip() == f"order {world.order_id} is delivered"

@@ -30,7 +30,8 @@ def test_the_distribution_answers_for_every_station_domain_over_modern_tls(confi
     assert config["ViewerCertificate"] == {
         "AcmCertificateArn": {"Ref": "CertificateArn"}, "SslSupportMethod": "sni-only",
         "MinimumProtocolVersion": "TLSv1.2_2021"}
-    assert config["HttpVersion"] == "http2and3"
+    # HTTP/3, but while a staging distribution is attached (continuous deployment serves no HTTP/3).
+    assert config["HttpVersion"] == {"Fn::If": ["UseStaging", "http2", "http2and3"]}
     assert config["PriceClass"] == {"Ref": "PriceClass"}
 
 
@@ -190,7 +191,10 @@ def test_the_bucket_is_private_and_read_only_by_the_two_distributions(resources,
         "Action": "s3:GetObject", "Resource": {"Fn::Sub": "${SiteBucket.Arn}/*"},
         "Condition": {"StringEquals": {"AWS:SourceArn": [
             {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"},
-            {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${ConsoleDistribution}"}]}}}]
+            {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${ConsoleDistribution}"},
+            # And the staging distribution, while continuous deployment has one.
+            {"Fn::If": ["UseStaging", {"Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/"
+                                                  "${StagingDistribution}"}, {"Ref": "AWS::NoValue"}]}]}}}]
     origins = {o["Id"]: o for o in config["Origins"]}
     assert origins["site"]["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
     assert origins["site"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}

@@ -28,7 +28,8 @@ EXPECTED = {
     "OpenPayPageFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | SECRET,  # the order's hold moved forward
     "LookupOrdersFunction": READ | {"dynamodb:UpdateItem"} | OPEN | SECRET,
     "StockFunction": READ | SECRET,
-    "ReleaseFunction": READ | WRITE | SEAL | SECRET | {"sqs:SendMessage"} | MAIL,
+    # The dead-letter queue is encrypted under OpsKey: a sender generates and checks a data key.
+    "ReleaseFunction": READ | WRITE | SEAL | SECRET | {"sqs:SendMessage", "kms:Decrypt"} | MAIL,
     "SweeperFunction": READ | WRITE | SEAL | SECRET | MAIL,
     # Supply: a reseller's signed requests (each uses up its nonce), suppliers' callbacks, the sync.
     "WholesaleCatalogueFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"} | SECRET,
@@ -38,7 +39,8 @@ EXPECTED = {
     "WholesaleOrderFunction": READ | WRITE | OPEN | SEAL | SECRET | MAIL,
     "SupplierCallbackFunction": READ | WRITE | SEAL | SECRET | MAIL,
     # Sync records and the run's audit entry; synced costs into content, the changed stations' pages published.
-    "SupplierSyncFunction": READ | {"dynamodb:PutItem"} | SECRET | {"s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+    # UpdateItem: its publish lease is let go (services/rollout.py).
+    "SupplierSyncFunction": READ | {"dynamodb:PutItem", "dynamodb:UpdateItem"} | SECRET | {"s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                                                    "s3:ListBucket"},
     "AccountSignInFunction": {"dynamodb:GetItem"} | WRITE | SECRET | MAIL,
     "AccountSessionFunction": {"dynamodb:GetItem"} | WRITE | SECRET,  # referral binding, the member's code
@@ -69,6 +71,9 @@ EXPECTED = {
     "OwnerResendDeliveryFunction": OWNER | WRITE | MAIL,
     "OwnerRefundOrderFunction": OWNER | WRITE | MAIL,
     "OwnerDeliverOrderFunction": OWNER | WRITE | SEAL | MAIL,  # a manual delivery's text, sealed
+    # An order the risk rules held: delivered as a confirmed payment's is, or refunded.
+    "OwnerApproveOrderFunction": OWNER | WRITE | SEAL | MAIL,
+    "OwnerRejectOrderFunction": OWNER | WRITE | MAIL,
     # A bank transfer matched or confirmed is a payment: applied and delivered as a notification's is.
     "OwnerTransfersFunction": OWNER,
     "OwnerImportStatementFunction": OWNER | WRITE | SEAL | MAIL,
@@ -98,6 +103,8 @@ EXPECTED = {
     "OwnerAuditFunction": OWNER,
     "OwnerPlatformAuditFunction": OWNER,
     "OwnerVerifyAuditFunction": OWNER,
+    # One station of the fanned-out full build: content read, the site and the price book published.
+    "BuildStationFunction": OWNER | WRITE | {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 INDEXES = {"Fn::Sub": "${Table.Arn}/index/*"}
@@ -172,7 +179,8 @@ def test_table_reads_cover_its_indexes_and_writes_only_the_table(functions):
 # them), and so does an owner's manual delivery, its text.
 SEALS = ("OwnerImportUploadFunction", "OwnerDeliverOrderFunction", "WebhookFunction", "WebhookGetFunction",
          "ReleaseFunction", "SweeperFunction", "SupplierCallbackFunction", "WholesalePlaceOrderFunction",
-         "WholesaleOrderFunction", "OwnerImportStatementFunction", "OwnerConfirmTransferFunction")
+         "WholesaleOrderFunction", "OwnerImportStatementFunction", "OwnerConfirmTransferFunction",
+         "OwnerApproveOrderFunction")
 # Keys are opened for their buyer only: the order pages, an owner's audited reveal, a reseller's order answer.
 OPENS = ("GetOrderFunction", "LookupOrdersFunction", "AccountFunction", "OwnerRevealKeyFunction",
          "WholesalePlaceOrderFunction", "WholesaleOrderFunction")
@@ -183,6 +191,9 @@ def test_only_buyers_answers_and_an_owners_reveal_open_card_keys_only_imports_se
         for statement in statements(function):
             kms = [a for a in _listed(statement["Action"]) if a.startswith("kms:")]
             if not kms:
+                continue
+            if statement["Resource"] == {"Fn::GetAtt": ["OpsKey", "Arn"]}:
+                assert name == "ReleaseFunction", f"{name}: only the release sends to the encrypted dead-letter queue"
                 continue
             # Sealing and opening are separate statements, each granted only where it is used.
             if kms == ["kms:GenerateDataKey"]:
@@ -221,6 +232,13 @@ def test_release_sends_failed_records_only_to_its_dead_letter_queue(functions):
 
 def test_roles_carry_no_other_managed_policy(transformed):
     roles = {name: r for name, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    # CodeDeploy's, for the gray release of the functions, with AWS's policy made for it.
+    deployer = roles.pop("CodeDeployServiceRole")
+    assert deployer["Properties"]["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]
+    # The full build's fan-out may invoke its one function and make its one invalidation, nothing else.
+    machine = roles.pop("BuildStationsStateMachineRole")
+    assert set(machine["Properties"].get("ManagedPolicyArns", [])) <= {"arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}
     assert set(roles) == {f"{name}Role" for name in EXPECTED}
     for name, role in roles.items():
         extra = {STREAM_MANAGED} if name == "ReleaseFunctionRole" else set()

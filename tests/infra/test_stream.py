@@ -112,7 +112,7 @@ def test_failed_records_are_bisected_retried_and_then_dead_lettered(stream, reso
     assert 0 < stream["MaximumRetryAttempts"] <= 10
     assert stream["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}}
     queue = resources["ReleaseDeadLetterQueue"]["Properties"]
-    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": ["OpsKey", "Arn"]}
 
 
 def test_dead_letters_the_api_and_every_function_raise_alarms_to_the_owner(resources, functions):

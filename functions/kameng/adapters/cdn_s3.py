@@ -17,6 +17,7 @@ run `max_workers` at a time (boto3 clients are thread-safe; give the S3 client
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,8 +47,8 @@ class S3CloudFrontPublisher:
         ]
         return self._each(keys, lambda key: self._head(bucket, key))
 
-    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
-        self._each(uploads, lambda upload: self._put(bucket, upload))
+    def upload(self, bucket: str, uploads: Sequence[Upload]) -> dict[str, str | None]:
+        return dict(zip((u.key for u in uploads), self._each(uploads, lambda upload: self._put(bucket, upload))))
 
     def delete(self, bucket: str, keys: Sequence[str]) -> None:
         for start in range(0, len(keys), DELETE_BATCH):
@@ -74,6 +75,30 @@ class S3CloudFrontPublisher:
         )
         return response["Invalidation"]["Id"]
 
+    def put_record(self, bucket: str, key: str, body: bytes) -> None:
+        self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json",
+                            ChecksumSHA256=base64.b64encode(hashlib.sha256(body).digest()).decode())
+
+    def read_record(self, bucket: str, key: str) -> bytes:
+        try:
+            return self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except self._s3.exceptions.NoSuchKey:
+            raise PublishError(f"s3://{bucket}/{key}: no such record") from None
+
+    def record_keys(self, bucket: str, prefix: str) -> list[str]:
+        return sorted(
+            item["Key"]
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", ())
+        )
+
+    def restore(self, bucket: str, key: str, version_id: str) -> str | None:
+        # A copy of the old version onto its own key keeps its metadata (hash, type, caching) and becomes the
+        # current version; the versions in between stay, so a rollback can itself be rolled back.
+        response = self._s3.copy_object(Bucket=bucket, Key=key,
+                                        CopySource={"Bucket": bucket, "Key": key, "VersionId": version_id})
+        return response.get("VersionId")
+
     def _head(self, bucket: str, key: str) -> RemoteObject:
         head = self._s3.head_object(Bucket=bucket, Key=key)
         return RemoteObject(
@@ -81,11 +106,12 @@ class S3CloudFrontPublisher:
             sha256=(head.get("Metadata") or {}).get(HASH_METADATA),
             content_type=head.get("ContentType"),
             cache_control=head.get("CacheControl"),
+            version_id=_version(head.get("VersionId")),
         )
 
-    def _put(self, bucket: str, upload: Upload) -> None:
+    def _put(self, bucket: str, upload: Upload) -> str | None:
         body = upload.source.read_bytes()
-        self._s3.put_object(
+        response = self._s3.put_object(
             Bucket=bucket,
             Key=upload.key,
             Body=body,
@@ -95,6 +121,7 @@ class S3CloudFrontPublisher:
             # S3 checks the bytes it received against the hash we planned with.
             ChecksumSHA256=base64.b64encode(bytes.fromhex(upload.sha256)).decode(),
         )
+        return _version(response.get("VersionId"))
 
     def _each(self, items: Iterable[T], call: Callable[[T], R]) -> list[R]:
         items = list(items)
@@ -103,3 +130,8 @@ class S3CloudFrontPublisher:
         with ThreadPoolExecutor(max_workers=min(self._workers, len(items))) as pool:
             # Raises the first failure, after every call has finished.
             return list(pool.map(call, items))
+
+
+def _version(version_id: str | None) -> str | None:
+    # An unversioned bucket names every object's version "null".
+    return None if version_id in (None, "null") else version_id

@@ -23,7 +23,7 @@ __all__ = ["COMMANDS", "main", "parser"]
 
 COMMANDS: tuple[Command, ...] = (
     keys.IMPORT_KEYS, keys.STOCK, orders.ORDERS, orders.ORDER, orders.SWEEP, orders.REFUND, orders.DELIVER,
-    money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, keys.DEMO_STOCK,
+    money.SETTLEMENT, members.MEMBER, members.GIVE_COUPON, money.WITHDRAWALS, publish.PUBLISH, publish.ROLLBACK, keys.DEMO_STOCK,
     audit.AUDIT, stats.STATS, owners.OWNERS, remote.REMOTE, keys.BATCHES, keys.VOID_BATCH,
     resellers.RESELLERS, sync.SYNC, transfers.TRANSFERS, backup.BACKUP, backup.RESTORE,
 )
@@ -34,6 +34,7 @@ examples:
   kameng stock                                every SKU of the main station
   kameng stock --station game-zone --json     a substation, for scripts
   kameng orders --status needs_attention      orders a person must look at
+  kameng orders review                        orders the risk rules hold (approve ID / reject ID)
   kameng order 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7     one order, keys masked
   kameng sweep                                expire lapsed reservations now
   kameng refund 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7    give a delivered order's money back

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from kameng.cli import review
 from kameng.cli.command import EXIT_OK, Command, Failure, actor, add_json, data_dir, open_deps, positive
 from kameng.cli.output import indent, pairs, print_json, table, utc
 from kameng.domain.errors import NotFound
@@ -28,7 +29,8 @@ examples:
   kameng orders --status needs_attention --json
 
 statuses: {", ".join(s.value for s in OrderStatus)}
-"""
+
+{review.REVIEW_EPILOG}"""
 
 ORDER_EPILOG = """\
 examples:
@@ -72,6 +74,8 @@ def _naming_the_data_folder() -> Iterator[None]:
 
 
 def orders_command(args: argparse.Namespace) -> int:
+    if args.action:
+        return review.review_command(args)
     status = OrderStatus(args.status) if args.status else None
     orders = owner_orders(args.limit, args.station, status, open_deps())
     if args.json:
@@ -239,6 +243,7 @@ def _limit(text: str) -> int:
 
 
 def _orders_arguments(sub: argparse.ArgumentParser) -> None:
+    review.add_arguments(sub)
     sub.add_argument("--station", metavar="ID", help="only this station's orders")
     sub.add_argument("--status", metavar="STATUS", choices=[s.value for s in OrderStatus],
                      help="only orders in this status (see the list below)")

@@ -118,6 +118,13 @@ def _refund(args):
         f"; {len(d['refunded_key_ids'])} of its keys refunded so far" if d["refunded_key_ids"] else ""))
 
 
+def _review(args):
+    # approve: delivered as usual; reject: refunded, its keys back in stock (风控).
+    body = {"reason": args.reason} if args.action == "reject" else {}
+    done = _client(args).post(f"/orders/{args.order_id}/{args.action}", body)
+    return _show(args, done, lambda d: f"order {d['order']['id']} is {d['order']['status']}")
+
+
 def _resend(args):
     done = _client(args).post(f"/orders/{args.order_id}/resend", {})
     return _show(args, done, lambda d: "delivery mail sent again" if d["sent"] else "the delivery mail was not sent")
@@ -245,6 +252,11 @@ def _refund_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", metavar="TEXT", required=True, help="why, kept with the refund and the audit log")
 
 
+def _reject_arguments(p: argparse.ArgumentParser) -> None:
+    _order_id(p)
+    p.add_argument("--reason", metavar="TEXT", help="why, kept with the order and the audit log")
+
+
 def _void_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sku", required=True)
     which = p.add_mutually_exclusive_group(required=True)
@@ -299,6 +311,8 @@ SUBCOMMANDS: tuple[tuple[str, str, Callable, Callable], ...] = (
     ("order", "one order: details, ledger, keys masked", _order_id, _order),
     ("refund", "refund an order, or some of its keys", _refund_arguments, _refund),
     ("resend", "send a delivered order's mail again", _order_id, _resend),
+    ("approve", "deliver an order the risk rules held (orders --status needs_review)", _order_id, _review),
+    ("reject", "refund an order the risk rules held", _reject_arguments, _review),
     ("deliver", "deliver by hand: a manual order with --message/--file, a needs_attention one from stock",
      _deliver_arguments, _deliver),
     ("tickets", "a station's after-sales queue", _status(("open", "answered", "resolved")), _tickets),

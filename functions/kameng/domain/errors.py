@@ -255,3 +255,15 @@ class WholesaleRefused(DomainError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class RiskBlocked(DomainError):
+    """A station's risk rules (domain/risk.py) refuse this buyer; the message never says which rule."""
+
+    code = "risk_blocked"
+
+
+class RiskVelocity(DomainError):
+    """This client placed as many orders this hour as the station's risk rules allow."""
+
+    code = "risk_velocity"

@@ -25,12 +25,16 @@ class OrderStatus(StrEnum):
     FAILED = "failed"
     NEEDS_ATTENTION = "needs_attention"
     REFUNDED = "refunded"
+    # Paid, and held by the station's risk rules (domain/risk.py) until an owner approves or rejects it.
+    NEEDS_REVIEW = "needs_review"
 
 
 S = OrderStatus
 NEXT: dict[OrderStatus, set[OrderStatus]] = {
     S.PENDING: {S.PAID, S.AWAITING_DELIVERY, S.EXPIRED, S.FAILED, S.NEEDS_ATTENTION},
-    S.PAID: {S.DELIVERED, S.NEEDS_ATTENTION},
+    S.PAID: {S.DELIVERED, S.NEEDS_ATTENTION, S.NEEDS_REVIEW},
+    # Approved (→ paid, its reserved keys delivered as usual) or rejected (→ needs_attention, refunded).
+    S.NEEDS_REVIEW: {S.PAID, S.NEEDS_ATTENTION},
     # Card keys bought for it are in stock (→ paid, reserving them), a top-up or the owner's delivery is
     # done (→ delivered), or nothing came in time (→ needs_attention, and refunded).
     S.AWAITING_DELIVERY: {S.PAID, S.DELIVERED, S.NEEDS_ATTENTION},
@@ -150,6 +154,9 @@ class Order(BaseModel):
     # 分账 on Alipay or WeChat Pay: the station's share sent to its own account after payment, and the rail's id for it.
     split_sent: int = 0
     split_ref: str | None = None
+    # The risk rule that holds it for an owner's review once paid (decided at checkout), and the owner's decision.
+    review: str | None = None
+    reviewed: str | None = None
 
     @property
     def wholesale_total(self) -> int:
@@ -384,6 +391,36 @@ def paid_too_late(order: Order, event: PaymentEvent, now: datetime | None = None
         record=(("paid_amount", event.amount), ("paid_currency", (event.currency or "").upper() or None)),
         due_at=now + REFUND_RETRY_AFTER if now is not None and event.payment_ref else None,
     )
+
+
+# A rejected order's money goes back without waiting for anyone else (domain/refund.REFUNDED_AUTOMATICALLY).
+RISK_REJECTED = "risk_rejected"
+
+
+def hold_for_review(order: Order) -> OrderChange | None:
+    """A paid order its risk rule holds: the keys stay reserved for it, and nothing is due until an owner decides."""
+    if order.status is not S.PAID or order.review is None or order.reviewed is not None:
+        return None
+    return OrderChange(order.id, S.PAID, S.NEEDS_REVIEW, due_at=None)
+
+
+def approve(order: Order, owner: str, now: datetime) -> OrderChange | None:
+    """Back to paid, to be delivered as any paid order (and retried by the sweeper if that stalls); None when
+    it is not held, so a second approval changes nothing."""
+    if order.status is not S.NEEDS_REVIEW:
+        return None
+    return OrderChange(order.id, S.NEEDS_REVIEW, S.PAID, due_at=now + RELEASE_RETRY_AFTER,
+                       record=(("reviewed", f"approved by {owner}"),))
+
+
+def reject(order: Order, owner: str, reason: str, now: datetime) -> OrderChange | None:
+    """Its keys go back to stock and its payment is refunded (by the sweeper again if the gateway fails)."""
+    if order.status is not S.NEEDS_REVIEW:
+        return None
+    return OrderChange(order.id, S.NEEDS_REVIEW, S.NEEDS_ATTENTION,
+                       keys=KeyMove.RETURN if order.key_ids else KeyMove.NONE,
+                       reason=f"{RISK_REJECTED}: {reason}", due_at=now + REFUND_RETRY_AFTER,
+                       record=(("reviewed", f"rejected by {owner}"),))
 
 
 def lapse(order: Order) -> OrderChange:

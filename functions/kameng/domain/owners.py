@@ -41,6 +41,7 @@ class Permission(str, Enum):
     VIEW_MONEY = "view_money"  # the settlement statement and the station's payouts
     REQUEST_PAYOUT = "request_payout"
     APPROVE_PAYOUT = "approve_payout"
+    REVIEW_ORDERS = "review_orders"  # approve or reject an order the risk rules hold (staff only see them)
 
 
 # Staff answer shoppers: they see orders and resend or explain keys, but never move money, prices or content.

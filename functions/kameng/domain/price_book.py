@@ -18,6 +18,7 @@ from kameng.domain.errors import QuantityOutOfRange, UnknownSku
 from kameng.domain.fulfilment import BuyerField, Kind, SupplyOffer
 from kameng.domain.points import PointsRule
 from kameng.domain.real_name import RealNameRule
+from kameng.domain.risk import RiskRules
 from kameng.domain.supply import SupplierSource
 from kameng.domain.pricing import FlashSale, Level, Tier, level_for, open_flash_sale, tier_price
 from kameng.domain.money import percent_of
@@ -58,7 +59,7 @@ class PricedSku(BaseModel):
 
 # A book that says nothing of suppliers or payment rails hashes as it did before they existed.
 _STATION_DEFAULTS = {"suppliers": {}, "rails": ["stripe"], "bank": None, "receivers": {}, "name": "", "mail_keys": False,
-                     "real_name": None}
+                     "real_name": None, "risk": None}
 _DELIVERY_DEFAULTS = {"kind": Kind.CARD_KEY.value, "fields": [], "supply": [], "delivery_hours": None, "loop_limit": None,
                       "owner": None}
 
@@ -118,6 +119,8 @@ class PriceBook(BaseModel):
     mail_keys: bool = False
     # Orders that need a verified identity (station.yaml `real_name`); None: none do.
     real_name: RealNameRule | None = None
+    # The station's risk rules (station.yaml `risk`): blocklists, orders per hour, orders held for review.
+    risk: RiskRules | None = None
 
     def receiver(self, rail: str) -> str | None:
         """The station's own account on `rail` its share is paid to at each sale; None: paid out by the platform."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kameng.domain.errors import CouponUsedUp, FlashSaleSoldOut, ShopperLimit, SoldOut
+from kameng.domain.errors import CouponUsedUp, DomainError, FlashSaleSoldOut, RiskVelocity, ShopperLimit, SoldOut
 
 if TYPE_CHECKING:
     from kameng.domain.coupons import CouponRule
@@ -32,10 +32,13 @@ class QuotaKind(StrEnum):
     UNPAID_ORDERS = "unpaid_orders"  # a client's pending orders at a station (one per order)
     UNPAID_KEYS = "unpaid_keys"  # the keys a client's pending orders hold at a station
     LOOP = "loop"  # the sales a loop credential allows, over every station (LOOP#<sku>)
+    RISK_VELOCITY = "risk_velocity"  # a client's orders at a station in one clock hour (domain/risk.py)
 
 
 # Held only while the order waits for its payment: paying, lapsing or failing gives them back.
 UNPAID_KINDS = frozenset({QuotaKind.UNPAID_ORDERS, QuotaKind.UNPAID_KEYS})
+# Taken when the order is placed and never given back: they count attempts, not what is held.
+KEPT_KINDS = frozenset({QuotaKind.RISK_VELOCITY})
 
 
 class Quota(BaseModel):
@@ -49,13 +52,21 @@ class Quota(BaseModel):
 
     def units(self, quantity: int) -> int:
         """What an order of `quantity` keys counts in this quota: a coupon is used once per order."""
-        return 1 if self.kind in (QuotaKind.COUPON_TOTAL, QuotaKind.COUPON_SHOPPER, QuotaKind.UNPAID_ORDERS) else quantity
+        once = (QuotaKind.COUPON_TOTAL, QuotaKind.COUPON_SHOPPER, QuotaKind.UNPAID_ORDERS, QuotaKind.RISK_VELOCITY)
+        return 1 if self.kind in once else quantity
 
     @property
     def while_unpaid(self) -> bool:
         return self.kind in UNPAID_KINDS
 
-    def refusal(self) -> SoldOut:
+    @property
+    def kept(self) -> bool:
+        return self.kind in KEPT_KINDS
+
+    def refusal(self) -> DomainError:
+        if self.kind is QuotaKind.RISK_VELOCITY:
+            # Which name hit its cap (e-mail, address, device) is for the owner's log, not the shopper.
+            return RiskVelocity("下单过于频繁：请一小时后再试；如有疑问，请联系本站客服")
         if self.kind is QuotaKind.UNPAID_ORDERS:
             return ShopperLimit(f"您已有 {self.cap} 笔未支付的订单：请先支付或等待其过期后再下单")
         if self.kind is QuotaKind.UNPAID_KEYS:

@@ -12,13 +12,13 @@ from typing import Iterable, Sequence
 from kameng.domain.key_refund import sale_entries
 from kameng.domain.member import MemberDelta, earnings_for
 from kameng.domain.order import (
-    AMOUNT_MISMATCH, NOT_SUPPLIED, PAID_TOO_LATE, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, PaymentEvent,
-    shopper_account,
+    AMOUNT_MISMATCH, NOT_SUPPLIED, PAID_TOO_LATE, RISK_REJECTED, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus,
+    PaymentEvent, shopper_account,
 )
 
 S = OrderStatus
 # Money was taken for an order that can never be delivered: it goes back without waiting for a person.
-REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH, NOT_SUPPLIED)
+REFUNDED_AUTOMATICALLY = (PAID_TOO_LATE, AMOUNT_MISMATCH, NOT_SUPPLIED, RISK_REJECTED)
 # Where an undelivered payment sits between arriving and going back, and a refund the gateway could not make.
 HELD_ACCOUNT = "gateway:undelivered"
 REFUND_FAILED = "refund_failed"

@@ -62,6 +62,8 @@ class Tally(StrEnum):
     INVITEE_ORDERS = "invitee_orders"  # orders that carry referral commissions, net of refunds
     INVITEE_GMV = "invitee_gmv"
     COMMISSIONS = "commissions"
+    RISK_BLOCKED = "risk_blocked"  # checkouts the risk rules' blocklists refused
+    RISK_THROTTLED = "risk_throttled"  # checkouts over the risk rules' orders per hour
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,9 @@ def get_balance(event, context=None):
 def place_order(event, context=None):
     def run(caller, body, params):
         request = parse(wholesale.WholesaleOrder, _fields(body))
-        return 200, wholesale.place(caller, request, deps())
+        answer = wholesale.place(caller, request, deps())
+        # Accepted, not done: the reseller asks again by its request id for the goods.
+        return (202 if answer["status"] == "pending" else 200), answer
 
     return _signed(event, run)
 

@@ -200,6 +200,7 @@ class RemoteObject:
     sha256: str | None  # x-amz-meta-sha256; None when uploaded by something else
     content_type: str | None = None
     cache_control: str | None = None
+    version_id: str | None = None  # the bucket's version of it; None when the bucket keeps no versions
 
 
 @dataclass(frozen=True)
@@ -220,11 +221,23 @@ class Publisher(Protocol):
     def list_objects(self, bucket: str, prefix: str) -> list[RemoteObject]:
         """Every object under the prefix, with the hash and headers it was stored with."""
 
-    def upload(self, bucket: str, uploads: Sequence[Upload]) -> None:
-        """Put every file (any order among themselves); return once all are stored."""
+    def upload(self, bucket: str, uploads: Sequence[Upload]) -> Mapping[str, str | None]:
+        """Put every file (any order among themselves); return once all are stored, with each key's new version."""
 
     def delete(self, bucket: str, keys: Sequence[str]) -> None:
         """Delete the keys; return once all are gone."""
 
     def invalidate(self, distribution_id: str, paths: Sequence[str]) -> str:
         """Create one invalidation of the paths; return its id."""
+
+    def put_record(self, bucket: str, key: str, body: bytes) -> None:
+        """Keep a publish's record (services/rollout.py) beside the sites, never served by the CDN."""
+
+    def read_record(self, bucket: str, key: str) -> bytes:
+        """A record kept by put_record."""
+
+    def record_keys(self, bucket: str, prefix: str) -> list[str]:
+        """The records' keys under the prefix, sorted."""
+
+    def restore(self, bucket: str, key: str, version_id: str) -> str | None:
+        """Make an earlier version of the key its current one again; return the new version."""

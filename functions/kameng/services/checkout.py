@@ -29,6 +29,7 @@ from kameng.services.notify import check_low_stock
 from kameng.services.order_link import order_page, pay_link, seal_token
 from kameng.services.pay_rails import open_payment
 from kameng.services.real_name import require_for_checkout as require_real_name
+from kameng.services import risk
 
 STATION_ID = r"^[a-z0-9][a-z0-9-]{1,31}$"
 # How long the buying browser keeps the order's token, so the order page opens without the link.
@@ -211,6 +212,7 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         raise UnknownStation(f"站点不存在：{request.station}")
     now = deps.clock()
     shopper_key = shopper_key_of(request.email, deps)
+    risk.screen(book, request.email, client.address, deps)
     pricing = price_for(book, request.sku, request.quantity, request.coupon, shopper_key,
                         session_shopper == shopper_key, deps)
     priced = pricing.priced
@@ -224,7 +226,8 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     expires_at = now + min(deps.settings.unopened_hold, deps.settings.reservation_ttl)
     order_id = new_id(now)
     line = priced.line
-    order = deps.store.orders.place_order(Order(
+    names, address = client_names(shopper_key, client, deps)
+    order = _place(book, Order(
         id=order_id, station=book.station, sku=priced.line.sku, title=priced.line.title,
         quantity=priced.quantity, unit_price=priced.unit_price, unit_wholesale=priced.line.wholesale,
         total=priced.total, currency=priced.currency, email=request.email, shopper_key=shopper_key,
@@ -236,7 +239,8 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         # in the reservation's transaction, so racing checkouts cannot pass a cap together.
         flash_sale=None if priced.flash_sale is None else flash_sale_id(priced.flash_sale),
         quotas=quotas_for(priced, book.station, shopper_key, now, coupon=pricing.coupon)
-        + unpaid_quotas(book.station, book.unpaid_holds, priced.quantity, *client_names(shopper_key, client, deps)),
+        + unpaid_quotas(book.station, book.unpaid_holds, priced.quantity, names, address)
+        + risk.velocity(book, names, address, deps),
         level=priced.charged_level, level_discount=priced.level_discount,
         coupon=priced.coupon, coupon_discount=priced.coupon_discount, commissions=commissions,
         platform_fee=platform_fee(priced, book, commissions, rail),
@@ -244,9 +248,9 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
         rail=rail, invoice=_invoice(request),
         delivery=_delivery(book, line, priced.quantity, deps), delivery_hours=line.delivery_hours,
         buyer_fields=check_buyer_fields(line.fields, request.fields, book.language), own_goods=line.owner is not None,
-        # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
-    ), day=station_day(now, ZoneInfo(book.time_zone)))
-    check_low_stock(order.sku, priced.line.low_stock, deps)
+        review=risk.review_rule(book, priced.total, priced.quantity),
+    ), deps)
+    check_low_stock(order.sku, priced.line.low_stock, deps, owner=priced.line.owner)
     base = deps.settings.station_url(book.station, book.domain)
     # The gateway gets the page without the token (it would keep it on the session);
     # the shopper's browser holds the token in a cookie, and the link below keeps it
@@ -254,6 +258,12 @@ def place(request: CheckoutRequest, deps: Deps, session_shopper: str | None = No
     success = order_page(deps, book.station, book.domain, order.id)
     open_payment(order, book, (success, f"{base}/p/{priced.line.product}/"), (client.paying_from, client.address or ""), deps)
     return Placed(order=order, token=token, pay_url=pay_link(order, book.domain, deps), order_url=f"{success}#t={token}")
+
+
+def _place(book: PriceBook, order: Order, deps: Deps) -> Order:
+    with risk.throttle_logged(book, deps):
+        # Counted as a checkout started on the station's day, with the order (the dashboard's conversion).
+        return deps.store.orders.place_order(order, day=station_day(order.created_at, ZoneInfo(book.time_zone)))
 
 
 def _invoice(request: CheckoutRequest) -> tuple[tuple[str, str], ...]:

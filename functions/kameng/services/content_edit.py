@@ -12,6 +12,7 @@ import logging
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ class CdnTarget:
     bucket: str
     distribution_id: str | None
     publisher: Publisher
+    # One publish of a station at a time (services/rollout.py publish_lease); None: nothing else publishes.
+    lease: Any = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def publish(owner: Owner, station: str, body: Any, deps: Deps, site: ContentSite
         raise InvalidRequest("请提交 expected_version（读取内容时得到的版本）",
                              [{"loc": "expected_version", "msg": "expected the version the editor read"}])
     with site.files.lock():
+        # When this build's content was read: a publish of it is refused once a build read later is live.
+        read_at = datetime.now(timezone.utc)
         content = _content(site, station, deps)
         if content.version != expected:
             raise ContentChanged("站点内容在你打开编辑器之后被修改过，请重新载入后再改")
@@ -93,7 +98,7 @@ def publish(owner: Owner, station: str, body: Any, deps: Deps, site: ContentSite
                 version = site.files.save(station, changes, expected)
             except Conflict:
                 raise ContentChanged("站点内容在你打开编辑器之后被修改过，请重新载入后再改") from None
-            _release(station, Path(folder), site, audit.publishing_price_books(deps, owner.email))
+            _release(station, Path(folder), site, audit.publishing_price_books(deps, owner.email), read_at)
     before = {path: _digest(content.files.get(path)) for path in sorted(changes)}
     after = {path: _digest(text) for path, text in sorted(changes.items())}
     audit.record(deps, owner.email, station, "content.publish", ",".join(sorted(changes)),
@@ -169,14 +174,14 @@ def _preview(built: Path, changes: Mapping[str, str | None]) -> dict[str, str]:
     return {path: page.read_text(encoding="utf-8") for path, page in wanted.items() if page.is_file()}
 
 
-def _release(station: str, folder: Path, site: ContentSite, put_price_book: Any) -> None:
+def _release(station: str, folder: Path, site: ContentSite, put_price_book: Any, read_at: datetime) -> None:
     if site.site_dir is not None:
         # Built again from the published content into site/: only the pages that changed are rewritten.
         build(folder / CONTENT, site.site_dir, site.templates_dir,
               publish=lambda books: [put_price_book(book) for book in books if book.station == station])
     if site.cdn is not None:
         publish_site.publish(folder / "site", [station], site.cdn.bucket, site.cdn.distribution_id,
-                             site.cdn.publisher, put_price_book, echo=log.info)
+                             site.cdn.publisher, put_price_book, echo=log.info, lease=site.cdn.lease, built_at=read_at)
 
 
 def _yaml(text: str | None) -> dict | None:

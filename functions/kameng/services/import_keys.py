@@ -119,7 +119,7 @@ def import_card_keys(sku: str, card_keys: Iterable[CardKey], deps: Deps, source:
     if batch:
         flush()
     if report.imported:
-        after_restock(sku, deps)
+        after_restock(sku, deps, station)
     return report
 
 

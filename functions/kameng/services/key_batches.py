@@ -35,7 +35,7 @@ def void_batch(batch_id: str, deps: Deps, actor: str = audit.SYSTEM) -> dict:
     audit.record(deps, actor, station, "keys.void_batch", batch_id, None,
                  {"sku": batch.sku, "voided": len(result.voided), "held": len(result.held)})
     if result.voided and line is not None:
-        notify.check_low_stock(batch.sku, line.low_stock, deps)
+        notify.check_low_stock(batch.sku, line.low_stock, deps, owner=line.owner)
     return {"batch_id": batch_id, "sku": batch.sku, "voided": len(result.voided),
             # Taken by a checkout between the listing and the void: left to its order.
             "held": len(result.held)}

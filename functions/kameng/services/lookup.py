@@ -166,6 +166,8 @@ def owner_view(order_id: str, deps: Deps) -> dict:
         "delivery": order.delivery.value, "buyer_fields": {name: mask_account(v) for name, v in order.buyer_fields},
         "delivery_hours": order.delivery_hours, "deliver_by": _utc_iso(order.deliver_by),
         "receipt": order.receipt,
+        # The risk rule that held it for review (风控), and the owner's decision.
+        "review": order.review, "reviewed": order.reviewed,
     }
     return {
         "order": detail,

@@ -19,6 +19,7 @@ from kameng.deps import Deps
 from kameng.domain.money import format_minor
 from kameng.domain.fulfilment import Kind
 from kameng.domain.order import Order, OrderStatus
+from kameng.domain.owners import Role
 from kameng.domain.price_book import DEFAULT_TIME_ZONE, PriceBook
 from kameng.ports.store import StockCount
 from kameng.services import lookup
@@ -120,12 +121,14 @@ def low_stock_of(station: str, sku: str, content_low_stock: int, deps: Deps) -> 
     return deps.store.inventory.low_stock_thresholds(station).get(sku, content_low_stock)
 
 
-def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None) -> bool:
+def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | None = None,
+                    owner: str | None = None) -> bool:
     """Tell the owner once when a SKU falls below its threshold; True when this call sent the alert.
 
     The keys are the main station's supply and the alert is one per SKU for the whole shop, so the
     threshold is the main station's: the one its owner set in the console, else `low_stock` (content's).
-    A substation's own threshold only marks the SKU low in that station's console.
+    A substation's own threshold only marks the SKU low in that station's console. A substation's own
+    goods (`owner`, the price-book line's) are that station's stock: its threshold, its owners' alert.
     Costs two reads, plus one conditional write only when the level crosses the threshold: of two sales
     that cross it at once, only one wins the write.
     """
@@ -137,13 +140,13 @@ def check_low_stock(sku: str, low_stock: int, deps: Deps, counted: StockCount | 
             return False
         _last_checked[sku] = now
     try:
-        low_stock = low_stock_of(deps.settings.main_station, sku, low_stock, deps)
+        low_stock = low_stock_of(owner or deps.settings.main_station, sku, low_stock, deps)
         counted = counted or deps.store.inventory.stock([sku])[sku]
         if counted.available >= low_stock or counted.low_alerted:
             return False
         if not deps.store.inventory.set_low_stock_alert(sku, True):
             return False
-        _send_stock_alert(sku, low_stock, counted, deps)
+        _send_stock_alert(sku, low_stock, counted, deps, owner)
         return True
     except Exception:
         log.exception("low-stock check failed", extra={"sku": sku})
@@ -158,18 +161,20 @@ def check_low_stock_of(order: Order, deps: Deps) -> bool:
     except Exception:
         log.exception("low-stock check failed", extra={"sku": order.sku})
         return False
-    return line is not None and check_low_stock(order.sku, line.low_stock, deps)
+    return line is not None and check_low_stock(order.sku, line.low_stock, deps, owner=line.owner)
 
 
-def after_restock(sku: str, deps: Deps) -> bool:
-    """A restock that lifts the SKU back to its threshold re-arms the alert; True when it did."""
+def after_restock(sku: str, deps: Deps, station: str | None = None) -> bool:
+    """A restock that lifts the SKU back to its threshold re-arms the alert; True when it did. `station`:
+    whose goods the SKU is (import_keys.stock_holder), the main station's by default."""
     try:
-        book = deps.store.price_books.price_book(deps.settings.main_station)
+        station = station or deps.settings.main_station
+        book = deps.store.price_books.price_book(station)
         line = book.line(sku) if book is not None else None
         if line is None:
             return False
         counted = deps.store.inventory.stock([sku])[sku]
-        if counted.available < low_stock_of(deps.settings.main_station, sku, line.low_stock, deps):
+        if counted.available < low_stock_of(station, sku, line.low_stock, deps):
             # Still below: a restock that does not lift it leaves the owner's last alert standing.
             return False
         return counted.low_alerted and deps.store.inventory.set_low_stock_alert(sku, False)
@@ -178,19 +183,32 @@ def after_restock(sku: str, deps: Deps) -> bool:
         return False
 
 
-def _send_stock_alert(sku: str, low_stock: int, counted: StockCount, deps: Deps) -> None:
-    book = deps.store.price_books.price_book(deps.settings.main_station)
+def _send_stock_alert(sku: str, low_stock: int, counted: StockCount, deps: Deps, owner: str | None) -> None:
+    book = deps.store.price_books.price_book(owner or deps.settings.main_station)
     line = book.line(sku) if book is not None else None
     title = line.title if line is not None else sku
     language = book.language if book is not None else DEFAULT_LANGUAGE
     extra = {"sku": sku, "available": counted.available, "low_stock": low_stock}
     # The message names the SKU too: a terminal (the CLI, the local server) shows messages, not extras.
     log.warning("stock is low: %s has %d left (threshold %d)", sku, counted.available, low_stock, extra=extra)
-    if not deps.settings.owner_email:
+    recipients = _stock_keepers(owner, deps)
+    if not recipients:
         return
     subject, body = render("stock_low", language, deps.settings.mail_templates, sku=sku, title=title,
                            available=counted.available, low_stock=low_stock)
-    try:
-        deps.mail.send(deps.settings.owner_email, subject, body)
-    except Exception:
-        log.exception("low-stock mail failed", extra=extra)
+    for recipient in recipients:
+        try:
+            deps.mail.send(recipient, subject, body)
+        except Exception:
+            log.exception("low-stock mail failed", extra=extra)
+
+
+def _stock_keepers(owner: str | None, deps: Deps) -> list[str]:
+    """Who restocks the SKU: the platform owner for the main station's supply; for a substation's own goods,
+    that station's owners (the platform owner only when it has none yet, so the alert is never lost)."""
+    if owner is not None and owner != deps.settings.main_station:
+        found = sorted({o.email for o in deps.store.owners.owners(owner)
+                        if o.role is Role.STATION_OWNER and o.station == owner})
+        if found:
+            return found
+    return [deps.settings.owner_email] if deps.settings.owner_email else []

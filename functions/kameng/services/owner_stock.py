@@ -226,7 +226,7 @@ def void(owner: Owner, sku: str, codes: list[str], key_ids: list[str], deps: Dep
     audit.record(deps, owner.email, station, "keys.void", sku, None,
                  {"voided": len(result.voided), "held": len(result.held), "unknown": len(unknown)})
     if result.voided:
-        notify.check_low_stock(sku, line.low_stock, deps)
+        notify.check_low_stock(sku, line.low_stock, deps, owner=line.owner)
     return {"sku": sku, "voided": list(result.voided),
             "held": [{"key_id": key_id, "status": status} for key_id, status in sorted(result.held.items())],
             "unknown": unknown}
@@ -252,6 +252,6 @@ def set_threshold(owner: Owner, station: str, sku: str, low_stock: int | None, d
     in_force = line.low_stock if low_stock is None else low_stock
     if station == deps.settings.main_station:
         # Only the supply's threshold moves the shop's one alert per SKU (notify.check_low_stock).
-        notify.check_low_stock(sku, line.low_stock, deps)
+        notify.check_low_stock(sku, line.low_stock, deps, owner=line.owner)
     return {"station": station, "sku": sku, "low_stock": in_force, "low_stock_set": low_stock is not None,
             "content_low_stock": line.low_stock}

@@ -15,7 +15,12 @@ at something missing:
 4. sitemap.xml and robots.txt, once the pages they list exist;
 5. deletions, last: old hashed assets may still be named by cached HTML until
    the new HTML is up;
-6. one CDN invalidation of the changed and deleted pages.
+6. one CDN invalidation of the changed and deleted pages;
+7. the publish's record, every key's S3 version, for `kameng rollback`
+   (services/rollout.py, services/rollback.py).
+
+All of it under the stations' publish lease, when given, and refused before
+any change if the live build read its content after this one did.
 
 Residual window: an edge may keep an old page for up to s-maxage (60 s) or
 until the invalidation lands (usually a minute or two); if it also never cached
@@ -26,16 +31,20 @@ No AWS here: the `Publisher` does the talking (adapters/cdn_s3.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import mimetypes
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 from kameng.domain.price_book import PriceBook
 from kameng.ports.outside import Phase, Publisher, PublishError, RemoteObject, Upload
+from kameng.services import rollout
 from kameng.sitegen.console import OUTPUT as CONSOLE
 from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, read_price_books
 from kameng.sitegen.write import SiteBusy, ready
@@ -108,6 +117,8 @@ class StationPlan:
 class StationResult:
     plan: StationPlan
     invalidation_id: str | None = None
+    versions: Mapping[str, str | None] = field(default_factory=dict)  # what the uploads made, until recorded
+    record: str | None = None  # the publish's record (services/rollout.py), the version to roll back to
 
 
 @dataclass
@@ -158,6 +169,8 @@ def publish(
     dry_run: bool = False,
     echo: Echo = print,
     console_distribution: str | None = None,
+    lease: rollout.Lease | None = None,
+    built_at: datetime | None = None,
 ) -> PublishReport:
     """Publish `stations` (all station folders of `site_dir` when None).
 
@@ -169,6 +182,9 @@ def publish(
     no price book, and invalidated on `console_distribution`, its own.
     First, what a killed build left half installed is rolled back (a dry run
     too: its plan must be of a whole site); a build still running refuses.
+    `lease` holds the stations while they are published; `built_at`, when the
+    build read its content (default: now), is checked against the live build's
+    and kept in each station's publish record (services/rollout.py).
     """
     site_dir = Path(site_dir)
     # A build killed mid-install leaves site/ a mix of two builds until its journal is rolled back: never plan from it.
@@ -185,22 +201,52 @@ def publish(
             raise PublishError(f"no CloudFront distribution given for {', '.join(unknown)}")
     stations = [name for name in names if name != CONSOLE]
     books = _price_books(site_dir, stations) if publish_price_books is not None else {}
-    # Every plan before any change: a listing that fails changes nothing.
-    plans = [plan_station(site_dir, name, publisher.list_objects(bucket, f"{name}/")) for name in names]
-    report = PublishReport(bucket=bucket, dry_run=dry_run, price_books=sorted(books))
     if dry_run:
+        return _dry_run(site_dir, names, bucket, publisher, books, echo)
+    built_at = built_at or datetime.now(timezone.utc)
+    with (lease or _no_lease)(stations):
+        rollout.check_fresh(publisher, bucket, stations, built_at)
+        # Every plan before any change: a listing that fails changes nothing.
+        listings = {name: publisher.list_objects(bucket, f"{name}/") for name in names}
+        plans = [plan_station(site_dir, name, listings[name]) for name in names]
+        report = PublishReport(bucket=bucket, dry_run=False, price_books=sorted(books))
         for plan in plans:
-            echo(plan.describe())
-        for name in sorted(books):
-            echo(f"{name}: publish price book ({len(books[name].skus)} SKUs, version {books[name].version})")
-        report.stations.extend(StationResult(plan) for plan in plans)
-        echo(report.summary())
-        return report
-    for plan in plans:
-        distribution = console_distribution if plan.station == CONSOLE else _distribution(distribution_id, plan.station)
-        report.stations.append(_carry_out(plan, bucket, distribution, publisher, books.get(plan.station),
-                                          publish_price_books))
+            distribution = console_distribution if plan.station == CONSOLE else _distribution(distribution_id, plan.station)
+            result = _carry_out(plan, bucket, distribution, publisher, books.get(plan.station), publish_price_books)
+            if plan.station != CONSOLE:
+                result = _recorded(result, listings[plan.station], publisher, bucket, books.get(plan.station), built_at)
+            report.stations.append(result)
     return report
+
+
+def _dry_run(site_dir: Path, names: Sequence[str], bucket: str, publisher: Publisher,
+             books: Mapping[str, PriceBook], echo: Echo) -> PublishReport:
+    plans = [plan_station(site_dir, name, publisher.list_objects(bucket, f"{name}/")) for name in names]
+    report = PublishReport(bucket=bucket, dry_run=True, price_books=sorted(books))
+    for plan in plans:
+        echo(plan.describe())
+    for name in sorted(books):
+        echo(f"{name}: publish price book ({len(books[name].skus)} SKUs, version {books[name].version})")
+    report.stations.extend(StationResult(plan) for plan in plans)
+    echo(report.summary())
+    return report
+
+
+@contextmanager
+def _no_lease(stations: Sequence[str]) -> Iterator[None]:
+    yield
+
+
+def _recorded(result: StationResult, listing: Sequence[RemoteObject], publisher: Publisher, bucket: str,
+              book: PriceBook | None, built_at: datetime) -> StationResult:
+    """Keep the record of what the station now is, key by key, so a later rollback can bring it back."""
+    plan = result.plan
+    objects = {obj.key: obj.version_id for obj in listing if obj.key not in plan.deletions}
+    objects.update(result.versions)
+    previous = rollout.latest(publisher, bucket, plan.station)
+    record = rollout.next_record(plan.station, built_at, objects, book, previous, datetime.now(timezone.utc))
+    rollout.keep(publisher, bucket, record)
+    return dataclasses.replace(result, record=record.stamp, versions={})
 
 
 def plan_station(site_dir: Path, station: str, remote: Iterable[RemoteObject]) -> StationPlan:
@@ -272,10 +318,11 @@ def _carry_out(
     plan: StationPlan, bucket: str, distribution_id: str | None, publisher: Publisher,
     book: PriceBook | None, publish_price_book: PublishPriceBook | None,
 ) -> StationResult:
+    versions: dict[str, str | None] = {}
     for phase in Phase:
         batch = [u for u in plan.uploads if u.phase is phase]
         if batch:
-            publisher.upload(bucket, batch)
+            versions.update(publisher.upload(bucket, batch) or {u.key: None for u in batch})
         if phase is Phase.ASSETS and book is not None and publish_price_book is not None:
             publish_price_book(book)
     if plan.deletions:
@@ -283,7 +330,7 @@ def _carry_out(
     invalidation_id = None
     if plan.invalidations and distribution_id:
         invalidation_id = publisher.invalidate(distribution_id, plan.invalidations)
-    return StationResult(plan, invalidation_id)
+    return StationResult(plan, invalidation_id, versions=versions)
 
 
 def _stations(site_dir: Path, stations: Sequence[str] | None) -> list[str]:

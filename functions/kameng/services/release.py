@@ -5,8 +5,9 @@ import logging
 
 from kameng.deps import Deps
 from kameng.domain.fulfilment import Delivery
-from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, deliver
+from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, deliver, hold_for_review
 from kameng.domain.stats import Counted
+from kameng.services import audit
 from kameng.services.membership import delivery_credits
 from kameng.services.notify import send_delivery_mail
 from kameng.services.refunds import refund_short
@@ -24,6 +25,10 @@ def release(order_id: str, deps: Deps) -> Order | None:
             return None
         if order.status is not OrderStatus.PAID:
             return order
+        held = hold_for_review(order)
+        if held is not None:
+            # Held before anything is sold: an owner approves (delivered here again) or rejects (refunded).
+            return _hold(order, held, deps)
         now = deps.clock()
         credits = delivery_credits(order, deps.store.price_books.price_book(order.station), deps, now)
         record: tuple[tuple[str, object], ...] = ()
@@ -37,6 +42,16 @@ def release(order_id: str, deps: Deps) -> Order | None:
         if delivered is not None:
             return delivered
     return deps.store.orders.order(order_id)
+
+
+def _hold(order: Order, change: OrderChange, deps: Deps) -> Order | None:
+    outcome, updated = deps.store.orders.apply(change, deps.clock())
+    if outcome is not Applied.DONE:
+        return deps.store.orders.order(order.id)
+    log.warning("order held for review", extra={"order_id": order.id, "station": order.station, "rule": order.review})
+    audit.record(deps, audit.SYSTEM, order.station, "order.risk_hold", order.id, {"status": order.status.value},
+                 {"status": updated.status.value, "rule": order.review})
+    return updated
 
 
 def after_delivery(order: Order, change: OrderChange | None, deps: Deps) -> Order | None:

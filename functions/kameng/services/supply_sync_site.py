@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kameng.services import publish_site
@@ -32,11 +33,13 @@ def publish_synced(report: SyncReport, site: ContentSite, rebuild: bool = True) 
             return stations
         with tempfile.TemporaryDirectory(prefix="kameng-sync-") as folder:
             root = Path(folder) / CONTENT
+            # When this build's content was read: a console publish that read later is never overwritten by it.
+            read_at = datetime.now(timezone.utc)
             site.files.copy_all(root)
             if site.site_dir is not None:
                 build(root, site.site_dir, site.templates_dir)
             if site.cdn is not None and stations:
                 build(root, Path(folder) / "site", site.templates_dir, stations=stations)
                 publish_site.publish(Path(folder) / "site", stations, site.cdn.bucket, site.cdn.distribution_id,
-                                     site.cdn.publisher, None, echo=log.info)
+                                     site.cdn.publisher, None, echo=log.info, lease=site.cdn.lease, built_at=read_at)
     return stations

@@ -9,7 +9,9 @@ charge, and through it the same order, and finishes what was left undone: never 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -39,6 +41,10 @@ MAX_BUYER_FIELDS = 8
 RESOLD = (Kind.CARD_KEY, Kind.DIRECT)
 PENDING = (OrderStatus.PENDING, OrderStatus.PAID)
 NEVER_PAID = (OrderStatus.FAILED, OrderStatus.EXPIRED)
+# The HTTP API answers 503 after 30 s and the reseller retries. Past this many seconds of suppliers the
+# answer is "pending" (202) instead, with the order still under way: the reseller asks again with the same
+# request id (GET /api/wholesale/orders/{request_id}, or the same POST), which finds the same order.
+DELIVERY_BUDGET_SECONDS = float(os.environ.get("KAMENG_WHOLESALE_WAIT_SECONDS", "25"))
 
 
 class WholesaleOrder(BaseModel):
@@ -208,7 +214,7 @@ def _place_order(reseller: Reseller, kept: ResellerCharge, deps: Deps, buyer_fie
         deps.store.resellers.give_back(reseller.id, kept.request_id, now)
         raise WholesaleRefused("out_of_stock", "上游库存不足，未扣款") from None
     if line is not None:
-        check_low_stock(order.sku, line.low_stock, deps)
+        check_low_stock(order.sku, line.low_stock, deps, owner=line.owner)
     return order
 
 
@@ -225,8 +231,35 @@ def _pay_and_release(reseller: Reseller, kept: ResellerCharge, order: Order, dep
             except SoldOut:
                 pass  # a lapsed reservation whose keys are gone: it stays expired, and the charge goes back
     if deps.store.orders.order(order.id).status in (OrderStatus.PAID, OrderStatus.AWAITING_DELIVERY):
-        deliver_paid(order.id, deps)
+        _deliver_within_budget(order.id, deps)
     return deps.store.orders.order(order.id)
+
+
+def _deliver_within_budget(order_id: str, deps: Deps) -> None:
+    """Deliver, waiting at most DELIVERY_BUDGET_SECONDS. A supplier still answering after that finishes in
+    the background; should the process stop first, its attempt is recorded as placed and the sweeper asks
+    the supplier again (services/supply_routing.py), so the order is never bought twice."""
+    failed: list[BaseException] = []
+    answered = threading.Event()
+
+    def deliver() -> None:
+        try:
+            deliver_paid(order_id, deps)
+        except BaseException as error:  # handed to the waiting request, or logged once it has answered
+            failed.append(error)
+            if answered.is_set():
+                log.exception("wholesale delivery failed after the answer", extra={"order_id": order_id})
+
+    worker = threading.Thread(target=deliver, name=f"wholesale-{order_id}", daemon=True)
+    worker.start()
+    worker.join(DELIVERY_BUDGET_SECONDS)
+    if worker.is_alive():
+        answered.set()
+        log.warning("wholesale delivery still under way past the wait budget: answered pending",
+                    extra={"order_id": order_id, "budget_seconds": DELIVERY_BUDGET_SECONDS})
+        return
+    if failed:
+        raise failed[0]
 
 
 def _loop_quota(line: PricedSku | None) -> tuple[Quota, ...]:

@@ -33,7 +33,7 @@ from kameng.domain.points import PointsRule
 from kameng.domain.price_book import DEFAULT_TIME_ZONE, UnpaidLimits
 from kameng.domain.pricing import FlashSale, Level, Tier
 from kameng.domain.shopper import is_email
-from kameng.sitegen.real_name_content import RealNameField
+from kameng.sitegen.risk_content import StationRulesFields
 from kameng.sitegen.payment_content import PaymentsSpec
 from kameng.sitegen.storefront_content import BestSellerField, DirectoryField
 from kameng.sitegen.translations import Translatable, TranslatableTags
@@ -391,7 +391,7 @@ def _time_zone(value: str) -> str:
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 
-class _StationSpec(Spec, RealNameField):
+class _StationSpec(Spec, StationRulesFields):
     name: OneLine
     domain: Domain
     language: Literal["zh-CN", "en"] = "zh-CN"

@@ -8,12 +8,15 @@ and the rebuild stops there. The rest is JSON:
      "files": {"<path under site/>": ["<fingerprint>", <size>], ...},
      "price_books": ["<fingerprint>", <size>],
      "markdown": {"<sha256 of a Markdown text>": {"html", "images", "unknown", "lookups"}, ...},
-     "yaml": {"<sha256 of a YAML text>": {<its fields>}, ...}}
+     "yaml": {"<sha256 of a YAML text>": {<its fields>}, ...},
+     "stations": {"<station id>": "<station_keys.station_keys() key>", ...}}
 
 `files` lists every file the build wrote (the bookkeeping files aside), so
 the next build renders a page only when its fingerprint changed or its file
 is gone, and deletes what it no longer writes; `price_books` does the same
-for .price-books.json. `markdown` and `yaml` hold this build's conversions
+for .price-books.json. `stations` lets the next build skip planning a
+station whose key is the same (its files are those `files` lists under
+its folder). `markdown` and `yaml` hold this build's conversions
 and parses (markdown_safe.MarkdownCache, parse.YamlCache), kept only while
 the code is the same.
 
@@ -40,6 +43,7 @@ class Manifest:
     price_books: tuple[str, int] | None = None
     markdown: dict[str, Any] = field(default_factory=dict)
     yaml: dict[str, Any] = field(default_factory=dict)
+    stations: dict[str, str] = field(default_factory=dict)
 
 
 def stored_digest(site_dir: Path) -> str | None:
@@ -64,9 +68,11 @@ def read_manifest(site_dir: Path) -> Manifest | None:
         same_code = data["code"] == code_version()
         caches = [data.get(name) if same_code else None for name in ("markdown", "yaml")]
         markdown, yaml = (cache if isinstance(cache, dict) else {} for cache in caches)
+        # A key made by other code may miss an input this code reads: plan every station then.
+        stations = {str(name): str(key) for name, key in (data.get("stations") or {}).items()} if same_code else {}
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
-    return Manifest(files, price_books, markdown, yaml)
+    return Manifest(files, price_books, markdown, yaml, stations)
 
 
 def manifest_bytes(digest: str, manifest: Manifest) -> bytes:
@@ -77,6 +83,7 @@ def manifest_bytes(digest: str, manifest: Manifest) -> bytes:
         "price_books": None if manifest.price_books is None else list(manifest.price_books),
         "markdown": manifest.markdown,
         "yaml": manifest.yaml,
+        "stations": manifest.stations,
     }
     # Sorted and compact: the same inputs give the same bytes, whatever the previous build was.
     return (digest + "\n" + json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))).encode()

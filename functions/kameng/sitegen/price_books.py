@@ -66,6 +66,7 @@ def _price_book(station: Station, catalog: Catalog, skus: _Skus, problems: Probl
             ("alipay", payouts.alipay_account), ("wechat", payouts.wechat_merchant)) if account},
         mail_keys=config.mail_keys,
         real_name=_real_name(station, catalog, problems),
+        risk=None if station.config.risk is None else station.config.risk.to_domain(),
     )
 
 

@@ -80,6 +80,8 @@ class SiteWriter:
         self._backups = 0
         self._dirs: set[Path] = {self.root}
         self.written = 0
+        # The paths under site/ this build wrote or deleted: what a CDN must be told about.
+        self.changed: list[str] = []
 
     def __enter__(self) -> SiteWriter:
         return self
@@ -115,11 +117,12 @@ class SiteWriter:
     ) -> list[int]:
         """Render and write outputs, delete the previous site's files not in produced; return the sizes, in order.
 
-        keep: share key → path of a file kept from the previous build with
-        those bytes, to link from. listed: the files the previous build
-        wrote; None to look at every file of the site.
+        keep: share key → path of a file with those bytes (kept from the
+        previous build, or written by an earlier call), to link from; the
+        files this call writes are added to it. listed: the files that may be
+        deleted; None to look at every file of the site.
         """
-        sources = dict(keep)
+        sources = keep
         pages = [index for index, output in enumerate(outputs) if output.share_key is None]
         # Rendering is the slow part: on every core. Nothing under site/ changes
         # until every page is rendered.
@@ -131,6 +134,7 @@ class SiteWriter:
             sizes[index] = size
             if changed:
                 self.written += 1
+                self.changed.append(outputs[index].path)
                 if not self.fresh:
                     self._install(outputs[index].path, self.work / "new" / str(index))
         for index, output in enumerate(outputs):
@@ -155,6 +159,7 @@ class SiteWriter:
             backup = self._backup()
             self._log("delete", path, backup.name)
             os.rename(target, backup)
+            self.changed.append(path)
             parent = os.path.dirname(path)
             while parent and parent not in emptied:
                 emptied.add(parent)
@@ -193,8 +198,10 @@ class SiteWriter:
         if source is None:
             if self._write(output.path, data, self._temp()):
                 self.written += 1
+                self.changed.append(output.path)
             sources[key] = output.path
         elif self.fresh or not _holds(self.root / output.path, data):
+            self.changed.append(output.path)
             temp = self.root / output.path if self.fresh else self._temp()
             if self.fresh:
                 self._make_dirs_fresh(temp.parent)

@@ -4,7 +4,7 @@
   const { register, api, make, money, count, status, table, PLATFORM } = window.kamengConsole;
 
   const STATUSES = { pending: "待支付", paid: "已支付", awaiting_delivery: "待发货", delivered: "已发货", expired: "已过期",
-    failed: "支付失败", needs_attention: "待处理", refunded: "已退款" };
+    failed: "支付失败", needs_attention: "待处理", refunded: "已退款", needs_review: "风控审核中" };
   const DELIVERIES = { stock: "库存卡密", supplier: "供货商", manual: "人工发货", loop: "循环卡密" };
   const ATTEMPTS = { placed: "已提交", pending: "处理中", delivered: "已供货", failed: "失败",
     unavailable: "超时/不可用", abandoned: "已放弃" };
@@ -130,6 +130,7 @@
       ["商品", order.title], ["数量", count(order.quantity)], ["金额", money(order.total, order.currency)],
       ["邮箱", order.email], ["下单时间", when(order.created_at)], ["更新时间", when(order.updated_at)],
       ["待处理原因", order.attention_reason], ["退款原因", order.refund_reason],
+      ["风控规则", order.review], ["审核结果", order.reviewed],
       ["发货方式", DELIVERIES[order.delivery] || order.delivery],
       ["充值信息", Object.entries(order.buyer_fields || {}).map(([name, value]) => `${name}: ${value}`).join("，")],
       ["发货期限", order.status === "awaiting_delivery" && order.deliver_by ? `${when(order.deliver_by)}（${timeLeft(order.deliver_by)}）` : null],
@@ -156,6 +157,21 @@
         act(() => api("POST", `/api/owner/orders/${encodeURIComponent(order.id)}/refund`, {}).then(rerender), "已退款");
       });
       actions.append(some, all);
+    }
+    // 风控: staff see a held order and its rule; only an owner approves (delivered) or rejects (refunded).
+    if (order.status === "needs_review" && me.role !== "staff") {
+      const approve = button("审核通过并发货");
+      approve.addEventListener("click", () => {
+        if (!confirm("审核通过？订单将立即发货。")) return;
+        act(() => api("POST", `/api/owner/orders/${encodeURIComponent(order.id)}/approve`, {}).then(rerender), "已审核通过");
+      });
+      const reject = button("拒绝并退款", "danger");
+      reject.addEventListener("click", () => {
+        const reason = prompt("拒绝原因（记入审计日志）：", "");
+        if (reason === null) return;
+        act(() => api("POST", `/api/owner/orders/${encodeURIComponent(order.id)}/reject`, { reason }).then(rerender), "已拒绝并退款");
+      });
+      actions.append(approve, reject);
     }
     container.append(actions);
     if (order.status === "awaiting_delivery" && order.delivery === "manual" && me.role !== "staff") {

@@ -4,32 +4,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from kameng.adapters.dynamodb import keys
+from kameng.adapters.dynamodb import keys, sale_shards
 from kameng.adapters.dynamodb.table import Named, Table, n
 from kameng.domain.order import Order
-from kameng.domain.quota import Quota
+from kameng.domain.quota import EVERYONE, Quota, QuotaKind
 
 
 def quota_name(quota: Quota) -> str:
     return f"quota:{quota.counter}/{quota.holder}"
 
 
-def quota_items(order: Order, quotas: Iterable[Quota], take: bool) -> list[Named]:
-    """Take the order's quantity from each of the quotas (only within the cap), or give it back."""
+def quota_key(counter: str, holder: str, shard: int = 0) -> dict:
+    return sale_shards.quota_key(counter, holder, shard) or keys.quota(counter, holder)
+
+
+def quota_items(order: Order, quotas: Iterable[Quota], take: bool, shard: int = 0,
+                shard_cap: int | None = None) -> list[Named]:
+    """Take the order's quantity from each of the quotas (only within the cap), or give it back.
+
+    A flash sale's total is taken from or given back to `shard`, whose slice of the sale is `shard_cap`."""
     items = []
     for quota in quotas:
         units = quota.units(order.quantity)
-        if take and units > quota.cap:
+        sharded = quota.kind is QuotaKind.FLASH_TOTAL
+        cap = shard_cap if sharded and shard_cap is not None else quota.cap
+        if take and units > cap:
             # The condition below lets a counter's first use through: more than the cap never fits.
             raise quota.refusal()
         update: dict = {
-            "Key": keys.quota(quota.counter, quota.holder), "UpdateExpression": "ADD #sold :n",
+            "Key": quota_key(quota.counter, quota.holder, shard if sharded else 0), "UpdateExpression": "ADD #sold :n",
             "ExpressionAttributeNames": {"#sold": "sold"},
             "ExpressionAttributeValues": {":n": n(units if take else -units)},
         }
         if take:
             update["ConditionExpression"] = "attribute_not_exists(#sold) OR #sold <= :room"
-            update["ExpressionAttributeValues"][":room"] = n(quota.cap - units)
+            update["ExpressionAttributeValues"][":room"] = n(cap - units)
         items.append(Named(quota_name(quota), {"Update": update}))
     return items
 
@@ -44,7 +53,9 @@ class DynamoCounters:
         self.table = table
 
     def quota_count(self, counter: str, holder: str) -> int:
-        item = self.table.get(keys.quota(counter, holder), ("sold",))
+        if sale_shards.is_sale(counter) and holder == EVERYONE:
+            return sale_shards.total_sold(self.table, counter)
+        item = self.table.get(quota_key(counter, holder), ("sold",))
         return 0 if item is None else int(item["sold"]["N"])
 
     def count_hit(self, bucket: str, window_seconds: int, now: datetime) -> int:

@@ -35,8 +35,8 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 |                 |                           |                   | expires_at; expiry is checked in code)                 |         |
 | low-stock flag  | ALERT#<sku>               | ALERT             | alerted (BOOL), set and cleared under a condition      | inventory (stock, set_low_stock_alert) |
 | low-stock threshold | THRESHOLDS#<station>  | SKU#<sku>         | low_stock: the owner's, over the price book's          | inventory (set_low_stock, low_stock_thresholds) |
-| flash-sale count| FLASH#<station>#<sale id> | TOTAL,            | sold (ADD n under `sold <= cap - n` in the order's     | orders (place_order, apply: RESERVE, |
-|                 |                           | SHOPPER#<shopper> | reservation; ADD -n when its keys are returned)        | RETURN), counters (quota_count) |
+| flash-sale count| FLASH#<station>#<sale id> | TOTAL (shards),   | sold, in shards and a partition per shopper: laid out  | orders (place_order, apply: RESERVE, |
+|                 | [#<kk> or #SHOPPER#<s>]   | SHOPPER           | in sale_shards.py (the order records its sale_shard)   | RETURN), counters (quota_count) |
 | daily count     | DAILY#<station>#<sku>#<YYYY-MM-DD> | SHOPPER#<shopper> | sold, as the flash-sale counts                | as the flash-sale counts |
 | coupon uses     | COUPON#<station>#<code>   | TOTAL,            | sold: orders holding a use, as the flash-sale counts   | as the flash-sale counts, |
 |                 |                           | SHOPPER#<shopper> |                                                        | members (coupons_of) |
@@ -84,15 +84,15 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 The quota counters' partition keys are the domain's counter names
 (domain/quota.py: the same on every store adapter); a coupon's item shares its
 uses' partition. The quota counts ride in the reservation's transaction: at
-most 11 items (a sale's TOTAL, the shopper's share of it, the shopper's day, a
-coupon's TOTAL and the shopper's uses of it, and the orders and keys items of
-each of the client's three unpaid-hold partitions, UNPAID#<station>#<client> /
-SHOPPER#orders and SHOPPER#keys, given back when the order is paid or lapses),
+most 14 items (a sale's TOTAL and the shopper's share, the shopper's day, a coupon's TOTAL and uses,
+the orders and keys items of each of the client's three unpaid-hold partitions, UNPAID#<station>#<client>
+/ SHOPPER#orders and SHOPPER#keys, given back when the order is paid or lapses, and the orders of the
+hour of each, RISK#<station>#<client>#<hour>, never given back: domain/risk.py),
 which stays within EXTRA_ALLOWANCE, as does the delivery transaction's share
 (its ledger entries, the member, at most three earnings and a reward coupon's
-two items; its issued-coupon item is put just after). A sale's TOTAL is one item every
-buyer of the sale writes: about 1,000 orders/s at most, and racing
-reservations conflict on it (retried with jitter like the counters).
+two items; its issued-coupon item is put just after). A sale's quantity is split over
+up to 16 shard items (sale_shards.py): about 500 checkouts/s per shard, and a
+full shard sends the checkout to another with room, never to sold out early.
 
 The audit log is one chain, so every append writes the one HEAD item: one
 partition, about 1,000 WCU/s, and racing appends conflict on HEAD and are

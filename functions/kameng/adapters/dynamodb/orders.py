@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
-from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts
+from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts, sale_shards
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, instant, n, pause, s
 from kameng.domain.errors import SoldOut
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, keys_wanted, takes_stock
+from kameng.domain.quota import QuotaKind
 from kameng.domain.stats import Tally
 from kameng.ports.store import Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # Stripe retries a webhook for 3 days; the record outlives that by far.
 EVENT_KEPT_FOR = timedelta(days=30)
-ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url", "split_sent", "split_ref")
+ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url", "split_sent", "split_ref", "sale_shard")
 # The session and the split are kept in attributes of their own so that setting them never races a status change.
 SESSION_ATTRIBUTES = ("payment_session", "payment_url")
 
@@ -36,11 +37,13 @@ def order_from(item: dict) -> Order:
     return order.model_copy(update=session) if session else order
 
 
-def _order_put(order: Order, refs: list[str]) -> Named:
+def _order_put(order: Order, refs: list[str], choice: sale_shards.ShardChoice) -> Named:
     attributes = {
         "body": s(order.model_dump_json()), "status": s(order.status.value), "sku": s(order.sku),
         "station": s(order.station), "key_refs": {"L": [s(ref) for ref in refs]},
     } | keys.order_indexes(order.id, order.shopper_key)
+    if choice.sale is not None:
+        attributes |= sale_shards.shard_attribute(choice.shard)
     if order.due_at is not None:
         attributes |= keys.due_index(order.id, order.due_at)
     for name in SESSION_ATTRIBUTES:
@@ -50,11 +53,16 @@ def _order_put(order: Order, refs: list[str]) -> Named:
                                    "ConditionExpression": "attribute_not_exists(pk)"}})
 
 
-def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen: Order | None = None) -> Named:
+def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen: Order | None = None,
+                  sale_shard: int | None = None) -> Named:
     values = {":body": s(order.model_dump_json()), ":to": s(order.status.value),
               ":from": s(from_status.value), ":refs": {"L": [s(ref) for ref in refs]}}
     update = "SET #body = :body, #st = :to, #refs = :refs"
     names = {"#body": "body", "#st": "status", "#refs": "key_refs", "#duepk": "duepk", "#duesk": "duesk"}
+    if sale_shard is not None:
+        update += ", #shard = :shard"
+        names["#shard"] = "sale_shard"
+        values[":shard"] = n(sale_shard)
     condition = "#st = :from"
     if seen is not None:
         # A refund of some keys leaves the status as it was: the body read is what a racing one changes.
@@ -99,19 +107,22 @@ class _Plan:
     changed: Order
     refs: list[str]  # the keys the order holds once changed
     picks: dict[int, list[str]]  # the keys the change moves
+    sale_shard: int  # the sale shard the order's quantity was taken from
 
     def key_names(self) -> frozenset[str]:
         return frozenset(inventory.key_name(key_id) for held in self.picks.values() for key_id in held)
 
 
-def _change_items(plan: _Plan, change: OrderChange, now: datetime) -> list[Named]:
-    items = [_order_update(plan.changed, change.from_status, plan.refs,
-                           plan.order if change.refunds_part else None)]
-    if change.event_id is not None:
-        items.append(_event_put(change, now))
+def _change_items(plan: _Plan, change: OrderChange, now: datetime, choice: sale_shards.ShardChoice) -> list[Named]:
     # A late payment takes its quotas again (within the caps); returned keys and the end of the wait give them back.
     taken, given = quota_moves(plan.order, change)
-    items += counters.quota_items(plan.order, taken, take=True) + counters.quota_items(plan.order, given, take=False)
+    retakes_sale = any(quota.kind is QuotaKind.FLASH_TOTAL for quota in taken)
+    items = [_order_update(plan.changed, change.from_status, plan.refs, plan.order if change.refunds_part else None,
+                           choice.shard if retakes_sale else None)]
+    if change.event_id is not None:
+        items.append(_event_put(change, now))
+    items += counters.quota_items(plan.order, taken, take=True, shard=choice.shard, shard_cap=choice.cap(choice.shard))
+    items += counters.quota_items(plan.order, given, take=False, shard=plan.sale_shard)
     items += inventory.move_items(plan.order.sku, plan.order.id, plan.picks, change.keys)
     items += _ledger_puts(change)
     items += members.member_credit(change.member) + payouts.earning_items(change.earnings)
@@ -125,12 +136,17 @@ class DynamoOrders:
     def place_order(self, order: Order, day: date | None = None) -> Order:
         if not 1 <= order.quantity <= MAX_KEYS_PER_ORDER:
             raise ValueError(f"an order holds 1 to {MAX_KEYS_PER_ORDER} keys, not {order.quantity}")
-        for attempt in range(ATTEMPTS):
+        choice = sale_shards.ShardChoice(self.table, order.quotas, order.quantity)
+        attempt = 0
+        # A full sale shard costs no attempt: each shard is found full at most once.
+        while attempt < ATTEMPTS:
             # An order of a loop, a top-up or a manual product holds no keys until it is paid.
             picks = inventory.find_available(self.table, order.sku, order.quantity) \
                 if order.delivery is Delivery.STOCK else {}
             placed = order.model_copy(update={"key_ids": inventory.key_ids(picks)})
-            items = [_order_put(placed, keys.key_refs(picks))] + counters.quota_items(order, order.quotas, take=True)
+            items = [_order_put(placed, keys.key_refs(picks), choice)]
+            items += counters.quota_items(order, order.quotas, take=True, shard=choice.shard,
+                                          shard_cap=choice.cap(choice.shard))
             items += inventory.move_items(order.sku, placed.id, picks, KeyMove.RESERVE)
             try:
                 self.table.transact(items)
@@ -139,9 +155,12 @@ class DynamoOrders:
                     raise Duplicate(f"order {order.id} already exists") from None
                 refused = counters.refused_quota(order.quotas, cancelled.failed)
                 if refused is not None:
+                    if refused.kind is QuotaKind.FLASH_TOTAL and choice.refused():
+                        continue
                     raise refused.refusal() from None
                 # Another buyer took one of the keys, or the transaction conflicted: pick again.
                 pause(attempt)
+                attempt += 1
                 continue
             if day is not None:
                 self._count_checkout(placed.station, day)
@@ -159,17 +178,19 @@ class DynamoOrders:
 
     def apply(self, change: OrderChange, now: datetime) -> tuple[Applied, Order | None]:
         plan: _Plan | None = None
+        choice: sale_shards.ShardChoice | None = None
         for attempt in range(ATTEMPTS):
             planned = self._plan(change, now)
             if isinstance(planned, Applied):
                 return planned, None
             plan = planned
+            choice = choice or sale_shards.ShardChoice(self.table, plan.order.quotas, plan.order.quantity)
             try:
-                self.table.transact(_change_items(plan, change, now))
+                self.table.transact(_change_items(plan, change, now, choice))
                 members.list_issued(self.table, change.coupons)
                 return Applied.DONE, plan.changed
             except Cancelled as cancelled:
-                outcome = self._outcome(cancelled, plan, change)
+                outcome = self._outcome(cancelled, plan, change, choice)
                 if outcome is not None:
                     return outcome, None
             pause(attempt)
@@ -208,7 +229,7 @@ class DynamoOrders:
                 updates["key_ids"] = ()
             if change.refunds_some_keys:
                 picks = {shard: [k for k in held if k in change.key_ids] for shard, held in picks.items()}
-        return _Plan(order, order.model_copy(update=updates), refs, picks)
+        return _Plan(order, order.model_copy(update=updates), refs, picks, sale_shards.order_shard(item))
 
     def _reserve_again(self, change: OrderChange, order: Order) -> dict[int, list[str]] | Applied:
         """Keys for an order paid after its own went back; SoldOut only while the order is still as read."""
@@ -222,7 +243,8 @@ class DynamoOrders:
                 return Applied.CONFLICT
             raise
 
-    def _outcome(self, cancelled: Cancelled, plan: _Plan, change: OrderChange) -> Applied | None:
+    def _outcome(self, cancelled: Cancelled, plan: _Plan, change: OrderChange,
+                 choice: sale_shards.ShardChoice) -> Applied | None:
         """What a cancelled change amounts to; None when it lost a race and is worth trying again."""
         failed = cancelled.failed
         if "event" in failed:
@@ -232,6 +254,8 @@ class DynamoOrders:
         if change.keys is KeyMove.RESERVE:
             refused = counters.refused_quota(plan.order.quotas, failed)
             if refused is not None:
+                if refused.kind is QuotaKind.FLASH_TOTAL and choice.refused():
+                    return None
                 raise refused.refusal() from None
             if failed <= plan.key_names():
                 return None

@@ -7,7 +7,8 @@
   if (!orderPage) return;
   const { text, money, make, postJson } = window.kameng;
   const t = (key) => text(orderPage, key);
-  const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded"];
+  // An order under review waits for a person, not seconds: the page stops asking, and says so.
+  const finalStatuses = ["delivered", "failed", "expired", "needs_attention", "refunded", "needs_review"];
   const keyTools = window.kamengKeys;
   const keyItems = (keys) => keyTools.items(keys, t);
   // What was taken off, when anything was: the same lines the product page showed before payment.

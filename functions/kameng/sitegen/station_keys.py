@@ -1,0 +1,50 @@
+"""A key per station: the digest of everything its pages are planned from.
+
+A rebuild plans (and so fingerprints every page of) only the stations whose
+key changed since the build that wrote site/; the others keep the files the
+manifest lists for them, untouched. With a thousand stations a one-product
+edit then costs the stations that sell that product, not all of them.
+
+The key holds what render.plan_station reads: the build code and the
+templates (a theme change plans every station again), the station itself
+(its config, logo, landing, pages and what it sells), its price book, the
+catalogue in its language as far as it shows it (main's categories and
+pages, each product it sells, the synced supplier costs) and, for the main
+station, the substations listed in its directory with what they sell.
+An input plan_station starts to read belongs here too: the code version is
+in the key, so such a change plans every station once, and the test of the
+station that is not planned again (tests/build/test_station_keys.py) says
+whether the new input still reaches its pages.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kameng.sitegen.context_digest import ContextDigest
+from kameng.sitegen.digest import code_version, folder_digest
+
+if TYPE_CHECKING:
+    from kameng.domain.price_book import PriceBook
+    from kameng.sitegen.catalog import Catalog
+
+
+def station_keys(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> dict[str, str]:
+    """Station id → key, for the stations of these price books."""
+    from kameng.sitegen.render import SHARED_IN_CONTEXTS
+    from kameng.sitegen.storefront import listed_substations
+
+    digest = ContextDigest(shared=SHARED_IN_CONTEXTS)
+    common = digest(code_version(), folder_digest(templates_dir), catalog.currency)
+    synced = digest(sorted(catalog.synced.items()))
+    by_id = {station.id: station for station in catalog.stations}
+    keys: dict[str, str] = {}
+    for book in books:
+        station = by_id[book.station]
+        shown = catalog.in_language(station.config.language)
+        listed = listed_substations(shown) if station.is_main else []
+        keys[station.id] = digest(
+            common, synced, station, book.model_dump_json(), shown.main.config.model_dump_json(), shown.main.pages,
+            [shown.products[product_id] for product_id in station.sells], listed,
+        )
+    return keys
