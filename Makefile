@@ -6,12 +6,16 @@ PORT   ?= 8000
 
 .PHONY: serve build test browser bench clean deploy function-templates infra
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-checkov.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+# checkov pins a boto3 of its own: it lives in a venv of its own, which only the tests need.
+$(VENV)/checkov/.installed: requirements-checkov.txt | $(VENV)/.installed
 	test -x $(VENV)/checkov/bin/python || $(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 build: $(VENV)/.installed
@@ -28,7 +32,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "chromium or fonts-noto-cjk is missing: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi; }
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed $(VENV)/checkov/.installed browser
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: $(VENV)/.installed

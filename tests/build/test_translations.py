@@ -59,9 +59,12 @@ def test_each_missing_translation_a_station_shows_is_warned_of_by_file_field_and
         translated.build()
     warned = [record.getMessage() for record in caplog.records]
     # qq-coin and mobile are not translated at all; steam is, fully.
-    assert "content/main/products/qq-coin.md: title: no en translation; station en-shop shows the original" in warned
-    assert any(message.startswith("content/main/products/qq-coin.md: skus[0].name: no en") for message in warned)
-    assert any(message.startswith("content/main/products/mobile.md: description: no en") for message in warned)
+    # One line per file: every field it lacks, the language, the stations that show the original.
+    qq_coin = next(message for message in warned if message.startswith("content/main/products/qq-coin.md: "))
+    assert qq_coin.startswith("content/main/products/qq-coin.md: title, summary, ")
+    assert "skus[0].name" in qq_coin and qq_coin.endswith(": no en translation; station en-shop shows the original")
+    assert any(message.startswith("content/main/products/mobile.md: ") and "description" in message
+               for message in warned)
     assert any(message.startswith("content/main/station.yaml: categories[1].name: no en") for message in warned)
     assert not any("steam.md" in message or "categories[0]" in message for message in warned)
     # A Chinese station showing Chinese text lacks nothing.
@@ -116,3 +119,15 @@ def test_the_demo_english_station_is_translated_throughout(tmp_path, caplog: pyt
     steam = (tmp_path / "site/global-cards/p/steam-wallet/index.html").read_text(encoding="utf-8")
     main = re.search(r"<main.*</main>", steam, re.S)
     assert main is not None and not CJK.search(_visible(main.group()))
+
+
+
+def test_a_catalogue_new_to_a_language_is_warned_of_in_a_few_lines(
+        translated: Project, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kameng.sitegen import untranslated
+
+    monkeypatch.setattr(untranslated, "NAMED_FILES", 1)
+    with caplog.at_level(logging.WARNING, logger="kameng.sitegen"):
+        translated.build()
+    warned = [record.getMessage() for record in caplog.records if "translation" in record.getMessage()]
+    assert len(warned) == 2 and warned[1].startswith("… and ") and "more files without a translation" in warned[1]

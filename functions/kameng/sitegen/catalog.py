@@ -14,7 +14,7 @@ from markupsafe import Markup
 from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
 from kameng.sitegen.image_size import image_size
 from kameng.sitegen.supplier_content import AnySupplierSpec
-from kameng.sitegen.translations import localized_categories, localized_front
+from kameng.sitegen.translations import has_translations, localized_categories, localized_front
 
 HASH_LENGTH = 10
 
@@ -103,6 +103,10 @@ class Product:
 
     def in_language(self, language: str, original: str) -> Product:
         """The product as a station in `language` shows it: translated where a translation was written."""
+        if not self.bodies and not has_translations(self.front):
+            # Most products are written in one language: every station shares the one object, and with it
+            # the digest each build makes of it once.
+            return self
         html, images = self.html, self.body_images
         for body_language, body_html, body_images in self.bodies:
             if body_language == language:

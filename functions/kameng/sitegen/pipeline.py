@@ -105,12 +105,14 @@ def _build(content_dir: Path, site_dir: Path, templates_dir: Path, only: frozens
     loaded = _load(content_dir, templates_dir, previous)
     if only is not None:
         loaded = _only(loaded, only)
-    keys = _station_keys(loaded, templates_dir)
+    digest_contexts = _context_digest()
+    keys = _station_keys(loaded, templates_dir, digest_contexts)
     kept = _unchanged_stations(site_dir, keys, previous)
     planned = [book for book in loaded.books if book.station not in kept]
     kept_files = {path: entry for files in kept.values() for path, entry in files.items()}
     with SiteWriter(site_dir) as writer:
-        files, pages = _write_stations(writer, loaded.catalog, planned, templates_dir, previous, kept_files)
+        files, pages = _write_stations(writer, loaded.catalog, planned, templates_dir, previous, kept_files,
+                                       digest_contexts)
         books_entry = _write_price_books(writer, loaded, previous)
         # Last: until it is in place, the previous manifest describes the site.
         manifest = Manifest(files, books_entry, dict(sorted(loaded.markdown.used.items())),
@@ -128,10 +130,16 @@ def _build(content_dir: Path, site_dir: Path, templates_dir: Path, only: frozens
     )
 
 
-def _station_keys(loaded: _Loaded, templates_dir: Path) -> dict[str, str]:
+def _context_digest() -> ContextDigest:
+    from kameng.sitegen.render import context_digest
+
+    return context_digest()
+
+
+def _station_keys(loaded: _Loaded, templates_dir: Path, digest: ContextDigest) -> dict[str, str]:
     from kameng.sitegen.station_keys import station_keys
 
-    return station_keys(loaded.catalog, loaded.books, templates_dir)
+    return station_keys(loaded.catalog, loaded.books, templates_dir, digest)
 
 
 def _unchanged_stations(site_dir: Path, keys: dict[str, str], previous: Manifest) -> dict[str, Files]:
@@ -185,7 +193,7 @@ def _only(loaded: _Loaded, only: frozenset[str]) -> _Loaded:
 
 
 def _write_stations(writer: SiteWriter, catalog: Catalog, planned: list[PriceBook], templates_dir: Path,
-                    previous: Manifest, unplanned: Files) -> tuple[Files, int]:
+                    previous: Manifest, unplanned: Files, digest: ContextDigest) -> tuple[Files, int]:
     """Plan, render and write the planned stations, STATIONS_AT_ONCE at a time, then the console; delete
     what is no longer built. Returns every file of the site (unplanned: those of the stations not planned,
     kept as they are) and the number of its stations' pages.
@@ -193,8 +201,6 @@ def _write_stations(writer: SiteWriter, catalog: Catalog, planned: list[PriceBoo
     A station's paths all start with its id, so two outputs can only collide within one station: a batch's
     collision fails the build there, and the writer puts back what earlier batches changed.
     """
-    from kameng.sitegen.render import context_digest
-
     files: Files = dict(unplanned)
     pages = sum(path.endswith(".html") for path in unplanned)
     shared: dict[str, str] = {}
@@ -204,7 +210,6 @@ def _write_stations(writer: SiteWriter, catalog: Catalog, planned: list[PriceBoo
         if listed is not None:
             listed.append(path)
     themes: dict[str, Theme] = {}
-    digest = context_digest()
     for start in range(0, len(planned), STATIONS_AT_ONCE):
         batch = planned[start:start + STATIONS_AT_ONCE]
         outputs = _plan(catalog, batch, templates_dir, themes, digest)

@@ -29,22 +29,26 @@ if TYPE_CHECKING:
     from kameng.sitegen.catalog import Catalog
 
 
-def station_keys(catalog: Catalog, books: list[PriceBook], templates_dir: Path) -> dict[str, str]:
-    """Station id → key, for the stations of these price books."""
-    from kameng.sitegen.render import SHARED_IN_CONTEXTS
+def station_keys(catalog: Catalog, books: list[PriceBook], templates_dir: Path,
+                 digest: ContextDigest) -> dict[str, str]:
+    """Station id → key, for the stations of these price books. `digest` is the build's own: what it digests
+    here (every product a station sells) the planning of the changed stations finds digested already."""
     from kameng.sitegen.storefront import listed_substations
 
-    digest = ContextDigest(shared=SHARED_IN_CONTEXTS)
     common = digest(code_version(), folder_digest(templates_dir), catalog.currency)
     synced = digest(sorted(catalog.synced.items()))
     by_id = {station.id: station for station in catalog.stations}
     keys: dict[str, str] = {}
+    main_configs: dict[str, str] = {}  # by language: stations in one language show one main station
     for book in books:
         station = by_id[book.station]
-        shown = catalog.in_language(station.config.language)
+        language = station.config.language
+        shown = catalog.in_language(language)
+        if language not in main_configs:
+            main_configs[language] = shown.main.config.model_dump_json()
         listed = listed_substations(shown) if station.is_main else []
         keys[station.id] = digest(
-            common, synced, station, book.model_dump_json(), shown.main.config.model_dump_json(), shown.main.pages,
+            common, synced, station, book.model_dump_json(), main_configs[language], shown.main.pages,
             [shown.products[product_id] for product_id in station.sells], listed,
         )
     return keys

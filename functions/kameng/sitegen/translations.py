@@ -94,6 +94,12 @@ def missing(front: Any, language: str, original: str) -> Iterator[str]:
             yield f"skus[{index}].name"
 
 
+def has_translations(front: Any) -> bool:
+    """Whether any text of the product's front matter is written in more than one language."""
+    texts = (front.title, front.summary, front.tags, *(sku.name for sku in front.skus))
+    return any(isinstance(text, dict) for text in texts)
+
+
 def localized_front(front: Any, language: str, original: str) -> Any:
     """The product's front matter with every text in `language` (model_copy: it was validated already)."""
     skus = [sku.model_copy(update={"name": text_in(sku.name, language, original)}) for sku in front.skus]

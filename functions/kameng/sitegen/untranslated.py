@@ -14,16 +14,32 @@ from kameng.sitegen.translations import lacks, missing
 log = logging.getLogger("kameng.sitegen")
 
 
+# A catalogue new to a language lacks thousands of texts: the first files are named, the rest counted.
+NAMED_FILES = 20
+
+
 def warn_untranslated(catalog: Catalog) -> None:
-    """Name each text a station shows in another language than its own, once per file, field and language."""
-    told: set[tuple[str, str, str]] = set()
+    """Name each file whose text a station shows in another language than its own: one line per file and
+    language with the fields it lacks, the first NAMED_FILES of them, then how many more."""
+    lacking: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
 
     def tell(source: str, field: str, language: str, station: str) -> None:
-        if (source, field, language) not in told:
-            told.add((source, field, language))
-            log.warning("%s: %s: no %s translation; station %s shows the original", source, field, language,
-                        station)
+        fields, stations = lacking.setdefault((source, language), ([], []))
+        if field not in fields:
+            fields.append(field)
+        if station not in stations:
+            stations.append(station)
 
+    _find_untranslated(catalog, tell)
+    for (source, language), (fields, stations) in list(lacking.items())[:NAMED_FILES]:
+        log.warning("%s: %s: no %s translation; station %s shows the original", source, ", ".join(fields),
+                    language, ", ".join(stations))
+    if len(lacking) > NAMED_FILES:
+        log.warning("… and %d more files without a translation their stations show (%d texts in all)",
+                    len(lacking) - NAMED_FILES, sum(len(fields) for fields, _ in lacking.values()))
+
+
+def _find_untranslated(catalog: Catalog, tell) -> None:
     main_config = catalog.main.config
     assert isinstance(main_config, MainStationSpec)
     categories = {category.id: (index, category) for index, category in enumerate(main_config.categories)}
