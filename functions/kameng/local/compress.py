@@ -63,10 +63,11 @@ def negotiate(status: int, headers: Headers, body: bytes, accept_encoding: str,
 
 @functools.lru_cache(maxsize=256)
 def encode(body: bytes, encoding: str) -> bytes:
-    # Cached: a page is sent again and again while it is unchanged, and brotli's best level is slow.
+    # Cached: a page is sent again and again while it is unchanged. The levels are a CDN's on-the-fly ones:
+    # the API's answers change with every sale, and brotli's best level took the flash sale's CPU.
     if encoding == "br":
-        return brotli.compress(body, quality=11)
-    return gzip.compress(body, compresslevel=9, mtime=0)
+        return brotli.compress(body, quality=5)
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 def _tagged(etag: str, encoding: str) -> str:
