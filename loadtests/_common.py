@@ -383,3 +383,26 @@ def cleanup(*paths: Path) -> None:
         return
     for path in paths:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def placed_orders(orders_file: Path) -> list[dict]:
+    """The orders a Locust run placed (FLASH_ORDERS_FILE: one JSON object a line)."""
+    if not orders_file.exists():
+        return []
+    return [json.loads(line) for line in orders_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def read_back(base_url: str, placed: Sequence[dict]) -> tuple[list[tuple[dict, dict]], int]:
+    """Each placed order beside what the orders API shows its token's holder, and how many it would not show."""
+    import requests
+
+    session = requests.Session()
+    seen, unreadable = [], 0
+    for order in placed:
+        r = session.get(f"{base_url}/api/orders/{order['order_id']}",
+                        headers={"Authorization": f"Bearer {order['token']}"}, timeout=30)
+        if r.status_code != 200:
+            unreadable += 1
+            continue
+        seen.append((order, r.json()["order"]))
+    return seen, unreadable

@@ -47,21 +47,13 @@ def read_failures(prefix: Path) -> list[dict]:
 
 
 def verify(server: c.Server, orders_file: Path, data_dir: Path, keys: int) -> dict:
-    import requests
-
-    placed = [json.loads(line) for line in orders_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    session = requests.Session()
+    placed = c.placed_orders(orders_file)
     statuses: dict[str, int] = {}
     owners: dict[str, str] = {}
     duplicates: list[str] = []
-    unreadable, paid_not_delivered, delivered_keys = 0, 0, 0
-    for order in placed:
-        r = session.get(f"{server.url}/api/orders/{order['order_id']}",
-                        headers={"Authorization": f"Bearer {order['token']}"}, timeout=30)
-        if r.status_code != 200:
-            unreadable += 1
-            continue
-        view = r.json()["order"]
+    paid_not_delivered, delivered_keys = 0, 0
+    seen, unreadable = c.read_back(server.url, placed)
+    for order, view in seen:
         statuses[view["status"]] = statuses.get(view["status"], 0) + 1
         if order["pay"] and view["status"] != "delivered":
             paid_not_delivered += 1

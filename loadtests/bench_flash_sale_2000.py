@@ -75,21 +75,12 @@ def merged_latencies(latency_file: Path) -> tuple[dict[str, list[float]], dict[s
 
 
 def verify(server: c.Server, orders_file: Path, data_dir: Path, keys: int, quantity: int) -> dict:
-    import requests
-
-    placed = [json.loads(line) for line in orders_file.read_text(encoding="utf-8").splitlines() if line.strip()] \
-        if orders_file.exists() else []
-    session = requests.Session()
+    placed = c.placed_orders(orders_file)
     owners: dict[str, str] = {}
-    duplicates, delivered_keys, unreadable = 0, 0, 0
+    duplicates, delivered_keys = 0, 0
     statuses: dict[str, int] = {}
-    for order in placed:
-        r = session.get(f"{server.url}/api/orders/{order['order_id']}",
-                        headers={"Authorization": f"Bearer {order['token']}"}, timeout=30)
-        if r.status_code != 200:
-            unreadable += 1
-            continue
-        view = r.json()["order"]
+    seen, unreadable = c.read_back(server.url, placed)
+    for _, view in seen:
         statuses[view["status"]] = statuses.get(view["status"], 0) + 1
         for key in view.get("keys") or []:
             delivered_keys += 1
