@@ -31,13 +31,15 @@ def build(config: configuration.Config) -> ContentSite:
     import boto3
 
     from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
-    from kameng.adapters.content_s3 import S3ContentFiles
+    from kameng.adapters.content_s3 import COPY_THREADS, S3ContentFiles
     from kameng.services.rollout import publish_lease
 
     if not config.site_bucket:
         raise configuration.ConfigError(
             "KAMENG_CONTENT_BUCKET needs KAMENG_SITE_BUCKET (the bucket the CDN serves the stations from)")
-    s3 = boto3.client("s3")
+    from botocore.config import Config as BotoConfig
+
+    s3 = boto3.client("s3", config=BotoConfig(max_pool_connections=COPY_THREADS))
     distribution = config.distribution_id
     publisher = S3CloudFrontPublisher(s3, boto3.client("cloudfront") if distribution else None)
     return ContentSite(S3ContentFiles(s3, config.content_bucket, config.content_prefix), templates_dir(),

@@ -7,6 +7,7 @@ Keys mirror the content/ folder: <prefix><station>/station.yaml, .../pages/about
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -14,6 +15,10 @@ from typing import Any
 from kameng.domain.content import LANDING, PAGES, PRODUCTS, STATION_FILE, version_of
 from kameng.ports.content import StationContent
 from kameng.ports.store import Conflict
+
+
+# Downloads at once in copy_all; the S3 client must pool as many connections (content_wiring makes it so).
+COPY_THREADS = 32
 
 
 class S3ContentFiles:
@@ -52,6 +57,9 @@ class S3ContentFiles:
         return version_of(files)
 
     def copy_all(self, folder: Path) -> None:
+        # A thousand stations are thousands of small objects: one at a time, their round trips took over a
+        # minute of each build call; COPY_THREADS at once (the client's pool holds as many) take seconds.
+        copies: list[tuple[str, Path]] = []
         for relative in self._keys(self._prefix):
             parts = PurePosixPath(relative).parts
             # A key is a name, not a path: one that climbs out of the folder is not content.
@@ -59,7 +67,10 @@ class S3ContentFiles:
                 continue
             target = folder.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            self._s3.download_file(self._bucket, self._prefix + relative, str(target))
+            copies.append((self._prefix + relative, target))
+        with ThreadPoolExecutor(COPY_THREADS) as pool:
+            # list(): the first failed download fails the copy, as it did one at a time.
+            list(pool.map(lambda copy: self._s3.download_file(self._bucket, copy[0], str(copy[1])), copies))
 
     def replace_file(self, path: str, text: str) -> bool:
         key = self._prefix + path
