@@ -11,7 +11,7 @@ from kameng.domain.errors import Forbidden, NotFound, RiskBlocked, RiskVelocity
 from kameng.domain.order import OrderStatus
 from kameng.domain.owners import Owner, Role
 from kameng.domain.risk import RiskRules, Velocity
-from kameng.services import audit, risk_review as risk
+from kameng.services import audit, dashboard, risk_review as risk
 from kameng.services.checkout import CheckoutRequest, Client, place
 from kameng.services.sweeper import sweep
 from tests.contract.test_store_concurrency import race
@@ -71,6 +71,8 @@ def test_a_blocked_buyer_is_refused_before_anything_is_held_without_naming_the_r
     assert steam.stock().available == 10
     assert buy(deps, steam.sku, email="friend@example.com", address="151.101.1.69").status is OrderStatus.PENDING
     assert risk.refusals_today(OWNER, STATION, deps) == {"blocked": 1, "throttled": 0}
+    today = dashboard.overview(STATION, dashboard.station_today(deps), deps).view()["days"][-1]
+    assert (today["risk_blocked"], today["risk_throttled"]) == (1, 0)
 
 
 @pytest.mark.parametrize("velocity, vary", [
@@ -87,6 +89,8 @@ def test_a_client_over_its_orders_per_hour_is_throttled_until_the_next_hour(deps
     assert refused.value.code == "risk_velocity" and "email" not in refused.value.message
     assert steam.stock().reserved == 2
     assert risk.refusals_today(STAFF, STATION, deps) == {"blocked": 0, "throttled": 1}
+    today = dashboard.overview(STATION, dashboard.station_today(deps), deps).view()["days"][-1]
+    assert (today["risk_blocked"], today["risk_throttled"]) == (0, 1)
     clock.advance(hours=1)
     assert buy(deps, steam.sku, **vary(4)).status is OrderStatus.PENDING
 

@@ -82,7 +82,9 @@ def _day_view(day: DayTotals, tallies: dict[Tally, int]) -> dict[str, Any]:
     checkouts, delivered = tallies.get(Tally.CHECKOUTS, 0), day.figures.orders + day.figures.refunds
     return {"day": day.day.isoformat(), **_figures_view(day.figures),
             "new_members": tallies.get(Tally.MEMBERS, 0), "new_buyers": tallies.get(Tally.NEW_BUYERS, 0),
-            "checkouts": checkouts, "conversion_bp": half_up(delivered * BASIS_POINTS, checkouts)}
+            "checkouts": checkouts, "conversion_bp": half_up(delivered * BASIS_POINTS, checkouts),
+            # Checkouts the station's risk rules refused (风控): its blocklists, its orders per hour.
+            "risk_blocked": tallies.get(Tally.RISK_BLOCKED, 0), "risk_throttled": tallies.get(Tally.RISK_THROTTLED, 0)}
 
 
 def _sku_view(totals: SkuTotals) -> dict[str, Any]:

@@ -11,6 +11,7 @@
     repurchase_rate_bp: "复购率", repeat_buyers: "复购买家", invitees: "受邀用户", commissions: "佣金",
     sku: "SKU", day: "日期", station: "站点", week: "首购周", available: "可售", reserved: "已预留",
     sold: "已售", void: "作废", days_of_cover: "可售天数", referrer: "推荐人", email: "邮箱",
+    risk_blocked: "风控拦截", risk_throttled: "风控限流",
   };
   const PERIOD_NAMES = { 1: "今天", 7: "近 7 天", 30: "近 30 天" };
   const TABLE_NAMES = {
