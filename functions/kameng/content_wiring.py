@@ -32,7 +32,7 @@ def build(config: configuration.Config) -> ContentSite:
 
     from kameng.adapters.cdn_s3 import S3CloudFrontPublisher
     from kameng.adapters.content_s3 import COPY_THREADS, S3ContentFiles
-    from kameng.services.rollout import publish_lease
+    from kameng.services.rollout import CONTENT_LEASE, publish_lease
 
     if not config.site_bucket:
         raise configuration.ConfigError(
@@ -42,8 +42,9 @@ def build(config: configuration.Config) -> ContentSite:
     s3 = boto3.client("s3", config=BotoConfig(max_pool_connections=COPY_THREADS))
     distribution = config.distribution_id
     publisher = S3CloudFrontPublisher(s3, boto3.client("cloudfront") if distribution else None)
-    return ContentSite(S3ContentFiles(s3, config.content_bucket, config.content_prefix), templates_dir(),
-                       cdn=CdnTarget(config.site_bucket, distribution, publisher, publish_lease(wiring.deps, "function")))
+    lease = publish_lease(wiring.deps, "function")
+    files = S3ContentFiles(s3, config.content_bucket, config.content_prefix, lock=lambda: lease([CONTENT_LEASE]))
+    return ContentSite(files, templates_dir(), cdn=CdnTarget(config.site_bucket, distribution, publisher, lease))
 
 
 _site: Once[ContentSite] = Once(build)

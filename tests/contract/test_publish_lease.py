@@ -62,3 +62,39 @@ def test_a_lease_whose_holder_died_is_taken_over_once_it_ends(store):
     clock.now += PUBLISH_LEASE + timedelta(seconds=1)
     with publish_lease(lambda: world, "next", wait_seconds=0)(["main"]):
         pass
+
+
+def test_two_functions_writing_content_take_turns_under_the_content_lease(store):
+    """The console's publish and the supplier sync each read, write, build and publish content/ under the
+    content files' lock: on S3 a lease in the store, so the second to come waits for the first to publish."""
+    from kameng.adapters.content_s3 import S3ContentFiles
+    from kameng.services.rollout import CONTENT_LEASE
+
+    world = SimpleNamespace(store=store, clock=Clock())
+    lease = publish_lease(lambda: world, "function", wait_seconds=20)
+    console, sync = (S3ContentFiles(None, "content-bucket", lock=lambda: lease([CONTENT_LEASE])) for _ in range(2))
+    events: list[str] = []
+    holding, let_go = threading.Event(), threading.Event()
+
+    def publish():
+        with console.lock():
+            events.append("console reads")
+            holding.set()
+            assert let_go.wait(20)
+            events.append("console published")
+
+    def synchronise():
+        with sync.lock():
+            events.append("sync reads")
+
+    one = threading.Thread(target=publish)
+    one.start()
+    assert holding.wait(20)
+    two = threading.Thread(target=synchronise)
+    two.start()
+    two.join(0.5)
+    assert two.is_alive() and events == ["console reads"]
+    let_go.set()
+    one.join(20)
+    two.join(20)
+    assert events == ["console reads", "console published", "sync reads"]

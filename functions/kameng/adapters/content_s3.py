@@ -6,9 +6,9 @@ Keys mirror the content/ folder: <prefix><station>/station.yaml, .../pages/about
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,10 +22,12 @@ COPY_THREADS = 32
 
 
 class S3ContentFiles:
-    def __init__(self, s3: Any, bucket: str, prefix: str = "content/"):
+    def __init__(self, s3: Any, bucket: str, prefix: str = "content/",
+                 lock: Callable[[], AbstractContextManager[Any]] | None = None):
         self._s3 = s3
         self._bucket = bucket
         self._prefix = prefix
+        self._lock = lock
 
     def station_content(self, station: str) -> StationContent | None:
         keys = self._keys(f"{self._prefix}{station}/")
@@ -85,9 +87,11 @@ class S3ContentFiles:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        # Production runs the publish function one at a time (reserved concurrency 1), and `save`
-        # checks the version just before writing: no lock object is needed in the bucket.
-        yield
+        # The console's publish and the supplier sync are two functions: each reads content/, writes to it,
+        # builds and publishes under this one lock (a lease in the store), so neither builds without the
+        # other's change and then publishes over it. Without one (a single writer), nothing to hold.
+        with self._lock() if self._lock is not None else nullcontext():
+            yield
 
     def _keys(self, prefix: str) -> list[str]:
         return [

@@ -30,6 +30,8 @@ STAMP = "%Y%m%dT%H%M%S.%fZ"
 # A process that died while publishing holds its stations no longer than this; a publish of a whole site of
 # thousands of files takes minutes, not a quarter of an hour.
 PUBLISH_LEASE = timedelta(minutes=15)
+# The lease of content/ as a whole (no station id starts with "_"): held from reading content to publishing it.
+CONTENT_LEASE = "_content"
 # How long a publish waits for another one of the same station to finish before it gives up.
 LEASE_WAIT_SECONDS = 120.0
 LEASE_POLL_SECONDS = 0.5
