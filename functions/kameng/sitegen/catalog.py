@@ -11,7 +11,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from kameng.sitegen.content import IMAGE_EXTENSIONS, MainStationSpec, ProductSpec, SubstationSpec
+from kameng.sitegen.content import MainStationSpec, ProductSpec, SubstationSpec
+from kameng.sitegen.content_types import IMAGE_EXTENSIONS
 from kameng.sitegen.image_size import image_size
 from kameng.sitegen.supplier_content import AnySupplierSpec
 from kameng.sitegen.translations import has_translations, localized_categories, localized_front

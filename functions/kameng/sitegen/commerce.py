@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kameng.sitegen.content import LevelSpec, SkuSpec, amount_text
+from kameng.sitegen.content import LevelSpec, SkuSpec
+from kameng.sitegen.content_types import amount_text
 from kameng.sitegen.problems import Problems
 
 

@@ -17,7 +17,7 @@ from kameng.sitegen.digest import code_version, folder_digest
 from kameng.sitegen.load import CONSOLE_TEMPLATES as FOLDER
 from kameng.sitegen.render import Output
 
-# A station id never starts with "_" (content.is_id), so no station's folder can be this one.
+# A station id never starts with "_" (content_types.is_id), so no station's folder can be this one.
 OUTPUT = "_console"
 PAGES = ("index.html", "404.html")
 # Vendored files keep their licence beside them in the output, unhashed, where anyone can read it.

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from kameng.sitegen.catalog import Catalog, Document, ImageFile, ImageFolder, Product, Station
 from kameng.sitegen.commerce import check_levels, check_tiers
-from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec, is_id
+from kameng.sitegen.content import MainStationSpec, PageSpec, ProductSpec, SubstationSpec
+from kameng.sitegen.content_types import is_id
 from kameng.sitegen.supplier_content import AnySupplierSpec, SupplierSpec, supplier_model
 from kameng.sitegen.synced_content import SYNCED, read_synced
 from kameng.sitegen.theme import ThemeError, theme_folders

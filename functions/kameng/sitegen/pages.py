@@ -24,7 +24,8 @@ from markupsafe import Markup
 from kameng.domain.money import format_minor
 from kameng.domain.pricing import FlashSale, Tier, tier_price
 from kameng.sitegen.catalog import Document, ImageFile, Product
-from kameng.sitegen.content import BuyerFieldSpec, CategorySpec, SkuSpec, amount_text
+from kameng.sitegen.content import BuyerFieldSpec, CategorySpec, SkuSpec
+from kameng.sitegen.content_types import amount_text
 from kameng.sitegen.storefront import StationLink
 
 LANDING_PRODUCTS_PER_CATEGORY = 8

@@ -44,7 +44,7 @@ Publish = Callable[[list[PriceBook]], None]
 # Stations planned, rendered and written together. A plan holds every page's context until its pages are
 # written: a thousand stations' plans at once took 1 GiB; fifty keep a 10 × 1,000 build in one batch.
 STATIONS_AT_ONCE = 50
-_STATION_ID = re.compile(r"[a-z0-9-]+")  # content.is_id's; not imported: an unchanged rebuild never loads pydantic
+_STATION_ID = re.compile(r"[a-z0-9-]+")  # content_types.is_id's; not imported: an unchanged rebuild never loads pydantic
 Files = dict[str, tuple[str, int]]
 """Path under site/ → (fingerprint, size): what the manifest records of each file written."""
 

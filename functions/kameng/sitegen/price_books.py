@@ -14,7 +14,8 @@ from kameng.domain.pricing import FlashSale, scaled_tier_price
 from kameng.domain.real_name import RealNameRule
 from kameng.domain.supply import SupplierSource
 from kameng.sitegen.catalog import Catalog, Product, Station
-from kameng.sitegen.content import SkuSpec, SubstationSpec, amount_text
+from kameng.sitegen.content import SkuSpec, SubstationSpec
+from kameng.sitegen.content_types import amount_text
 from kameng.sitegen.problems import Problems
 
 # Per product: each SKU, its position in the file and its line's fields but the prices.

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from kameng.domain.http_supplier import HttpSupplierSpec
-from kameng.sitegen.content import Money, OneLine, Spec
+from kameng.sitegen.content_types import Money, OneLine, Spec
 
 
 class SimulatedProductSpec(Spec):

@@ -19,7 +19,7 @@ from typing import Any
 from kameng.domain.fulfilment import Kind
 from kameng.domain.price_book import PriceBook
 from kameng.domain.supply_sync import halts, lowest_price
-from kameng.sitegen.content import Id, Money, OneLine, Spec
+from kameng.sitegen.content_types import Id, Money, OneLine, Spec
 
 SYNCED = "synced"  # the file's stem: a supplier may not be called so
 # SKU → its synced offers as (supplier, product, cost or None).
