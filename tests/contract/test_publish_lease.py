@@ -20,35 +20,41 @@ class Clock:
         return self.now
 
 
-def test_a_second_publisher_waits_for_the_first_then_holds_the_station(store):
-    world = SimpleNamespace(store=store, clock=Clock())
-    first, second = publish_lease(lambda: world, "sync"), publish_lease(lambda: world, "console", wait_seconds=20)
+def take_turns(first, second) -> list[str]:
+    """Two threads, each in its own `with`: the second comes while the first holds; what each saw, in order."""
     events: list[str] = []
-    holding = threading.Event()
-    let_go = threading.Event()
+    holding, let_go = threading.Event(), threading.Event()
 
-    def sync():
-        with first(["game-zone"]):
-            events.append("sync holds")
+    def hold():
+        with first():
+            events.append("first holds")
             holding.set()
             assert let_go.wait(20)
-            events.append("sync lets go")
+            events.append("first lets go")
 
-    def console():
-        with second(["av-club", "game-zone"]):
-            events.append("console holds")
+    def wait():
+        with second():
+            events.append("second holds")
 
-    one = threading.Thread(target=sync)
+    one = threading.Thread(target=hold)
     one.start()
     assert holding.wait(20)
-    two = threading.Thread(target=console)
+    two = threading.Thread(target=wait)
     two.start()
     two.join(0.5)
-    assert two.is_alive() and events == ["sync holds"]
+    waited = two.is_alive() and events == ["first holds"]
     let_go.set()
     one.join(20)
     two.join(20)
-    assert events == ["sync holds", "sync lets go", "console holds"]
+    assert waited, events
+    return events
+
+
+def test_a_second_publisher_waits_for_the_first_then_holds_the_station(store):
+    world = SimpleNamespace(store=store, clock=Clock())
+    sync, console = publish_lease(lambda: world, "sync"), publish_lease(lambda: world, "console", wait_seconds=20)
+    assert take_turns(lambda: sync(["game-zone"]), lambda: console(["av-club", "game-zone"])) == [
+        "first holds", "first lets go", "second holds"]
 
 
 def test_a_lease_whose_holder_died_is_taken_over_once_it_ends(store):
@@ -73,28 +79,4 @@ def test_two_functions_writing_content_take_turns_under_the_content_lease(store)
     world = SimpleNamespace(store=store, clock=Clock())
     lease = publish_lease(lambda: world, "function", wait_seconds=20)
     console, sync = (S3ContentFiles(None, "content-bucket", lock=lambda: lease([CONTENT_LEASE])) for _ in range(2))
-    events: list[str] = []
-    holding, let_go = threading.Event(), threading.Event()
-
-    def publish():
-        with console.lock():
-            events.append("console reads")
-            holding.set()
-            assert let_go.wait(20)
-            events.append("console published")
-
-    def synchronise():
-        with sync.lock():
-            events.append("sync reads")
-
-    one = threading.Thread(target=publish)
-    one.start()
-    assert holding.wait(20)
-    two = threading.Thread(target=synchronise)
-    two.start()
-    two.join(0.5)
-    assert two.is_alive() and events == ["console reads"]
-    let_go.set()
-    one.join(20)
-    two.join(20)
-    assert events == ["console reads", "console published", "sync reads"]
+    assert take_turns(console.lock, sync.lock) == ["first holds", "first lets go", "second holds"]
