@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.shopping import buy_and_read_a_key
+
 
 pytestmark = pytest.mark.browser
 STATION, PRODUCT, SKU = "game-zone", "qq-coin", "qq-coin-30"
@@ -36,20 +38,8 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
 
     page.goto(f"http://{shop.host(STATION)}/p/{PRODUCT}/")
-    page.locator(f"input[name=sku][value='{SKU}']").check()
-    page.fill("input[name=email]", "browser@example.com")
-    page.fill("input[name=query_password]", "5678")
-    page.check("input[name=rail][value=stripe]")  # Stripe Checkout, where the shopper then picks Alipay
-    page.click("#buy-submit")
-
-    page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
-    page.locator("input[name=method][value=alipay]").check()
-    page.click("#pay-succeed")
-
-    page.wait_for_url(re.compile(r"/order/\?id="))
-    first_key = page.locator(".card-key code").first
-    first_key.wait_for(timeout=5000)
-    assert first_key.inner_text().strip() in keys
+    key = buy_and_read_a_key(page, SKU, "browser@example.com")
+    assert key in keys
     order_id = re.search(r"id=([^&#]+)", page.url).group(1)
     assert page.locator("#order-id").inner_text() == order_id
     placed = page.locator("#order-created")
@@ -64,14 +54,14 @@ def test_a_shopper_buys_with_alipay_and_reads_the_key_on_the_order_page(browser,
         page.click("#download-keys")
     saved = tmp_path / "keys.txt"
     download.value.save_as(saved)
-    assert first_key.inner_text().strip() in saved.read_text()
+    assert key in saved.read_text()
     with page.expect_download() as download:
         page.click("#download-keys-csv")
     assert download.value.suggested_filename.endswith(".csv")
     sheet = tmp_path / "keys.csv"
     download.value.save_as(sheet)
     rows = list(csv.reader(io.StringIO(sheet.read_text("utf-8-sig"))))
-    assert rows[0] == ["code", "password"] and first_key.inner_text().strip() in {row[0] for row in rows[1:]}
+    assert rows[0] == ["code", "password"] and key in {row[0] for row in rows[1:]}
     assert not errors, errors
     context.close()
 

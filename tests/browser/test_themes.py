@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.build.themes import THEMES
+from tests.browser.shopping import buy_and_read_a_key
 from tests.support.local_shop import REPO, served_shop
 
 pytestmark = pytest.mark.browser
@@ -58,20 +59,7 @@ def test_a_shopper_goes_from_the_landing_page_to_their_keys(browser, themed_shop
 
     page.wait_for_url(re.compile(rf"/p/{PRODUCT}/$"))
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    page.locator(f"input[name=sku][value='{SKU}']").check()
-    page.fill("input[name=email]", "theme@example.com")
-    page.fill("input[name=query_password]", "5678")
-    page.check("input[name=rail][value=stripe]")
-    page.click("#buy-submit")
-
-    page.wait_for_url(re.compile(r"/_sandbox/pay/cs_test_"))
-    page.locator("input[name=method][value=alipay]").check()
-    page.click("#pay-succeed")
-
-    page.wait_for_url(re.compile(r"/order/\?id="))
-    first_key = page.locator(".card-key code").first
-    first_key.wait_for(timeout=5000)
-    assert first_key.inner_text().strip() in keys
+    assert buy_and_read_a_key(page, SKU, "theme@example.com") in keys
     assert header_background(page) == ("rgb(255, 255, 255)" if theme == "paper" else "rgb(249, 115, 22)")
     assert not errors, errors
     context.close()
