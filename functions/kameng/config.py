@@ -66,6 +66,8 @@ class Config(Edge):
     main_station: str = Field(default="main", alias="KAMENG_MAIN_STATION", pattern=r"^[a-z0-9][a-z0-9-]{1,31}$")
     reservation_minutes: int = Field(default=15, ge=1, le=24 * 60, alias="KAMENG_RESERVATION_MINUTES")
     unopened_hold_minutes: int = Field(default=3, ge=1, le=24 * 60, alias="KAMENG_UNOPENED_HOLD_MINUTES")
+    # Below the HTTP API's 30 s, with time to answer.
+    wholesale_wait_seconds: float = Field(default=25, gt=0, le=28, alias="KAMENG_WHOLESALE_WAIT_SECONDS")
     public_url: str = Field(default="http://{station}.localhost:8000", alias="KAMENG_PUBLIC_URL")
     # Where owners reach the console: the link in their sign-in mail.
     console_url: str = Field(default="http://console.localhost:8000", alias="KAMENG_CONSOLE_URL")

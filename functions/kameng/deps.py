@@ -34,6 +34,9 @@ class Settings:
     low_stock_check_seconds: float = 0.0
     # The mail templates' folder (templates/mail, found by the configuration); None: no mail can be rendered.
     mail_templates: Path | None = None
+    # How long a wholesale order waits for suppliers before it answers "pending" (202): the HTTP API gives
+    # up at 30 s, and a reseller that is answered retries with the same request id.
+    wholesale_wait: timedelta = timedelta(seconds=25)
 
     def station_url(self, station: str, domain: str) -> str:
         return self.public_url.format(station=station, domain=domain).rstrip("/")

@@ -131,6 +131,7 @@ def build(config: configuration.Config, sandbox_webhooks: Send | None = None) ->
             main_station=config.main_station,
             reservation_ttl=timedelta(minutes=config.reservation_minutes),
             unopened_hold=timedelta(minutes=config.unopened_hold_minutes),
+            wholesale_wait=timedelta(seconds=config.wholesale_wait_seconds),
             public_url=config.public_url,
             console_url=config.console_url,
             owner_email=config.owner_email,

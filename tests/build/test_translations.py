@@ -131,3 +131,18 @@ def test_a_catalogue_new_to_a_language_is_warned_of_in_a_few_lines(
         translated.build()
     warned = [record.getMessage() for record in caplog.records if "translation" in record.getMessage()]
     assert len(warned) == 2 and warned[1].startswith("… and ") and "more files without a translation" in warned[1]
+
+
+def test_a_product_many_stations_show_untranslated_names_a_few_and_counts_the_rest(
+        translated: Project, caplog: pytest.LogCaptureFixture) -> None:
+    station, landing = ((translated.content / "en-shop" / name).read_text("utf-8") for name in ("station.yaml", "landing.md"))
+    for number in range(1, 8):
+        translated.write(f"en-shop-{number}/station.yaml", station.replace("domain: ", f"domain: s{number}.", 1))
+        translated.write(f"en-shop-{number}/landing.md", landing)
+    with caplog.at_level(logging.WARNING, logger="kameng.sitegen"):
+        translated.build()
+    qq_coin = next(record.getMessage() for record in caplog.records
+                   if record.getMessage().startswith("content/main/products/qq-coin.md: "))
+    # Eight stations show it: five are named, a line stays readable at a thousand.
+    assert qq_coin.endswith(": no en translation; stations en-shop, en-shop-1, en-shop-2, en-shop-3, en-shop-4 "
+                            "and 3 more show the original"), qq_coin

@@ -2,12 +2,15 @@
 wait budget, and the reseller's retry with the same request id finds the same order, never a second purchase."""
 from __future__ import annotations
 
+import dataclasses
 import threading
+from datetime import timedelta
 
 import pytest
 
 from kameng.adapters.supplier_simulator import SupplierSimulator
-from kameng.services import resellers, wholesale
+from kameng import wiring
+from kameng.services import resellers
 from tests.supply.fulfilment_world import TOP_UP, build_world
 from tests.supply.test_wholesale_supply import ORDERS, call
 
@@ -27,8 +30,14 @@ def reseller(shop):
     return record.id, secret.encode()
 
 
+def waiting(shop, seconds: float) -> None:
+    settings = dataclasses.replace(shop.deps.settings, wholesale_wait=timedelta(seconds=seconds))
+    shop.deps = dataclasses.replace(shop.deps, settings=settings)
+    wiring.use(shop.deps)
+
+
 @pytest.fixture
-def slow_supplier(monkeypatch):
+def slow_supplier(shop, monkeypatch):
     """Every supplier's place() waits for the test's word (10 s at most), then answers as it would have."""
     go, placed = threading.Event(), []
     original = SupplierSimulator.place
@@ -39,7 +48,7 @@ def slow_supplier(monkeypatch):
         return original(self, request)
 
     monkeypatch.setattr(SupplierSimulator, "place", place)
-    monkeypatch.setattr(wholesale, "DELIVERY_BUDGET_SECONDS", 0.2)
+    waiting(shop, 0.2)
     yield go, placed
     go.set()
 
@@ -67,7 +76,7 @@ def test_a_slow_supplier_gets_a_pending_answer_and_the_retry_buys_nothing_more(s
 
 def test_a_supplier_within_the_budget_is_answered_delivered_at_once(shop, reseller, slow_supplier, monkeypatch):
     go, placed = slow_supplier
-    monkeypatch.setattr(wholesale, "DELIVERY_BUDGET_SECONDS", 10.0)  # ample: the supplier answers at once
+    waiting(shop, 10.0)  # ample: the supplier answers at once
     go.set()
     answer = call(shop, reseller, "POST", ORDERS, BODY)
     assert (answer["http"], answer["status"]) == (200, "delivered") and len(placed) == 1

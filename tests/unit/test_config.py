@@ -29,6 +29,9 @@ def test_a_stripe_key_in_the_environment_chooses_stripe():
     ({"KAMENG_STORE": "postgres"}, "KAMENG_STORE"),
     ({"KAMENG_RESERVATION_MINUTES": "0"}, "KAMENG_RESERVATION_MINUTES"),
     ({"KAMENG_UNOPENED_HOLD_MINUTES": "0"}, "KAMENG_UNOPENED_HOLD_MINUTES"),
+    # Past the HTTP API's 30 s the reseller would get a 503 instead of "pending".
+    ({"KAMENG_WHOLESALE_WAIT_SECONDS": "30"}, "KAMENG_WHOLESALE_WAIT_SECONDS"),
+    ({"KAMENG_WHOLESALE_WAIT_SECONDS": "soon"}, "KAMENG_WHOLESALE_WAIT_SECONDS"),
 ])
 def test_a_missing_or_wrong_value_is_named(env, named):
     with pytest.raises(ConfigError) as refused:
@@ -52,3 +55,8 @@ def test_a_stripe_secret_never_appears_in_an_error():
 def test_the_hold_before_the_pay_page_is_opened_is_three_minutes_unless_told():
     assert (load({}).unopened_hold_minutes, load({"KAMENG_UNOPENED_HOLD_MINUTES": "5"}).unopened_hold_minutes) == (3, 5)
 
+
+
+def test_a_wholesale_order_waits_25_seconds_for_suppliers_unless_told():
+    assert load({}).wholesale_wait_seconds == 25
+    assert load({"KAMENG_WHOLESALE_WAIT_SECONDS": "12.5"}).wholesale_wait_seconds == 12.5

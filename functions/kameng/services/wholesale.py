@@ -9,7 +9,6 @@ charge, and through it the same order, and finishes what was left undone: never 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -41,10 +40,6 @@ MAX_BUYER_FIELDS = 8
 RESOLD = (Kind.CARD_KEY, Kind.DIRECT)
 PENDING = (OrderStatus.PENDING, OrderStatus.PAID)
 NEVER_PAID = (OrderStatus.FAILED, OrderStatus.EXPIRED)
-# The HTTP API answers 503 after 30 s and the reseller retries. Past this many seconds of suppliers the
-# answer is "pending" (202) instead, with the order still under way: the reseller asks again with the same
-# request id (GET /api/wholesale/orders/{request_id}, or the same POST), which finds the same order.
-DELIVERY_BUDGET_SECONDS = float(os.environ.get("KAMENG_WHOLESALE_WAIT_SECONDS", "25"))
 
 
 class WholesaleOrder(BaseModel):
@@ -236,8 +231,9 @@ def _pay_and_release(reseller: Reseller, kept: ResellerCharge, order: Order, dep
 
 
 def _deliver_within_budget(order_id: str, deps: Deps) -> None:
-    """Deliver, waiting at most DELIVERY_BUDGET_SECONDS. A supplier still answering after that finishes in
-    the background; should the process stop first, its attempt is recorded as placed and the sweeper asks
+    """Deliver, waiting at most the settings' wholesale_wait. A supplier still answering after that finishes
+    in the background, and the answer is "pending" (202): the reseller asks again with the same request id
+    (GET /api/wholesale/orders/{request_id}, or the same POST), which finds the same order; should the process stop first, its attempt is recorded as placed and the sweeper asks
     the supplier again (services/supply_routing.py), so the order is never bought twice."""
     failed: list[BaseException] = []
     answered = threading.Event()
@@ -252,11 +248,12 @@ def _deliver_within_budget(order_id: str, deps: Deps) -> None:
 
     worker = threading.Thread(target=deliver, name=f"wholesale-{order_id}", daemon=True)
     worker.start()
-    worker.join(DELIVERY_BUDGET_SECONDS)
+    budget = deps.settings.wholesale_wait.total_seconds()
+    worker.join(budget)
     if worker.is_alive():
         answered.set()
         log.warning("wholesale delivery still under way past the wait budget: answered pending",
-                    extra={"order_id": order_id, "budget_seconds": DELIVERY_BUDGET_SECONDS})
+                    extra={"order_id": order_id, "budget_seconds": budget})
         return
     if failed:
         raise failed[0]

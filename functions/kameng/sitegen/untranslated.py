@@ -16,6 +16,8 @@ log = logging.getLogger("kameng.sitegen")
 
 # A catalogue new to a language lacks thousands of texts: the first files are named, the rest counted.
 NAMED_FILES = 20
+# A product a thousand substations sell would otherwise name them all on its line.
+NAMED_STATIONS = 5
 
 
 def warn_untranslated(catalog: Catalog) -> None:
@@ -32,11 +34,19 @@ def warn_untranslated(catalog: Catalog) -> None:
 
     _find_untranslated(catalog, tell)
     for (source, language), (fields, stations) in list(lacking.items())[:NAMED_FILES]:
-        log.warning("%s: %s: no %s translation; station %s shows the original", source, ", ".join(fields),
-                    language, ", ".join(stations))
+        log.warning("%s: %s: no %s translation; %s the original", source, ", ".join(fields), language,
+                    _some(stations))
     if len(lacking) > NAMED_FILES:
         log.warning("… and %d more files without a translation their stations show (%d texts in all)",
                     len(lacking) - NAMED_FILES, sum(len(fields) for fields, _ in lacking.values()))
+
+
+def _some(stations: list[str]) -> str:
+    if len(stations) == 1:
+        return f"station {stations[0]} shows"
+    more = len(stations) - NAMED_STATIONS
+    named = ", ".join(stations[:NAMED_STATIONS])
+    return f"stations {named} show" if more <= 0 else f"stations {named} and {more} more show"
 
 
 def _find_untranslated(catalog: Catalog, tell) -> None:
