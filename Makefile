@@ -54,9 +54,10 @@ deploy:
 # sam build copies only the functions' code (CodeUri: functions/); every built function gets
 # templates/mail (the mails) and every station theme (the console's publish builds with them; a theme
 # may extend another) beside its kameng package, where kameng/config.py and kameng/content_wiring.py look first.
+# The owner console's functions are built one level down, in the folder of their nested stack (Console/).
 SAM_BUILD ?= .aws-sam/build
 function-templates:
-	@found=0; for code in $(SAM_BUILD)/*/; do \
+	@found=0; for code in $(SAM_BUILD)/*/ $(SAM_BUILD)/*/*/; do \
 	  test -d "$$code/kameng" || continue; found=1; \
 	  for theme in $$(ls templates | grep -vx console); do \
 	    rm -rf "$$code/templates/$$theme" && mkdir -p "$$code/templates" && cp -R templates/$$theme "$$code/templates/$$theme" || exit 1; \

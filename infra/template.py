@@ -1,7 +1,8 @@
-"""Writes infra/template.yaml (`make infra`): infra/template.base.yaml with its includes filled in and,
-for every route of functions/kameng/routes.py and every function no route invokes, the function, its
-log group and its Errors alarm. What the route table does not say about a function is in FUNCTIONS
-(the shop's) and infra/owner_functions.py (the owner console's)."""
+"""Writes infra/template.yaml and infra/console.yaml (`make infra`): infra/template.base.yaml with its
+includes filled in and, for every route of functions/kameng/routes.py and every function no route invokes,
+the function, its log group and its Errors alarm; the owner console's go into infra/console.base.yaml, the
+nested stack of their own (infra/console_stack.py). What the route table does not say about a function is in
+FUNCTIONS (the shop's) and infra/owner_functions.py (the owner console's)."""
 from __future__ import annotations
 
 import re
@@ -20,15 +21,23 @@ from policies import (FEW_PER_SECOND, GET_ITEM, OPEN_CARD_KEYS, READ_SECRETS, SE
                       Function, Trigger, allow, reads, writes)
 from supply_functions import SUPPLY_FUNCTIONS  # noqa: E402
 from build_functions import BUILD_FUNCTIONS  # noqa: E402
+import console_stack  # noqa: E402
 
 INFRA = Path(__file__).resolve().parent
 BASE = INFRA / "template.base.yaml"
 TEMPLATE = INFRA / "template.yaml"
+CONSOLE_BASE = INFRA / "console.base.yaml"
+CONSOLE_TEMPLATE = INFRA / "console.yaml"
 
 HEADER = """\
 # Written by `make infra` (infra/template.py) from infra/template.base.yaml, infra/table.yaml,
 # infra/cloudfront/host-router.js and functions/kameng/routes.py: edit those and run it again
 # (tests/infra fails while this file differs from what it writes).
+"""
+CONSOLE_HEADER = """\
+# Written by `make infra` (infra/template.py) from infra/console.base.yaml, infra/owner_functions.py
+# and functions/kameng/routes.py: edit those and run it again (tests/infra fails while this file
+# differs from what it writes). The Console resource of infra/template.yaml deploys it.
 """
 INCLUDE = re.compile(r"(?P<indent> *)(?P<lead>- |(?P<key>\w+): )!Include (?P<path>\S+)")
 FUNCTIONS_HERE = "  # @functions"
@@ -207,10 +216,11 @@ FUNCTIONS: dict[str, Function] = {
                         {"Schedule": "rate(1 minute)", "Description": "Kameng sweeper"})),
 }
 
-# The shop's and the suppliers' functions shift to new code by CodeDeploy (gray release); the owner
-# console's are replaced at once: each shifted function adds a version, an alias and a deployment
-# group, and CloudFormation takes at most 500 resources a stack.
-GRAY_RELEASED = frozenset(FUNCTIONS) | frozenset(SUPPLY_FUNCTIONS)
+# Every function called by a route, the stream or a schedule shifts to new code by CodeDeploy (gray
+# release). Each adds a version, an alias and a deployment group, and CloudFormation takes at most 500
+# resources a stack: the owner console's live in a nested stack of their own (CONSOLE).
+GRAY_RELEASED = frozenset(FUNCTIONS) | frozenset(SUPPLY_FUNCTIONS) | frozenset(OWNER_FUNCTIONS)
+CONSOLE = frozenset(OWNER_FUNCTIONS)
 FUNCTIONS |= SUPPLY_FUNCTIONS | OWNER_FUNCTIONS | BUILD_FUNCTIONS
 
 # checkov's checks every function fails by design, and why (Metadata beside each function).
@@ -226,11 +236,11 @@ UNRESERVED = ("CKV_AWS_115", "Reserved concurrency is taken from the account's p
                              "cannot starve the others, and reserving for every function would starve them instead")
 
 
-def function_resources(target: str, function: Function, route: Route | None) -> dict[str, Any]:
+def function_resources(target: str, function: Function, route: Route | None, api: str = "Api") -> dict[str, Any]:
     """The function, its log group and its Errors alarm."""
     if route is not None:
         says, event_name = f"{route.method} {route.path}", function.event or function.name
-        event = {"ApiId": {"Ref": "Api"}, "Method": route.method, "Path": route.path}
+        event = {"ApiId": {"Ref": api}, "Method": route.method, "Path": route.path}
         if function.route_settings:
             event["RouteSettings"] = dict(function.route_settings)
         events = {event_name: {"Type": "HttpApi", "Properties": event}}
@@ -291,8 +301,9 @@ def checkov_skips(checks: Sequence[tuple[str, str]]) -> dict[str, Any]:
     return {"checkov": {"skip": [{"id": check, "comment": why} for check, why in checks]}}
 
 
-def all_function_resources(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
-    """Every route's function in the route table's order, then the functions no route invokes."""
+def all_function_resources(routes: Sequence[Route] = ROUTES, console: bool = False) -> dict[str, Any]:
+    """Every route's function in the route table's order, then the functions no route invokes: those of the
+    parent stack, or (console) those of the owner console's, with its API and parameters."""
     unknown = [f"{r.method} {r.path} ({r.target})" for r in routes if r.target not in FUNCTIONS]
     if unknown:
         raise SystemExit(f"infra/template.py: say in FUNCTIONS what {', '.join(unknown)} may do")
@@ -303,14 +314,17 @@ def all_function_resources(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
         raise SystemExit(f"infra/template.py: {', '.join(shared)} serves more than one route")
     resources: dict[str, Any] = {}
     for route in routes:
-        resources |= function_resources(route.target, FUNCTIONS[route.target], route)
+        if (route.target in CONSOLE) == console:
+            api = console_stack.API if console else "Api"
+            resources |= function_resources(route.target, FUNCTIONS[route.target], route, api)
     for target, function in FUNCTIONS.items():
         if target in routed:
             continue
         if function.trigger is None:
             raise SystemExit(f"infra/template.py: {target} has neither a route nor a trigger")
-        resources |= function_resources(target, function, None)
-    return resources
+        if (target in CONSOLE) == console:
+            resources |= function_resources(target, function, None)
+    return console_stack.as_parameters(resources) if console else resources
 
 
 # ------------------------------------------------------------------ YAML
@@ -413,21 +427,33 @@ def include(indent: str, lead: str, key: str | None, path: str) -> list[str]:
 
 
 def render(routes: Sequence[Route] = ROUTES) -> str:
-    lines = [*HEADER.splitlines(), ""]
+    """infra/template.yaml."""
+    return _fill(BASE, HEADER, all_function_resources(routes))
+
+
+def render_console(routes: Sequence[Route] = ROUTES) -> str:
+    """infra/console.yaml, the owner console's nested stack."""
+    all_function_resources(routes)  # the same checks of the route table as the parent's
+    return _fill(CONSOLE_BASE, CONSOLE_HEADER, all_function_resources(routes, console=True))
+
+
+def _fill(base: Path, header: str, functions: dict[str, Any]) -> str:
+    lines = [*header.splitlines(), ""]
     found = False
-    for line in _without_leading_comments(BASE.read_text(encoding="utf-8")):
+    for line in _without_leading_comments(base.read_text(encoding="utf-8")):
         included = INCLUDE.fullmatch(line)
         if included:
             lines += include(included["indent"], included["lead"], included["key"], included["path"])
         elif line == FUNCTIONS_HERE:
-            lines += dump_resources(all_function_resources(routes))
+            lines += dump_resources(functions)
             found = True
         else:
             lines.append(line)
     if not found:
-        raise SystemExit(f"infra/template.py: {BASE.name} has no line {FUNCTIONS_HERE.strip()!r}")
+        raise SystemExit(f"infra/template.py: {base.name} has no line {FUNCTIONS_HERE.strip()!r}")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
     TEMPLATE.write_text(render(), encoding="utf-8")
+    CONSOLE_TEMPLATE.write_text(render_console(), encoding="utf-8")

@@ -1,5 +1,6 @@
-"""Gray release: the shop's functions move to new code through their alias live, shifted by CodeDeploy and
-rolled back by their Errors alarm; the stations' sites through CloudFront continuous deployment."""
+"""Gray release: the functions (the shop's, the suppliers' and the owner console's) move to new code through
+their alias live, shifted by CodeDeploy and rolled back by their Errors alarm; the stations' sites through
+CloudFront continuous deployment."""
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,15 @@ def gray(generator, functions) -> dict:
     return {name: f for name, f in functions.items() if handler_target(f) in generator.GRAY_RELEASED}
 
 
-def test_the_shops_and_the_suppliers_functions_are_released_gradually(generator, gray, functions):
-    shop = {f"{f.name}Function" for target, f in generator.FUNCTIONS.items() if target in generator.GRAY_RELEASED}
-    assert set(gray) == shop
-    for name in set(functions) - set(gray):  # the console's: replaced at once (see the 500-resource test)
-        assert "AutoPublishAlias" not in functions[name]["Properties"], name
+def test_every_function_a_route_the_stream_or_a_schedule_calls_is_released_gradually(generator, gray, functions):
+    released = {f"{f.name}Function" for target, f in generator.FUNCTIONS.items() if target in generator.GRAY_RELEASED}
+    assert set(gray) == released
+    # Only the full build's, which the state machine calls by its latest version and retries whole.
+    assert set(functions) - set(gray) == {"BuildStationFunction"}
+    assert "AutoPublishAlias" not in functions["BuildStationFunction"]["Properties"]
     for name in ("CheckoutFunction", "WebhookFunction", "ReleaseFunction", "SweeperFunction", "GetOrderFunction",
-                 "SupplierCallbackFunction", "WholesalePlaceOrderFunction"):
+                 "SupplierCallbackFunction", "WholesalePlaceOrderFunction", "OwnerSignInFunction",
+                 "OwnerRefundOrderFunction", "OwnerPublishContentFunction", "OwnerImportUploadFunction"):
         assert name in gray, name
 
 
@@ -45,10 +48,11 @@ def test_a_canary_by_default_and_all_at_once_for_a_test_stack(template):
     assert any(v.startswith("Linear") for v in parameter["AllowedValues"])
 
 
-def test_codedeploy_rolls_back_on_an_alarm_in_the_deployed_stack(transformed, gray):
-    groups = {n: r["Properties"] for n, r in transformed["Resources"].items()
-              if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"}
+def test_codedeploy_rolls_back_on_an_alarm_in_the_deployed_stacks(transformed, console_transformed, gray):
+    groups = {n: r["Properties"] for stack in (transformed, console_transformed)
+              for n, r in stack["Resources"].items() if r["Type"] == "AWS::CodeDeploy::DeploymentGroup"}
     assert set(groups) == {f"{name}DeploymentGroup" for name in gray}
+    assert any(name.startswith("Owner") for name in groups)
     for name, group in groups.items():
         assert group["AutoRollbackConfiguration"]["Enabled"] is True, name
         assert "DEPLOYMENT_STOP_ON_ALARM" in group["AutoRollbackConfiguration"]["Events"], name
@@ -56,15 +60,26 @@ def test_codedeploy_rolls_back_on_an_alarm_in_the_deployed_stack(transformed, gr
             "Enabled": True, "Alarms": [{"Name": {"Ref": name.replace("FunctionDeploymentGroup", "ErrorsAlarm")}}]}
 
 
-def test_routes_the_stream_and_the_schedules_invoke_the_alias(transformed, gray):
+def _route_uris(api: dict) -> dict[tuple[str, str], str]:
+    """What each route of an HTTP API's OpenAPI body invokes."""
+    return {(method.upper(), path): operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+            for path, operations in api["Properties"]["Body"]["paths"].items()
+            for method, operation in operations.items() if isinstance(operation, dict)}
+
+
+def test_routes_the_stream_and_the_schedules_invoke_the_alias(transformed, console_transformed, gray):
     resources = transformed["Resources"]
-    paths = resources["Api"]["Properties"]["Body"]["paths"]
-    uris = {operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
-            for path in paths.values() for operation in path.values() if isinstance(operation, dict)}
+    uris = _route_uris(resources["Api"]) | _route_uris(console_transformed["Resources"]["ConsoleApi"])
     for name, function in gray.items():
-        http = [e for e in function["Properties"]["Events"].values() if e["Type"] == "HttpApi"]
-        if http:
-            assert any(f"${{{name}Alias{ALIAS}}}" in uri for uri in uris), name
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                route = (event["Properties"]["Method"], event["Properties"]["Path"])
+                assert f"${{{name}Alias{ALIAS}}}" in uris[route], name
+    # Each API gets its callers' rights on the alias, not on the function's latest code.
+    for stack in (transformed, console_transformed):
+        for permission in [r["Properties"] for r in stack["Resources"].values() if r["Type"] == "AWS::Lambda::Permission"]:
+            if permission["Principal"] == "apigateway.amazonaws.com":
+                assert permission["FunctionName"]["Ref"].endswith(f"Alias{ALIAS}"), permission
     (mapping,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
     assert mapping["Properties"]["FunctionName"] == {"Ref": f"ReleaseFunctionAlias{ALIAS}"}
     targets = [t["Arn"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"
@@ -72,9 +87,20 @@ def test_routes_the_stream_and_the_schedules_invoke_the_alias(transformed, gray)
     assert {"Ref": f"SweeperFunctionAlias{ALIAS}"} in targets
 
 
-def test_the_deployed_stack_stays_within_cloudformations_500_resources(transformed):
-    # Each gradual function adds a version, an alias and a deployment group: why the console's are not.
+def test_each_deployed_stack_stays_within_cloudformations_500_resources(transformed, console_transformed):
+    # Each gradual function adds a version, an alias and a deployment group: why the console's have a stack.
     assert len(transformed["Resources"]) <= 500, len(transformed["Resources"])
+    assert len(console_transformed["Resources"]) <= 500, len(console_transformed["Resources"])
+    (nested,) = [r for r in transformed["Resources"].values() if r["Type"] == "AWS::CloudFormation::Stack"]
+    assert nested["Properties"]["TemplateURL"] == "console.yaml"
+
+
+def test_the_console_stack_shifts_its_functions_as_the_parent_says(template, console_template):
+    given = template["Resources"]["Console"]["Properties"]["Parameters"]
+    assert given["DeploymentType"] == {"Ref": "DeploymentType"}
+    for function in console_template["Resources"].values():
+        if function["Type"] == "AWS::Serverless::Function":
+            assert function["Properties"]["DeploymentPreference"]["Type"] == {"Ref": "DeploymentType"}
 
 
 # ------------------------------------------------------------------ the sites: continuous deployment

@@ -139,15 +139,15 @@ def test_each_function_is_granted_exactly_what_it_uses(functions):
         assert actions(function) == EXPECTED[name], name
 
 
-def test_no_policy_grants_a_wildcard_action_or_resource(functions, transformed):
+def test_no_policy_grants_a_wildcard_action_or_resource(functions, transformed, console_transformed):
     for name, function in functions.items():
         for statement in statements(function):
             for action in _listed(statement["Action"]):
                 assert "*" not in action, f"{name}: {action}"
             for resource in _listed(statement["Resource"]):
                 assert resource != "*", f"{name}: {statement.get('Sid')}"
-    # And in the roles SAM generates from them.
-    for name, role in transformed["Resources"].items():
+    # And in the roles SAM generates from them, in both stacks.
+    for name, role in (transformed["Resources"] | console_transformed["Resources"]).items():
         if role["Type"] != "AWS::IAM::Role":
             continue
         for policy in role["Properties"].get("Policies", []):
@@ -230,12 +230,16 @@ def test_release_sends_failed_records_only_to_its_dead_letter_queue(functions):
     assert statement["Resource"] == {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}
 
 
-def test_roles_carry_no_other_managed_policy(transformed):
-    roles = {name: r for name, r in transformed["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
-    # CodeDeploy's, for the gray release of the functions, with AWS's policy made for it.
-    deployer = roles.pop("CodeDeployServiceRole")
-    assert deployer["Properties"]["ManagedPolicyArns"] == [
-        "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]
+def test_roles_carry_no_other_managed_policy(transformed, console_transformed):
+    roles: dict = {}
+    # Each stack's CodeDeploy role, for the gray release of its functions, with AWS's policy made for it.
+    for stack in (transformed, console_transformed):
+        found = {name: r for name, r in stack["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+        deployer = found.pop("CodeDeployServiceRole")
+        assert deployer["Properties"]["ManagedPolicyArns"] == [
+            "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]
+        assert not set(found) & set(roles)
+        roles |= found
     # The full build's fan-out may invoke its one function and make its one invalidation, nothing else.
     machine = roles.pop("BuildStationsStateMachineRole")
     assert set(machine["Properties"].get("ManagedPolicyArns", [])) <= {"arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"}

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import json
 import os
 import re
 import stat
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from kameng.domain.price_book import PriceBook
-from kameng.sitegen.digest import code_version, input_digest
-from kameng.sitegen.manifest import DIGEST_FILE, Manifest, manifest_bytes, read_manifest, stored_digest
-from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, price_books_bytes, read_price_books
+from kameng.sitegen.digest import input_digest
+from kameng.sitegen.manifest import (DIGEST_FILE, Files, Manifest, read_manifest, station_line,
+                                     stored_digest, write_header)
+from kameng.sitegen.price_book_file import PRICE_BOOKS_FILE, PriceBookFile, PriceBookWriter, read_price_books
 from kameng.sitegen.problems import Problems
+from kameng.sitegen.spool import Spool
 from kameng.sitegen.write import SiteWriter, recover
 
 if TYPE_CHECKING:
@@ -40,13 +43,11 @@ if TYPE_CHECKING:
     from kameng.sitegen.parse import YamlCache
     from kameng.sitegen.render import Output
 
-Publish = Callable[[list[PriceBook]], None]
+Publish = Callable[[Sequence[PriceBook]], None]
 # Stations planned, rendered and written together. A plan holds every page's context until its pages are
 # written: a thousand stations' plans at once took 1 GiB; fifty keep a 10 × 1,000 build in one batch.
 STATIONS_AT_ONCE = 50
 _STATION_ID = re.compile(r"[a-z0-9-]+")  # content_types.is_id's; not imported: an unchanged rebuild never loads pydantic
-Files = dict[str, tuple[str, int]]
-"""Path under site/ → (fingerprint, size): what the manifest records of each file written."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class BuildReport:
     files_written: int
     seconds: float
     up_to_date: bool
-    price_books: list[PriceBook] = field(default_factory=list)
+    price_books: Sequence[PriceBook] = field(default_factory=list)
+    """Read from .price-books.json a book at a time, as they are used."""
     planned: list[str] = field(default_factory=list)
     """The stations whose pages were planned (the others' inputs had not changed)."""
     changed: list[str] = field(default_factory=list)
@@ -65,7 +67,9 @@ class BuildReport:
 
 class _Loaded(NamedTuple):
     catalog: Catalog
-    books: list[PriceBook]
+    books: PriceBookFile
+    keys: dict[str, str]
+    """Station id → its key (station_keys.py), for the stations of the books."""
     markdown: MarkdownCache
     yaml: YamlCache
 
@@ -100,32 +104,29 @@ def _build(content_dir: Path, site_dir: Path, templates_dir: Path, only: frozens
         return BuildReport(_built_stations(site_dir), 0, 0, time.perf_counter() - started, True)
     books = _unchanged_price_books(site_dir, digest)
     if books is not None:
-        return BuildReport([book.station for book in books], 0, 0, time.perf_counter() - started, True, books)
+        return BuildReport(books.stations, 0, 0, time.perf_counter() - started, True, books)
     previous = read_manifest(site_dir) or Manifest()
-    loaded = _load(content_dir, templates_dir, previous)
-    if only is not None:
-        loaded = _only(loaded, only)
     digest_contexts = _context_digest()
-    keys = _station_keys(loaded, templates_dir, digest_contexts)
-    kept = _unchanged_stations(site_dir, keys, previous)
-    planned = [book for book in loaded.books if book.station not in kept]
-    kept_files = {path: entry for files in kept.values() for path, entry in files.items()}
     with SiteWriter(site_dir) as writer:
-        files, pages = _write_stations(writer, loaded.catalog, planned, templates_dir, previous, kept_files,
-                                       digest_contexts)
-        books_entry = _write_price_books(writer, loaded, previous)
+        loaded = _load(content_dir, templates_dir, previous, only, digest_contexts, writer.spool("price-books"))
+        kept = _unchanged_stations(site_dir, loaded.keys, previous)
+        planned = [station for station in loaded.books.stations if station not in kept]
+        lines = Spool.create(writer.spool("stations"))
+        pages = _write_stations(writer, loaded, planned, templates_dir, previous, digest_contexts, lines)
+        console = _write_console(writer, templates_dir, previous, loaded.books.stations, lines)
+        writer.put_file(PRICE_BOOKS_FILE, writer.spool("price-books"))
         # Last: until it is in place, the previous manifest describes the site.
-        manifest = Manifest(files, books_entry, dict(sorted(loaded.markdown.used.items())),
-                            dict(sorted(loaded.yaml.used.items())), keys)
-        writer.put(DIGEST_FILE, manifest_bytes(digest, manifest))
+        caches = dict(sorted(loaded.markdown.used.items())), dict(sorted(loaded.yaml.used.items()))
+        writer.put_file(DIGEST_FILE, _manifest(writer.spool("manifest"), (digest, console, *caches),
+                                               loaded.books.stations, lines.finish(), previous))
     return BuildReport(
-        stations=[book.station for book in loaded.books],
-        pages=pages,
+        stations=loaded.books.stations,
+        pages=pages + sum(kept.values()),
         files_written=writer.written,
         seconds=time.perf_counter() - started,
         up_to_date=False,
         price_books=loaded.books,
-        planned=[book.station for book in planned],
+        planned=planned,
         changed=sorted(writer.changed),
     )
 
@@ -136,25 +137,17 @@ def _context_digest() -> ContextDigest:
     return context_digest()
 
 
-def _station_keys(loaded: _Loaded, templates_dir: Path, digest: ContextDigest) -> dict[str, str]:
-    from kameng.sitegen.station_keys import station_keys
-
-    return station_keys(loaded.catalog, loaded.books, templates_dir, digest)
-
-
-def _unchanged_stations(site_dir: Path, keys: dict[str, str], previous: Manifest) -> dict[str, Files]:
-    """Station → its recorded files, for each station whose key is the recorded one and whose files are intact."""
-    same = {station for station, key in keys.items() if previous.stations.get(station) == key}
-    if not same:
-        return {}
-    by_station: dict[str, Files] = {station: {} for station in same}
-    for path, entry in previous.files.items():
-        files = by_station.get(path.partition("/")[0])
-        if files is not None:
-            files[path] = entry
+def _unchanged_stations(site_dir: Path, keys: dict[str, str], previous: Manifest) -> dict[str, int]:
+    """Station → its number of pages, for each station whose key is the recorded one and whose files are intact."""
     root = str(site_dir)
-    return {station: files for station, files in by_station.items()
-            if files and all(_intact(f"{root}/{path}", size) for path, (_, size) in files.items())}
+    kept: dict[str, int] = {}
+    for station, key in keys.items():
+        if previous.stations.get(station) != key:
+            continue
+        files = previous.station_files(station)
+        if files and all(_intact(f"{root}/{path}", size) for path, (_, size) in files.items()):
+            kept[station] = sum(path.endswith(".html") for path in files)
+    return kept
 
 
 def _intact(path: str, size: int) -> bool:
@@ -165,63 +158,106 @@ def _intact(path: str, size: int) -> bool:
     return stat.S_ISREG(status.st_mode) and status.st_size == size
 
 
-def _load(content_dir: Path, templates_dir: Path, previous: Manifest) -> _Loaded:
-    """Read and validate all of content/ and price every station: every mistake at once, before any writing."""
+def _load(content_dir: Path, templates_dir: Path, previous: Manifest, only: frozenset[str] | None,
+          digest: ContextDigest, books_file: Path) -> _Loaded:
+    """Read and validate all of content/ and price every station: every mistake at once, before any writing.
+
+    Each book goes to books_file as it is made, with its station's key; `only`: just these stations'.
+    """
     # Imported here and in _plan: an unchanged rebuild (budget 0.5 s) never needs Jinja2 or Markdown.
     from kameng.sitegen.load import load_catalog
     from kameng.sitegen.markdown_safe import MarkdownCache
     from kameng.sitegen.parse import YamlCache
-    from kameng.sitegen.price_books import build_price_books
+    from kameng.sitegen.price_books import each_price_book
+    from kameng.sitegen.station_keys import StationKeys
 
     markdown, yaml = MarkdownCache(previous.markdown), YamlCache(previous.yaml)
     problems = Problems()
     catalog = load_catalog(content_dir, templates_dir, problems, markdown, yaml)
-    books = [] if catalog is None else build_price_books(catalog, problems)
-    problems.raise_if_any()
+    if catalog is None:
+        problems.raise_if_any()
     assert catalog is not None
-    return _Loaded(catalog, books, markdown, yaml)
-
-
-def _only(loaded: _Loaded, only: frozenset[str]) -> _Loaded:
-    """The loaded content with only these stations' price books; planning follows the books."""
-    known = {station.id for station in loaded.catalog.stations}
-    problems = Problems()
-    for name in sorted(only - known):
-        problems.add(name, "station", "expected the id of a station in content/", name)
+    _check_only(catalog, only, problems)
+    station_keys = StationKeys(catalog, templates_dir, digest)
+    writer = PriceBookWriter(open(books_file, "w+b"))
+    keys: dict[str, str] = {}
+    for book in each_price_book(catalog, problems):
+        # After one mistake the build fails: the rest are only checked.
+        if (only is None or book.station in only) and not problems.messages:
+            data = book.model_dump_json()
+            keys[book.station] = station_keys.key(book.station, data)
+            writer.add(book.station, data)
     problems.raise_if_any()
-    return loaded._replace(books=[book for book in loaded.books if book.station in only])
+    return _Loaded(catalog, writer.finish(), keys, markdown, yaml)
 
 
-def _write_stations(writer: SiteWriter, catalog: Catalog, planned: list[PriceBook], templates_dir: Path,
-                    previous: Manifest, unplanned: Files, digest: ContextDigest) -> tuple[Files, int]:
-    """Plan, render and write the planned stations, STATIONS_AT_ONCE at a time, then the console; delete
-    what is no longer built. Returns every file of the site (unplanned: those of the stations not planned,
-    kept as they are) and the number of its stations' pages.
+def _check_only(catalog: Catalog, only: frozenset[str] | None, problems: Problems) -> None:
+    known = {station.id for station in catalog.stations}
+    for name in sorted((only or frozenset()) - known):
+        problems.add(name, "station", "expected the id of a station in content/", name)
+
+
+def _write_stations(writer: SiteWriter, loaded: _Loaded, planned: list[str], templates_dir: Path,
+                    previous: Manifest, digest: ContextDigest, lines: Spool) -> int:
+    """Plan, render and write the planned stations, STATIONS_AT_ONCE at a time, each batch's manifest lines
+    into `lines`; return the number of their pages.
 
     A station's paths all start with its id, so two outputs can only collide within one station: a batch's
     collision fails the build there, and the writer puts back what earlier batches changed.
     """
-    files: Files = dict(unplanned)
-    pages = sum(path.endswith(".html") for path in unplanned)
+    pages = 0
     shared: dict[str, str] = {}
-    recorded: dict[str, list[str]] = {book.station: [] for book in planned}
-    for path in previous.files:
-        listed = recorded.get(path.partition("/")[0])
-        if listed is not None:
-            listed.append(path)
     themes: dict[str, Theme] = {}
     for start in range(0, len(planned), STATIONS_AT_ONCE):
         batch = planned[start:start + STATIONS_AT_ONCE]
-        outputs = _plan(catalog, batch, templates_dir, themes, digest)
+        recorded: Files = {}
+        for station in batch:
+            recorded |= previous.station_files(station)
+        outputs = _plan(loaded.catalog, [loaded.books.book(station) for station in batch], templates_dir, themes,
+                        digest)
         pages += sum(output.path.endswith(".html") for output in outputs)
-        listed = [path for book in batch for path in recorded[book.station]]
-        files |= _write_pages(writer, outputs, previous, shared, listed)
+        files = _write_pages(writer, outputs, recorded, shared, list(recorded))
         del outputs  # the plans hold every page's context: one batch's at a time, whatever the number of stations
-    # Last, with everything else kept: a station no longer built, and its files, go.
-    produced = files.keys() | {PRICE_BOOKS_FILE, DIGEST_FILE}
-    files |= _write_pages(writer, _plan_console(templates_dir), previous, shared,
-                          list(previous.files) if previous.files else None, produced)
-    return dict(sorted(files.items())), pages
+        by_station: dict[str, Files] = {station: {} for station in batch}
+        for path, entry in files.items():
+            by_station[path.partition("/")[0]][path] = entry
+        for station, station_files in by_station.items():
+            lines.add(station, station_line(station, loaded.keys[station], station_files))
+    return pages
+
+
+def _write_console(writer: SiteWriter, templates_dir: Path, previous: Manifest, stations: list[str],
+                   lines: Spool) -> Files:
+    """The console's files, written last; then a station no longer built, and its files, go."""
+    from kameng.sitegen.console import plan_console
+
+    outputs = plan_console(templates_dir)
+    produced = {output.path for output in outputs} | {PRICE_BOOKS_FILE, DIGEST_FILE}
+    if previous.lines is None:
+        # No manifest says what an earlier build wrote: everything under site/ not built now goes.
+        listed = None
+        for station in stations:
+            produced |= previous.station_files(station).keys() | _spooled_files(lines, station)
+    else:
+        built = set(stations)
+        gone = [station for station in previous.lines.keys() if station not in built]
+        listed = [*previous.files, *(path for station in gone for path in previous.station_files(station))]
+    return _write_pages(writer, outputs, previous.files, {}, listed, produced)
+
+
+def _spooled_files(lines: Spool, station: str) -> set[str]:
+    return set(json.loads(lines.read(station))["files"]) if station in lines else set()
+
+
+def _manifest(path: Path, header: tuple, stations: list[str], lines: Spool, previous: Manifest) -> Path:
+    """The manifest at path: each station's new line, or the previous one where it was not planned."""
+    with open(path, "w", encoding="utf-8") as out:
+        write_header(out, *header)
+        for station in stations:
+            source = lines if station in lines else previous.lines
+            assert source is not None
+            out.write(source.read(station).decode() + "\n")
+    return path
 
 
 def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path, themes: dict[str, Theme],
@@ -246,21 +282,14 @@ def _plan(catalog: Catalog, books: list[PriceBook], templates_dir: Path, themes:
     return outputs
 
 
-def _plan_console(templates_dir: Path) -> list[Output]:
-    """The owner console's pages: not a station's, so not counted in BuildReport.pages."""
-    from kameng.sitegen.console import plan_console
-
-    return plan_console(templates_dir)
-
-
-def _write_pages(writer: SiteWriter, outputs: list[Output], previous: Manifest, shared: dict[str, str],
+def _write_pages(writer: SiteWriter, outputs: list[Output], recorded: Files, shared: dict[str, str],
                  listed: list[str] | None, also_produced: Collection[str] = ()) -> Files:
     """Render and write what changed (its fingerprint, or its file is gone); delete those of the listed files
     (None: every file of the site) that are neither outputs nor also_produced.
 
-    shared: share key → a path holding those bytes, from earlier calls; this call adds its own.
+    recorded: what the previous build wrote of these outputs. shared: share key → a path holding those bytes,
+    from earlier calls; this call adds its own.
     """
-    recorded = previous.files
     kept: Files = {}
     changed: list[Output] = []
     for output in outputs:
@@ -274,17 +303,6 @@ def _write_pages(writer: SiteWriter, outputs: list[Output], previous: Manifest, 
     produced = {output.path for output in outputs} | set(also_produced)
     sizes = writer.write_all(changed, shared, produced, listed)
     return {**kept, **{output.path: (output.fingerprint, size) for output, size in zip(changed, sizes)}}
-
-
-def _write_price_books(writer: SiteWriter, loaded: _Loaded, previous: Manifest) -> tuple[str, int]:
-    """.price-books.json, unless the previous build's is in place and made of the same content."""
-    key = _price_books_fingerprint(loaded.catalog)
-    entry = previous.price_books
-    if entry is not None and entry[0] == key and writer.intact(PRICE_BOOKS_FILE, entry[1]):
-        return entry
-    data = price_books_bytes(loaded.books)
-    writer.put(PRICE_BOOKS_FILE, data)
-    return key, len(data)
 
 
 @contextmanager
@@ -313,25 +331,13 @@ def _built_stations(site_dir: Path) -> list[str]:
     return sorted(names, key=lambda name: (name != "main", name))
 
 
-def _unchanged_price_books(site_dir: Path, digest: str) -> list[PriceBook] | None:
+def _unchanged_price_books(site_dir: Path, digest: str) -> PriceBookFile | None:
     if stored_digest(site_dir) != digest:
         return None
     try:
         return read_price_books(site_dir)
     except (OSError, ValueError):
         return None
-
-
-def _price_books_fingerprint(catalog: Catalog) -> str:
-    """Everything the price books are made of: each station's config and what it sells, each product's fields."""
-    from kameng.sitegen.catalog import fingerprint
-
-    return fingerprint(
-        code_version(),
-        catalog.currency,
-        tuple((station.id, station.config.model_dump_json(), station.sells) for station in catalog.stations),
-        tuple((product.id, product.front_json) for product in catalog.products.values()),
-    )
 
 
 def _check_paths(outputs: list[Output], problems: Problems) -> None:

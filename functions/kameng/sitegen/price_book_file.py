@@ -3,24 +3,128 @@
 It lives beside the station folders, never inside one, so no station serves
 wholesale prices. The build writes it and, when nothing changed, reads it
 back; publishing reads it to put each station's book in the store.
+
+A JSON array with one book per line: any JSON reader takes it whole, and
+the build and publishing take one book at a time. A thousand stations'
+books, parsed at once, held 111 MiB; a line each, read when needed, keep a
+build's memory the same whatever the number of stations.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO, overload
 
 from kameng.domain.price_book import PriceBook
+from kameng.sitegen.spool import Spool
 
 PRICE_BOOKS_FILE = ".price-books.json"
+# PriceBook's first field: a line names its station without being parsed.
+_STATION = re.compile(rb'\{"station":"([a-z0-9-]+)"')
 
 
-def price_books_bytes(books: Sequence[PriceBook]) -> bytes:
-    # No indent: only the compact form uses json's C encoder (the books of a big catalogue are ~5 MB).
-    return json.dumps([book.model_dump(mode="json") for book in books], sort_keys=True, separators=(",", ":")).encode()
+class PriceBookFile(Sequence[PriceBook]):
+    """The books of one file, parsed one at a time as they are asked for."""
+
+    def __init__(self, lines: Spool) -> None:
+        self._lines = lines
+        self._stations = lines.keys()
+
+    @property
+    def stations(self) -> list[str]:
+        return list(self._stations)
+
+    def book(self, station: str) -> PriceBook:
+        """KeyError: no book of that station."""
+        return PriceBook.model_validate_json(self._lines.read(station))
+
+    def __len__(self) -> int:
+        return len(self._stations)
+
+    @overload
+    def __getitem__(self, position: int) -> PriceBook: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[PriceBook]: ...
+
+    def __getitem__(self, position: int | slice) -> PriceBook | list[PriceBook]:
+        if isinstance(position, slice):
+            return [self.book(station) for station in self._stations[position]]
+        return self.book(self._stations[position])
+
+    def __iter__(self) -> Iterator[PriceBook]:
+        return (self.book(station) for station in self._stations)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PriceBookFile({self._stations})"
 
 
-def read_price_books(site_dir: Path) -> list[PriceBook]:
+class PriceBookWriter:
+    """Writes the books one line each as they are made; finish() reads them back."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        """file: new, open for writing and reading."""
+        file.write(b"[\n")
+        self._lines = Spool(file)
+
+    def add(self, station: str, book_json: str) -> None:
+        """book_json: PriceBook.model_dump_json() of that station's book (no newline: JSON escapes them)."""
+        self._lines.add(station, book_json.encode(), b",\n")
+
+    def finish(self) -> PriceBookFile:
+        return PriceBookFile(self._lines.finish(b"\n]\n"))
+
+
+def read_price_books(site_dir: Path) -> PriceBookFile:
     """The books the last build wrote into site_dir. OSError: no such file; ValueError: not one this code reads."""
-    data = json.loads((site_dir / PRICE_BOOKS_FILE).read_text("utf-8"))
-    return [PriceBook.model_validate(book) for book in data]
+    file = open(site_dir / PRICE_BOOKS_FILE, "rb")
+    try:
+        try:
+            return PriceBookFile(Spool(file, _index(file)))
+        except ValueError:
+            # Not as a build writes it (one written by hand, say): any JSON array of books, read whole.
+            file.seek(0)
+            data = json.load(file)
+    except BaseException:
+        file.close()
+        raise
+    file.close()
+    return _rewritten(data)
+
+
+def _rewritten(books: object) -> PriceBookFile:
+    if not isinstance(books, list):
+        raise ValueError("expected a list of price books")
+    writer = PriceBookWriter(tempfile.TemporaryFile())
+    for data in books:
+        book = PriceBook.model_validate(data)
+        writer.add(book.station, book.model_dump_json())
+    return writer.finish()
+
+
+def _index(file: BinaryIO) -> dict[str, tuple[int, int]]:
+    if file.readline() != b"[\n":
+        raise ValueError("expected [ on a line of its own")
+    index: dict[str, tuple[int, int]] = {}
+    offset = file.tell()
+    ended = False
+    for line in file:
+        book = line.rstrip(b"\n").removesuffix(b",")
+        found = _STATION.match(book)
+        if ended or (found is None and line != b"]\n"):
+            raise ValueError(f"line {len(index) + 2}: expected a price book or the closing ]")
+        if found is None:
+            ended = True
+        else:
+            index[found[1].decode()] = (offset, len(book))
+        offset += len(line)
+    if not ended:
+        raise ValueError("cut short: no closing ]")
+    return index

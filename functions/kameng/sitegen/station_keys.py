@@ -25,30 +25,32 @@ from kameng.sitegen.context_digest import ContextDigest
 from kameng.sitegen.digest import code_version, folder_digest
 
 if TYPE_CHECKING:
-    from kameng.domain.price_book import PriceBook
     from kameng.sitegen.catalog import Catalog
 
 
-def station_keys(catalog: Catalog, books: list[PriceBook], templates_dir: Path,
-                 digest: ContextDigest) -> dict[str, str]:
-    """Station id → key, for the stations of these price books. `digest` is the build's own: what it digests
-    here (every product a station sells) the planning of the changed stations finds digested already."""
-    from kameng.sitegen.storefront import listed_substations
+class StationKeys:
+    """Station id → key, one station at a time, as each price book is made. `digest` is the build's own: what
+    it digests here (every product a station sells) the planning of the changed stations finds digested."""
 
-    common = digest(code_version(), folder_digest(templates_dir), catalog.currency)
-    synced = digest(sorted(catalog.synced.items()))
-    by_id = {station.id: station for station in catalog.stations}
-    keys: dict[str, str] = {}
-    main_configs: dict[str, str] = {}  # by language: stations in one language show one main station
-    for book in books:
-        station = by_id[book.station]
+    def __init__(self, catalog: Catalog, templates_dir: Path, digest: ContextDigest) -> None:
+        self._catalog = catalog
+        self._digest = digest
+        self._common = digest(code_version(), folder_digest(templates_dir), catalog.currency)
+        self._synced = digest(sorted(catalog.synced.items()))
+        self._by_id = {station.id: station for station in catalog.stations}
+        self._main_configs: dict[str, str] = {}  # by language: stations in one language show one main station
+
+    def key(self, station_id: str, book_json: str) -> str:
+        """book_json: the station's PriceBook.model_dump_json()."""
+        from kameng.sitegen.storefront import listed_substations
+
+        station = self._by_id[station_id]
         language = station.config.language
-        shown = catalog.in_language(language)
-        if language not in main_configs:
-            main_configs[language] = shown.main.config.model_dump_json()
+        shown = self._catalog.in_language(language)
+        if language not in self._main_configs:
+            self._main_configs[language] = shown.main.config.model_dump_json()
         listed = listed_substations(shown) if station.is_main else []
-        keys[station.id] = digest(
-            common, synced, station, book.model_dump_json(), main_configs[language], shown.main.pages,
+        return self._digest(
+            self._common, self._synced, station, book_json, self._main_configs[language], shown.main.pages,
             [shown.products[product_id] for product_id in station.sells], listed,
         )
-    return keys

@@ -22,6 +22,7 @@ station) are written once and hard-linked.
 """
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import shutil
@@ -146,6 +147,21 @@ class SiteWriter:
         """Write one file (the build's bookkeeping) unless it already holds data."""
         if self._write(path, data, self._temp()):
             self.written += 1
+
+    def spool(self, name: str) -> Path:
+        """A path in the work folder for a file too big to hold in memory, written piece by piece; put_file()
+        installs it. Gone with the work folder if not installed."""
+        return self.work / f"spool-{name}"
+
+    def put_file(self, path: str, made: Path) -> None:
+        """Install a file made at a spool() path (the build's bookkeeping) unless path holds its bytes already."""
+        if self.fresh:
+            os.rename(made, self.root / path)
+        elif _same_file(self.root / path, made):
+            return
+        else:
+            self._install(path, made)
+        self.written += 1
 
     def _remove_others(self, keep: set[str], listed: Iterable[str] | None) -> None:
         if self.fresh:
@@ -432,6 +448,15 @@ def _holds(path: Path, data: bytes) -> bool:
             return False
         with open(path, "rb") as file:
             return file.read() == data
+    except OSError:
+        return False
+
+
+def _same_file(path: Path, made: Path) -> bool:
+    """path is a regular file with made's bytes."""
+    try:
+        status = os.lstat(path)
+        return stat.S_ISREG(status.st_mode) and filecmp.cmp(path, made, shallow=False)
     except OSError:
         return False
 
