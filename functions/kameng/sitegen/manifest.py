@@ -122,8 +122,7 @@ def station_line(station: str, key: str, files: Files) -> bytes:
 
 
 def write_header(out: TextIO, digest: str, files: Files, markdown: dict[str, Any], yaml: dict[str, Any]) -> None:
-    """The first two lines. Written as encoded, not made whole first: the caches of a thousand stations'
-    texts are megabytes of JSON."""
+    """The first two lines."""
     data = {
         "format": FORMAT,
         "code": code_version(),
@@ -134,5 +133,5 @@ def write_header(out: TextIO, digest: str, files: Files, markdown: dict[str, Any
     out.write(digest + "\n")
     # Not sort_keys: a parse read back from the cache must keep its mappings' order, or a price book made from
     # it would differ by the order of a label's languages from one made from a fresh parse.
-    json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-    out.write("\n")
+    # dumps, not dump: only the whole-string form uses json's C encoder (dump took 0.17 s of a 1.2 s edit).
+    out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -179,14 +179,14 @@ def _load(content_dir: Path, templates_dir: Path, previous: Manifest, only: froz
     assert catalog is not None
     _check_only(catalog, only, problems)
     station_keys = StationKeys(catalog, templates_dir, digest)
-    writer = PriceBookWriter(open(books_file, "w+b"))
+    writer = PriceBookWriter(open(books_file, "w+b"), hold=STATIONS_AT_ONCE)
     keys: dict[str, str] = {}
     for book in each_price_book(catalog, problems):
         # After one mistake the build fails: the rest are only checked.
         if (only is None or book.station in only) and not problems.messages:
             data = book.model_dump_json()
             keys[book.station] = station_keys.key(book.station, data)
-            writer.add(book.station, data)
+            writer.add(book, data)
     problems.raise_if_any()
     return _Loaded(catalog, writer.finish(), keys, markdown, yaml)
 

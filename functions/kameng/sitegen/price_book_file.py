@@ -29,9 +29,10 @@ _STATION = re.compile(rb'\{"station":"([a-z0-9-]+)"')
 class PriceBookFile(Sequence[PriceBook]):
     """The books of one file, parsed one at a time as they are asked for."""
 
-    def __init__(self, lines: Spool) -> None:
+    def __init__(self, lines: Spool, held: dict[str, PriceBook] | None = None) -> None:
         self._lines = lines
         self._stations = lines.keys()
+        self._held = held or {}
 
     @property
     def stations(self) -> list[str]:
@@ -39,7 +40,8 @@ class PriceBookFile(Sequence[PriceBook]):
 
     def book(self, station: str) -> PriceBook:
         """KeyError: no book of that station."""
-        return PriceBook.model_validate_json(self._lines.read(station))
+        held = self._held.get(station)
+        return held if held is not None else PriceBook.model_validate_json(self._lines.read(station))
 
     def __len__(self) -> int:
         return len(self._stations)
@@ -67,19 +69,28 @@ class PriceBookFile(Sequence[PriceBook]):
 
 
 class PriceBookWriter:
-    """Writes the books one line each as they are made; finish() reads them back."""
+    """Writes the books one line each as they are made; finish() reads them back.
 
-    def __init__(self, file: BinaryIO) -> None:
+    The first `hold` books are kept as they are too: a build of a few stations (the usual one) need not parse
+    its books again, and a build of a thousand holds no more than a batch of them.
+    """
+
+    def __init__(self, file: BinaryIO, hold: int = 0) -> None:
         """file: new, open for writing and reading."""
         file.write(b"[\n")
         self._lines = Spool(file)
+        self._hold = hold
+        self._held: dict[str, PriceBook] = {}
 
-    def add(self, station: str, book_json: str) -> None:
-        """book_json: PriceBook.model_dump_json() of that station's book (no newline: JSON escapes them)."""
-        self._lines.add(station, book_json.encode(), b",\n")
+    def add(self, book: PriceBook, book_json: str | None = None) -> None:
+        """book_json: the book's model_dump_json(), when already made (no newline: JSON escapes them)."""
+        data = book.model_dump_json() if book_json is None else book_json
+        self._lines.add(book.station, data.encode(), b",\n")
+        if len(self._held) < self._hold:
+            self._held[book.station] = book
 
     def finish(self) -> PriceBookFile:
-        return PriceBookFile(self._lines.finish(b"\n]\n"))
+        return PriceBookFile(self._lines.finish(b"\n]\n"), self._held)
 
 
 def read_price_books(site_dir: Path) -> PriceBookFile:
@@ -104,8 +115,7 @@ def _rewritten(books: object) -> PriceBookFile:
         raise ValueError("expected a list of price books")
     writer = PriceBookWriter(tempfile.TemporaryFile())
     for data in books:
-        book = PriceBook.model_validate(data)
-        writer.add(book.station, book.model_dump_json())
+        writer.add(PriceBook.model_validate(data))
     return writer.finish()
 
 
