@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from kameng.sitegen.catalog import Catalog
+from kameng.sitegen.catalog import Catalog, Product
 from kameng.sitegen.content import MainStationSpec
 from kameng.sitegen.translations import lacks, missing
 
@@ -53,18 +53,28 @@ def _find_untranslated(catalog: Catalog, tell) -> None:
     main_config = catalog.main.config
     assert isinstance(main_config, MainStationSpec)
     categories = {category.id: (index, category) for index, category in enumerate(main_config.categories)}
+    # What a product lacks in a language is the same on every station showing it: found once, not per station.
+    lacking: dict[tuple[str, str], list[str]] = {}
     for station in catalog.stations:
         language = station.config.language
         shown: set[str] = set()
         for product_id in station.sells:
             product = catalog.products[product_id]
-            original = catalog.language_of(product)
             shown.add(product.front.category)
-            for field in missing(product.front, language, original):
+            fields = lacking.get((product_id, language))
+            if fields is None:
+                fields = lacking[product_id, language] = _lacks(catalog, product, language)
+            for field in fields:
                 tell(product.source, field, language, station.id)
-            if language != original and product.html and language not in {body[0] for body in product.bodies}:
-                tell(product.source, "description", language, station.id)
         for category_id in sorted(shown & set(categories)):
             index, category = categories[category_id]
             if lacks(category.name, language, main_config.language):
                 tell(catalog.main.source, f"categories[{index}].name", language, station.id)
+
+
+def _lacks(catalog: Catalog, product: Product, language: str) -> list[str]:
+    original = catalog.language_of(product)
+    fields = list(missing(product.front, language, original))
+    if language != original and product.html and language not in {body[0] for body in product.bodies}:
+        fields.append("description")
+    return fields
