@@ -257,6 +257,9 @@ def _manifest(path: Path, header: tuple, stations: list[str], lines: Spool, prev
             source = lines if station in lines else previous.lines
             assert source is not None
             out.write(source.read(station).decode() + "\n")
+    lines.file.close()
+    if previous.lines is not None:
+        previous.lines.file.close()  # before the new one replaces it: a file open there cannot be replaced everywhere
     return path
 
 
