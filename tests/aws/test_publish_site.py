@@ -309,6 +309,18 @@ def test_missing_price_books_are_refused(world):
     assert world.calls.log == []
 
 
+@pytest.mark.parametrize("damage, refusal", [
+    (lambda text: text.replace('{"station":"game-zone"', '{"station":"elsewhere"'), "no price book for game-zone"),
+    (lambda text: text[: len(text) // 2], "not a price-book file"),
+])
+def test_a_price_book_file_without_the_stations_book_is_refused(world, damage, refusal):
+    path = world.site / ".price-books.json"
+    path.write_text(damage(path.read_text("utf-8")), "utf-8")
+    with pytest.raises(PublishError, match=refusal):
+        world.publish(["game-zone"])
+    assert world.calls.log == []
+
+
 def test_publishing_without_price_books_or_cdn(site, s3, calls):
     calls.watch(s3, "PutObject")
     report = publish_site.publish(site, ["main"], BUCKET, None, S3CloudFrontPublisher(s3), echo=lambda line: None)

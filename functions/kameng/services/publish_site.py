@@ -354,15 +354,16 @@ def _stations(site_dir: Path, stations: Sequence[str] | None) -> list[str]:
 def _price_books(site_dir: Path, names: Sequence[str]) -> dict[str, PriceBook]:
     path = site_dir / PRICE_BOOKS_FILE
     try:
-        books = {book.station: book for book in read_price_books(site_dir)}
+        books = read_price_books(site_dir)
+        missing = [name for name in names if name not in books.stations]
+        if missing:
+            raise PublishError(f"{path}: no price book for {', '.join(missing)}; run the build again")
+        # Only the stations published: a thousand stations' books are read one at a time, as needed.
+        return {name: books.book(name) for name in names}
     except OSError:
         raise PublishError(f"{path}: missing; run the build first (it writes the price books)") from None
     except ValueError as error:
         raise PublishError(f"{path}: not a price-book file ({error}); run the build again") from None
-    missing = [name for name in names if name not in books]
-    if missing:
-        raise PublishError(f"{path}: no price book for {', '.join(missing)}; run the build again")
-    return {name: books[name] for name in names}
 
 
 def _distribution(distribution_id: Distributions, station: str) -> str | None:
