@@ -83,6 +83,9 @@ OWNER_FUNCTIONS: dict[str, Function] = {
         writes("ApplyTransfers"), SEAL_CARD_KEYS, SEND_MAIL),
     _handler("transfers", "confirm_transfer"): owner_function(
         "ConfirmTransfer", "confirm one bank transfer by hand", writes("ApplyTransfer"), SEAL_CARD_KEYS, SEND_MAIL),
+    # Only a record on the order and its audit entry: the money itself left the owner's bank, not the shop.
+    _handler("transfers", "refund_paid"): owner_function(
+        "RefundPaid", "record a bank refund as paid back to the buyer", writes("RecordRefundPaid")),
     # ---------------------------------------------------------------- after-sales
     _handler("tickets", "list_tickets"): owner_function("Tickets", "a station's after-sales queue"),
     _handler("tickets", "get_ticket"): owner_function("Ticket", "one ticket with its order, keys masked"),

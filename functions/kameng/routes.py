@@ -66,6 +66,7 @@ ROUTES = (
     Route("POST", "/api/owner/orders/{id}/reject", "kameng.handlers.owner.review:reject_order"),
     # owner console: bank transfers (对公)
     Route("POST", "/api/owner/orders/{id}/confirm-transfer", "kameng.handlers.owner.transfers:confirm_transfer"),
+    Route("POST", "/api/owner/orders/{id}/refund-paid", "kameng.handlers.owner.transfers:refund_paid"),
     Route("GET", "/api/owner/stations/{station}/transfers", "kameng.handlers.owner.transfers:list_transfers"),
     Route("POST", "/api/owner/stations/{station}/transfers/import", "kameng.handlers.owner.transfers:import_statement"),
     # owner console: after-sales

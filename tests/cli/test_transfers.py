@@ -69,3 +69,20 @@ def test_a_malformed_statement_fails_naming_the_line_and_field_and_applies_nothi
 
     assert ran.code == 1 and "line 3: amount" in ran.err
     assert bank_shop.store.orders.order(ORDERS[0]).status is OrderStatus.PENDING
+
+
+def test_refund_paid_records_a_bank_refund_once_and_list_shows_it_paid_back(bank_shop, kameng):
+    kameng("transfers", "import", FIXTURES / "statement_icbc_gbk.csv")
+    short = ORDERS[1]  # paid short: refunded by hand
+
+    ran = kameng("transfers", "refund-paid", short, "--bank-ref", "ICBC-OUT-0001", "--note", "退回付款账户")
+    other = kameng("transfers", "refund-paid", short, "--bank-ref", "ICBC-OUT-0002")
+    listed = json_of(kameng("transfers", "list", "--json"))
+
+    assert ran.code == 0, ran.err
+    assert "ICBC-OUT-0001" in ran.out
+    assert other.code == 1 and "ICBC-OUT-0001" in other.err
+    assert short not in [o["id"] for o in listed["refunds_owed"]]
+    assert [(o["id"], o["bank_ref"]) for o in listed["refunds_paid"]] == [(short, "ICBC-OUT-0001")]
+    entry = [e for e in audit.entries(bank_shop) if e.action == "order.refund_paid"][0]
+    assert entry.actor.endswith("(cli)") and entry.subject == short

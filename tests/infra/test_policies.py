@@ -78,6 +78,7 @@ EXPECTED = {
     "OwnerTransfersFunction": OWNER,
     "OwnerImportStatementFunction": OWNER | WRITE | SEAL | MAIL,
     "OwnerConfirmTransferFunction": OWNER | WRITE | SEAL | MAIL,
+    "OwnerRefundPaidFunction": OWNER | WRITE,
     "OwnerTicketsFunction": OWNER,
     "OwnerTicketFunction": OWNER,
     "OwnerReplyTicketFunction": OWNER | WRITE | DELETE | MAIL,

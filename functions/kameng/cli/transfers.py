@@ -15,14 +15,17 @@ examples:
   kameng transfers list
   kameng transfers import statement-2026-12.csv --station game-zone
   kameng transfers confirm 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --amount 1020.00 --bank-ref ICBC202612020001
+  kameng transfers refund-paid 01JD3ZC4W8M2V5Q7R9T1X3Y5Z7 --bank-ref ICBC202612090042 --note "退回付款账户"
 
 A buyer who pays by bank transfer writes the order's reference (KM…) in the
 memo (附言). Import the bank's CSV statement (UTF-8 or GBK, as the bank
 exports it): a line with a reference and the order's exact amount pays the
 order; a different amount, an unknown or missing reference, or a second
 transfer is listed for you to look at. Importing a file again counts nothing
-twice. Refunds of bank payments are paid back by hand: `list` shows them.
-Each import and confirmation leaves an entry in `kameng audit`.
+twice. Refunds of bank payments are paid back by hand: `list` shows them;
+once you have transferred one back, record it with `refund-paid` and your
+bank's reference (the first reference recorded stands). Each import,
+confirmation and refund paid back leaves an entry in `kameng audit`.
 """
 
 
@@ -59,6 +62,11 @@ def _list(args: argparse.Namespace) -> int:
         print(table(["order", "amount", "paid with", "refund"],
                     [[o["id"], format_minor(o["refund_amount"], o["refund_currency"]), o["payment_ref"] or "",
                       o["refund_id"]] for o in found["refunds_owed"]], right=(1,)))
+    if found["refunds_paid"]:
+        print("\nrefunds paid back:")
+        print(table(["order", "amount", "bank ref", "paid (UTC)", "by"],
+                    [[o["id"], format_minor(o["refund_amount"], o["refund_currency"]), o["bank_ref"], utc(o["paid_at"]),
+                      o["by"]] for o in found["refunds_paid"]], right=(1,)))
     return EXIT_OK
 
 
@@ -95,6 +103,18 @@ def _confirm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refund_paid(args: argparse.Namespace) -> int:
+    done = bank_transfers.record_refund_paid(_owner(), args.order_id, args.bank_ref, args.note, open_deps())
+    if args.json:
+        print_json(done)
+        return EXIT_OK
+    refund = done["refund"]
+    what = "recorded" if done["recorded"] else "was already recorded"
+    print(f"order {done['order']['id']}: refund of {format_minor(refund['refund_amount'], refund['refund_currency'])} "
+          f"paid back {what} (bank ref {refund['bank_ref']})")
+    return EXIT_OK
+
+
 def _arguments(sub: argparse.ArgumentParser) -> None:
     actions = sub.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="orders awaiting a transfer, and refunds owed",
@@ -115,6 +135,13 @@ def _arguments(sub: argparse.ArgumentParser) -> None:
     confirm.add_argument("--bank-ref", required=True, metavar="REF", help="the bank's 流水号 of the transfer")
     add_json(confirm)
     confirm.set_defaults(run=_confirm)
+    paid = actions.add_parser("refund-paid", help="record a bank refund as paid back to the buyer",
+                              description="Record that you transferred the order's refund back to the buyer.")
+    paid.add_argument("order_id", metavar="ORDER_ID", help="the refunded order's id")
+    paid.add_argument("--bank-ref", required=True, metavar="REF", help="your bank's reference of the transfer back")
+    paid.add_argument("--note", metavar="TEXT", help="a note kept with the record (at most 200 characters)")
+    add_json(paid)
+    paid.set_defaults(run=_refund_paid)
 
 
 TRANSFERS = Command("transfers", "Bank transfers (对公): orders awaiting one, statements, confirmations.",

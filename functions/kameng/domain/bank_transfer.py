@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from kameng.domain.errors import InvalidRequest
-from kameng.domain.order import Order
+from kameng.domain.order import Order, RefundPaid
 
 # Crockford's base32: no I, L, O or U, so a reference read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,6 +22,31 @@ BODY_LENGTH = 8
 _READ_AS = {"O": "0", "I": "1", "L": "1"}
 # A bank transfer is given back by the owner from the station's account: its refund id says so.
 REFUND_BY_HAND = "bank:by-hand:"
+BANK_RAIL = "bank"
+
+
+def owes_refund_by_hand(order: Order) -> bool:
+    """A bank order the shop refunded: no rail gives the money back, the owner transfers it."""
+    return order.rail == BANK_RAIL and (order.refund_id or "").startswith(REFUND_BY_HAND)
+
+
+def refunded_by_hand(order: Order) -> int:
+    """All the order's refund the owner gives back by hand (its keys refunded so far, or the whole payment)."""
+    if not owes_refund_by_hand(order):
+        return 0
+    return order.partly_refunded or (order.paid_amount if order.paid_amount is not None else order.total)
+
+
+def refund_owed_by_hand(order: Order) -> int:
+    """What is still to transfer to the buyer: the refund by hand, less what a record says went back."""
+    return max(0, refunded_by_hand(order) - (order.refund_paid.amount if order.refund_paid is not None else 0))
+
+
+def refund_paid(order: Order, bank_ref: str, note: str | None, by: str, at: datetime) -> RefundPaid:
+    """The record of a transfer covering the whole refund by hand so far."""
+    return RefundPaid(bank_ref=bank_ref, note=note, by=by, at=at, amount=refunded_by_hand(order))
+
+
 _CANDIDATE = re.compile(PREFIX + "([0-9A-Z]{%d})" % (BODY_LENGTH + 1))
 
 

@@ -56,6 +56,18 @@ class NotRefundable(DomainError):
     code = "not_refundable"
 
 
+class RefundNotOwed(DomainError):
+    """The order owes no refund by hand: not a bank order, or not refunded (by hand) at all."""
+
+    code = "refund_not_owed"
+
+
+class RefundPaidAlready(DomainError):
+    """The refund was recorded as paid back with another bank reference: the first record stands."""
+
+    code = "refund_paid_already"
+
+
 class Forbidden(DomainError):
     """The owner's role may not do this at their station (another station's resource is NotFound instead)."""
 

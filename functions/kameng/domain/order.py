@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kameng.domain.fulfilment import AWAITED, Delivery
 from kameng.domain.member import Commission, Earning, IssuedCoupon, MemberDelta, earnings_for
@@ -63,6 +63,19 @@ class KeyMove(StrEnum):
     FLAG_REFUNDED = "flag_refunded"
 
 
+class RefundPaid(BaseModel):
+    """An owner's record that they transferred a refund by hand back to the buyer (a bank order's)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bank_ref: str  # their bank's reference of the outgoing transfer
+    note: str | None
+    by: str
+    at: datetime
+    # The order's refund by hand when it was recorded: a key refund after it is owed again, beyond this.
+    amount: int = Field(ge=0)
+
+
 class Order(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -97,6 +110,8 @@ class Order(BaseModel):
     refund_reason: str | None = None
     # Refunds the gateway reported failed: each retry is a new refund there, with its own idempotency key.
     refund_failures: int = 0
+    # A refund given back by hand, once the owner records the transfer to the buyer (first record wins).
+    refund_paid: RefundPaid | None = None
     # The order token sealed with the cipher (base64), so a delivery mail can carry the order link;
     # the token itself is never stored in plain.
     token_sealed: str | None = None

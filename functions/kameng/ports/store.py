@@ -196,6 +196,12 @@ class Orders(Protocol):
     def record_split(self, order_id: str, amount: int, ref: str) -> None:
         """Record the share sent to the station's own account (分账) after payment; UnknownRecord for no order."""
 
+    def record_refund_paid(self, order_id: str, bank_ref: str, note: str | None, by: str, at: datetime) -> Order:
+        """Record that the refund given back by hand so far was transferred to the buyer: the order as stored.
+        While a record covers the whole refund, a later one changes nothing (the first stands); a key refund
+        after it is owed again, and a new record covers it. UnknownRecord for an unknown order, Conflict for
+        one that owes no refund by hand (domain/bank_transfer.refund_owed_by_hand)."""
+
     def order(self, order_id: str) -> Order | None:
         """None for an unknown order."""
 

@@ -6,11 +6,12 @@ import hashlib
 from datetime import timedelta
 
 from kameng.deps import Deps
-from kameng.domain.bank_transfer import REFUND_BY_HAND, StatementLine, match, read_statement, transfer_reference
-from kameng.domain.errors import InvalidRequest
+from kameng.domain.bank_transfer import StatementLine, match, read_statement, refund_owed_by_hand, transfer_reference
+from kameng.domain.errors import InvalidRequest, RefundNotOwed, RefundPaidAlready
 from kameng.domain.order import Order, OrderStatus, PaymentEvent, PaymentKind
 from kameng.domain.owners import Owner, Permission, check
 from kameng.domain.refund import paid_amount
+from kameng.ports.store import Conflict
 from kameng.services import audit
 from kameng.services.owner_orders import scoped_order, summary
 from kameng.services.payments import Outcome, handle_event
@@ -25,6 +26,8 @@ MATCHED_WINDOW = timedelta(days=30) + RECENTLY_EXPIRED
 PAYABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED)
 ALREADY_PAID = "两次转账：这个订单已经付过款，请核对后退回买家"
 MAX_BANK_REF = 64
+MAX_REFUND_NOTE = 200
+REFUND_NOT_OWED = "这个订单没有待退回的转账：只有已退款、需从对公账户手工退回的银行转账订单可以记录"
 
 
 def _bank_orders(station: str, deps: Deps) -> dict[str, Order]:
@@ -49,22 +52,83 @@ def awaiting(owner: Owner, station: str, deps: Deps) -> list[dict]:
             if order.status is OrderStatus.PENDING or (order.status is OrderStatus.EXPIRED and order.expires_at >= since)]
 
 
+def _refund_view(reference: str, order: Order, paid_back: bool = False) -> dict:
+    """An owed refund shows what is still to transfer; a paid-back one what its record covers."""
+    paid = order.refund_paid
+    amount = paid.amount if paid_back and paid is not None else refund_owed_by_hand(order)
+    view = _view(reference, order) | {"refund_amount": amount, "refund_currency": paid_amount(order)[1],
+                                      "refund_id": order.refund_id, "payment_ref": order.payment_ref,
+                                      "reason": order.refund_reason}
+    if paid is not None:
+        view |= {"bank_ref": paid.bank_ref, "note": paid.note, "paid_at": paid.at.isoformat(), "by": paid.by,
+                 "paid_amount": paid.amount}
+    return view
+
+
+def _refunds(station: str, deps: Deps, paid_back: bool) -> list[dict]:
+    # A key refund after a record is owed again: such an order is in both lists, for what each says.
+    return [_refund_view(reference, order, paid_back) for reference, order in _bank_orders(station, deps).items()
+            if (order.refund_paid is not None if paid_back else refund_owed_by_hand(order) > 0)]
+
+
 def refunds_owed(owner: Owner, station: str, deps: Deps) -> list[dict]:
-    """Bank payments the shop gave back: the owner must transfer each to the buyer by hand."""
+    """Bank payments the shop gave back and the owner has not yet transferred to the buyer by hand."""
     check(owner, Permission.VIEW_MONEY, station)
-    owed = []
-    for reference, order in _bank_orders(station, deps).items():
-        if (order.refund_id or "").startswith(REFUND_BY_HAND):
-            amount, currency = paid_amount(order)
-            owed.append(_view(reference, order) | {"refund_amount": order.partly_refunded or amount,
-                                                   "refund_currency": currency, "refund_id": order.refund_id,
-                                                   "payment_ref": order.payment_ref, "reason": order.refund_reason})
-    return owed
+    return _refunds(station, deps, paid_back=False)
+
+
+def refunds_paid(owner: Owner, station: str, deps: Deps) -> list[dict]:
+    """The refunds owed that the owner recorded as transferred back, with their bank's reference."""
+    check(owner, Permission.VIEW_MONEY, station)
+    return _refunds(station, deps, paid_back=True)
 
 
 def transfers(owner: Owner, station: str, deps: Deps) -> dict:
     return {"station": station, "awaiting": awaiting(owner, station, deps),
-            "refunds_owed": refunds_owed(owner, station, deps)}
+            "refunds_owed": refunds_owed(owner, station, deps), "refunds_paid": refunds_paid(owner, station, deps)}
+
+
+def _printable(text: str | None, most: int, loc: str, message: str, required: bool) -> str | None:
+    text = (text or "").strip()
+    if (required and not text) or len(text) > most or not text.isprintable():
+        raise InvalidRequest(message, [{"loc": loc, "msg": f"expected up to {most} printable characters"}])
+    return text or None
+
+
+def record_refund_paid(owner: Owner, order_id: str, bank_ref: str, note: str | None, deps: Deps) -> dict:
+    """An owner transferred a refund owed back to the buyer: their bank's reference is recorded once. The
+    same reference again is the same answer; another one is refused, naming the reference recorded."""
+    # Whoever may refund may say the refund reached the buyer; seeing the money is not enough.
+    order = scoped_order(owner, Permission.REFUND, order_id, deps)
+    bank_ref = _printable(bank_ref, MAX_BANK_REF, "bank_ref", "请填写退款转账的银行流水号（1–64 个可打印字符）", True)
+    note = _printable(note, MAX_REFUND_NOTE, "note", f"备注最多 {MAX_REFUND_NOTE} 个可打印字符", False)
+    owed = refund_owed_by_hand(order)
+    if order.refund_paid is None and owed == 0:
+        raise RefundNotOwed(REFUND_NOT_OWED)
+    now = deps.clock()
+    stored, won = order, False
+    if owed > 0:
+        try:
+            stored = deps.store.orders.record_refund_paid(order.id, bank_ref, note, owner.email, now)
+        except Conflict:
+            raise RefundNotOwed(REFUND_NOT_OWED) from None
+        made = stored.refund_paid
+        won = made is not None and (made.bank_ref, made.by, made.at) == (bank_ref, owner.email, now)
+    recorded = stored.refund_paid
+    if recorded is None or recorded.bank_ref != bank_ref:
+        raise RefundPaidAlready(f"这笔退款已记录为已退回（银行流水号 {recorded.bank_ref if recorded else '?'}），"
+                                "不能再记为另一笔转账；如记录有误，请联系平台核对")
+    if won:
+        assert recorded is not None
+        audit.record(deps, owner.email, order.station, "order.refund_paid", order.id, {"refund_id": order.refund_id},
+                     {"bank_ref": bank_ref, "note": note, "amount": recorded.amount - _covered_before(order)})
+    return {"order": summary(stored), "refund": _refund_view(transfer_reference(order.id), stored, paid_back=True),
+            "recorded": won}
+
+
+def _covered_before(order: Order) -> int:
+    """What earlier records covered of the order's refund by hand."""
+    return order.refund_paid.amount if order.refund_paid is not None else 0
 
 
 def _event(order: Order, amount: int, currency: str, bank_ref: str) -> PaymentEvent:

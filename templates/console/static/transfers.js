@@ -1,6 +1,7 @@
 // Bank transfers (对公转账): the station's orders waiting for a business buyer's transfer, each confirmed by
 // hand with the bank's 流水号; a bank statement (CSV) imported to pay every order it names; and the bank
-// payments given back, which the owner transfers to the buyer by hand.
+// payments given back, which the owner transfers to the buyer by hand and records here with their bank's
+// reference (the first record stands).
 "use strict";
 (() => {
   const { register, api, make, money, count, status, table, when, PLATFORM } = window.kamengConsole;
@@ -66,12 +67,46 @@
       { label: "有效期至", cell: (o) => when(o.expires_at) }, { label: "确认到账（元 / 流水号）", cell: (o) => confirmForm(o, reload) },
     ] });
 
-  const refundsTable = (owed) => table({ caption: "待手工退回的转账（请从对公账户转回买家）", rows: owed, empty: "没有待退回的转账",
+  const refundPaidForm = (order, reload) => {
+    const bankRef = make("input", { name: "bank_ref", required: true, maxlength: 64, autocomplete: "off", size: 18,
+      placeholder: "退款转账流水号", "aria-label": `订单 ${order.id} 退款转账的银行流水号` });
+    const note = make("input", { name: "note", maxlength: 200, autocomplete: "off", size: 14, placeholder: "备注（可选）",
+      "aria-label": `订单 ${order.id} 退款备注（可选）` });
+    const form = make("form", { className: "refund-paid", "data-order": order.id, novalidate: true }, bankRef, " ", note, " ",
+      make("button", { type: "submit", text: "记录已退款" }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!bankRef.value.trim()) return status("请填写退款转账的银行流水号", "error");
+      const submit = form.querySelector("button");
+      submit.disabled = true;
+      return guarded(async () => {
+        const body = { bank_ref: bankRef.value.trim() };
+        if (note.value.trim()) body.note = note.value.trim();
+        const answer = await api("POST", `/api/owner/orders/${encodeURIComponent(order.id)}/refund-paid`, body);
+        await reload();
+        status(`已记录退款：订单 ${order.id}（流水号 ${answer.refund.bank_ref}）`, "ok");
+      }).finally(() => {
+        submit.disabled = false;
+      });
+    });
+    return form;
+  };
+
+  const refundsTable = (owed, reload) => table({ caption: "待手工退回的转账（请从对公账户转回买家）", rows: owed, empty: "没有待退回的转账",
     columns: [
       { label: "订单号", cell: (o) => link(o.id) }, { label: "付款参考号", cell: (o) => make("code", { text: o.reference }) },
       { label: "应退金额", numeric: true, cell: (o) => money(o.refund_amount, o.refund_currency) },
       { label: "发票抬头", key: "invoice_title" }, { label: "税号", key: "tax_id" }, { label: "原流水", key: "payment_ref" },
       { label: "原因", key: "reason" }, { label: "退款单号", key: "refund_id" },
+      { label: "记录已退款（流水号 / 备注）", cell: (o) => refundPaidForm(o, reload) },
+    ] });
+
+  const paidTable = (paid) => table({ caption: "已退回买家的转账（近 60 天）", rows: paid, empty: "还没有记录已退回的转账",
+    columns: [
+      { label: "订单号", cell: (o) => link(o.id) },
+      { label: "退回金额", numeric: true, cell: (o) => money(o.refund_amount, o.refund_currency) },
+      { label: "发票抬头", key: "invoice_title" }, { label: "退款流水号", cell: (o) => make("code", { text: o.bank_ref }) },
+      { label: "备注", key: "note" }, { label: "退回时间", cell: (o) => when(o.paid_at) }, { label: "记录人", key: "by" },
     ] });
 
   const lineText = (line) => [`第 ${line.line} 行`, line.date, money(line.amount), line.payer || "", line.reference || "",
@@ -128,13 +163,15 @@
     }
     const awaiting = make("div", { id: "transfers-awaiting" });
     const refunds = make("div", { id: "transfers-refunds" });
+    const paidBack = make("div", { id: "transfers-refunds-paid" });
     const load = async () => {
       const data = await api("GET", `/api/owner/stations/${encodeURIComponent(station)}/transfers`);
       awaiting.replaceChildren(awaitingTable(data.awaiting, load));
-      refunds.replaceChildren(refundsTable(data.refunds_owed));
+      refunds.replaceChildren(refundsTable(data.refunds_owed, load));
+      paidBack.replaceChildren(paidTable(data.refunds_paid || []));
     };
     container.append(section("transfers-orders", "等待转账", awaiting), importForm(station, load),
-      section("transfers-owed", "待退回", refunds));
+      section("transfers-owed", "待退回", refunds), section("transfers-paid-back", "已退回", paidBack));
     await load();
   };
 

@@ -17,7 +17,7 @@ Key layout (pk, sk are strings; `ss` is the shard, two digits)
 | key batch       | BATCH#<id>; BATCHES#<sku> | BATCH; BATCH#<id> | sku, supplier, cost_per_key, imported_at, note (keys name it in batch_id) | key_batches |
 | fingerprint     | FP#<fingerprint>          | FP                | sku, key_id (put if absent, with its key)              | inventory (add_card_keys) |
 | order           | ORDER#<id>                | ORDER             | body (Order JSON), status, sku, station, key_refs      | orders (place_order, apply, order, |
-|                 |                           |                   | ("<shard>/<key_id>"), payment_session/_url, split_*,   | set_payment_session, record_split), inventory |
+|                 |                           |                   | ("<shard>/<key_id>"), payment_session/_url, split_*, refund_paid (set once), | set_payment_session, record_split, record_refund_paid), inventory |
 |                 |                           |                   | gsi1pk SHOPPER#<shopper_key>, gsi1sk <id> (by_shopper) | (sealed_keys), stream (paid_order_id) |
 |                 |                           |                   | duepk DUE#<nn> / duesk <due_at> only while due (due),  |         |
 |                 |                           |                   | recentpk RECENT#<n> / recentsk <id> (recent)           |         |

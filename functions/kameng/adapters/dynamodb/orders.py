@@ -11,20 +11,23 @@ from typing import Iterator
 
 from kameng.adapters.dynamodb import counters, inventory, keys, members, payouts, sale_shards
 from kameng.adapters.dynamodb.table import ATTEMPTS, Cancelled, Named, StoreBusy, Table, instant, n, pause, s
+from kameng.domain.bank_transfer import refund_owed_by_hand, refund_paid
 from kameng.domain.errors import SoldOut
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
 from kameng.domain.ids import id_floor
-from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, keys_wanted, takes_stock
+from kameng.domain.order import (Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, RefundPaid, keys_wanted,
+                                 takes_stock)
 from kameng.domain.quota import QuotaKind
 from kameng.domain.stats import Tally
-from kameng.ports.store import Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, MAX_KEYS_PER_ORDER, UnknownRecord
 
 log = logging.getLogger(__name__)
 
 # Stripe retries a webhook for 3 days; the record outlives that by far.
 EVENT_KEPT_FOR = timedelta(days=30)
-ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url", "split_sent", "split_ref", "sale_shard")
+ORDER_READ = ("body", "status", "key_refs", "payment_session", "payment_url", "split_sent", "split_ref", "sale_shard",
+              "refund_paid")
 # The session and the split are kept in attributes of their own so that setting them never races a status change.
 SESSION_ATTRIBUTES = ("payment_session", "payment_url")
 
@@ -34,6 +37,8 @@ def order_from(item: dict) -> Order:
     session = {name: item[name]["S"] for name in SESSION_ATTRIBUTES if name in item}
     if "split_ref" in item:
         session |= {"split_ref": item["split_ref"]["S"], "split_sent": int(item["split_sent"]["N"])}
+    if "refund_paid" in item:
+        session["refund_paid"] = RefundPaid.model_validate_json(item["refund_paid"]["S"])
     return order.model_copy(update=session) if session else order
 
 
@@ -53,7 +58,7 @@ def _order_put(order: Order, refs: list[str], choice: sale_shards.ShardChoice) -
                                    "ConditionExpression": "attribute_not_exists(pk)"}})
 
 
-def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen: Order | None = None,
+def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen: str | None = None,
                   sale_shard: int | None = None) -> Named:
     values = {":body": s(order.model_dump_json()), ":to": s(order.status.value),
               ":from": s(from_status.value), ":refs": {"L": [s(ref) for ref in refs]}}
@@ -67,7 +72,7 @@ def _order_update(order: Order, from_status: OrderStatus, refs: list[str], seen:
     if seen is not None:
         # A refund of some keys leaves the status as it was: the body read is what a racing one changes.
         condition += " AND #body = :seen"
-        values[":seen"] = s(seen.model_dump_json())
+        values[":seen"] = s(seen)
     if order.due_at is None:
         update += " REMOVE #duepk, #duesk"
     else:
@@ -108,6 +113,8 @@ class _Plan:
     refs: list[str]  # the keys the order holds once changed
     picks: dict[int, list[str]]  # the keys the change moves
     sale_shard: int  # the sale shard the order's quantity was taken from
+    # The body as stored: what a racing change alters (the order read also carries attributes kept beside it).
+    body: str = ""
 
     def key_names(self) -> frozenset[str]:
         return frozenset(inventory.key_name(key_id) for held in self.picks.values() for key_id in held)
@@ -117,7 +124,7 @@ def _change_items(plan: _Plan, change: OrderChange, now: datetime, choice: sale_
     # A late payment takes its quotas again (within the caps); returned keys and the end of the wait give them back.
     taken, given = quota_moves(plan.order, change)
     retakes_sale = any(quota.kind is QuotaKind.FLASH_TOTAL for quota in taken)
-    items = [_order_update(plan.changed, change.from_status, plan.refs, plan.order if change.refunds_part else None,
+    items = [_order_update(plan.changed, change.from_status, plan.refs, plan.body if change.refunds_part else None,
                            choice.shard if retakes_sale else None)]
     if change.event_id is not None:
         items.append(_event_put(change, now))
@@ -229,7 +236,8 @@ class DynamoOrders:
                 updates["key_ids"] = ()
             if change.refunds_some_keys:
                 picks = {shard: [k for k in held if k in change.key_ids] for shard, held in picks.items()}
-        return _Plan(order, order.model_copy(update=updates), refs, picks, sale_shards.order_shard(item))
+        return _Plan(order, order.model_copy(update=updates), refs, picks, sale_shards.order_shard(item),
+                     item["body"]["S"])
 
     def _reserve_again(self, change: OrderChange, order: Order) -> dict[int, list[str]] | Applied:
         """Keys for an order paid after its own went back; SoldOut only while the order is still as read."""
@@ -288,6 +296,30 @@ class DynamoOrders:
         )
         if updated is None:
             raise UnknownRecord(f"no order {order_id}")
+
+    def record_refund_paid(self, order_id: str, bank_ref: str, note: str | None, by: str, at: datetime) -> Order:
+        for attempt in range(ATTEMPTS):
+            item = self.table.get(keys.order(order_id), ORDER_READ)
+            if item is None:
+                raise UnknownRecord(f"no order {order_id}")
+            order = order_from(item)
+            if refund_owed_by_hand(order) == 0:
+                if order.refund_paid is not None:
+                    return order
+                raise Conflict(f"order {order_id} owes no refund by hand")
+            paid = refund_paid(order, bank_ref, note, by, at)
+            # An attribute of its own, as the split: a status change writing the body never drops it. The body
+            # and the record read are the condition: the order still owes what this record covers.
+            before = item.get("refund_paid")
+            condition = "#body = :seen AND " + ("#paid = :before" if before else "attribute_not_exists(#paid)")
+            values = {":paid": s(paid.model_dump_json()), ":seen": item["body"], **({":before": before} if before else {})}
+            if self.table.update(
+                keys.order(order_id), UpdateExpression="SET #paid = :paid", ConditionExpression=condition,
+                ExpressionAttributeNames={"#paid": "refund_paid", "#body": "body"}, ExpressionAttributeValues=values,
+            ) is not None:
+                return order.model_copy(update={"refund_paid": paid})
+            pause(attempt)
+        raise StoreBusy(f"order {order_id} kept changing")
 
     def order(self, order_id: str) -> Order | None:
         item = self.table.get(keys.order(order_id), ORDER_READ)

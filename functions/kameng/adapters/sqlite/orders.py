@@ -11,6 +11,7 @@ from kameng.adapters.sqlite.members import credit
 from kameng.adapters.sqlite.schema import ts
 from kameng.adapters.sqlite.stats import add_tally
 from kameng.adapters.sqlite_file import SqliteFile
+from kameng.domain.bank_transfer import refund_owed_by_hand, refund_paid
 from kameng.domain.errors import SoldOut
 from kameng.domain.fulfilment import Delivery
 from kameng.domain.holds import quota_moves
@@ -18,7 +19,7 @@ from kameng.domain.ids import id_floor
 from kameng.domain.order import Applied, KeyMove, LedgerEntry, Order, OrderChange, OrderStatus, keys_wanted, takes_stock
 from kameng.domain.quota import Quota
 from kameng.domain.stats import Tally
-from kameng.ports.store import Duplicate, UnknownRecord
+from kameng.ports.store import Conflict, Duplicate, UnknownRecord
 
 
 class _NotApplied(Exception):
@@ -162,6 +163,21 @@ class SqliteOrders:
                 raise UnknownRecord(f"no order {order_id}")
             order = Order.model_validate_json(row[0]).model_copy(update=fields)
             conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
+
+    def record_refund_paid(self, order_id: str, bank_ref: str, note: str | None, by: str, at: datetime) -> Order:
+        # Read, checked and written under the write lock: of two owners recording at once, the first wins.
+        with self._db.write() as conn:
+            row = conn.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
+            if row is None:
+                raise UnknownRecord(f"no order {order_id}")
+            order = Order.model_validate_json(row[0])
+            if refund_owed_by_hand(order) == 0:
+                if order.refund_paid is not None:
+                    return order
+                raise Conflict(f"order {order_id} owes no refund by hand")
+            order = order.model_copy(update={"refund_paid": refund_paid(order, bank_ref, note, by, at)})
+            conn.execute("UPDATE orders SET body = ? WHERE id = ?", (order.model_dump_json(), order_id))
+        return order
 
     def order(self, order_id: str) -> Order | None:
         row = self._db.conn().execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()

@@ -1,5 +1,5 @@
 """The console's bank transfers: orders awaiting a transfer and refunds owed, a statement imported, one
-transfer confirmed by hand."""
+transfer confirmed by hand, one refund recorded as paid back."""
 from __future__ import annotations
 
 import base64
@@ -32,6 +32,13 @@ class ConfirmRequest(BaseModel):
     bank_ref: str = Field(min_length=1, max_length=64)
 
 
+class RefundPaidRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    bank_ref: str = Field(min_length=1, max_length=64)  # the bank's reference of the transfer to the buyer
+    note: str | None = Field(default=None, max_length=200)
+
+
 @owner_api
 def list_transfers(event, owner):
     return respond(200, bank_transfers.transfers(owner, path_param(event, "station"), deps()))
@@ -52,3 +59,10 @@ def confirm_transfer(event, owner):
     request = parse(ConfirmRequest, body_fields(event))
     return respond(200, bank_transfers.confirm(owner, path_param(event, "id"), request.amount, request.bank_ref,
                                                deps()))
+
+
+@owner_api
+def refund_paid(event, owner):
+    request = parse(RefundPaidRequest, body_fields(event))
+    return respond(200, bank_transfers.record_refund_paid(owner, path_param(event, "id"), request.bank_ref,
+                                                          request.note, deps()))
