@@ -52,3 +52,16 @@ def test_refunding_the_last_keys_refunds_the_order_and_nets_every_account_to_zer
     assert outcome is Applied.DONE and final.status is OrderStatus.REFUNDED
     assert set(per_account.values()) == {0}
     assert {k.refunded for k in store.inventory.sealed_keys(order)} == {True}
+
+
+def test_a_key_refund_after_the_split_was_recorded_applies(store, inventory):
+    # The split (分账) is kept beside the order, not in what its changes write: a refund must not take it for
+    # a racing change and refuse the owner's refund forever.
+    _, order = delivered_order(store, inventory, quantity=2)
+    store.orders.record_split(order.id, 120, "alipay:split-1")
+    order = store.orders.order(order.id)
+
+    outcome, updated = store.orders.apply(refund_of(store, order, [order.key_ids[0]]), LATER)
+
+    assert outcome is Applied.DONE and updated.partly_refunded > 0
+    assert [k.refunded for k in store.inventory.sealed_keys(order)] == [True, False]
