@@ -5,17 +5,14 @@ import pytest
 
 from kameng.domain.order import OrderStatus
 from kameng.domain.risk import RiskRules
-from kameng.services.checkout import CheckoutRequest, place
+from tests.handlers.test_owner_orders import delivered as paid_order
 from tests.support.owners import make_owner
 
 
 def held_order(deps, station, sku):
     book = deps.store.price_books.price_book(station)
     deps.store.price_books.put_price_book(book.model_copy(update={"risk": RiskRules(review_above=10000)}))
-    request = CheckoutRequest(station=station, sku=sku, quantity=2, email="buyer@example.com", query_password="8642")
-    order = place(request, deps).order
-    deps.gateway.pay(deps.store.orders.order(order.id).payment_session, "card")
-    return deps.store.orders.order(order.id)
+    return paid_order(deps, station, sku)  # held for review, not delivered
 
 
 @pytest.fixture

@@ -10,24 +10,11 @@ import pytest
 
 from kameng.adapters.supplier_simulator import SupplierSimulator
 from kameng import wiring
-from kameng.services import resellers
-from tests.supply.fulfilment_world import TOP_UP, build_world
-from tests.supply.test_wholesale_supply import ORDERS, call
+from tests.supply.fulfilment_world import TOP_UP
+from tests.supply.test_wholesale_supply import ORDERS, call, reseller, shop  # noqa: F401 - the fixtures
 
 BODY = {"request_id": "slow-1", "sku": TOP_UP, "quantity": 1, "max_unit_cost": 10_000,
         "buyer_fields": {"phone": "13800138000"}}
-
-
-@pytest.fixture
-def shop(deps, stations, clock):
-    return build_world(deps, stations, clock)
-
-
-@pytest.fixture
-def reseller(shop):
-    record, secret = resellers.add_reseller(shop.deps, "test", "下游平台", 0)
-    resellers.top_up(shop.deps, "test", record.id, 1_000_000, "opening")
-    return record.id, secret.encode()
 
 
 def waiting(shop, seconds: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from kameng.deps import Deps
-from kameng.domain.order import Applied, Order, OrderStatus, approve as approve_change
+from kameng.domain.order import Applied, Order, OrderChange, OrderStatus, approve as approve_change
 from kameng.domain.order import reject as reject_change
 from kameng.domain.owners import Owner, Permission, check
 from kameng.domain.stats import Tally, station_day
@@ -36,12 +36,8 @@ def approve(owner: Owner, order_id: str, deps: Deps) -> Order:
     change = approve_change(before, owner.email, deps.clock())
     if change is None:
         return before
-    outcome, _ = deps.store.orders.apply(change, deps.clock())
-    if outcome is not Applied.DONE:
+    if not _decided(owner, before, change, "approve", {"status": OrderStatus.PAID.value}, deps):
         return find_order(before.id, deps)
-    audit.record(deps, owner.email, before.station, "order.risk_approve", before.id,
-                 {"status": before.status.value, "rule": before.review}, {"status": OrderStatus.PAID.value})
-    log.info("held order approved", extra={"order_id": before.id, "rule": before.review})
     return release(before.id, deps) or find_order(before.id, deps)
 
 
@@ -53,14 +49,22 @@ def reject(owner: Owner, order_id: str, reason: str | None, deps: Deps) -> Order
     change = reject_change(before, owner.email, reason, deps.clock())
     if change is None:
         return before
+    if not _decided(owner, before, change, "reject", {"status": OrderStatus.NEEDS_ATTENTION.value, "reason": reason},
+                    deps):
+        return find_order(before.id, deps)
+    return refund_undeliverable(before.id, deps) or find_order(before.id, deps)
+
+
+def _decided(owner: Owner, before: Order, change: OrderChange, decision: str, after: dict, deps: Deps) -> bool:
+    """Apply an owner's decision on a held order; audited and logged with its rule when it took (another
+    decision may have come first)."""
     outcome, _ = deps.store.orders.apply(change, deps.clock())
     if outcome is not Applied.DONE:
-        return find_order(before.id, deps)
-    audit.record(deps, owner.email, before.station, "order.risk_reject", before.id,
-                 {"status": before.status.value, "rule": before.review},
-                 {"status": OrderStatus.NEEDS_ATTENTION.value, "reason": reason})
-    log.info("held order rejected", extra={"order_id": before.id, "rule": before.review})
-    return refund_undeliverable(before.id, deps) or find_order(before.id, deps)
+        return False
+    audit.record(deps, owner.email, before.station, f"order.risk_{decision}", before.id,
+                 {"status": before.status.value, "rule": before.review}, after)
+    log.info("held order %sd", decision, extra={"order_id": before.id, "rule": before.review})
+    return True
 
 
 def _held(owner: Owner, order_id: str, deps: Deps) -> Order:
